@@ -1,0 +1,122 @@
+// tflconv: convert TensorFlow frozen graphs to TFLite, locally or through a
+// tflconv server, and inspect TFLite models.
+//
+// Exit status: 0 success, 1 conversion (or I/O) error, 2 bad usage.
+#include <iostream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "client/flags.h"
+#include "client/inspect.h"
+#include "client/output_writer.h"
+#include "core/convert.h"
+#include "core/options.h"
+#include "core/report/report.h"
+
+namespace tflconv::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+constexpr char kUsage[] = R"(usage:
+  tflconv convert --graph_def_file=M.pb --output_arrays=x[,y] --output_dir=DIR
+                  [--input_arrays=a,b --input_shapes=1,224,224,3:1,10]
+                  [--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS] [--allow_custom_ops]
+                  [--artifacts=fp32,fp16]
+                  [--output_file=M.tflite [--post_training_quantize --quantize_to_float16]]
+  tflconv inspect MODEL.tflite [--json]
+)";
+
+int Usage(absl::string_view message) {
+  if (!message.empty()) std::cerr << "tflconv: " << message << "\n";
+  std::cerr << kUsage;
+  return kExitUsage;
+}
+
+const std::set<std::string> kConvertFlags = {
+    "graph_def_file", "input_arrays", "input_shapes", "output_arrays", "target_ops",
+    "allow_custom_ops", "artifacts", "output_dir", "output_file", "post_training_quantize",
+    "quantize_to_float16", "quiet"};
+
+int Convert(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, 2, kConvertFlags);
+  if (!args.ok()) return Usage(args.status().message());
+  if (!args->positional.empty()) return Usage("convert takes no positional arguments");
+  if (!args->Has("graph_def_file")) return Usage("--graph_def_file is required");
+  if (!args->Has("output_arrays")) return Usage("--output_arrays is required");
+  OutputTarget target{args->Get("output_dir"), args->Get("output_file")};
+  if (target.output_dir.empty() == target.output_file.empty()) {
+    return Usage("give exactly one of --output_dir and --output_file");
+  }
+  ConverterFlags flags;
+  flags.input_arrays = args->Get("input_arrays");
+  flags.input_shapes = args->Get("input_shapes");
+  flags.output_arrays = args->Get("output_arrays");
+  flags.target_ops = args->Get("target_ops");
+  flags.allow_custom_ops = args->Has("allow_custom_ops");
+  flags.artifacts = args->Get("artifacts");
+  if (!target.output_file.empty()) {
+    // tflite_convert's spelling: one artifact, fp16 when asked for.
+    if (args->Has("artifacts")) return Usage("--artifacts goes with --output_dir");
+    const bool fp16 = args->Has("post_training_quantize") && args->Has("quantize_to_float16");
+    flags.artifacts = fp16 ? "fp16" : "fp32";
+  } else if (args->Has("post_training_quantize") || args->Has("quantize_to_float16")) {
+    return Usage("--post_training_quantize goes with --output_file; use --artifacts");
+  }
+  auto options = OptionsFromFlags(flags);
+  if (!options.ok()) return Usage(options.status().message());
+  auto graph = ReadFile(args->Get("graph_def_file"));
+  if (!graph.ok()) {
+    std::cerr << "tflconv: " << graph.status().message() << "\n";
+    return kExitFailed;
+  }
+  ConversionResult result = tflconv::Convert(*graph, *options);
+  const bool write_report = target.output_file.empty();
+  if (absl::Status s = WriteOutputs(target, result.artifacts, result.report);
+      !s.ok() && (result.status.ok() || write_report)) {
+    std::cerr << "tflconv: " << s.message() << "\n";
+    return kExitFailed;
+  }
+  if (!args->Has("quiet")) std::cout << ReportSummary(result.report);
+  if (!result.status.ok()) {
+    std::cerr << "tflconv: conversion failed: " << result.status << "\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+int Inspect(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, 2, {"json"});
+  if (!args.ok()) return Usage(args.status().message());
+  if (args->positional.size() != 1) return Usage("inspect takes one MODEL.tflite");
+  auto bytes = ReadFile(args->positional[0]);
+  if (!bytes.ok()) {
+    std::cerr << "tflconv: " << bytes.status().message() << "\n";
+    return kExitFailed;
+  }
+  auto text = InspectModel(*bytes, args->Has("json"));
+  if (!text.ok()) {
+    std::cerr << "tflconv: " << args->positional[0] << ": " << text.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::cout << *text;
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace tflconv::cli
+
+int main(int argc, char** argv) {
+  using namespace tflconv::cli;
+  if (argc < 2) return Usage("");
+  const std::string command = argv[1];
+  if (command == "convert") return Convert(argc, argv);
+  if (command == "inspect") return Inspect(argc, argv);
+  if (command == "--help" || command == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  return Usage(absl::StrCat("unknown command '", command, "'"));
+}

@@ -1,0 +1,64 @@
+// The converter's one entry point: a frozen TensorFlow GraphDef (binary or
+// text) in, verified TFLite flatbuffers and reports out. The CLI's local
+// mode, the server's workers and the tests all call Convert().
+#ifndef TFLCONV_CORE_CONVERT_H_
+#define TFLCONV_CORE_CONVERT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "tflconv/v1/options.pb.h"
+#include "tflconv/v1/report.pb.h"
+
+namespace tflconv {
+
+inline constexpr char kConverterVersion[] = "0.1.0";
+
+// Defaults for ConversionOptions.limits fields left at zero.
+inline constexpr uint64_t kDefaultMaxGraphBytes = 2ull << 30;  // protobuf's own cap
+inline constexpr uint64_t kDefaultMaxNodes = 1'000'000;
+inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
+
+struct Artifact {
+  v1::ArtifactKind kind = v1::ARTIFACT_KIND_UNSPECIFIED;
+  std::string file_name;  // "model_fp32.tflite" / "model_fp16.tflite"
+  std::string bytes;      // a flatbuffer that passed the TFLite Verifier
+};
+
+// Stages reported to ConvertHooks::progress, in order.
+inline constexpr char kStageParse[] = "parse";
+inline constexpr char kStageOptimize[] = "optimize";
+inline constexpr char kStageLegalize[] = "legalize";
+inline constexpr char kStageExportFp32[] = "export_fp32";
+inline constexpr char kStageExportFp16[] = "export_fp16";
+
+struct ConvertHooks {
+  // Called when a stage starts (fraction 0) and ends (fraction 1).
+  std::function<void(absl::string_view stage, double fraction)> progress;
+  // Polled between stages; returning true stops the conversion with
+  // CANCELLED.
+  std::function<bool()> cancelled;
+};
+
+struct ConversionResult {
+  // OK, or INVALID_ARGUMENT (bad graph or options; names the node, field or
+  // array), RESOURCE_EXHAUSTED (over a limit; names it), FAILED_PRECONDITION
+  // (ops unsupported under the chosen op sets; lists them all), CANCELLED.
+  absl::Status status;
+  // Empty unless status is OK.
+  std::vector<Artifact> artifacts;
+  // Filled as far as the conversion got, also on failure.
+  v1::ConversionReport report;
+};
+
+ConversionResult Convert(absl::string_view graph_bytes,
+                         const v1::ConversionOptions& options,
+                         const ConvertHooks& hooks = {});
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_CONVERT_H_

@@ -1,0 +1,40 @@
+// GraphDef import: parse binary or text GraphDef (told apart by content),
+// validate it, cut it at the input arrays, prune it to what the output
+// arrays need and order it topologically.
+#ifndef TFLCONV_CORE_GRAPH_IMPORT_H_
+#define TFLCONV_CORE_GRAPH_IMPORT_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/graph/graph.h"
+#include "tflconv/v1/options.pb.h"
+
+namespace tflconv {
+
+struct ResolvedLimits {
+  uint64_t max_graph_bytes;
+  uint64_t max_nodes;
+  uint64_t max_tensor_elements;
+};
+ResolvedLimits ResolveLimits(const v1::Limits& limits);
+
+// Parses `bytes` as a binary GraphDef, or as a text GraphDef when the bytes
+// are text.
+absl::StatusOr<std::shared_ptr<tensorflow::GraphDef>> ParseGraphDef(
+    absl::string_view bytes, const ResolvedLimits& limits);
+
+struct ImportStats {
+  int nodes_in_graph = 0;
+  int nodes_pruned = 0;
+  int control_edges_dropped = 0;
+};
+
+// Builds the Graph for `options.input_arrays` and `options.output_arrays`.
+absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const tensorflow::GraphDef> def,
+                                  const v1::ConversionOptions& options,
+                                  const ResolvedLimits& limits,
+                                  ImportStats* stats);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_GRAPH_IMPORT_H_

@@ -1,0 +1,98 @@
+// Activations. Relu, Relu6 and ReluN1To1 become standalone builtins here;
+// the Lite optimizer later fuses them into the producing op when it can.
+#include <cmath>
+
+#include "core/legalize/registry.h"
+#include "core/legalize/shape_util.h"
+
+namespace tflconv {
+namespace {
+
+using tflite::BuiltinOperator;
+
+template <BuiltinOperator kOp>
+absl::Status LegalizeActivation(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  ctx.Emit(kOp, {*x}, {ctx.Output(0)});
+  return absl::OkStatus();
+}
+
+absl::Status InferRelu(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  return FoldUnary(ctx, [](auto x) { return x > 0 ? x : decltype(x)(0); });
+}
+absl::Status InferRelu6(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  return FoldUnary(ctx, [](auto x) { return std::min<double>(std::max<double>(x, 0), 6); });
+}
+absl::Status InferSigmoid(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  return FoldUnary(ctx, [](auto x) { return 1.0 / (1.0 + std::exp(-static_cast<double>(x))); });
+}
+absl::Status InferTanh(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  return FoldUnary(ctx, [](auto x) { return std::tanh(static_cast<double>(x)); });
+}
+
+absl::Status LegalizeLeakyRelu(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto alpha = GetFloatAttr(ctx.node(), "alpha", 0.2f);
+  if (!alpha.ok()) return alpha.status();
+  tflite::LeakyReluOptionsT options;
+  options.alpha = *alpha;
+  ctx.Emit(tflite::BuiltinOperator_LEAKY_RELU, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  return absl::OkStatus();
+}
+
+// TensorFlow's Softmax and LogSoftmax work on the last axis, as TFLite's do.
+absl::Status LegalizeSoftmax(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  tflite::SoftmaxOptionsT options;
+  options.beta = 1.0f;
+  ctx.Emit(tflite::BuiltinOperator_SOFTMAX, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeLogSoftmax(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  ctx.Emit(tflite::BuiltinOperator_LOG_SOFTMAX, {*x}, {ctx.Output(0)},
+           MakeOptions(tflite::LogSoftmaxOptionsT{}));
+  return absl::OkStatus();
+}
+
+// Prelu(x, alpha) as exported by TensorFlow.js and Keras.
+absl::Status InferPrelu(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizePrelu(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto alpha = ctx.Input(1);
+  if (!alpha.ok()) return alpha.status();
+  ctx.Emit(tflite::BuiltinOperator_PRELU, {*x, *alpha}, {ctx.Output(0)});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterActivationRules(RuleRegistry& registry) {
+  using B = BuiltinOperator;
+  registry.Add("Relu", {InferRelu, LegalizeActivation<B::BuiltinOperator_RELU>});
+  registry.Add("Relu6", {InferRelu6, LegalizeActivation<B::BuiltinOperator_RELU6>});
+  registry.Add("Elu", {InferSameAsInput, LegalizeActivation<B::BuiltinOperator_ELU>});
+  registry.Add("Sigmoid", {InferSigmoid, LegalizeActivation<B::BuiltinOperator_LOGISTIC>});
+  registry.Add("Tanh", {InferTanh, LegalizeActivation<B::BuiltinOperator_TANH>});
+  registry.Add("LeakyRelu", {InferSameAsInput, LegalizeLeakyRelu});
+  registry.Add("Softmax", {InferSameAsInput, LegalizeSoftmax});
+  registry.Add("LogSoftmax", {InferSameAsInput, LegalizeLogSoftmax});
+  registry.Add("Prelu", {InferPrelu, LegalizePrelu});
+}
+
+}  // namespace tflconv

@@ -1,0 +1,159 @@
+#include "core/legalize/conv_util.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/legalize/shape_util.h"
+
+namespace tflconv {
+
+absl::StatusOr<Window> ReadWindow(const Node& node, bool with_ksize) {
+  Window w;
+  auto format = GetStringAttr(node, "data_format", "NHWC");
+  if (!format.ok()) return format.status();
+  if (*format != "NHWC" && *format != "NCHW") {
+    return NodeInvalid(node, absl::StrCat("data_format '", *format,
+                                          "' is not supported (NHWC or NCHW)"));
+  }
+  w.nchw = *format == "NCHW";
+  const int h = w.nchw ? 2 : 1;
+  const int wd = w.nchw ? 3 : 2;
+  auto padding = GetStringAttr(node, "padding");
+  if (!padding.ok()) return padding.status();
+  if (*padding == "SAME") {
+    w.padding = tflite::Padding_SAME;
+  } else if (*padding == "VALID") {
+    w.padding = tflite::Padding_VALID;
+  } else {
+    return NodeInvalid(node, absl::StrCat("padding '", *padding,
+                                          "' is not supported (SAME or VALID)"));
+  }
+  auto read4 = [&](const char* name, std::vector<int64_t> fallback,
+                   int* out_h, int* out_w) -> absl::Status {
+    auto values = GetIntListAttr(node, name, fallback);
+    if (!values.ok()) return values.status();
+    if (values->size() != 4) {
+      return NodeInvalid(node, absl::StrCat("attribute '", name, "' must have 4 values"));
+    }
+    const int n = 0, c = w.nchw ? 1 : 3;
+    if ((*values)[n] != 1 || (*values)[c] != 1) {
+      return NodeInvalid(node, absl::StrCat("attribute '", name,
+                                            "' must be 1 in the batch and channel dims"));
+    }
+    *out_h = static_cast<int>((*values)[h]);
+    *out_w = static_cast<int>((*values)[wd]);
+    return absl::OkStatus();
+  };
+  if (absl::Status s = read4("strides", {1, 1, 1, 1}, &w.stride_h, &w.stride_w); !s.ok()) return s;
+  if (absl::Status s = read4("dilations", {1, 1, 1, 1}, &w.dilation_h, &w.dilation_w); !s.ok()) {
+    return s;
+  }
+  if (with_ksize) {
+    if (absl::Status s = read4("ksize", {}, &w.kernel_h, &w.kernel_w); !s.ok()) return s;
+  }
+  return w;
+}
+
+int64_t WindowOutput(int64_t in, int64_t kernel, int stride, int dilation,
+                     tflite::Padding padding) {
+  if (in < 0 || kernel < 0) return -1;
+  if (padding == tflite::Padding_SAME) return (in + stride - 1) / stride;
+  const int64_t effective = (kernel - 1) * dilation + 1;
+  return std::max<int64_t>(0, (in - effective + stride) / stride);
+}
+
+Shape ToNhwc(const Shape& s) {
+  if (s.rank() != 4) return s;
+  return Shape::Of({s.dims[0], s.dims[2], s.dims[3], s.dims[1]});
+}
+
+Shape ToNchw(const Shape& s) {
+  if (s.rank() != 4) return s;
+  return Shape::Of({s.dims[0], s.dims[3], s.dims[1], s.dims[2]});
+}
+
+int EmitTranspose(LegalizeContext& ctx, int x, const std::vector<int>& perm,
+                  DataType dtype, const Shape& out_shape, absl::string_view suffix) {
+  const int out = ctx.Intermediate(dtype, out_shape, suffix);
+  std::vector<int64_t> perm64(perm.begin(), perm.end());
+  const int perm_tensor = ctx.Constant(Int32Tensor(perm64), absl::StrCat(suffix, "/perm"));
+  ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {x, perm_tensor}, {out},
+           MakeOptions(tflite::TransposeOptionsT{}));
+  return out;
+}
+
+std::optional<tflite::ActivationFunctionType> FusableActivation(absl::string_view tf_op) {
+  if (tf_op == "Relu") return tflite::ActivationFunctionType_RELU;
+  if (tf_op == "Relu6") return tflite::ActivationFunctionType_RELU6;
+  if (tf_op == "ReluN1To1") return tflite::ActivationFunctionType_RELU_N1_TO_1;
+  return std::nullopt;
+}
+
+absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x, int out) {
+  tflite::BuiltinOptionsUnion options;
+  tflite::BuiltinOperator op;
+  if (tf_op == "Relu") {
+    op = tflite::BuiltinOperator_RELU;
+  } else if (tf_op == "Relu6") {
+    op = tflite::BuiltinOperator_RELU6;
+  } else if (tf_op == "Elu") {
+    op = tflite::BuiltinOperator_ELU;
+  } else if (tf_op == "Sigmoid") {
+    op = tflite::BuiltinOperator_LOGISTIC;
+  } else if (tf_op == "Tanh") {
+    op = tflite::BuiltinOperator_TANH;
+  } else if (tf_op == "LeakyRelu") {
+    op = tflite::BuiltinOperator_LEAKY_RELU;
+    auto alpha = GetFloatAttr(ctx.node(), "leakyrelu_alpha", 0.2f);
+    if (!alpha.ok()) return alpha.status();
+    tflite::LeakyReluOptionsT leaky;
+    leaky.alpha = *alpha;
+    options = MakeOptions(leaky);
+  } else {
+    return ctx.Unsupported(absl::StrCat("fused activation '", tf_op, "'"));
+  }
+  ctx.Emit(op, {x}, {out}, std::move(options));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>> ConstantFloats(const LegalizeContext& ctx, int input,
+                                                  absl::string_view what) {
+  const Tensor* value = ctx.input_value(input);
+  if (value == nullptr) {
+    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", input,
+                                                ") must be a constant for TFLite"));
+  }
+  std::vector<float> out(value->num_elements());
+  for (int64_t i = 0; i < value->num_elements(); ++i) {
+    out[i] = static_cast<float>(value->ScalarAsDouble(i));
+  }
+  return out;
+}
+
+absl::StatusOr<BatchNormAffine> FoldBatchNorm(const LegalizeContext& ctx, int scale_input,
+                                              float epsilon) {
+  auto gamma = ConstantFloats(ctx, scale_input, "scale");
+  if (!gamma.ok()) return gamma.status();
+  auto beta = ConstantFloats(ctx, scale_input + 1, "offset");
+  if (!beta.ok()) return beta.status();
+  auto mean = ConstantFloats(ctx, scale_input + 2, "mean");
+  if (!mean.ok()) return mean.status();
+  auto variance = ConstantFloats(ctx, scale_input + 3, "variance");
+  if (!variance.ok()) return variance.status();
+  const size_t c = gamma->size();
+  if (beta->size() != c || mean->size() != c || variance->size() != c) {
+    return NodeInvalid(ctx.node(), "scale, offset, mean and variance differ in length");
+  }
+  BatchNormAffine affine{std::vector<float>(c), std::vector<float>(c)};
+  for (size_t i = 0; i < c; ++i) {
+    affine.scale[i] = (*gamma)[i] / std::sqrt((*variance)[i] + epsilon);
+    affine.offset[i] = (*beta)[i] - (*mean)[i] * affine.scale[i];
+  }
+  return affine;
+}
+
+Tensor FloatTensor(const std::vector<float>& values) {
+  return Tensor::FromVector(tensorflow::DT_FLOAT, {static_cast<int64_t>(values.size())}, values);
+}
+
+}  // namespace tflconv

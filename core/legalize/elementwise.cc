@@ -1,0 +1,256 @@
+// Element-wise math, comparison and logic ops: one TFLite builtin each, with
+// NumPy broadcasting, folded when their inputs are constant.
+#include <cmath>
+#include <type_traits>
+
+#include "core/legalize/registry.h"
+#include "core/legalize/shape_util.h"
+
+namespace tflconv {
+namespace {
+
+using tflite::BuiltinOperator;
+
+absl::Status InferBroadcast(InferContext& ctx, bool bool_result) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
+    return ctx.Invalid(absl::StrCat("inputs have different dtypes (",
+                                    DataTypeName(ctx.input_dtype(0)), ", ",
+                                    DataTypeName(ctx.input_dtype(1)), ")"));
+  }
+  auto shape = BroadcastShapes(ctx.input_shape(0), ctx.input_shape(1));
+  if (!shape.ok()) return ctx.Invalid(shape.status().message());
+  ctx.SetOutput(0, bool_result ? tensorflow::DT_BOOL : ctx.input_dtype(0), *shape);
+  return absl::OkStatus();
+}
+
+// TensorFlow's floor division and modulo: rounding toward negative infinity
+// for integers, the remainder taking the divisor's sign.
+template <typename T>
+T FloorDiv(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::floor(a / b);
+  } else {
+    if (b == 0) return 0;
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+template <typename T>
+T FloorMod(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    T r = std::fmod(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  } else {
+    if (b == 0) return 0;
+    T r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  }
+}
+
+#define TFLCONV_BINARY_INFER(NAME, BOOL_RESULT, EXPR)               \
+  absl::Status Infer##NAME(InferContext& ctx) {                    \
+    if (absl::Status s = InferBroadcast(ctx, BOOL_RESULT); !s.ok()) \
+      return s;                                                    \
+    return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; }); \
+  }
+
+TFLCONV_BINARY_INFER(Add, false, a + b)
+TFLCONV_BINARY_INFER(Sub, false, a - b)
+TFLCONV_BINARY_INFER(Mul, false, a * b)
+TFLCONV_BINARY_INFER(Div, false, (b == decltype(b)(0) && !std::is_floating_point_v<decltype(b)>) ? decltype(a)(0) : decltype(a)(a / b))
+TFLCONV_BINARY_INFER(FloorDiv, false, FloorDiv(a, b))
+TFLCONV_BINARY_INFER(FloorMod, false, FloorMod(a, b))
+TFLCONV_BINARY_INFER(Maximum, false, a > b ? a : b)
+TFLCONV_BINARY_INFER(Minimum, false, a < b ? a : b)
+TFLCONV_BINARY_INFER(SquaredDifference, false, (a - b) * (a - b))
+TFLCONV_BINARY_INFER(Pow, false, decltype(a)(std::pow(a, b)))
+TFLCONV_BINARY_INFER(Greater, true, a > b)
+TFLCONV_BINARY_INFER(GreaterEqual, true, a >= b)
+TFLCONV_BINARY_INFER(Less, true, a < b)
+TFLCONV_BINARY_INFER(LessEqual, true, a <= b)
+TFLCONV_BINARY_INFER(Equal, true, a == b)
+TFLCONV_BINARY_INFER(NotEqual, true, a != b)
+TFLCONV_BINARY_INFER(LogicalAnd, true, a && b)
+TFLCONV_BINARY_INFER(LogicalOr, true, a || b)
+#undef TFLCONV_BINARY_INFER
+
+// The options table each binary builtin carries (empty tables included: the
+// official converter writes them).
+tflite::BuiltinOptionsUnion BinaryOptions(BuiltinOperator op) {
+  switch (op) {
+    case tflite::BuiltinOperator_ADD: return MakeOptions(tflite::AddOptionsT{});
+    case tflite::BuiltinOperator_SUB: return MakeOptions(tflite::SubOptionsT{});
+    case tflite::BuiltinOperator_MUL: return MakeOptions(tflite::MulOptionsT{});
+    case tflite::BuiltinOperator_DIV: return MakeOptions(tflite::DivOptionsT{});
+    case tflite::BuiltinOperator_FLOOR_DIV: return MakeOptions(tflite::FloorDivOptionsT{});
+    case tflite::BuiltinOperator_FLOOR_MOD: return MakeOptions(tflite::FloorModOptionsT{});
+    case tflite::BuiltinOperator_MAXIMUM:
+    case tflite::BuiltinOperator_MINIMUM: return MakeOptions(tflite::MaximumMinimumOptionsT{});
+    case tflite::BuiltinOperator_SQUARED_DIFFERENCE:
+      return MakeOptions(tflite::SquaredDifferenceOptionsT{});
+    case tflite::BuiltinOperator_POW: return MakeOptions(tflite::PowOptionsT{});
+    case tflite::BuiltinOperator_GREATER: return MakeOptions(tflite::GreaterOptionsT{});
+    case tflite::BuiltinOperator_GREATER_EQUAL:
+      return MakeOptions(tflite::GreaterEqualOptionsT{});
+    case tflite::BuiltinOperator_LESS: return MakeOptions(tflite::LessOptionsT{});
+    case tflite::BuiltinOperator_LESS_EQUAL: return MakeOptions(tflite::LessEqualOptionsT{});
+    case tflite::BuiltinOperator_EQUAL: return MakeOptions(tflite::EqualOptionsT{});
+    case tflite::BuiltinOperator_NOT_EQUAL: return MakeOptions(tflite::NotEqualOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_AND: return MakeOptions(tflite::LogicalAndOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_OR: return MakeOptions(tflite::LogicalOrOptionsT{});
+    default: return {};
+  }
+}
+
+template <BuiltinOperator kOp>
+absl::Status LegalizeBinary(LegalizeContext& ctx) {
+  auto a = ctx.Input(0);
+  if (!a.ok()) return a.status();
+  auto b = ctx.Input(1);
+  if (!b.ok()) return b.status();
+  ctx.Emit(kOp, {*a, *b}, {ctx.Output(0)}, BinaryOptions(kOp));
+  return absl::OkStatus();
+}
+
+// AddN sums any number of same-shaped tensors.
+absl::Status InferAddN(InferContext& ctx) {
+  if (ctx.num_inputs() < 1) return ctx.Invalid("expects at least one input");
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  Tensor sum = ctx.input_value(0)->CastTo(ctx.input_dtype(0));
+  auto out = ctx.NewTensor(sum.dtype(), sum.dims());
+  if (!out.ok()) return out.status();
+  DispatchNumeric(sum.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    auto o = out->mutable_flat<T>();
+    for (int i = 0; i < ctx.num_inputs(); ++i) {
+      auto in = ctx.input_value(i)->flat<T>();
+      for (size_t k = 0; k < o.size(); ++k) o[k] = static_cast<T>(o[k] + in[k]);
+    }
+  });
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeAddN(LegalizeContext& ctx) {
+  std::vector<int> inputs;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    auto t = ctx.Input(i);
+    if (!t.ok()) return t.status();
+    inputs.push_back(*t);
+  }
+  if (inputs.size() == 1) return ctx.Forward(0, 0);
+  ctx.Emit(tflite::BuiltinOperator_ADD_N, std::move(inputs), {ctx.Output(0)},
+           MakeOptions(tflite::AddNOptionsT{}));
+  return absl::OkStatus();
+}
+
+#define TFLCONV_UNARY_INFER(NAME, EXPR)                                  \
+  absl::Status Infer##NAME(InferContext& ctx) {                         \
+    if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;      \
+    return FoldUnary(ctx, [](auto x) { return EXPR; });                 \
+  }
+
+TFLCONV_UNARY_INFER(Neg, -x)
+TFLCONV_UNARY_INFER(Abs, x < 0 ? -x : x)
+TFLCONV_UNARY_INFER(Square, x * x)
+TFLCONV_UNARY_INFER(Sqrt, std::sqrt(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Rsqrt, 1.0 / std::sqrt(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Exp, std::exp(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Log, std::log(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Floor, std::floor(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Ceil, std::ceil(static_cast<double>(x)))
+// TensorFlow rounds half to even.
+TFLCONV_UNARY_INFER(Round, std::nearbyint(static_cast<double>(x)))
+TFLCONV_UNARY_INFER(Reciprocal, 1.0 / static_cast<double>(x))
+#undef TFLCONV_UNARY_INFER
+
+absl::Status InferLogicalNot(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  if (const Tensor* v = ctx.input_value(0)) {
+    Tensor out = Tensor::Zeros(tensorflow::DT_BOOL, v->dims());
+    auto in = v->flat<bool>();
+    auto o = out.mutable_flat<bool>();
+    for (size_t i = 0; i < in.size(); ++i) o[i] = !in[i];
+    ctx.SetValue(0, std::move(out));
+  }
+  return absl::OkStatus();
+}
+
+tflite::BuiltinOptionsUnion UnaryOptions(BuiltinOperator op) {
+  switch (op) {
+    case tflite::BuiltinOperator_NEG: return MakeOptions(tflite::NegOptionsT{});
+    case tflite::BuiltinOperator_ABS: return MakeOptions(tflite::AbsOptionsT{});
+    case tflite::BuiltinOperator_SQUARE: return MakeOptions(tflite::SquareOptionsT{});
+    case tflite::BuiltinOperator_EXP: return MakeOptions(tflite::ExpOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_NOT: return MakeOptions(tflite::LogicalNotOptionsT{});
+    default: return {};
+  }
+}
+
+template <BuiltinOperator kOp>
+absl::Status LegalizeUnary(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  ctx.Emit(kOp, {*x}, {ctx.Output(0)}, UnaryOptions(kOp));
+  return absl::OkStatus();
+}
+
+// TFLite has no reciprocal: 1 / x.
+absl::Status LegalizeReciprocal(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  Tensor one = Tensor::Zeros(ctx.input(0).dtype, {});
+  DispatchNumeric(one.dtype(), [&](auto zero) {
+    one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
+  });
+  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), *x}, {ctx.Output(0)},
+           MakeOptions(tflite::DivOptionsT{}));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterElementwiseRules(RuleRegistry& registry) {
+  using B = BuiltinOperator;
+  registry.Add("Add", {InferAdd, LegalizeBinary<B::BuiltinOperator_ADD>});
+  registry.Add("AddV2", {InferAdd, LegalizeBinary<B::BuiltinOperator_ADD>});
+  registry.Add("Sub", {InferSub, LegalizeBinary<B::BuiltinOperator_SUB>});
+  registry.Add("Mul", {InferMul, LegalizeBinary<B::BuiltinOperator_MUL>});
+  registry.Add("RealDiv", {InferDiv, LegalizeBinary<B::BuiltinOperator_DIV>});
+  registry.Add("Div", {InferDiv, LegalizeBinary<B::BuiltinOperator_DIV>});
+  registry.Add("FloorDiv", {InferFloorDiv, LegalizeBinary<B::BuiltinOperator_FLOOR_DIV>});
+  registry.Add("FloorMod", {InferFloorMod, LegalizeBinary<B::BuiltinOperator_FLOOR_MOD>});
+  registry.Add("Maximum", {InferMaximum, LegalizeBinary<B::BuiltinOperator_MAXIMUM>});
+  registry.Add("Minimum", {InferMinimum, LegalizeBinary<B::BuiltinOperator_MINIMUM>});
+  registry.Add("SquaredDifference",
+               {InferSquaredDifference, LegalizeBinary<B::BuiltinOperator_SQUARED_DIFFERENCE>});
+  registry.Add("Pow", {InferPow, LegalizeBinary<B::BuiltinOperator_POW>});
+  registry.Add("Greater", {InferGreater, LegalizeBinary<B::BuiltinOperator_GREATER>});
+  registry.Add("GreaterEqual",
+               {InferGreaterEqual, LegalizeBinary<B::BuiltinOperator_GREATER_EQUAL>});
+  registry.Add("Less", {InferLess, LegalizeBinary<B::BuiltinOperator_LESS>});
+  registry.Add("LessEqual", {InferLessEqual, LegalizeBinary<B::BuiltinOperator_LESS_EQUAL>});
+  registry.Add("Equal", {InferEqual, LegalizeBinary<B::BuiltinOperator_EQUAL>});
+  registry.Add("NotEqual", {InferNotEqual, LegalizeBinary<B::BuiltinOperator_NOT_EQUAL>});
+  registry.Add("LogicalAnd", {InferLogicalAnd, LegalizeBinary<B::BuiltinOperator_LOGICAL_AND>});
+  registry.Add("LogicalOr", {InferLogicalOr, LegalizeBinary<B::BuiltinOperator_LOGICAL_OR>});
+  registry.Add("AddN", {InferAddN, LegalizeAddN});
+  registry.Add("Neg", {InferNeg, LegalizeUnary<B::BuiltinOperator_NEG>});
+  registry.Add("Abs", {InferAbs, LegalizeUnary<B::BuiltinOperator_ABS>});
+  registry.Add("Square", {InferSquare, LegalizeUnary<B::BuiltinOperator_SQUARE>});
+  registry.Add("Sqrt", {InferSqrt, LegalizeUnary<B::BuiltinOperator_SQRT>});
+  registry.Add("Rsqrt", {InferRsqrt, LegalizeUnary<B::BuiltinOperator_RSQRT>});
+  registry.Add("Exp", {InferExp, LegalizeUnary<B::BuiltinOperator_EXP>});
+  registry.Add("Log", {InferLog, LegalizeUnary<B::BuiltinOperator_LOG>});
+  registry.Add("Floor", {InferFloor, LegalizeUnary<B::BuiltinOperator_FLOOR>});
+  registry.Add("Ceil", {InferCeil, LegalizeUnary<B::BuiltinOperator_CEIL>});
+  registry.Add("Round", {InferRound, LegalizeUnary<B::BuiltinOperator_ROUND>});
+  registry.Add("Reciprocal", {InferReciprocal, LegalizeReciprocal});
+  registry.Add("Inv", {InferReciprocal, LegalizeReciprocal});
+  registry.Add("LogicalNot", {InferLogicalNot, LegalizeUnary<B::BuiltinOperator_LOGICAL_NOT>});
+}
+
+}  // namespace tflconv

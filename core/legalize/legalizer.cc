@@ -1,0 +1,304 @@
+#include "core/legalize/legalizer.h"
+
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/legalize/flex.h"
+#include "core/legalize/flex_allowlist.h"
+#include "core/legalize/registry.h"
+
+namespace tflconv {
+
+absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats) {
+  const RuleRegistry& rules = RuleRegistry::Global();
+  std::vector<int> outputs_used(graph.nodes.size(), 1);
+  for (const Node& node : graph.nodes) {
+    for (const Endpoint& in : node.inputs) {
+      outputs_used[in.node] = std::max(outputs_used[in.node], in.index + 1);
+    }
+  }
+  for (const Endpoint& out : graph.outputs) {
+    outputs_used[out.node] = std::max(outputs_used[out.node], out.index + 1);
+  }
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    // Ops without a rule learn their output count from their consumers.
+    if (graph.nodes[i].outputs.size() < static_cast<size_t>(outputs_used[i]) &&
+        rules.Find(graph.nodes[i].op) == nullptr) {
+      graph.nodes[i].outputs.resize(outputs_used[i]);
+    }
+    InferContext ctx(graph, static_cast<int>(i), limits);
+    const OpRule* rule = rules.Find(graph.nodes[i].op);
+    absl::Status status = rule ? rule->infer(ctx) : InferWithoutRule(ctx);
+    if (!status.ok()) return status;
+    Node& node = graph.nodes[i];
+    if (node.outputs.empty()) node.outputs.resize(1);
+    if (node.outputs.size() < static_cast<size_t>(outputs_used[i])) {
+      return NodeInvalid(node, absl::StrCat("has ", node.outputs.size(),
+                                            " outputs but output ", outputs_used[i] - 1,
+                                            " is used"));
+    }
+    if (node.op != "Const" && !node.is_model_input && !node.outputs.empty() &&
+        std::all_of(node.outputs.begin(), node.outputs.end(),
+                    [](const OutputInfo& o) { return o.value.has_value(); })) {
+      ++stats->nodes_folded;
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+bool IsFolded(const Node& node) {
+  return !node.is_model_input &&
+         std::all_of(node.outputs.begin(), node.outputs.end(),
+                     [](const OutputInfo& o) { return o.value.has_value(); });
+}
+
+// Nodes whose results reach an output through computation that stays in
+// the model; inputs of folded nodes are needed only at conversion time.
+std::vector<bool> LiveNodes(const Graph& graph) {
+  std::vector<bool> live(graph.nodes.size(), false);
+  for (const Endpoint& e : graph.outputs) live[e.node] = true;
+  for (const Endpoint& e : graph.inputs) live[e.node] = true;
+  for (int i = static_cast<int>(graph.nodes.size()) - 1; i >= 0; --i) {
+    if (!live[i] || IsFolded(graph.nodes[i])) continue;
+    for (const Endpoint& in : graph.nodes[i].inputs) live[in.node] = true;
+  }
+  return live;
+}
+
+enum class Route { kFlex, kCustom, kUnsupported };
+
+Route RouteWithoutRule(const Node& node, const v1::ConversionOptions& options) {
+  bool select_tf_ops = false;
+  for (int op_set : options.target_ops()) select_tf_ops |= op_set == v1::SELECT_TF_OPS;
+  if (select_tf_ops && IsFlexAllowlisted(node.op)) return Route::kFlex;
+  if (options.allow_custom_ops()) return Route::kCustom;
+  return Route::kUnsupported;
+}
+
+// Accumulates the op-coverage report, one entry per (op type, disposition).
+class CoverageBuilder {
+ public:
+  void Add(const Node& node, v1::Disposition disposition, const std::vector<std::string>& lite_ops,
+           const std::string& warning) {
+    v1::OpCoverage& entry = entries_[{node.op, disposition}];
+    entry.set_tf_op(node.op);
+    entry.set_disposition(disposition);
+    entry.set_count(entry.count() + 1);
+    entry.add_node_names(node.name);
+    for (const std::string& op : lite_ops) {
+      if (std::find(entry.tflite_ops().begin(), entry.tflite_ops().end(), op) ==
+          entry.tflite_ops().end()) {
+        entry.add_tflite_ops(op);
+      }
+    }
+    if (!warning.empty() && std::find(entry.warnings().begin(), entry.warnings().end(),
+                                      warning) == entry.warnings().end()) {
+      entry.add_warnings(warning);
+    }
+  }
+
+  v1::OpCoverageReport Build() const {
+    v1::OpCoverageReport report;
+    for (const auto& [key, entry] : entries_) {
+      *report.add_ops() = entry;
+      switch (entry.disposition()) {
+        case v1::BUILTIN: report.set_builtin_ops(report.builtin_ops() + entry.count()); break;
+        case v1::FLEX: report.set_flex_ops(report.flex_ops() + entry.count()); break;
+        case v1::CUSTOM: report.set_custom_ops(report.custom_ops() + entry.count()); break;
+        case v1::UNSUPPORTED:
+          report.set_unsupported_ops(report.unsupported_ops() + entry.count());
+          break;
+        default: break;
+      }
+      if (!entry.warnings().empty() && entry.disposition() != v1::UNSUPPORTED) {
+        report.set_has_runtime_warnings(true);
+      }
+    }
+    return report;
+  }
+
+ private:
+  std::map<std::pair<std::string, int>, v1::OpCoverage> entries_;
+};
+
+std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
+                               const v1::ConversionOptions& options) {
+  std::vector<std::string> parts;
+  for (const v1::OpCoverage& entry : coverage.ops()) {
+    if (entry.disposition() != v1::UNSUPPORTED) continue;
+    parts.push_back(absl::StrCat(entry.tf_op(), " (", absl::StrJoin(entry.node_names(), ", "),
+                                 ")"));
+  }
+  bool select_tf_ops = false;
+  for (int op_set : options.target_ops()) select_tf_ops |= op_set == v1::SELECT_TF_OPS;
+  return absl::StrCat(
+      "ops not supported with target_ops ",
+      select_tf_ops ? "TFLITE_BUILTINS,SELECT_TF_OPS" : "TFLITE_BUILTINS",
+      options.allow_custom_ops() ? " and allow_custom_ops" : "", ": ",
+      absl::StrJoin(parts, "; "),
+      select_tf_ops ? "; enable allow_custom_ops to keep them as custom ops"
+                    : "; enable SELECT_TF_OPS (Flex) or allow_custom_ops");
+}
+
+// Names each model output tensor after its output array, as TensorFlow's
+// converter does. A tensor that must carry two names (an output that is
+// also an input or another output) gets a copy through RESHAPE.
+void NameOutputs(const Graph& graph, LiteModel& model) {
+  for (size_t i = 0; i < model.outputs.size(); ++i) {
+    const std::string& name = graph.output_names[i];
+    int tensor = model.outputs[i];
+    const bool taken =
+        std::find(model.inputs.begin(), model.inputs.end(), tensor) != model.inputs.end() ||
+        std::find(model.outputs.begin(), model.outputs.begin() + i, tensor) !=
+            model.outputs.begin() + i;
+    if (taken) {
+      LiteTensor copy = model.tensors[tensor];
+      copy.buffer = -1;
+      const int copy_index = model.AddTensor(copy);
+      std::vector<int64_t> dims(copy.shape.begin(), copy.shape.end());
+      LiteTensor shape;
+      shape.name = absl::StrCat(name, "/shape");
+      shape.type = tflite::TensorType_INT32;
+      shape.shape = {static_cast<int32_t>(dims.size())};
+      auto values = std::make_shared<std::vector<int32_t>>(copy.shape);
+      shape.buffer = model.AddBuffer(
+          {values, absl::string_view(reinterpret_cast<const char*>(values->data()),
+                                     values->size() * sizeof(int32_t))});
+      const int shape_index = model.AddTensor(shape);
+      LiteOperator op;
+      op.builtin = tflite::BuiltinOperator_RESHAPE;
+      op.inputs = {tensor, shape_index};
+      op.outputs = {copy_index};
+      tflite::ReshapeOptionsT options;
+      options.new_shape = copy.shape;
+      op.options.Set(options);
+      op.tf_node = name;
+      model.operators.push_back(std::move(op));
+      tensor = copy_index;
+      model.outputs[i] = tensor;
+    }
+    model.tensors[tensor].name = name;
+  }
+}
+
+}  // namespace
+
+LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& options) {
+  LegalizeResult result;
+  LiteModel& model = result.model;
+  absl::flat_hash_map<Endpoint, int> tensor_of;
+  const RuleRegistry& rules = RuleRegistry::Global();
+  const std::vector<bool> live = LiveNodes(graph);
+  CoverageBuilder coverage;
+  bool unsupported = false;
+
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const Endpoint e = graph.inputs[i];
+    const OutputInfo& info = graph.info(e);
+    auto type = ToLiteType(info.dtype);
+    if (!type.ok()) {
+      result.status = absl::InvalidArgumentError(
+          absl::StrCat("input array '", graph.input_names[i], "': ", type.status().message()));
+      return result;
+    }
+    LiteTensor tensor;
+    tensor.name = graph.input_names[i];
+    tensor.type = *type;
+    tensor.shape = ToLiteShape(info.shape);
+    const int index = model.AddTensor(std::move(tensor));
+    tensor_of[e] = index;
+    model.inputs.push_back(index);
+    model.input_names.push_back(graph.input_names[i]);
+  }
+
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    if (node.is_model_input) {
+      coverage.Add(node, v1::BUILTIN, {"(model input)"}, "");
+      continue;
+    }
+    if (IsFolded(node)) {
+      coverage.Add(node, v1::FOLDED, {}, "");
+      continue;
+    }
+    if (!live[i]) {
+      coverage.Add(node, v1::REMOVED, {}, "");
+      continue;
+    }
+    LegalizeContext ctx(graph, static_cast<int>(i), model, tensor_of);
+    const size_t ops_before = model.operators.size();
+    const OpRule* rule = rules.Find(node.op);
+    absl::Status status;
+    v1::Disposition disposition = v1::BUILTIN;
+    if (rule != nullptr && rule->legalize != nullptr) {
+      status = rule->legalize(ctx);
+      if (status.ok() && model.operators.size() == ops_before) disposition = v1::REMOVED;
+    } else {
+      switch (RouteWithoutRule(node, options)) {
+        case Route::kFlex:
+          disposition = v1::FLEX;
+          status = EmitFlexOp(ctx);
+          break;
+        case Route::kCustom:
+          disposition = v1::CUSTOM;
+          status = EmitCustomOp(ctx);
+          break;
+        case Route::kUnsupported:
+          // Stand-in outputs let its consumers legalize, so the report
+          // lists every unsupported op, not just the first.
+          unsupported = true;
+          for (size_t k = 0; k < node.outputs.size(); ++k) ctx.Output(static_cast<int>(k));
+          coverage.Add(node, v1::UNSUPPORTED, {}, RuntimeWarning(node));
+          continue;
+      }
+    }
+    if (!status.ok()) {
+      result.status = status;
+      result.coverage = coverage.Build();
+      return result;
+    }
+    std::vector<std::string> lite_ops;
+    for (size_t k = ops_before; k < model.operators.size(); ++k) {
+      lite_ops.push_back(model.OpName(model.operators[k]));
+    }
+    coverage.Add(node, disposition, lite_ops,
+                 disposition == v1::BUILTIN || disposition == v1::REMOVED ? ""
+                                                                          : RuntimeWarning(node));
+  }
+  result.coverage = coverage.Build();
+  if (unsupported) {
+    result.status = absl::FailedPreconditionError(UnsupportedMessage(result.coverage, options));
+    return result;
+  }
+
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    const Endpoint e = graph.outputs[i];
+    auto it = tensor_of.find(e);
+    int tensor;
+    if (it != tensor_of.end()) {
+      tensor = it->second;
+    } else if (graph.info(e).value) {
+      const Tensor& value = *graph.info(e).value;
+      LiteTensor constant;
+      constant.type = ToLiteType(value.dtype()).value_or(tflite::TensorType_FLOAT32);
+      constant.shape = ToLiteShape(Shape::Of(value.dims()));
+      constant.buffer = model.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
+      tensor = model.AddTensor(std::move(constant));
+      tensor_of[e] = tensor;
+    } else {
+      result.status = absl::InternalError(
+          absl::StrCat("output array '", graph.output_names[i], "' was not produced"));
+      return result;
+    }
+    model.outputs.push_back(tensor);
+    model.output_names.push_back(graph.output_names[i]);
+  }
+  NameOutputs(graph, model);
+  return result;
+}
+
+}  // namespace tflconv

@@ -1,0 +1,36 @@
+// Runs the rules over an imported graph: inference with constant folding,
+// then legalization into a LiteModel, with the op-coverage report.
+#ifndef TFLCONV_CORE_LEGALIZE_LEGALIZER_H_
+#define TFLCONV_CORE_LEGALIZE_LEGALIZER_H_
+
+#include "absl/status/status.h"
+#include "core/graph/graph.h"
+#include "core/graph/import.h"
+#include "core/lite/lite_model.h"
+#include "tflconv/v1/options.pb.h"
+#include "tflconv/v1/report.pb.h"
+
+namespace tflconv {
+
+struct InferStats {
+  int nodes_folded = 0;
+};
+
+// Sets dtype, shape and (when constant) value of every node output, in
+// topological order. Errors name the node.
+absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats);
+
+struct LegalizeResult {
+  absl::Status status;
+  LiteModel model;
+  v1::OpCoverageReport coverage;  // filled even when status is not OK
+};
+
+// Legalizes every live node: rules for builtins, then Flex or custom ops
+// as the options allow. Unsupported ops fail the whole conversion with one
+// FAILED_PRECONDITION error listing every op type and its nodes.
+LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& options);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_LEGALIZE_LEGALIZER_H_

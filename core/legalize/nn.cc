@@ -1,0 +1,434 @@
+// Convolutions, fully-connected matmuls, bias, batch norm and pooling,
+// including grappler's fused forms (_FusedConv2D, FusedDepthwiseConv2dNative,
+// _FusedMatMul) that TensorFlow.js exports carry.
+//
+// Filters are laid out as TFLite kernels want them: CONV_2D takes OHWI
+// (TF's HWIO transposed), DEPTHWISE_CONV_2D takes [1, H, W, C*M] (TF's
+// [H, W, C, M] reshaped), FULLY_CONNECTED takes [out, in]. NCHW graphs get
+// a TRANSPOSE to NHWC before the op and back after it, as the official
+// converter inserts.
+#include "absl/strings/str_cat.h"
+#include "core/legalize/conv_util.h"
+#include "core/legalize/registry.h"
+#include "core/legalize/shape_util.h"
+
+namespace tflconv {
+namespace {
+
+enum class ConvKind { kConv2D, kDepthwise };
+
+absl::Status InferConv(InferContext& ctx, ConvKind kind) {
+  if (ctx.num_inputs() < 2) return ctx.Invalid("expects input and filter");
+  auto window = ReadWindow(ctx.node(), /*with_ksize=*/false);
+  if (!window.ok()) return window.status();
+  const Shape& in = ctx.input_shape(0);
+  const Shape& filter = ctx.input_shape(1);
+  if (in.known_rank && in.rank() != 4) return ctx.Invalid("input must be 4-D");
+  if (filter.known_rank && filter.rank() != 4) return ctx.Invalid("filter must be 4-D");
+  if (!in.known_rank || !filter.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({-1, -1, -1, -1}));
+    return absl::OkStatus();
+  }
+  const Shape nhwc = window->nchw ? ToNhwc(in) : in;
+  const int64_t channels = kind == ConvKind::kConv2D
+                               ? filter.dims[3]
+                               : (nhwc.dims[3] < 0 ? -1 : nhwc.dims[3] * filter.dims[3]);
+  Shape out = Shape::Of(
+      {nhwc.dims[0],
+       WindowOutput(nhwc.dims[1], filter.dims[0], window->stride_h, window->dilation_h,
+                    window->padding),
+       WindowOutput(nhwc.dims[2], filter.dims[1], window->stride_w, window->dilation_w,
+                    window->padding),
+       channels});
+  ctx.SetOutput(0, ctx.input_dtype(0), window->nchw ? ToNchw(out) : out);
+  return absl::OkStatus();
+}
+
+absl::Status InferConv2D(InferContext& ctx) { return InferConv(ctx, ConvKind::kConv2D); }
+absl::Status InferDepthwise(InferContext& ctx) { return InferConv(ctx, ConvKind::kDepthwise); }
+
+// What follows the matmul or convolution in a fused node, read from its
+// "fused_ops" attribute; plain nodes have none.
+struct Epilogue {
+  bool bias_add = false;
+  bool batch_norm = false;
+  std::string activation;  // "" or a TF activation op name
+};
+
+absl::StatusOr<Epilogue> ReadEpilogue(const Node& node) {
+  Epilogue e;
+  const tensorflow::AttrValue* fused = FindAttr(node, "fused_ops");
+  if (fused == nullptr) return e;
+  const auto& ops = fused->list().s();
+  for (int i = 0; i < ops.size(); ++i) {
+    const std::string& op = ops[i];
+    if (i == 0 && op == "BiasAdd") {
+      e.bias_add = true;
+    } else if (i == 0 && (op == "FusedBatchNorm" || op == "FusedBatchNormV3")) {
+      e.batch_norm = true;
+    } else if (i == ops.size() - 1 && e.activation.empty() &&
+               (op == "Relu" || op == "Relu6" || op == "Elu" || op == "LeakyRelu" ||
+                op == "Sigmoid" || op == "Tanh")) {
+      e.activation = op;
+    } else {
+      return NodeInvalid(node, absl::StrCat("unsupported fused_ops entry '", op, "'"));
+    }
+  }
+  return e;
+}
+
+// The bias and per-output-channel weight scale an epilogue contributes:
+// BiasAdd gives a bias, a folded batch norm gives both.
+struct EpilogueConstants {
+  std::vector<float> bias;   // empty: zeros
+  std::vector<float> scale;  // empty: ones
+};
+
+absl::StatusOr<EpilogueConstants> ReadEpilogueConstants(const LegalizeContext& ctx,
+                                                        const Epilogue& e, int first_arg) {
+  EpilogueConstants c;
+  if (e.bias_add) {
+    auto bias = ConstantFloats(ctx, first_arg, "bias");
+    if (!bias.ok()) return bias.status();
+    c.bias = std::move(*bias);
+  } else if (e.batch_norm) {
+    auto epsilon = GetFloatAttr(ctx.node(), "epsilon", 0.0001f);
+    if (!epsilon.ok()) return epsilon.status();
+    auto affine = FoldBatchNorm(ctx, first_arg, *epsilon);
+    if (!affine.ok()) return affine.status();
+    c.bias = std::move(affine->offset);
+    c.scale = std::move(affine->scale);
+  }
+  return c;
+}
+
+// Scales output channel o of `weights` (laid out with the output channel
+// at `axis`, innermost when axis is the last) by scale[o].
+absl::Status ScaleOutputChannels(const Node& node, Tensor& weights, int axis,
+                                 const std::vector<float>& scale) {
+  if (scale.empty()) return absl::OkStatus();
+  const int64_t channels = weights.dims()[axis];
+  if (static_cast<int64_t>(scale.size()) != channels) {
+    return NodeInvalid(node, absl::StrCat("batch norm has ", scale.size(),
+                                          " channels, the filter ", channels));
+  }
+  int64_t inner = 1;
+  for (int i = axis + 1; i < weights.rank(); ++i) inner *= weights.dims()[i];
+  auto w = weights.mutable_flat<float>();
+  for (size_t k = 0; k < w.size(); ++k) w[k] *= scale[(k / inner) % channels];
+  return absl::OkStatus();
+}
+
+// Emits `op` producing output 0: through NHWC transposes for NCHW graphs
+// and through a separate activation when it cannot be fused.
+absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, int x,
+                              std::vector<int> weights, bool nchw, const std::string& activation,
+                              tflite::BuiltinOptionsUnion options,
+                              tflite::ActivationFunctionType* fused_slot) {
+  const DataType dtype = ctx.output(0).dtype;
+  const Shape out_shape = nchw ? ToNhwc(ctx.output(0).shape) : ctx.output(0).shape;
+  if (nchw) {
+    x = EmitTranspose(ctx, x, {0, 2, 3, 1}, dtype, ToNhwc(ctx.input_shape(0)), "input_nhwc");
+  }
+  const auto fusable = FusableActivation(activation);
+  if (fusable) *fused_slot = *fusable;
+  const bool separate_activation = !activation.empty() && !fusable;
+  int result = (nchw || separate_activation) ? ctx.Intermediate(dtype, out_shape, "nhwc")
+                                             : ctx.Output(0);
+  weights.insert(weights.begin(), x);
+  ctx.Emit(op, std::move(weights), {result}, std::move(options));
+  if (separate_activation) {
+    const int activated = nchw ? ctx.Intermediate(dtype, out_shape, "activation") : ctx.Output(0);
+    if (absl::Status s = EmitActivation(ctx, activation, result, activated); !s.ok()) return s;
+    result = activated;
+  }
+  if (nchw) {
+    const int out = ctx.Output(0);
+    const int perm = ctx.Constant(Int32Tensor({0, 3, 1, 2}), "output_nchw/perm");
+    ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {result, perm}, {out},
+             MakeOptions(tflite::TransposeOptionsT{}));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> FloatFilter(const LegalizeContext& ctx) {
+  const Tensor* filter = ctx.input_value(1);
+  if (filter == nullptr) return NodeInvalid(ctx.node(), "filter (input 1) must be a constant");
+  if (filter->dtype() != tensorflow::DT_FLOAT) {
+    return NodeInvalid(ctx.node(), absl::StrCat("filter dtype ", DataTypeName(filter->dtype()),
+                                                " is not supported (float32)"));
+  }
+  if (filter->rank() != 4) return NodeInvalid(ctx.node(), "filter must be 4-D");
+  return *filter;
+}
+
+absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
+  auto window = ReadWindow(ctx.node(), /*with_ksize=*/false);
+  if (!window.ok()) return window.status();
+  auto epilogue = ReadEpilogue(ctx.node());
+  if (!epilogue.ok()) return epilogue.status();
+  auto constants = ReadEpilogueConstants(ctx, *epilogue, 2);
+  if (!constants.ok()) return constants.status();
+  auto filter = FloatFilter(ctx);
+  if (!filter.ok()) return filter.status();
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+
+  Tensor weights;
+  int64_t out_channels;
+  tflite::BuiltinOperator op;
+  tflite::BuiltinOptionsUnion options;
+  tflite::ActivationFunctionType* activation_slot;
+  if (kind == ConvKind::kConv2D) {
+    weights = TransposeTensor(*filter, {3, 0, 1, 2});  // HWIO -> OHWI
+    out_channels = weights.dims()[0];
+    if (absl::Status s = ScaleOutputChannels(ctx.node(), weights, 0, constants->scale); !s.ok()) {
+      return s;
+    }
+    tflite::Conv2DOptionsT conv;
+    conv.padding = window->padding;
+    conv.stride_w = window->stride_w;
+    conv.stride_h = window->stride_h;
+    conv.dilation_w_factor = window->dilation_w;
+    conv.dilation_h_factor = window->dilation_h;
+    op = tflite::BuiltinOperator_CONV_2D;
+    options = MakeOptions(conv);
+    activation_slot = &options.AsConv2DOptions()->fused_activation_function;
+  } else {
+    const Dims& f = filter->dims();  // [H, W, C, M]
+    out_channels = f[2] * f[3];
+    weights = filter->CastTo(tensorflow::DT_FLOAT);
+    weights = Tensor::FromVector(tensorflow::DT_FLOAT, {1, f[0], f[1], out_channels},
+                                 std::vector<float>(weights.flat<float>().begin(),
+                                                    weights.flat<float>().end()));
+    if (absl::Status s = ScaleOutputChannels(ctx.node(), weights, 3, constants->scale); !s.ok()) {
+      return s;
+    }
+    tflite::DepthwiseConv2DOptionsT dw;
+    dw.padding = window->padding;
+    dw.stride_w = window->stride_w;
+    dw.stride_h = window->stride_h;
+    dw.depth_multiplier = static_cast<int32_t>(f[3]);
+    dw.dilation_w_factor = window->dilation_w;
+    dw.dilation_h_factor = window->dilation_h;
+    op = tflite::BuiltinOperator_DEPTHWISE_CONV_2D;
+    options = MakeOptions(dw);
+    activation_slot = &options.AsDepthwiseConv2DOptions()->fused_activation_function;
+  }
+  std::vector<float> bias = constants->bias;
+  if (bias.empty()) bias.assign(out_channels, 0.0f);
+  if (static_cast<int64_t>(bias.size()) != out_channels) {
+    return ctx.Unsupported(absl::StrCat("bias of ", bias.size(), " values for ", out_channels,
+                                        " output channels"));
+  }
+  const int filter_tensor = ctx.Constant(weights, "filter");
+  const int bias_tensor = ctx.Constant(FloatTensor(bias), "bias");
+  return EmitWithEpilogue(ctx, op, *x, {filter_tensor, bias_tensor}, window->nchw,
+                          epilogue->activation, std::move(options), activation_slot);
+}
+
+absl::Status LegalizeConv2D(LegalizeContext& ctx) { return LegalizeConv(ctx, ConvKind::kConv2D); }
+absl::Status LegalizeDepthwise(LegalizeContext& ctx) {
+  return LegalizeConv(ctx, ConvKind::kDepthwise);
+}
+
+absl::Status InferMatMul(InferContext& ctx) {
+  if (ctx.num_inputs() < 2) return ctx.Invalid("expects two inputs");
+  auto ta = GetBoolAttr(ctx.node(), "transpose_a", false);
+  auto tb = GetBoolAttr(ctx.node(), "transpose_b", false);
+  if (!ta.ok()) return ta.status();
+  if (!tb.ok()) return tb.status();
+  const Shape& a = ctx.input_shape(0);
+  const Shape& b = ctx.input_shape(1);
+  if ((a.known_rank && a.rank() != 2) || (b.known_rank && b.rank() != 2)) {
+    return ctx.Invalid("MatMul inputs must be 2-D");
+  }
+  const int64_t m = a.known_rank ? a.dims[*ta ? 1 : 0] : -1;
+  const int64_t n = b.known_rank ? b.dims[*tb ? 0 : 1] : -1;
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({m, n}));
+  return absl::OkStatus();
+}
+
+// A constant right-hand side becomes FULLY_CONNECTED (weights [out, in]);
+// a computed one becomes BATCH_MATMUL.
+absl::Status LegalizeMatMul(LegalizeContext& ctx) {
+  auto ta = GetBoolAttr(ctx.node(), "transpose_a", false);
+  auto tb = GetBoolAttr(ctx.node(), "transpose_b", false);
+  if (!ta.ok()) return ta.status();
+  if (!tb.ok()) return tb.status();
+  auto epilogue = ReadEpilogue(ctx.node());
+  if (!epilogue.ok()) return epilogue.status();
+  if (epilogue->batch_norm) return ctx.Unsupported("batch norm fused into a matmul");
+  auto constants = ReadEpilogueConstants(ctx, *epilogue, 2);
+  if (!constants.ok()) return constants.status();
+  auto a = ctx.Input(0);
+  if (!a.ok()) return a.status();
+  const DataType dtype = ctx.output(0).dtype;
+  if (*ta) {
+    const Shape& s = ctx.input_shape(0);
+    *a = EmitTranspose(ctx, *a, {1, 0}, dtype,
+                       s.known_rank ? Shape::Of({s.dims[1], s.dims[0]}) : Shape::Unknown(),
+                       "transpose_a");
+  }
+  const Tensor* b_value = ctx.input_value(1);
+  if (b_value == nullptr || b_value->dtype() != tensorflow::DT_FLOAT) {
+    if (!constants->bias.empty() || !epilogue->activation.empty()) {
+      return ctx.Unsupported("a fused bias or activation on a matmul of two computed tensors");
+    }
+    auto b = ctx.Input(1);
+    if (!b.ok()) return b.status();
+    tflite::BatchMatMulOptionsT options;
+    options.adj_y = *tb;
+    ctx.Emit(tflite::BuiltinOperator_BATCH_MATMUL, {*a, *b}, {ctx.Output(0)},
+             MakeOptions(options));
+    return absl::OkStatus();
+  }
+  const Tensor weights = *tb ? *b_value : TransposeTensor(*b_value, {1, 0});
+  const int weights_tensor = ctx.Constant(weights, "weights");
+  int bias_tensor = -1;
+  if (!constants->bias.empty()) {
+    if (static_cast<int64_t>(constants->bias.size()) != weights.dims()[0]) {
+      return ctx.Unsupported("bias length differs from the matmul's output size");
+    }
+    bias_tensor = ctx.Constant(FloatTensor(constants->bias), "bias");
+  }
+  tflite::BuiltinOptionsUnion options = MakeOptions(tflite::FullyConnectedOptionsT{});
+  auto* activation_slot = &options.AsFullyConnectedOptions()->fused_activation_function;
+  return EmitWithEpilogue(ctx, tflite::BuiltinOperator_FULLY_CONNECTED, *a,
+                          {weights_tensor, bias_tensor}, /*nchw=*/false, epilogue->activation,
+                          std::move(options), activation_slot);
+}
+
+absl::Status InferBiasAdd(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return absl::OkStatus();
+}
+
+// The per-channel constant of BiasAdd / batch norm shaped to broadcast
+// against the data: [C] for NHWC, [C, 1, 1] for NCHW.
+Tensor ChannelConstant(const std::vector<float>& values, bool nchw, int rank) {
+  Tensor t = FloatTensor(values);
+  if (!nchw || rank < 3) return t;
+  Dims dims = {static_cast<int64_t>(values.size())};
+  for (int i = 2; i < rank; ++i) dims.push_back(1);
+  return t.Reshaped(dims);
+}
+
+absl::Status LegalizeBiasAdd(LegalizeContext& ctx) {
+  auto format = GetStringAttr(ctx.node(), "data_format", "NHWC");
+  if (!format.ok()) return format.status();
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  int bias;
+  if (*format == "NCHW" && ctx.input_value(1) != nullptr) {
+    auto values = ConstantFloats(ctx, 1, "bias");
+    if (!values.ok()) return values.status();
+    bias = ctx.Constant(ChannelConstant(*values, true, ctx.input_shape(0).rank()), "bias");
+  } else if (*format == "NHWC") {
+    auto b = ctx.Input(1);
+    if (!b.ok()) return b.status();
+    bias = *b;
+  } else {
+    return ctx.Unsupported(absl::StrCat("data_format '", *format, "' with a computed bias"));
+  }
+  ctx.Emit(tflite::BuiltinOperator_ADD, {*x, bias}, {ctx.Output(0)},
+           MakeOptions(tflite::AddOptionsT{}));
+  return absl::OkStatus();
+}
+
+absl::Status InferFusedBatchNorm(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(5); !s.ok()) return s;
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  const int extra_outputs = ctx.node().op == "FusedBatchNormV3" ? 5 : 4;
+  for (int i = 1; i <= extra_outputs; ++i) {
+    ctx.SetOutput(i, tensorflow::DT_FLOAT, ctx.input_shape(1));
+  }
+  return absl::OkStatus();
+}
+
+// Inference batch norm: y = x * scale + offset, which the Lite optimizer
+// then folds into the preceding convolution or matmul when there is one.
+absl::Status LegalizeFusedBatchNorm(LegalizeContext& ctx) {
+  auto training = GetBoolAttr(ctx.node(), "is_training", true);
+  if (!training.ok()) return training.status();
+  if (*training) {
+    return ctx.Unsupported("is_training=true (freeze the graph for inference)");
+  }
+  auto format = GetStringAttr(ctx.node(), "data_format", "NHWC");
+  if (!format.ok()) return format.status();
+  auto epsilon = GetFloatAttr(ctx.node(), "epsilon", 0.0001f);
+  if (!epsilon.ok()) return epsilon.status();
+  auto affine = FoldBatchNorm(ctx, 1, *epsilon);
+  if (!affine.ok()) return affine.status();
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  const bool nchw = *format == "NCHW";
+  const int rank = ctx.input_shape(0).rank();
+  const int scale = ctx.Constant(ChannelConstant(affine->scale, nchw, rank), "scale");
+  const int offset = ctx.Constant(ChannelConstant(affine->offset, nchw, rank), "offset");
+  const int scaled = ctx.Intermediate(ctx.output(0).dtype, ctx.output(0).shape, "scaled");
+  ctx.Emit(tflite::BuiltinOperator_MUL, {*x, scale}, {scaled}, MakeOptions(tflite::MulOptionsT{}));
+  ctx.Emit(tflite::BuiltinOperator_ADD, {scaled, offset}, {ctx.Output(0)},
+           MakeOptions(tflite::AddOptionsT{}));
+  return absl::OkStatus();
+}
+
+absl::Status InferPool(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
+  auto window = ReadWindow(ctx.node(), /*with_ksize=*/true);
+  if (!window.ok()) return window.status();
+  const Shape& in = ctx.input_shape(0);
+  if (!in.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({-1, -1, -1, -1}));
+    return absl::OkStatus();
+  }
+  if (in.rank() != 4) return ctx.Invalid("input must be 4-D");
+  const Shape nhwc = window->nchw ? ToNhwc(in) : in;
+  Shape out = Shape::Of(
+      {nhwc.dims[0],
+       WindowOutput(nhwc.dims[1], window->kernel_h, window->stride_h, 1, window->padding),
+       WindowOutput(nhwc.dims[2], window->kernel_w, window->stride_w, 1, window->padding),
+       nhwc.dims[3]});
+  ctx.SetOutput(0, ctx.input_dtype(0), window->nchw ? ToNchw(out) : out);
+  return absl::OkStatus();
+}
+
+template <tflite::BuiltinOperator kOp>
+absl::Status LegalizePool(LegalizeContext& ctx) {
+  auto window = ReadWindow(ctx.node(), /*with_ksize=*/true);
+  if (!window.ok()) return window.status();
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  tflite::Pool2DOptionsT pool;
+  pool.padding = window->padding;
+  pool.stride_w = window->stride_w;
+  pool.stride_h = window->stride_h;
+  pool.filter_width = window->kernel_w;
+  pool.filter_height = window->kernel_h;
+  tflite::BuiltinOptionsUnion options = MakeOptions(pool);
+  auto* activation_slot = &options.AsPool2DOptions()->fused_activation_function;
+  return EmitWithEpilogue(ctx, kOp, *x, {}, window->nchw, "", std::move(options),
+                          activation_slot);
+}
+
+}  // namespace
+
+void RegisterNnRules(RuleRegistry& registry) {
+  registry.Add("Conv2D", {InferConv2D, LegalizeConv2D});
+  registry.Add("_FusedConv2D", {InferConv2D, LegalizeConv2D});
+  registry.Add("DepthwiseConv2dNative", {InferDepthwise, LegalizeDepthwise});
+  registry.Add("FusedDepthwiseConv2dNative", {InferDepthwise, LegalizeDepthwise});
+  registry.Add("_FusedDepthwiseConv2dNative", {InferDepthwise, LegalizeDepthwise});
+  registry.Add("MatMul", {InferMatMul, LegalizeMatMul});
+  registry.Add("_FusedMatMul", {InferMatMul, LegalizeMatMul});
+  registry.Add("BiasAdd", {InferBiasAdd, LegalizeBiasAdd});
+  registry.Add("BiasAddV1", {InferBiasAdd, LegalizeBiasAdd});
+  for (const char* op : {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}) {
+    registry.Add(op, {InferFusedBatchNorm, LegalizeFusedBatchNorm});
+  }
+  registry.Add("MaxPool", {InferPool, LegalizePool<tflite::BuiltinOperator_MAX_POOL_2D>});
+  registry.Add("AvgPool", {InferPool, LegalizePool<tflite::BuiltinOperator_AVERAGE_POOL_2D>});
+}
+
+}  // namespace tflconv

@@ -1,0 +1,29 @@
+#include "core/legalize/registry.h"
+
+namespace tflconv {
+
+const RuleRegistry& RuleRegistry::Global() {
+  static const RuleRegistry* registry = [] {
+    auto* r = new RuleRegistry;
+    RegisterStructureRules(*r);
+    RegisterElementwiseRules(*r);
+    RegisterActivationRules(*r);
+    RegisterNnRules(*r);
+    RegisterTensorRules(*r);
+    RegisterReductionRules(*r);
+    RegisterDetectionRules(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+const OpRule* RuleRegistry::Find(absl::string_view op) const {
+  auto it = rules_.find(op);
+  return it == rules_.end() ? nullptr : &it->second;
+}
+
+void RuleRegistry::Add(absl::string_view op, OpRule rule) {
+  rules_[std::string(op)] = rule;
+}
+
+}  // namespace tflconv

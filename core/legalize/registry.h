@@ -1,0 +1,35 @@
+// The table of legalization rules, TF op name -> OpRule.
+#ifndef TFLCONV_CORE_LEGALIZE_REGISTRY_H_
+#define TFLCONV_CORE_LEGALIZE_REGISTRY_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/legalize/rule.h"
+
+namespace tflconv {
+
+class RuleRegistry {
+ public:
+  static const RuleRegistry& Global();
+
+  // Null when no rule handles `op` (it goes to Flex, custom or unsupported).
+  const OpRule* Find(absl::string_view op) const;
+  void Add(absl::string_view op, OpRule rule);
+
+ private:
+  absl::flat_hash_map<std::string, OpRule> rules_;
+};
+
+// One per op-family file; each adds its rules.
+void RegisterStructureRules(RuleRegistry& registry);
+void RegisterElementwiseRules(RuleRegistry& registry);
+void RegisterActivationRules(RuleRegistry& registry);
+void RegisterNnRules(RuleRegistry& registry);
+void RegisterTensorRules(RuleRegistry& registry);
+void RegisterReductionRules(RuleRegistry& registry);
+void RegisterDetectionRules(RuleRegistry& registry);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_LEGALIZE_REGISTRY_H_

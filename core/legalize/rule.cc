@@ -1,0 +1,156 @@
+#include "core/legalize/rule.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tflconv {
+
+bool InferContext::all_inputs_constant() const {
+  for (int i = 0; i < num_inputs(); ++i) {
+    if (!input(i).value) return false;
+  }
+  return true;
+}
+
+void InferContext::SetOutput(int i, DataType dtype, Shape shape) {
+  if (static_cast<int>(node_.outputs.size()) <= i) node_.outputs.resize(i + 1);
+  node_.outputs[i].dtype = dtype;
+  node_.outputs[i].shape = std::move(shape);
+}
+
+void InferContext::SetValue(int i, Tensor value) {
+  SetOutput(i, value.dtype(), Shape::Of(value.dims()));
+  node_.outputs[i].value = std::move(value);
+}
+
+absl::StatusOr<Tensor> InferContext::NewTensor(DataType dtype, const Dims& dims) const {
+  __int128 elements = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return Invalid(absl::StrCat("negative dimension in ", DimsToString(dims)));
+    elements *= d;
+    if (elements > static_cast<__int128>(limits_.max_tensor_elements)) {
+      return NodeError(absl::StatusCode::kResourceExhausted, node_,
+                       absl::StrCat("result of shape ", DimsToString(dims),
+                                    " exceeds the limit of ", limits_.max_tensor_elements,
+                                    " elements (limits.max_tensor_elements)"));
+    }
+  }
+  return Tensor::Zeros(dtype, dims);
+}
+
+absl::StatusOr<Tensor> InferContext::NewConstantFromProto(
+    const tensorflow::TensorProto& proto) const {
+  auto tensor = Tensor::FromProto(proto, graph_.def, limits_.max_tensor_elements);
+  if (!tensor.ok()) return NodeError(tensor.status().code(), node_, tensor.status().message());
+  return tensor;
+}
+
+absl::Status InferContext::ExpectInputs(int min, int max) const {
+  if (max < 0) max = min;
+  if (num_inputs() < min || num_inputs() > max) {
+    return Invalid(absl::StrCat("expects ", min == max ? absl::StrCat(min)
+                                                       : absl::StrCat(min, " to ", max),
+                                " inputs, has ", num_inputs()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<tflite::TensorType> ToLiteType(DataType dtype) {
+  switch (dtype) {
+    case tensorflow::DT_FLOAT: return tflite::TensorType_FLOAT32;
+    case tensorflow::DT_HALF: return tflite::TensorType_FLOAT16;
+    case tensorflow::DT_DOUBLE: return tflite::TensorType_FLOAT64;
+    case tensorflow::DT_INT32: return tflite::TensorType_INT32;
+    case tensorflow::DT_INT64: return tflite::TensorType_INT64;
+    case tensorflow::DT_INT16: return tflite::TensorType_INT16;
+    case tensorflow::DT_INT8: return tflite::TensorType_INT8;
+    case tensorflow::DT_UINT8: return tflite::TensorType_UINT8;
+    case tensorflow::DT_UINT16: return tflite::TensorType_UINT16;
+    case tensorflow::DT_UINT32: return tflite::TensorType_UINT32;
+    case tensorflow::DT_UINT64: return tflite::TensorType_UINT64;
+    case tensorflow::DT_BOOL: return tflite::TensorType_BOOL;
+    case tensorflow::DT_STRING: return tflite::TensorType_STRING;
+    case tensorflow::DT_COMPLEX64: return tflite::TensorType_COMPLEX64;
+    case tensorflow::DT_COMPLEX128: return tflite::TensorType_COMPLEX128;
+    case tensorflow::DT_RESOURCE: return tflite::TensorType_RESOURCE;
+    case tensorflow::DT_VARIANT: return tflite::TensorType_VARIANT;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("dtype ", DataTypeName(dtype), " has no TFLite equivalent"));
+  }
+}
+
+std::vector<int32_t> ToLiteShape(const Shape& shape) {
+  return std::vector<int32_t>(shape.dims.begin(), shape.dims.end());
+}
+
+namespace {
+
+LiteTensor MakeTensor(std::string name, DataType dtype, const Shape& shape) {
+  LiteTensor tensor;
+  tensor.name = std::move(name);
+  tensor.type = ToLiteType(dtype).value_or(tflite::TensorType_FLOAT32);
+  tensor.has_rank = shape.known_rank;
+  tensor.shape = ToLiteShape(shape);
+  return tensor;
+}
+
+}  // namespace
+
+int LegalizeContext::Constant(const Tensor& value, absl::string_view suffix) {
+  LiteTensor tensor = MakeTensor(suffix.empty() ? node_.name : absl::StrCat(node_.name, "/", suffix),
+                                 value.dtype(), Shape::Of(value.dims()));
+  tensor.buffer = model_.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
+  return model_.AddTensor(std::move(tensor));
+}
+
+absl::StatusOr<int> LegalizeContext::Input(int i) {
+  const Endpoint source = node_.inputs[i];
+  if (auto it = tensor_of_.find(source); it != tensor_of_.end()) return it->second;
+  const OutputInfo& info = graph_.info(source);
+  if (!info.value) {
+    return NodeError(absl::StatusCode::kInternal, node_,
+                     absl::StrCat("input ", i, " ('", graph_.TensorName(source),
+                                  "') was not produced before its use"));
+  }
+  if (absl::Status s = ToLiteType(info.dtype).status(); !s.ok()) return NodeInvalid(node_, s.message());
+  LiteTensor tensor = MakeTensor(graph_.TensorName(source), info.dtype, info.shape);
+  tensor.buffer = model_.AddBuffer({std::make_shared<Tensor>(*info.value), info.value->bytes()});
+  const int index = model_.AddTensor(std::move(tensor));
+  tensor_of_[source] = index;
+  return index;
+}
+
+int LegalizeContext::Output(int i) {
+  const Endpoint self{node_index_, i};
+  if (auto it = tensor_of_.find(self); it != tensor_of_.end()) return it->second;
+  const OutputInfo& info = node_.outputs[i];
+  const int index = model_.AddTensor(MakeTensor(graph_.TensorName(self), info.dtype, info.shape));
+  tensor_of_[self] = index;
+  return index;
+}
+
+absl::Status LegalizeContext::Forward(int output, int input) {
+  auto tensor = Input(input);
+  if (!tensor.ok()) return tensor.status();
+  tensor_of_[Endpoint{node_index_, output}] = *tensor;
+  return absl::OkStatus();
+}
+
+int LegalizeContext::Intermediate(DataType dtype, const Shape& shape, absl::string_view suffix) {
+  return model_.AddTensor(MakeTensor(absl::StrCat(node_.name, "/", suffix), dtype, shape));
+}
+
+LiteOperator& LegalizeContext::Emit(tflite::BuiltinOperator op, std::vector<int> inputs,
+                                    std::vector<int> outputs,
+                                    tflite::BuiltinOptionsUnion options) {
+  LiteOperator lite;
+  lite.builtin = op;
+  lite.inputs = std::move(inputs);
+  lite.outputs = std::move(outputs);
+  lite.options = std::move(options);
+  lite.tf_node = node_.name;
+  model_.operators.push_back(std::move(lite));
+  return model_.operators.back();
+}
+
+}  // namespace tflconv

@@ -1,0 +1,138 @@
+#include "core/legalize/shape_util.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace tflconv {
+
+absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
+  if (!a.known_rank || !b.known_rank) return Shape::Unknown();
+  const int rank = std::max(a.rank(), b.rank());
+  Dims dims(rank);
+  for (int i = 0; i < rank; ++i) {
+    const int ia = i - (rank - a.rank());
+    const int ib = i - (rank - b.rank());
+    const int64_t da = ia >= 0 ? a.dims[ia] : 1;
+    const int64_t db = ib >= 0 ? b.dims[ib] : 1;
+    if (da == 1) {
+      dims[i] = db;
+    } else if (db == 1 || da == db) {
+      dims[i] = da;
+    } else if (da < 0 || db < 0) {
+      dims[i] = std::max(da, db);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "shapes ", a.ToString(), " and ", b.ToString(), " do not broadcast"));
+    }
+  }
+  return Shape::Of(std::move(dims));
+}
+
+absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank) {
+  if (axis < -rank || axis >= std::max(rank, 1)) {
+    return absl::OutOfRangeError(
+        absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  }
+  return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims) {
+  const int rank = static_cast<int>(out_dims.size());
+  const int offset = rank - static_cast<int>(in_dims.size());
+  std::vector<int64_t> in_strides(rank, 0);
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= offset; --i) {
+    const int64_t d = in_dims[i - offset];
+    in_strides[i] = d == 1 ? 0 : stride;
+    stride *= d;
+  }
+  const int64_t total = NumElements(out_dims);
+  std::vector<int64_t> index(total);
+  std::vector<int64_t> coord(rank, 0);
+  int64_t flat = 0;
+  for (int64_t n = 0; n < total; ++n) {
+    index[n] = flat;
+    for (int i = rank - 1; i >= 0; --i) {
+      ++coord[i];
+      flat += in_strides[i];
+      if (coord[i] < out_dims[i]) break;
+      flat -= in_strides[i] * coord[i];
+      coord[i] = 0;
+    }
+  }
+  return index;
+}
+
+absl::Status InferSameAsInput(InferContext& ctx) {
+  if (ctx.num_inputs() < 1) return ctx.Invalid("expects an input");
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return absl::OkStatus();
+}
+
+namespace {
+
+template <typename Ctx>
+absl::StatusOr<std::vector<int64_t>> ConstantIntsImpl(const Ctx& ctx, int i,
+                                                      absl::string_view what) {
+  if (i >= ctx.num_inputs()) {
+    return NodeInvalid(ctx.node(), absl::StrCat("missing input ", i, " (", what, ")"));
+  }
+  const Tensor* value = ctx.input_value(i);
+  if (value == nullptr) {
+    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i,
+                                                ") must be a constant for TFLite"));
+  }
+  return value->AsInt64Vector();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const InferContext& ctx, int i,
+                                                  absl::string_view what) {
+  return ConstantIntsImpl(ctx, i, what);
+}
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const LegalizeContext& ctx, int i,
+                                                  absl::string_view what) {
+  return ConstantIntsImpl(ctx, i, what);
+}
+
+Tensor Int32Tensor(const std::vector<int64_t>& values, bool as_scalar) {
+  Dims dims;
+  if (!as_scalar) dims.push_back(static_cast<int64_t>(values.size()));
+  Tensor t = Tensor::Zeros(tensorflow::DT_INT32, dims);
+  auto out = t.mutable_flat<int32_t>();
+  for (size_t i = 0; i < values.size(); ++i) out[i] = static_cast<int32_t>(values[i]);
+  return t;
+}
+
+Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
+  const int rank = in.rank();
+  Dims out_dims(rank);
+  for (int i = 0; i < rank; ++i) out_dims[i] = in.dims()[perm[i]];
+  Tensor out = Tensor::Zeros(in.dtype(), out_dims);
+  std::vector<int64_t> in_strides(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in.dims()[i + 1];
+  // Stride in the input for a step along each output dimension.
+  std::vector<int64_t> step(rank);
+  for (int i = 0; i < rank; ++i) step[i] = in_strides[perm[i]];
+  const size_t element = DataTypeSize(in.dtype());
+  const char* src = in.bytes().data();
+  char* dst = const_cast<char*>(out.bytes().data());
+  const int64_t total = in.num_elements();
+  std::vector<int64_t> coord(rank, 0);
+  int64_t offset = 0;
+  for (int64_t n = 0; n < total; ++n) {
+    std::memcpy(dst + n * element, src + offset * element, element);
+    for (int i = rank - 1; i >= 0; --i) {
+      ++coord[i];
+      offset += step[i];
+      if (coord[i] < out_dims[i]) break;
+      offset -= step[i] * coord[i];
+      coord[i] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace tflconv

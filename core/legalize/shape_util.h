@@ -1,0 +1,104 @@
+// Shape arithmetic shared by the rules: broadcasting, axis normalization and
+// element-wise evaluation for constant folding.
+#ifndef TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
+#define TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/graph/graph.h"
+#include "core/legalize/rule.h"
+
+namespace tflconv {
+
+// NumPy broadcasting of two shapes; unknown dims stay unknown.
+absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
+
+// Axis in [-rank, rank) to [0, rank); OUT_OF_RANGE otherwise.
+absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank);
+
+// For each element of `out_dims`, the flat index of the element of an input
+// of `in_dims` (broadcast to out_dims) that it reads.
+std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims);
+
+// Evaluates out[i] = fn(a[i], b[i]) with broadcasting. Fn is called with
+// values of the inputs' C++ type and returns the output's.
+template <typename Out, typename In, typename Fn>
+void BinaryKernel(const Tensor& a, const Tensor& b, Tensor& out, Fn fn) {
+  const auto ia = BroadcastIndex(a.dims(), out.dims());
+  const auto ib = BroadcastIndex(b.dims(), out.dims());
+  auto av = a.flat<In>();
+  auto bv = b.flat<In>();
+  auto ov = out.mutable_flat<Out>();
+  for (size_t i = 0; i < ov.size(); ++i) ov[i] = fn(av[ia[i]], bv[ib[i]]);
+}
+
+// Folds an element-wise binary op when both inputs are constant. `fn` is a
+// generic lambda; for kBoolResult ops (comparisons, logic) the output dtype
+// is bool, and only they accept bool inputs.
+template <bool kBoolResult, typename Fn>
+absl::Status FoldBinary(InferContext& ctx, Fn fn) {
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  const Tensor& a = *ctx.input_value(0);
+  const Tensor& b = *ctx.input_value(1);
+  auto shape = BroadcastShapes(Shape::Of(a.dims()), Shape::Of(b.dims()));
+  if (!shape.ok()) return ctx.Invalid(shape.status().message());
+  auto out = ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims);
+  if (!out.ok()) return out.status();
+  bool folded = false;
+  DispatchNumeric(a.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (kBoolResult) {
+      BinaryKernel<bool, T>(a, b, *out, fn);
+      folded = true;
+    } else if constexpr (!std::is_same_v<T, bool>) {
+      BinaryKernel<T, T>(a, b, *out, fn);
+      folded = true;
+    }
+  });
+  if (!folded) return absl::OkStatus();  // left to run time
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+// Folds an element-wise unary op on a constant input.
+template <typename Fn>
+absl::Status FoldUnary(InferContext& ctx, Fn fn) {
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  const Tensor& a = *ctx.input_value(0);
+  auto out = ctx.NewTensor(a.dtype(), a.dims());
+  if (!out.ok()) return out.status();
+  bool folded = false;
+  DispatchNumeric(a.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (!std::is_same_v<T, bool>) {
+      auto in = a.flat<T>();
+      auto o = out->mutable_flat<T>();
+      for (size_t i = 0; i < in.size(); ++i) o[i] = static_cast<T>(fn(in[i]));
+      folded = true;
+    }
+  });
+  if (folded) ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+// Output 0 gets input 0's dtype and shape (element-wise unary ops).
+absl::Status InferSameAsInput(InferContext& ctx);
+
+// The constant int list in input i (axes, shapes, paddings...), or an error
+// naming the node when the input is not constant.
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const InferContext& ctx, int i,
+                                                  absl::string_view what);
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const LegalizeContext& ctx, int i,
+                                                  absl::string_view what);
+
+// An int32 constant tensor (TFLite's shape and axis inputs are int32).
+Tensor Int32Tensor(const std::vector<int64_t>& values, bool as_scalar = false);
+
+// The tensor with dimensions permuted: out.dims[i] = in.dims[perm[i]].
+Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_

@@ -1,0 +1,282 @@
+#include "core/lite/optimize.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace tflconv {
+namespace {
+
+using tflite::BuiltinOperator;
+
+// The producer's fused activation field, or nullptr for ops without one.
+tflite::ActivationFunctionType* ActivationSlot(LiteOperator& op) {
+  switch (op.options.type) {
+    case tflite::BuiltinOptions_Conv2DOptions:
+      return &op.options.AsConv2DOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_DepthwiseConv2DOptions:
+      return &op.options.AsDepthwiseConv2DOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_FullyConnectedOptions:
+      return &op.options.AsFullyConnectedOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_AddOptions:
+      return &op.options.AsAddOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_SubOptions:
+      return &op.options.AsSubOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_MulOptions:
+      return &op.options.AsMulOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_DivOptions:
+      return &op.options.AsDivOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_Pool2DOptions:
+      return &op.options.AsPool2DOptions()->fused_activation_function;
+    case tflite::BuiltinOptions_ConcatenationOptions:
+      return &op.options.AsConcatenationOptions()->fused_activation_function;
+    default:
+      return nullptr;
+  }
+}
+
+bool HasWeights(const LiteOperator& op) {
+  return op.builtin == tflite::BuiltinOperator_CONV_2D ||
+         op.builtin == tflite::BuiltinOperator_DEPTHWISE_CONV_2D ||
+         op.builtin == tflite::BuiltinOperator_FULLY_CONNECTED;
+}
+
+class Optimizer {
+ public:
+  explicit Optimizer(LiteModel& model) : model_(model) {
+    uses_.assign(model.tensors.size(), 0);
+    producer_.assign(model.tensors.size(), -1);
+    for (size_t i = 0; i < model.operators.size(); ++i) {
+      for (int t : model.operators[i].inputs) {
+        if (t >= 0) ++uses_[t];
+      }
+      for (int t : model.operators[i].outputs) producer_[t] = static_cast<int>(i);
+    }
+    for (int t : model.outputs) ++uses_[t];
+    deleted_.assign(model.operators.size(), false);
+  }
+
+  OptimizeStats Run() {
+    for (size_t i = 0; i < model_.operators.size(); ++i) {
+      LiteOperator& op = model_.operators[i];
+      switch (op.builtin) {
+        case tflite::BuiltinOperator_MUL: TryFoldScale(i); break;
+        case tflite::BuiltinOperator_ADD: TryFoldBias(i); break;
+        case tflite::BuiltinOperator_RELU:
+          TryFuseActivation(i, tflite::ActivationFunctionType_RELU);
+          break;
+        case tflite::BuiltinOperator_RELU6:
+          TryFuseActivation(i, tflite::ActivationFunctionType_RELU6);
+          break;
+        case tflite::BuiltinOperator_RELU_N1_TO_1:
+          TryFuseActivation(i, tflite::ActivationFunctionType_RELU_N1_TO_1);
+          break;
+        default: break;
+      }
+    }
+    std::vector<LiteOperator> kept;
+    for (size_t i = 0; i < model_.operators.size(); ++i) {
+      if (!deleted_[i]) kept.push_back(std::move(model_.operators[i]));
+    }
+    model_.operators = std::move(kept);
+    stats_.tensors_removed = RemoveUnusedTensors(model_);
+    return stats_;
+  }
+
+ private:
+  // The producer of `tensor` if it is an op whose only use is the op being
+  // folded (so rewriting it changes nothing else).
+  int SoleProducer(int tensor) const {
+    if (tensor < 0 || uses_[tensor] != 1) return -1;
+    const int p = producer_[tensor];
+    if (p < 0 || deleted_[p]) return -1;
+    return p;
+  }
+
+  // `victim` (reading the producer's output) disappears: the producer now
+  // writes the victim's output and takes its activation.
+  void Absorb(int producer, size_t victim) {
+    LiteOperator& p = model_.operators[producer];
+    LiteOperator& v = model_.operators[victim];
+    if (auto* from = ActivationSlot(v)) *ActivationSlot(p) = *from;
+    p.outputs[0] = v.outputs[0];
+    producer_[v.outputs[0]] = producer;
+    deleted_[victim] = true;
+  }
+
+  // Finds (producer with weights, constant per-channel vector) for a
+  // binary op x (*|+) c. Returns false when the pattern does not apply.
+  bool MatchChannelConstant(size_t index, int* producer, std::vector<float>* values) {
+    const LiteOperator& op = model_.operators[index];
+    if (op.inputs.size() != 2) return false;
+    for (int side = 0; side < 2; ++side) {
+      const int x = op.inputs[side];
+      const int c = op.inputs[1 - side];
+      const LiteBuffer* buffer = model_.buffer_of(c);
+      const int p = SoleProducer(x);
+      if (buffer == nullptr || p < 0 || model_.tensors[c].type != tflite::TensorType_FLOAT32) {
+        continue;
+      }
+      LiteOperator& prod = model_.operators[p];
+      if (!HasWeights(prod) || *ActivationSlot(prod) != tflite::ActivationFunctionType_NONE) {
+        continue;
+      }
+      const int channels = OutputChannels(prod);
+      const size_t count = buffer->bytes.size() / sizeof(float);
+      // The constant must broadcast along the last (channel) axis only.
+      const auto& shape = model_.tensors[c].shape;
+      for (size_t d = 0; d + 1 < shape.size(); ++d) {
+        if (shape[d] != 1) return false;
+      }
+      if (channels <= 0 || (count != static_cast<size_t>(channels) && count != 1)) continue;
+      values->assign(channels, 0.0f);
+      const float* data = reinterpret_cast<const float*>(buffer->bytes.data());
+      for (int k = 0; k < channels; ++k) (*values)[k] = data[count == 1 ? 0 : k];
+      *producer = p;
+      return true;
+    }
+    return false;
+  }
+
+  int OutputChannels(const LiteOperator& op) const {
+    const auto& shape = model_.tensors[op.inputs[1]].shape;
+    if (shape.empty()) return -1;
+    return op.builtin == tflite::BuiltinOperator_DEPTHWISE_CONV_2D ? shape.back() : shape[0];
+  }
+
+  // A fresh float buffer for tensor `t` with `fn` applied to its values,
+  // leaving the original (perhaps shared) bytes untouched.
+  template <typename Fn>
+  void RewriteFloats(int t, size_t count, Fn fn) {
+    auto values = std::make_shared<std::vector<float>>(count, 0.0f);
+    if (const LiteBuffer* old = model_.buffer_of(t)) {
+      std::memcpy(values->data(), old->bytes.data(), std::min(old->bytes.size(), count * 4));
+    }
+    fn(*values);
+    const absl::string_view bytes(reinterpret_cast<const char*>(values->data()), count * 4);
+    model_.tensors[t].buffer = model_.AddBuffer({values, bytes});
+  }
+
+  int EnsureBias(int producer, int channels) {
+    LiteOperator& p = model_.operators[producer];
+    if (p.inputs.size() > 2 && p.inputs[2] >= 0) return p.inputs[2];
+    LiteTensor bias;
+    bias.name = absl::StrCat(model_.tensors[p.outputs[0]].name, "/bias");
+    bias.shape = {channels};
+    const int index = model_.AddTensor(std::move(bias));
+    uses_.push_back(1);
+    producer_.push_back(-1);
+    p.inputs.resize(3);
+    p.inputs[2] = index;
+    RewriteFloats(index, channels, [](std::vector<float>&) {});
+    return index;
+  }
+
+  void TryFoldScale(size_t index) {
+    int p;
+    std::vector<float> scale;
+    if (!MatchChannelConstant(index, &p, &scale)) return;
+    LiteOperator& prod = model_.operators[p];
+    const int channels = static_cast<int>(scale.size());
+    const int weights = prod.inputs[1];
+    const bool channel_last = prod.builtin == tflite::BuiltinOperator_DEPTHWISE_CONV_2D;
+    const LiteBuffer* w = model_.buffer_of(weights);
+    if (w == nullptr || model_.tensors[weights].type != tflite::TensorType_FLOAT32) return;
+    const size_t count = w->bytes.size() / sizeof(float);
+    const size_t inner = channel_last ? 1 : count / channels;
+    RewriteFloats(weights, count, [&](std::vector<float>& v) {
+      for (size_t k = 0; k < count; ++k) v[k] *= scale[(k / inner) % channels];
+    });
+    if (prod.inputs.size() > 2 && prod.inputs[2] >= 0) {
+      RewriteFloats(prod.inputs[2], channels, [&](std::vector<float>& v) {
+        for (int k = 0; k < channels; ++k) v[k] *= scale[k];
+      });
+    }
+    Absorb(p, index);
+    ++stats_.scales_folded;
+  }
+
+  void TryFoldBias(size_t index) {
+    int p;
+    std::vector<float> offset;
+    if (!MatchChannelConstant(index, &p, &offset)) return;
+    const int bias = EnsureBias(p, static_cast<int>(offset.size()));
+    RewriteFloats(bias, offset.size(), [&](std::vector<float>& v) {
+      for (size_t k = 0; k < offset.size(); ++k) v[k] += offset[k];
+    });
+    Absorb(p, index);
+    ++stats_.biases_folded;
+  }
+
+  void TryFuseActivation(size_t index, tflite::ActivationFunctionType activation) {
+    LiteOperator& op = model_.operators[index];
+    const int p = SoleProducer(op.inputs[0]);
+    if (p < 0) return;
+    LiteOperator& prod = model_.operators[p];
+    tflite::ActivationFunctionType* slot = ActivationSlot(prod);
+    if (slot == nullptr || *slot != tflite::ActivationFunctionType_NONE) return;
+    if (model_.tensors[prod.outputs[0]].type != tflite::TensorType_FLOAT32) return;
+    *slot = activation;
+    prod.outputs[0] = op.outputs[0];
+    producer_[op.outputs[0]] = p;
+    deleted_[index] = true;
+    ++stats_.activations_fused;
+  }
+
+  LiteModel& model_;
+  std::vector<int> uses_;
+  std::vector<int> producer_;
+  std::vector<bool> deleted_;
+  OptimizeStats stats_;
+};
+
+}  // namespace
+
+int RemoveUnusedTensors(LiteModel& model) {
+  std::vector<bool> used(model.tensors.size(), false);
+  for (const LiteOperator& op : model.operators) {
+    for (int t : op.inputs) {
+      if (t >= 0) used[t] = true;
+    }
+    for (int t : op.outputs) used[t] = true;
+  }
+  for (int t : model.inputs) used[t] = true;
+  for (int t : model.outputs) used[t] = true;
+  std::vector<int> remap(model.tensors.size(), -1);
+  std::vector<LiteTensor> tensors;
+  std::vector<int> buffer_remap(model.buffers.size(), -1);
+  std::vector<LiteBuffer> buffers;
+  for (size_t t = 0; t < model.tensors.size(); ++t) {
+    if (!used[t]) continue;
+    remap[t] = static_cast<int>(tensors.size());
+    LiteTensor tensor = std::move(model.tensors[t]);
+    if (tensor.buffer >= 0) {
+      int& b = buffer_remap[tensor.buffer];
+      if (b < 0) {
+        b = static_cast<int>(buffers.size());
+        buffers.push_back(model.buffers[tensor.buffer]);
+      }
+      tensor.buffer = b;
+    }
+    tensors.push_back(std::move(tensor));
+  }
+  const int removed = static_cast<int>(model.tensors.size() - tensors.size());
+  model.tensors = std::move(tensors);
+  model.buffers = std::move(buffers);
+  auto apply = [&](std::vector<int>& list) {
+    for (int& t : list) {
+      if (t >= 0) t = remap[t];
+    }
+  };
+  for (LiteOperator& op : model.operators) {
+    apply(op.inputs);
+    apply(op.outputs);
+  }
+  apply(model.inputs);
+  apply(model.outputs);
+  return removed;
+}
+
+OptimizeStats OptimizeLiteModel(LiteModel& model) { return Optimizer(model).Run(); }
+
+}  // namespace tflconv

@@ -1,0 +1,28 @@
+// Rewrites on the TFLite IR that the official converter's optimize pass also
+// does: fold per-channel MUL (batch-norm scale) into the weights of the
+// preceding CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, fold a constant
+// ADD (BiasAdd, batch-norm offset) into their bias, fuse RELU / RELU6 /
+// RELU_N1_TO_1 into the producer's fused_activation_function, and drop
+// tensors and buffers nothing uses.
+#ifndef TFLCONV_CORE_LITE_OPTIMIZE_H_
+#define TFLCONV_CORE_LITE_OPTIMIZE_H_
+
+#include "core/lite/lite_model.h"
+
+namespace tflconv {
+
+struct OptimizeStats {
+  int scales_folded = 0;       // MUL into weights
+  int biases_folded = 0;       // ADD into bias
+  int activations_fused = 0;
+  int tensors_removed = 0;
+};
+
+OptimizeStats OptimizeLiteModel(LiteModel& model);
+
+// Removes tensors no operator or signature uses and buffers no tensor uses.
+int RemoveUnusedTensors(LiteModel& model);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_LITE_OPTIMIZE_H_

@@ -1,0 +1,108 @@
+#include "core/quantize/fp16.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/lite/optimize.h"
+
+namespace tflconv {
+
+uint16_t FloatToHalf(float value) {
+  uint32_t f;
+  std::memcpy(&f, &value, 4);
+  const uint32_t sign = (f >> 16) & 0x8000u;
+  const uint32_t abs = f & 0x7fffffffu;
+  if (abs >= 0x7f800000u) {  // inf or NaN
+    return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+  }
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow
+  if (abs < 0x38800000u) {  // subnormal or zero in half
+    if (abs < 0x33000000u) return static_cast<uint16_t>(sign);
+    const uint32_t exponent = abs >> 23;
+    const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
+    // value * 2^24 counts half subnormal steps: mantissa * 2^(exponent - 126).
+    const uint32_t shift = 126 - exponent;
+    uint32_t half = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1);
+    const uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = ((abs - 0x38000000u) >> 13);
+  const uint32_t rest = abs & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;
+  return static_cast<uint16_t>(sign | half);
+}
+
+float HalfToFloat(uint16_t bits) {
+  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  uint32_t f;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      f = sign;
+    } else {
+      exponent = 127 - 15 + 1;
+      while ((mantissa & 0x400u) == 0) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      f = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+    }
+  } else if (exponent == 0x1f) {
+    f = sign | 0x7f800000u | (mantissa << 13);
+  } else {
+    f = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float out;
+  std::memcpy(&out, &f, 4);
+  return out;
+}
+
+LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
+  LiteModel out = model;
+  std::vector<bool> is_output(model.tensors.size(), false);
+  for (int t : model.outputs) is_output[t] = true;
+  std::vector<bool> read(model.tensors.size(), false);
+  for (const LiteOperator& op : model.operators) {
+    for (int t : op.inputs) {
+      if (t >= 0) read[t] = true;
+    }
+  }
+  std::vector<LiteOperator> dequantize;
+  // Operators keep reading the float32 tensor (same index, same name); its
+  // data moves to a new FLOAT16 constant that DEQUANTIZE expands.
+  for (size_t t = 0; t < model.tensors.size(); ++t) {
+    const LiteTensor& tensor = model.tensors[t];
+    const LiteBuffer* buffer = model.buffer_of(static_cast<int>(t));
+    if (buffer == nullptr || tensor.type != tflite::TensorType_FLOAT32 || is_output[t] ||
+        !read[t]) {
+      continue;
+    }
+    const size_t count = buffer->bytes.size() / sizeof(float);
+    auto halves = std::make_shared<std::vector<uint16_t>>(count);
+    const float* values = reinterpret_cast<const float*>(buffer->bytes.data());
+    for (size_t i = 0; i < count; ++i) (*halves)[i] = FloatToHalf(values[i]);
+    LiteTensor half = tensor;
+    half.name = absl::StrCat(tensor.name, "_fp16");
+    half.type = tflite::TensorType_FLOAT16;
+    half.buffer = out.AddBuffer(
+        {halves, absl::string_view(reinterpret_cast<const char*>(halves->data()), count * 2)});
+    const int half_index = out.AddTensor(std::move(half));
+    out.tensors[t].buffer = -1;
+    LiteOperator op;
+    op.builtin = tflite::BuiltinOperator_DEQUANTIZE;
+    op.inputs = {half_index};
+    op.outputs = {static_cast<int>(t)};
+    op.tf_node = tensor.name;
+    dequantize.push_back(std::move(op));
+    ++stats->tensors_converted;
+  }
+  out.operators.insert(out.operators.begin(), std::make_move_iterator(dequantize.begin()),
+                       std::make_move_iterator(dequantize.end()));
+  RemoveUnusedTensors(out);  // drops the float32 copies of converted buffers
+  return out;
+}
+
+}  // namespace tflconv

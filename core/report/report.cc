@@ -1,0 +1,98 @@
+#include "core/report/report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/lite/schema/tflite_schema_generated.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace tflconv {
+
+std::string HumanBytes(uint64_t bytes) {
+  if (bytes >= (1ull << 20)) return absl::StrFormat("%.0fM", bytes / 1048576.0);
+  if (bytes >= (1ull << 10)) return absl::StrFormat("%.0fK", bytes / 1024.0);
+  return absl::StrCat(bytes, "B");
+}
+
+v1::SizeReport BuildSizeReport(uint64_t input_bytes, const LiteModel& fp32,
+                               const std::vector<Artifact>& artifacts) {
+  v1::SizeReport report;
+  report.set_input_graph_bytes(input_bytes);
+  uint64_t fp32_bytes = 0, fp16_bytes = 0;
+  for (const Artifact& artifact : artifacts) {
+    // Read back from the verified flatbuffer: the report describes what
+    // was shipped, not an intermediate model.
+    const tflite::Model* model = tflite::GetModel(artifact.bytes.data());
+    v1::ArtifactSize* size = report.add_artifacts();
+    size->set_kind(artifact.kind);
+    size->set_file_name(artifact.file_name);
+    size->set_bytes(artifact.bytes.size());
+    uint64_t weights = 0;
+    if (model->buffers()) {
+      for (const tflite::Buffer* buffer : *model->buffers()) {
+        if (buffer->data()) weights += buffer->data()->size();
+      }
+    }
+    size->set_weight_bytes(weights);
+    const tflite::SubGraph* subgraph = model->subgraphs()->Get(0);
+    size->set_operators(subgraph->operators() ? subgraph->operators()->size() : 0);
+    size->set_tensors(subgraph->tensors() ? subgraph->tensors()->size() : 0);
+    (artifact.kind == v1::FP32 ? fp32_bytes : fp16_bytes) = artifact.bytes.size();
+  }
+  if (fp32_bytes > 0 && fp16_bytes > 0) {
+    report.set_fp16_to_fp32_ratio(static_cast<double>(fp16_bytes) / fp32_bytes);
+  }
+  std::vector<int> constants;
+  for (size_t t = 0; t < fp32.tensors.size(); ++t) {
+    if (fp32.is_constant(static_cast<int>(t))) constants.push_back(static_cast<int>(t));
+  }
+  auto bytes_of = [&](int t) { return fp32.buffer_of(t)->bytes.size(); };
+  std::sort(constants.begin(), constants.end(), [&](int a, int b) {
+    return bytes_of(a) != bytes_of(b) ? bytes_of(a) > bytes_of(b) : a < b;
+  });
+  if (constants.size() > kLargestTensorsReported) constants.resize(kLargestTensorsReported);
+  for (int t : constants) {
+    v1::TensorSize* entry = report.add_largest_tensors();
+    entry->set_name(fp32.tensors[t].name);
+    entry->set_dtype(tflite::EnumNameTensorType(fp32.tensors[t].type));
+    for (int32_t d : fp32.tensors[t].shape) entry->add_shape(d);
+    entry->set_bytes(bytes_of(t));
+  }
+  return report;
+}
+
+std::string ReportToJson(const v1::ConversionReport& report) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  return json;
+}
+
+std::string ReportSummary(const v1::ConversionReport& report) {
+  std::string out;
+  for (const v1::ArtifactSize& artifact : report.size().artifacts()) {
+    absl::StrAppend(&out, absl::StrFormat("%6s %s\n", HumanBytes(artifact.bytes()),
+                                          artifact.file_name()));
+  }
+  if (report.size().fp16_to_fp32_ratio() > 0) {
+    absl::StrAppend(&out, absl::StrFormat("fp16/fp32 size ratio: %.3f\n",
+                                          report.size().fp16_to_fp32_ratio()));
+  }
+  absl::StrAppend(&out, absl::StrFormat("\n%-28s %6s  %-11s %s\n", "TF op", "count",
+                                        "disposition", "TFLite ops / warnings"));
+  for (const v1::OpCoverage& op : report.coverage().ops()) {
+    std::string lite;
+    for (const std::string& name : op.tflite_ops()) absl::StrAppend(&lite, lite.empty() ? "" : ",", name);
+    absl::StrAppend(&out, absl::StrFormat("%-28s %6d  %-11s %s\n", op.tf_op(), op.count(),
+                                          v1::Disposition_Name(op.disposition()), lite));
+    for (const std::string& warning : op.warnings()) {
+      absl::StrAppend(&out, absl::StrFormat("%-28s %6s  %-11s WARNING: %s\n", "", "", "", warning));
+    }
+  }
+  return out;
+}
+
+}  // namespace tflconv

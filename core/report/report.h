@@ -1,0 +1,32 @@
+// Size report and the report's text and JSON forms.
+#ifndef TFLCONV_CORE_REPORT_REPORT_H_
+#define TFLCONV_CORE_REPORT_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "core/convert.h"
+#include "core/lite/lite_model.h"
+#include "tflconv/v1/report.pb.h"
+
+namespace tflconv {
+
+inline constexpr int kLargestTensorsReported = 10;
+
+// Bytes of each artifact, the fp16/fp32 ratio, weight bytes and the largest
+// constant tensors of the fp32 model.
+v1::SizeReport BuildSizeReport(uint64_t input_bytes, const LiteModel& fp32,
+                               const std::vector<Artifact>& artifacts);
+
+// The report as JSON (protobuf's JSON printer, field names as in the proto).
+std::string ReportToJson(const v1::ConversionReport& report);
+
+// A short human summary: a size table and the op-coverage table.
+std::string ReportSummary(const v1::ConversionReport& report);
+
+// "141M", "71M", "12K", "512B".
+std::string HumanBytes(uint64_t bytes);
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_REPORT_REPORT_H_

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what tflconv builds and tests with on Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config python3 ca-certificates \
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
+  libflatbuffers-dev flatbuffers-compiler libabsl-dev libgtest-dev libgmock-dev \
+  prometheus-cpp-dev libcivetweb-dev >/dev/null
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+echo "install-deps: toolchain and libraries ready"

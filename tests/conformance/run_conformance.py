@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Converts every fixture of the shared corpus with tflconv and judges each
+artifact with the official TFLite runtime (tflite-oracle).
+
+For each fixture: convert with TFLITE_BUILTINS; if ops are unsupported,
+again with SELECT_TF_OPS (and then allow_custom_ops), as a user would. The
+fp32 artifact is checked at the fixture's tolerance (rtol 1e-4 unless
+meta.json says otherwise) and the fp16 one at rtol 1e-2. A Flex model
+cannot run on this runtime: it passes as "flex" when the runtime's error
+names only Flex ops the op-coverage report predicted.
+
+Prints a table and exits 1 when any fixture does worse than the checked-in
+expectations (tests/conformance/expected.tsv); --update rewrites them.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+
+RESULT_RANK = {"pass": 4, "flex": 3, "custom": 3, "noref": 2, "fail": 1, "error": 0}
+FP32_RTOL = 1e-4
+FP16_RTOL = 1e-2
+SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE
+
+
+def run(cmd, timeout=600):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def convert(args, name, meta, out_dir):
+    base = [args.tflconv, "convert", "--quiet",
+            f"--graph_def_file={os.path.join(args.fixtures, name, 'model.pb')}",
+            f"--output_arrays={','.join(meta['outputs'])}", f"--output_dir={out_dir}"]
+    if meta["inputs"]:
+        base.append("--input_arrays=" + ",".join(i["name"] for i in meta["inputs"]))
+        base.append("--input_shapes=" + ":".join(
+            ",".join(str(d) for d in i["shape"]) for i in meta["inputs"]))
+    attempts = [("builtins", []),
+                ("flex", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS"]),
+                ("custom", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS", "--allow_custom_ops"])]
+    log = ""
+    for mode, extra in attempts:
+        code, output = run(base + extra)
+        log = output
+        if code == 0:
+            return mode, ""
+        if "ops not supported" not in output:
+            break
+    return "error", log.strip().splitlines()[-1] if log.strip() else "no output"
+
+
+def flex_ops_in_report(out_dir):
+    with open(os.path.join(out_dir, "report.json")) as f:
+        report = json.load(f)
+    ops = set()
+    for entry in report.get("coverage", {}).get("ops", []):
+        if entry.get("disposition") in ("FLEX", "CUSTOM"):
+            ops.update(entry.get("tflite_ops", []))
+    return ops
+
+
+def check(args, model, fixture_dir, rtol, out_dir, predicted):
+    report_file = model + ".check.json"
+    code, output = run([args.oracle, "check", model, fixture_dir, "--rtol", str(rtol),
+                        "--json", report_file])
+    if code == 3:
+        # The runtime refused: acceptable only for Flex/custom ops the
+        # report named.
+        named = set(re.findall(r"\b(Flex\w+)", output))
+        if predicted and (named <= predicted):
+            return ("flex" if any(p.startswith("Flex") for p in predicted) else "custom"), None
+        return "error", None
+    if code not in (0, 1):
+        return "error", None
+    with open(report_file) as f:
+        result = json.load(f)
+    worst = max((o.get("rel_l2") or 0.0) for o in result["outputs"]) if result["outputs"] else 0.0
+    return ("pass" if result["pass"] else "fail"), worst
+
+
+def judge(args, name):
+    fixture_dir = os.path.join(args.fixtures, name)
+    with open(os.path.join(fixture_dir, "meta.json")) as f:
+        meta = json.load(f)
+    out_dir = os.path.join(args.work, name)
+    os.makedirs(out_dir, exist_ok=True)
+    row = {"fixture": name, "ops": len(meta.get("ops", {})), "mode": "", "fp32": "error",
+           "fp16": "error", "rel_l2_fp32": None, "rel_l2_fp16": None, "note": ""}
+    mode, error = convert(args, name, meta, out_dir)
+    row["mode"] = mode
+    if mode == "error":
+        row["note"] = error[:160]
+        return row
+    predicted = flex_ops_in_report(out_dir) if mode != "builtins" else set()
+    has_ref = not str(meta.get("reference", "")).startswith("none")
+    if not has_ref:
+        row["fp32"] = row["fp16"] = "noref"
+        return row
+    rtol = float(meta.get("rtol", FP32_RTOL))
+    row["fp32"], row["rel_l2_fp32"] = check(
+        args, os.path.join(out_dir, "model_fp32.tflite"), fixture_dir, rtol, out_dir, predicted)
+    row["fp16"], row["rel_l2_fp16"] = check(
+        args, os.path.join(out_dir, "model_fp16.tflite"), fixture_dir, FP16_RTOL, out_dir,
+        predicted)
+    return row
+
+
+def load_expected(path):
+    expected = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                name, fp32, fp16 = line.rstrip("\n").split("\t")[:3]
+                expected[name] = (fp32, fp16)
+    return expected
+
+
+def fmt(value):
+    return "-" if value is None else f"{value:.2e}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tflconv", required=True)
+    parser.add_argument("--oracle", required=True)
+    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--expected", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--update", action="store_true")
+    args = parser.parse_args()
+
+    if not os.path.isdir(args.fixtures):
+        print(f"SKIPPED: fixture corpus {args.fixtures} is absent (../shared missing); "
+              "conformance NOT checked", file=sys.stderr)
+        return SKIP_EXIT
+    names = sorted(d for d in os.listdir(args.fixtures)
+                   if os.path.isfile(os.path.join(args.fixtures, d, "meta.json")))
+    if args.only:
+        names = [n for n in names if re.search(args.only, n)]
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(lambda n: judge(args, n), names))
+
+    expected = load_expected(args.expected)
+    regressions = []
+    print(f"{'fixture':46} {'ops':>4} {'mode':8} {'fp32':6} {'rel_l2':>9} {'fp16':6} "
+          f"{'rel_l2':>9}  note")
+    for row in rows:
+        want = expected.get(row["fixture"])
+        status = ""
+        if want:
+            for got, exp in ((row["fp32"], want[0]), (row["fp16"], want[1])):
+                if RESULT_RANK[got] < RESULT_RANK[exp]:
+                    status = "REGRESSION"
+        if status:
+            regressions.append(row["fixture"])
+        print(f"{row['fixture']:46} {row['ops']:>4} {row['mode']:8} {row['fp32']:6} "
+              f"{fmt(row['rel_l2_fp32']):>9} {row['fp16']:6} {fmt(row['rel_l2_fp16']):>9}  "
+              f"{status} {row['note']}")
+    count = lambda key, value: sum(1 for r in rows if r[key] == value)
+    print(f"\n{len(rows)} fixtures: fp32 pass {count('fp32', 'pass')}, fp16 pass "
+          f"{count('fp16', 'pass')}, flex {count('fp32', 'flex')}, custom "
+          f"{count('fp32', 'custom')}, no reference {count('fp32', 'noref')}, "
+          f"fail {count('fp32', 'fail')}, error {count('fp32', 'error')}")
+    if args.update:
+        with open(args.expected, "w") as f:
+            f.write("# fixture\tfp32\tfp16 (expected results; a worse result fails CI)\n")
+            for row in rows:
+                f.write(f"{row['fixture']}\t{row['fp32']}\t{row['fp16']}\n")
+        print(f"wrote {args.expected}")
+        return 0
+    missing = [n for n in names if n not in expected]
+    if missing:
+        print(f"fixtures without expectations (run with --update): {', '.join(missing)}")
+    if regressions:
+        print(f"REGRESSIONS: {', '.join(regressions)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

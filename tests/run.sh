@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds tflconv once and runs every test (unit, conformance against the
+# shared fixture corpus with the official TFLite runtime, service, deploy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD_DIR" -j2
+ctest --test-dir "$BUILD_DIR" -j2 --output-on-failure "$@"

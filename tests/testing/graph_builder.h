@@ -1,0 +1,68 @@
+// Builds small GraphDefs in C++ for the unit tests and converts them, so a
+// test reads like the graph it checks.
+#ifndef TFLCONV_TESTS_TESTING_GRAPH_BUILDER_H_
+#define TFLCONV_TESTS_TESTING_GRAPH_BUILDER_H_
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "core/convert.h"
+#include "core/lite/schema/tflite_schema_generated.h"
+#include "tensorflow/framework/graph_def.pb.h"
+
+namespace tflconv::testing {
+
+class GraphBuilder {
+ public:
+  // A Placeholder with dtype and shape attributes; returns its name.
+  std::string Placeholder(const std::string& name, tensorflow::DataType dtype,
+                          std::vector<int64_t> shape);
+  // Const nodes (tensor_content encoding).
+  std::string ConstFloat(const std::string& name, std::vector<int64_t> shape,
+                         std::vector<float> values);
+  std::string ConstInt(const std::string& name, std::vector<int64_t> shape,
+                       std::vector<int32_t> values);
+  // Any op; set attributes on the returned NodeDef with the Attr* helpers.
+  tensorflow::NodeDef& Op(const std::string& op, const std::string& name,
+                          std::vector<std::string> inputs);
+
+  const tensorflow::GraphDef& graph() const { return graph_; }
+  std::string Binary() const { return graph_.SerializeAsString(); }
+  std::string Text() const;
+
+ private:
+  tensorflow::GraphDef graph_;
+};
+
+void AttrType(tensorflow::NodeDef& node, const std::string& name, tensorflow::DataType type);
+void AttrInt(tensorflow::NodeDef& node, const std::string& name, int64_t value);
+void AttrFloat(tensorflow::NodeDef& node, const std::string& name, float value);
+void AttrBool(tensorflow::NodeDef& node, const std::string& name, bool value);
+void AttrString(tensorflow::NodeDef& node, const std::string& name, const std::string& value);
+void AttrInts(tensorflow::NodeDef& node, const std::string& name, std::vector<int64_t> values);
+void AttrStrings(tensorflow::NodeDef& node, const std::string& name,
+                 std::vector<std::string> values);
+
+// Options for the usual test: named inputs (shapes from the graph) and
+// outputs, fp32 only unless `fp16`.
+v1::ConversionOptions Options(std::vector<std::string> inputs, std::vector<std::string> outputs,
+                              bool fp16 = false);
+
+// Converts and returns the result (status, artifacts, report).
+ConversionResult ConvertGraph(const GraphBuilder& builder, const v1::ConversionOptions& options);
+
+// Views of an exported artifact.
+const tflite::Model* ModelOf(const Artifact& artifact);
+// Operator names in execution order: "CONV_2D", "FlexFoo", ...
+std::vector<std::string> OperatorNames(const tflite::Model* model);
+// The i-th operator of subgraph 0.
+const tflite::Operator* OperatorAt(const tflite::Model* model, int i);
+// Tensor `index` of subgraph 0 and the float values of its buffer.
+const tflite::Tensor* TensorAt(const tflite::Model* model, int index);
+std::vector<float> FloatBuffer(const tflite::Model* model, int tensor_index);
+std::vector<int32_t> Int32Buffer(const tflite::Model* model, int tensor_index);
+
+}  // namespace tflconv::testing
+
+#endif  // TFLCONV_TESTS_TESTING_GRAPH_BUILDER_H_
