@@ -9,6 +9,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterElementwiseRules(*r);
     RegisterActivationRules(*r);
     RegisterNnRules(*r);
+    RegisterSpatialRules(*r);
     RegisterTensorRules(*r);
     RegisterReductionRules(*r);
     RegisterDetectionRules(*r);

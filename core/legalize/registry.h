@@ -26,6 +26,7 @@ void RegisterStructureRules(RuleRegistry& registry);
 void RegisterElementwiseRules(RuleRegistry& registry);
 void RegisterActivationRules(RuleRegistry& registry);
 void RegisterNnRules(RuleRegistry& registry);
+void RegisterSpatialRules(RuleRegistry& registry);
 void RegisterTensorRules(RuleRegistry& registry);
 void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
