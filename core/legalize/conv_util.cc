@@ -89,8 +89,15 @@ std::optional<tflite::ActivationFunctionType> FusableActivation(absl::string_vie
   return std::nullopt;
 }
 
-absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x, int out) {
+absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x, int out,
+                            int alpha_input) {
   tflite::BuiltinOptionsUnion options;
+  if (tf_op == "Prelu") {
+    auto alpha = ctx.Input(alpha_input);
+    if (!alpha.ok()) return alpha.status();
+    ctx.Emit(tflite::BuiltinOperator_PRELU, {x, *alpha}, {out});
+    return absl::OkStatus();
+  }
   tflite::BuiltinOperator op;
   if (tf_op == "Relu") {
     op = tflite::BuiltinOperator_RELU;

@@ -39,9 +39,10 @@ int EmitTranspose(LegalizeContext& ctx, int x, const std::vector<int>& perm,
 // An activation TFLite can fuse into its producer, or nullopt.
 std::optional<tflite::ActivationFunctionType> FusableActivation(absl::string_view tf_op);
 
-// Emits `tf_op` (an activation) from `x` into `out`; Relu, Relu6 and
-// ReluN1To1 become their builtins, others their own builtin too.
-absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x, int out);
+// Emits `tf_op` (an activation) from `x` into `out` as its own builtin.
+// Prelu reads its alpha from node input `alpha_input`.
+absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x, int out,
+                            int alpha_input = -1);
 
 // A per-channel float vector from a constant input, or an error naming it.
 absl::StatusOr<std::vector<float>> ConstantFloats(const LegalizeContext& ctx, int input,

@@ -37,8 +37,9 @@ const absl::flat_hash_map<std::string, KnownOutputs>& KnownOutputTable() {
   return *table;
 }
 
+// "dtype" first: ops that have both (RandomUniform) use "T" for an input.
 DataType TypeFromAttrs(const Node& node) {
-  for (const char* attr : {"T", "dtype", "out_type", "DstT", "output_type", "Tout"}) {
+  for (const char* attr : {"dtype", "T", "out_type", "DstT", "output_type", "Tout"}) {
     if (const auto* a = FindAttr(node, attr); a && a->value_case() == tensorflow::AttrValue::kType) {
       return a->type();
     }

@@ -68,7 +68,7 @@ absl::StatusOr<Epilogue> ReadEpilogue(const Node& node) {
       e.batch_norm = true;
     } else if (i == ops.size() - 1 && e.activation.empty() &&
                (op == "Relu" || op == "Relu6" || op == "Elu" || op == "LeakyRelu" ||
-                op == "Sigmoid" || op == "Tanh")) {
+                op == "Sigmoid" || op == "Tanh" || op == "Prelu")) {
       e.activation = op;
     } else {
       return NodeInvalid(node, absl::StrCat("unsupported fused_ops entry '", op, "'"));
@@ -139,7 +139,12 @@ absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, 
   ctx.Emit(op, std::move(weights), {result}, std::move(options));
   if (separate_activation) {
     const int activated = nchw ? ctx.Intermediate(dtype, out_shape, "activation") : ctx.Output(0);
-    if (absl::Status s = EmitActivation(ctx, activation, result, activated); !s.ok()) return s;
+    // A fused Prelu's alpha is the argument after the bias.
+    constexpr int kPreluAlphaInput = 3;
+    if (absl::Status s = EmitActivation(ctx, activation, result, activated, kPreluAlphaInput);
+        !s.ok()) {
+      return s;
+    }
     result = activated;
   }
   if (nchw) {

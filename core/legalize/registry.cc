@@ -13,6 +13,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterTensorRules(*r);
     RegisterReductionRules(*r);
     RegisterDetectionRules(*r);
+    RegisterQuantizationRules(*r);
     return r;
   }();
   return *registry;

@@ -30,6 +30,7 @@ void RegisterSpatialRules(RuleRegistry& registry);
 void RegisterTensorRules(RuleRegistry& registry);
 void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
+void RegisterQuantizationRules(RuleRegistry& registry);
 
 }  // namespace tflconv
 
