@@ -11,6 +11,31 @@
 
 namespace tflconv {
 
+namespace {
+
+// Shapes become int32 in the flatbuffer and size every runtime buffer, so
+// each inferred shape must stay within limits.max_tensor_elements.
+absl::Status CheckShapeLimits(const Node& node, const ResolvedLimits& limits) {
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    const Shape& shape = node.outputs[k].shape;
+    if (!shape.known_rank) continue;
+    __int128 elements = 1;
+    for (int64_t d : shape.dims) {
+      if (d < 0) continue;
+      elements *= d;
+      if (d > INT32_MAX || elements > static_cast<__int128>(limits.max_tensor_elements)) {
+        return NodeError(absl::StatusCode::kResourceExhausted, node,
+                         absl::StrCat("output ", k, " of shape ", shape.ToString(),
+                                      " exceeds the limit of ", limits.max_tensor_elements,
+                                      " elements (limits.max_tensor_elements)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats) {
   const RuleRegistry& rules = RuleRegistry::Global();
   std::vector<int> outputs_used(graph.nodes.size(), 1);
@@ -34,6 +59,7 @@ absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* 
     if (!status.ok()) return status;
     Node& node = graph.nodes[i];
     if (node.outputs.empty()) node.outputs.resize(1);
+    if (absl::Status s = CheckShapeLimits(node, limits); !s.ok()) return s;
     if (node.outputs.size() < static_cast<size_t>(outputs_used[i])) {
       return NodeInvalid(node, absl::StrCat("has ", node.outputs.size(),
                                             " outputs but output ", outputs_used[i] - 1,

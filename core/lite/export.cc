@@ -171,6 +171,7 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
   std::string version = MinRuntimeVersion(model);
   version.resize(kMinRuntimeVersionBytes, '\0');
   const int version_buffer = static_cast<int>(buffer_offsets.size());
+  fbb.ForceVectorAlignment(version.size(), 1, kBufferAlignment);
   buffer_offsets.push_back(tflite::CreateBuffer(
       fbb, fbb.CreateVector(reinterpret_cast<const uint8_t*>(version.data()), version.size())));
   std::vector<flatbuffers::Offset<tflite::Metadata>> metadata = {
