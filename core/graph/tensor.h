@@ -56,12 +56,14 @@ class Tensor {
 
   template <typename T>
   absl::Span<const T> flat() const {
-    return {reinterpret_cast<const T*>(data_), size_ / sizeof(T)};
+    // Parentheses, not braces: Span<const bool>{p, n} would pick the
+    // initializer_list constructor.
+    return absl::Span<const T>(reinterpret_cast<const T*>(data_), size_ / sizeof(T));
   }
   // Only for tensors made by Zeros()/FromVector() and not yet shared.
   template <typename T>
   absl::Span<T> mutable_flat() {
-    return {reinterpret_cast<T*>(const_cast<char*>(data_)), size_ / sizeof(T)};
+    return absl::Span<T>(reinterpret_cast<T*>(const_cast<char*>(data_)), size_ / sizeof(T));
   }
 
   // Same bytes, other dims (element counts must match).
