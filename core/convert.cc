@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "core/graph/import.h"
@@ -92,6 +93,23 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                             optimized.activations_fused, " activations fused, ",
                             model.operators.size(), " TFLite operators"));
 
+  // The fp16 model is derived and exported on a second thread while the
+  // fp32 one exports here; both only read `model`. Progress and
+  // cancellation stay on this thread.
+  struct Fp16Export {
+    Fp16Stats stats;
+    absl::StatusOr<std::string> bytes = absl::UnknownError("not run");
+  };
+  std::future<Fp16Export> fp16;
+  if (Wants(options, v1::FP16)) {
+    fp16 = std::async(std::launch::async, [&model] {
+      Fp16Export out;
+      LiteModel half = ToFloat16Weights(model, &out.stats);
+      AssignOpVersions(half);
+      out.bytes = ExportModel(half);
+      return out;
+    });
+  }
   std::vector<Artifact> artifacts;
   if (Wants(options, v1::FP32)) {
     if (absl::Status s = pipeline.Begin(kStageExportFp32); !s.ok()) return s;
@@ -100,16 +118,13 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
     artifacts.push_back({v1::FP32, "model_fp32.tflite", *std::move(bytes)});
     pipeline.End();
   }
-  if (Wants(options, v1::FP16)) {
+  if (fp16.valid()) {
     if (absl::Status s = pipeline.Begin(kStageExportFp16); !s.ok()) return s;
-    Fp16Stats fp16_stats;
-    LiteModel half = ToFloat16Weights(model, &fp16_stats);
-    AssignOpVersions(half);
-    auto bytes = ExportModel(half);
-    if (!bytes.ok()) return bytes.status();
-    artifacts.push_back({v1::FP16, "model_fp16.tflite", *std::move(bytes)});
-    pipeline.End(fp16_stats.tensors_converted,
-                 absl::StrCat(fp16_stats.tensors_converted, " constants stored as float16"));
+    Fp16Export half = fp16.get();
+    if (!half.bytes.ok()) return half.bytes.status();
+    artifacts.push_back({v1::FP16, "model_fp16.tflite", *std::move(half.bytes)});
+    pipeline.End(half.stats.tensors_converted,
+                 absl::StrCat(half.stats.tensors_converted, " constants stored as float16"));
   }
   *report.mutable_size() = BuildSizeReport(graph_bytes.size(), model, artifacts);
   result.artifacts = std::move(artifacts);

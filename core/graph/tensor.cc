@@ -54,6 +54,17 @@ std::string DimsToString(const Dims& dims) {
   return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
 }
 
+Tensor Tensor::Uninitialized(DataType dtype, Dims dims) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.size_ = static_cast<size_t>(NumElements(t.dims_)) * DataTypeSize(dtype);
+  std::shared_ptr<char[]> storage(new char[std::max<size_t>(t.size_, 1)]);
+  t.data_ = storage.get();
+  t.owner_ = std::move(storage);
+  return t;
+}
+
 Tensor Tensor::Zeros(DataType dtype, Dims dims) {
   Tensor t;
   t.dtype_ = dtype;
@@ -171,6 +182,12 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
           "constants of dtype ", DataTypeName(dtype), " are not supported"));
   }
   if (!status.ok()) return status;
+  return t;
+}
+
+Tensor Tensor::Copy() const {
+  Tensor t = Uninitialized(dtype_, dims_);
+  if (size_ > 0) std::memcpy(const_cast<char*>(t.data_), data_, size_);
   return t;
 }
 

@@ -32,6 +32,9 @@ class Tensor {
 
   // Zero-filled tensor owning its storage.
   static Tensor Zeros(DataType dtype, Dims dims);
+  // Tensor owning storage the caller overwrites completely; skipping the
+  // zero fill matters for weights of hundreds of megabytes.
+  static Tensor Uninitialized(DataType dtype, Dims dims);
   // Decodes a TensorProto (tensor_content or the typed *_val fields, with
   // TensorFlow's rule that a short list repeats its last value). `owner`
   // keeps tensor_content alive; the result aliases it.
@@ -66,6 +69,8 @@ class Tensor {
     return absl::Span<T>(reinterpret_cast<T*>(const_cast<char*>(data_)), size_ / sizeof(T));
   }
 
+  // A copy with storage of its own.
+  Tensor Copy() const;
   // Same bytes, other dims (element counts must match).
   Tensor Reshaped(Dims dims) const;
   // Element i converted to double / int64, whatever the dtype.

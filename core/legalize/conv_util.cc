@@ -127,8 +127,8 @@ absl::StatusOr<std::vector<float>> ConstantFloats(const LegalizeContext& ctx, in
                                                   absl::string_view what) {
   const Tensor* value = ctx.input_value(input);
   if (value == nullptr) {
-    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", input,
-                                                ") must be a constant for TFLite"));
+    return NodeError(absl::StatusCode::kUnimplemented, ctx.node(),
+                     absl::StrCat(what, " (input ", input, ") must be a constant for TFLite"));
   }
   std::vector<float> out(value->num_elements());
   for (int64_t i = 0; i < value->num_elements(); ++i) {

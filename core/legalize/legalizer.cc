@@ -56,6 +56,9 @@ absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* 
     InferContext ctx(graph, static_cast<int>(i), limits);
     const OpRule* rule = rules.Find(graph.nodes[i].op);
     absl::Status status = rule ? rule->infer(ctx) : InferWithoutRule(ctx);
+    // A rule that needs a constant it does not get infers what any op
+    // would; legalization then keeps the node as Flex or reports it.
+    if (status.code() == absl::StatusCode::kUnimplemented) status = InferWithoutRule(ctx);
     if (!status.ok()) return status;
     Node& node = graph.nodes[i];
     if (node.outputs.empty()) node.outputs.resize(1);
@@ -88,9 +91,19 @@ std::vector<bool> LiveNodes(const Graph& graph) {
   std::vector<bool> live(graph.nodes.size(), false);
   for (const Endpoint& e : graph.outputs) live[e.node] = true;
   for (const Endpoint& e : graph.inputs) live[e.node] = true;
-  for (int i = static_cast<int>(graph.nodes.size()) - 1; i >= 0; --i) {
-    if (!live[i] || IsFolded(graph.nodes[i])) continue;
-    for (const Endpoint& in : graph.nodes[i].inputs) live[in.node] = true;
+  // One backward sweep covers the DAG; loop back edges (NextIteration feeds
+  // an earlier Merge) need another sweep until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = static_cast<int>(graph.nodes.size()) - 1; i >= 0; --i) {
+      if (!live[i] || IsFolded(graph.nodes[i])) continue;
+      for (const Endpoint& in : graph.nodes[i].inputs) {
+        if (!live[in.node]) {
+          live[in.node] = true;
+          changed = true;
+        }
+      }
+    }
   }
   return live;
 }
@@ -156,8 +169,12 @@ std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
   std::vector<std::string> parts;
   for (const v1::OpCoverage& entry : coverage.ops()) {
     if (entry.disposition() != v1::UNSUPPORTED) continue;
-    parts.push_back(absl::StrCat(entry.tf_op(), " (", absl::StrJoin(entry.node_names(), ", "),
-                                 ")"));
+    std::string part = absl::StrCat(entry.tf_op(), " (", absl::StrJoin(entry.node_names(), ", "),
+                                    ")");
+    if (!entry.warnings().empty()) {
+      absl::StrAppend(&part, " [", absl::StrJoin(entry.warnings(), "; "), "]");
+    }
+    parts.push_back(std::move(part));
   }
   bool select_tf_ops = false;
   for (int op_set : options.target_ops()) select_tf_ops |= op_set == v1::SELECT_TF_OPS;
@@ -260,10 +277,20 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     const OpRule* rule = rules.Find(node.op);
     absl::Status status;
     v1::Disposition disposition = v1::BUILTIN;
+    std::string declined;  // why the builtin rule did not apply
     if (rule != nullptr && rule->legalize != nullptr) {
       status = rule->legalize(ctx);
       if (status.ok() && model.operators.size() == ops_before) disposition = v1::REMOVED;
-    } else {
+      // What builtins cannot express takes the route of an op without a
+      // rule (Flex, custom or unsupported), as TensorFlow's converter
+      // falls back when a legalization pattern does not apply.
+      if (status.code() == absl::StatusCode::kUnimplemented) {
+        model.operators.resize(ops_before);
+        declined = std::string(status.message());
+        status = absl::OkStatus();
+      }
+    }
+    if (rule == nullptr || rule->legalize == nullptr || !declined.empty()) {
       switch (RouteWithoutRule(node, options)) {
         case Route::kFlex:
           disposition = v1::FLEX;
@@ -278,7 +305,8 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
           // lists every unsupported op, not just the first.
           unsupported = true;
           for (size_t k = 0; k < node.outputs.size(); ++k) ctx.Output(static_cast<int>(k));
-          coverage.Add(node, v1::UNSUPPORTED, {}, RuntimeWarning(node));
+          coverage.Add(node, v1::UNSUPPORTED, {},
+                       declined.empty() ? RuntimeWarning(node) : declined);
           continue;
       }
     }
@@ -291,9 +319,11 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     for (size_t k = ops_before; k < model.operators.size(); ++k) {
       lite_ops.push_back(model.OpName(model.operators[k]));
     }
-    coverage.Add(node, disposition, lite_ops,
-                 disposition == v1::BUILTIN || disposition == v1::REMOVED ? ""
-                                                                          : RuntimeWarning(node));
+    std::string warning = declined.empty() ? "" : absl::StrCat("no builtin form: ", declined);
+    if (disposition != v1::BUILTIN && disposition != v1::REMOVED && warning.empty()) {
+      warning = RuntimeWarning(node);
+    }
+    coverage.Add(node, disposition, lite_ops, warning);
   }
   result.coverage = coverage.Build();
   if (unsupported) {

@@ -158,7 +158,7 @@ absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, 
 
 absl::StatusOr<Tensor> FloatFilter(const LegalizeContext& ctx) {
   const Tensor* filter = ctx.input_value(1);
-  if (filter == nullptr) return NodeInvalid(ctx.node(), "filter (input 1) must be a constant");
+  if (filter == nullptr) return ctx.Unsupported("a computed filter (input 1)");
   if (filter->dtype() != tensorflow::DT_FLOAT) {
     return NodeInvalid(ctx.node(), absl::StrCat("filter dtype ", DataTypeName(filter->dtype()),
                                                 " is not supported (float32)"));
@@ -202,10 +202,10 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
   } else {
     const Dims& f = filter->dims();  // [H, W, C, M]
     out_channels = f[2] * f[3];
-    weights = filter->CastTo(tensorflow::DT_FLOAT);
-    weights = Tensor::FromVector(tensorflow::DT_FLOAT, {1, f[0], f[1], out_channels},
-                                 std::vector<float>(weights.flat<float>().begin(),
-                                                    weights.flat<float>().end()));
+    // [H, W, C, M] and [1, H, W, C*M] have the same memory order.
+    weights = filter->Reshaped({1, f[0], f[1], out_channels});
+    // Scaling writes into the weights: not into the graph's own bytes.
+    if (!constants->scale.empty()) weights = weights.Copy();
     if (absl::Status s = ScaleOutputChannels(ctx.node(), weights, 3, constants->scale); !s.ok()) {
       return s;
     }

@@ -14,6 +14,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterReductionRules(*r);
     RegisterDetectionRules(*r);
     RegisterQuantizationRules(*r);
+    RegisterRandomRules(*r);
     return r;
   }();
   return *registry;

@@ -31,6 +31,7 @@ void RegisterTensorRules(RuleRegistry& registry);
 void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
 void RegisterQuantizationRules(RuleRegistry& registry);
+void RegisterRandomRules(RuleRegistry& registry);
 
 }  // namespace tflconv
 

@@ -107,6 +107,13 @@ absl::StatusOr<int> LegalizeContext::Input(int i) {
   const Endpoint source = node_.inputs[i];
   if (auto it = tensor_of_.find(source); it != tensor_of_.end()) return it->second;
   const OutputInfo& info = graph_.info(source);
+  if (graph_.nodes[source.node].op == "NextIteration") {
+    // A loop back edge: the producer comes later in the order; its tensor
+    // is made now and picked up by its Output().
+    const int index = model_.AddTensor(MakeTensor(graph_.TensorName(source), info.dtype, info.shape));
+    tensor_of_[source] = index;
+    return index;
+  }
   if (!info.value) {
     return NodeError(absl::StatusCode::kInternal, node_,
                      absl::StrCat("input ", i, " ('", graph_.TensorName(source),

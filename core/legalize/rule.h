@@ -86,9 +86,12 @@ class LegalizeContext {
                      std::vector<int> outputs,
                      tflite::BuiltinOptionsUnion options = {});
 
-  // An attribute value or input the rule cannot express in TFLite.
+  // A case TFLite builtins cannot express (a computed filter, an option
+  // without a builtin equivalent): UNIMPLEMENTED, so the legalizer can keep
+  // the node as a Flex op when SELECT_TF_OPS allows it.
   absl::Status Unsupported(absl::string_view what) const {
-    return NodeInvalid(node_, absl::StrCat("unsupported: ", what));
+    return NodeError(absl::StatusCode::kUnimplemented, node_,
+                     absl::StrCat("unsupported: ", what));
   }
   LiteModel& model() { return model_; }
 

@@ -80,8 +80,8 @@ absl::StatusOr<std::vector<int64_t>> ConstantIntsImpl(const Ctx& ctx, int i,
   }
   const Tensor* value = ctx.input_value(i);
   if (value == nullptr) {
-    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i,
-                                                ") must be a constant for TFLite"));
+    return NodeError(absl::StatusCode::kUnimplemented, ctx.node(),
+                     absl::StrCat(what, " (input ", i, ") must be a constant for TFLite"));
   }
   return value->AsInt64Vector();
 }
@@ -106,31 +106,60 @@ Tensor Int32Tensor(const std::vector<int64_t>& values, bool as_scalar) {
   return t;
 }
 
-Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
-  const int rank = in.rank();
-  Dims out_dims(rank);
-  for (int i = 0; i < rank; ++i) out_dims[i] = in.dims()[perm[i]];
-  Tensor out = Tensor::Zeros(in.dtype(), out_dims);
-  std::vector<int64_t> in_strides(rank, 1);
-  for (int i = rank - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in.dims()[i + 1];
-  // Stride in the input for a step along each output dimension.
-  std::vector<int64_t> step(rank);
-  for (int i = 0; i < rank; ++i) step[i] = in_strides[perm[i]];
-  const size_t element = DataTypeSize(in.dtype());
-  const char* src = in.bytes().data();
-  char* dst = const_cast<char*>(out.bytes().data());
-  const int64_t total = in.num_elements();
+namespace {
+
+// Walks the output in order, stepping the input offset by the permuted
+// strides; Element is a trivially copyable type of the element's size.
+template <typename Element>
+void TransposeElements(const Element* src, Element* dst, const Dims& out_dims,
+                       const std::vector<int64_t>& step) {
+  const int rank = static_cast<int>(out_dims.size());
+  const int64_t total = NumElements(out_dims);
+  if (total == 0) return;
+  const int64_t inner = out_dims[rank - 1];
+  const int64_t inner_step = step[rank - 1];
   std::vector<int64_t> coord(rank, 0);
   int64_t offset = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    std::memcpy(dst + n * element, src + offset * element, element);
-    for (int i = rank - 1; i >= 0; --i) {
+  for (int64_t n = 0; n < total; n += inner) {
+    const Element* s = src + offset;
+    for (int64_t k = 0; k < inner; ++k) dst[n + k] = s[k * inner_step];
+    for (int i = rank - 2; i >= 0; --i) {
       ++coord[i];
       offset += step[i];
       if (coord[i] < out_dims[i]) break;
       offset -= step[i] * coord[i];
       coord[i] = 0;
     }
+  }
+}
+
+struct Bytes2 { char b[2]; };
+struct Bytes16 { char b[16]; };
+
+}  // namespace
+
+Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
+  const int rank = in.rank();
+  Dims out_dims(rank);
+  for (int i = 0; i < rank; ++i) out_dims[i] = in.dims()[perm[i]];
+  Tensor out = Tensor::Uninitialized(in.dtype(), out_dims);
+  if (rank == 0) {
+    std::memcpy(const_cast<char*>(out.bytes().data()), in.bytes().data(), in.bytes().size());
+    return out;
+  }
+  std::vector<int64_t> in_strides(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in.dims()[i + 1];
+  // Stride in the input for a step along each output dimension.
+  std::vector<int64_t> step(rank);
+  for (int i = 0; i < rank; ++i) step[i] = in_strides[perm[i]];
+  const char* src = in.bytes().data();
+  char* dst = const_cast<char*>(out.bytes().data());
+  switch (DataTypeSize(in.dtype())) {
+    case 1: TransposeElements(reinterpret_cast<const uint8_t*>(src), reinterpret_cast<uint8_t*>(dst), out_dims, step); break;
+    case 2: TransposeElements(reinterpret_cast<const Bytes2*>(src), reinterpret_cast<Bytes2*>(dst), out_dims, step); break;
+    case 4: TransposeElements(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(dst), out_dims, step); break;
+    case 8: TransposeElements(reinterpret_cast<const uint64_t*>(src), reinterpret_cast<uint64_t*>(dst), out_dims, step); break;
+    default: TransposeElements(reinterpret_cast<const Bytes16*>(src), reinterpret_cast<Bytes16*>(dst), out_dims, step); break;
   }
   return out;
 }

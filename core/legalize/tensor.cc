@@ -1,7 +1,12 @@
 // Shape and data-movement ops: reshapes, concatenation, slicing, gathers,
 // shape queries. Most fold when their inputs are constant, which is how
 // shape arithmetic over static shapes disappears from the model.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
@@ -9,6 +14,167 @@
 
 namespace tflconv {
 namespace {
+
+using tensorflow::DT_BOOL;
+using tensorflow::DT_INT32;
+using tensorflow::DT_INT64;
+
+// ---------------------------------------------------------------------------
+// Folding helpers.
+
+// True for dtypes the folding kernels can copy (fixed element size).
+bool Foldable(DataType dtype) { return DataTypeSize(dtype) > 0; }
+
+// True for numeric and bool dtypes (what Tensor::CastTo converts).
+bool IsNumeric(DataType dtype) {
+  return DispatchNumeric(dtype, [](auto) {});
+}
+
+std::vector<int64_t> RowMajorStrides(const Dims& dims) {
+  std::vector<int64_t> strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) {
+    strides[i] = strides[i + 1] * dims[i + 1];
+  }
+  return strides;
+}
+
+char* MutableBytes(Tensor& t) { return const_cast<char*>(t.bytes().data()); }
+
+// out[c] = in[begin + c * stride] for every coordinate c of `out` (same rank
+// as `in`): slices, strided slices, splits and unpacks.
+void StridedCopy(const Tensor& in, const std::vector<int64_t>& begin,
+                 const std::vector<int64_t>& stride, Tensor& out) {
+  const int rank = in.rank();
+  const size_t element = DataTypeSize(in.dtype());
+  const Dims& out_dims = out.dims();
+  const int64_t total = out.num_elements();
+  if (total == 0) return;
+  const std::vector<int64_t> in_strides = RowMajorStrides(in.dims());
+  int64_t offset = 0;
+  for (int i = 0; i < rank; ++i) offset += begin[i] * in_strides[i];
+  std::vector<int64_t> step(rank);
+  for (int i = 0; i < rank; ++i) step[i] = stride[i] * in_strides[i];
+  const char* src = in.bytes().data();
+  char* dst = MutableBytes(out);
+  std::vector<int64_t> coord(rank, 0);
+  for (int64_t n = 0; n < total; ++n) {
+    std::memcpy(dst + n * element, src + offset * element, element);
+    for (int i = rank - 1; i >= 0; --i) {
+      ++coord[i];
+      offset += step[i];
+      if (coord[i] < out_dims[i]) break;
+      offset -= step[i] * coord[i];
+      coord[i] = 0;
+    }
+  }
+}
+
+// out[i] = in[index[i]], element by element.
+void GatherElements(const Tensor& in, const std::vector<int64_t>& index, Tensor& out) {
+  const size_t element = DataTypeSize(in.dtype());
+  const char* src = in.bytes().data();
+  char* dst = MutableBytes(out);
+  for (size_t i = 0; i < index.size(); ++i) {
+    std::memcpy(dst + i * element, src + index[i] * element, element);
+  }
+}
+
+// Input i as an int32 TFLite tensor (TFLite's shape-like inputs): constants
+// are converted (clamped to int32 when `clamp`), int64 run-time tensors get
+// a CAST.
+absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view suffix,
+                               bool clamp = false) {
+  if (const Tensor* v = ctx.input_value(i)) {
+    if (v->dtype() == DT_INT32) return ctx.Input(i);
+    if (v->dtype() != DT_INT64) {
+      return ctx.Unsupported(absl::StrCat(suffix, " of dtype ", DataTypeName(v->dtype())));
+    }
+    std::vector<int64_t> values = v->AsInt64Vector();
+    for (int64_t& x : values) {
+      if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
+        if (!clamp) {
+          return ctx.Unsupported(absl::StrCat(suffix, " value ", x, " does not fit in int32"));
+        }
+        x = std::clamp<int64_t>(x, std::numeric_limits<int32_t>::min(),
+                                std::numeric_limits<int32_t>::max());
+      }
+    }
+    Tensor t = Int32Tensor(values).Reshaped(v->dims());
+    return ctx.Constant(t, suffix);
+  }
+  auto t = ctx.Input(i);
+  if (!t.ok()) return t.status();
+  const DataType dtype = ctx.input(i).dtype;
+  if (dtype == DT_INT32) return *t;
+  if (dtype != DT_INT64) {
+    return ctx.Unsupported(absl::StrCat(suffix, " of dtype ", DataTypeName(dtype)));
+  }
+  const int cast = ctx.Intermediate(DT_INT32, ctx.input(i).shape, absl::StrCat(suffix, "_int32"));
+  tflite::CastOptionsT options;
+  options.in_data_type = tflite::TensorType_INT64;
+  options.out_data_type = tflite::TensorType_INT32;
+  ctx.Emit(tflite::BuiltinOperator_CAST, {*t}, {cast}, MakeOptions(options));
+  return cast;
+}
+
+// The single int of a constant scalar or one-element input.
+absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what) {
+  auto values = ConstantInts(ctx, i, what);
+  if (!values.ok()) return values.status();
+  if (values->size() != 1) {
+    return ctx.Invalid(absl::StrCat(what, " must hold one value, has ", values->size()));
+  }
+  return (*values)[0];
+}
+absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
+                                       absl::string_view what) {
+  auto values = ConstantInts(ctx, i, what);
+  if (!values.ok()) return values.status();
+  if (values->size() != 1) {
+    return NodeInvalid(ctx.node(),
+                       absl::StrCat(what, " must hold one value, has ", values->size()));
+  }
+  return (*values)[0];
+}
+
+// Emits `op` with all inputs and outputs as they are, and `options`.
+absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                        tflite::BuiltinOptionsUnion options, int num_outputs = 1) {
+  std::vector<int> inputs;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    auto t = ctx.Input(i);
+    if (!t.ok()) return t.status();
+    inputs.push_back(*t);
+  }
+  std::vector<int> outputs;
+  for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));
+  ctx.Emit(op, std::move(inputs), std::move(outputs), std::move(options));
+  return absl::OkStatus();
+}
+
+// Merges two partial shapes of the same tensor (Pack's values, Select's
+// branches): known dims win, conflicting known dims are an error.
+absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
+  if (!a.known_rank) return b;
+  if (!b.known_rank) return a;
+  if (a.rank() != b.rank()) {
+    return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                    " have different ranks"));
+  }
+  Shape out = a;
+  for (int i = 0; i < a.rank(); ++i) {
+    if (out.dims[i] < 0) {
+      out.dims[i] = b.dims[i];
+    } else if (b.dims[i] >= 0 && b.dims[i] != out.dims[i]) {
+      return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                      " are incompatible"));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Reshape, Squeeze, ExpandDims, Shape, ConcatV2.
 
 // Reshape's target: -1 inferred from the element count when it is known.
 absl::StatusOr<Shape> ReshapeTarget(const InferContext& ctx, const std::vector<int64_t>& target) {
@@ -74,7 +240,7 @@ absl::Status LegalizeReshape(LegalizeContext& ctx) {
   auto x = ctx.Input(0);
   if (!x.ok()) return x.status();
   if (ctx.input_value(1) == nullptr) {
-    auto shape = ctx.Input(1);
+    auto shape = Int32Input(ctx, 1, "shape");
     if (!shape.ok()) return shape.status();
     ctx.Emit(tflite::BuiltinOperator_RESHAPE, {*x, *shape}, {ctx.Output(0)},
              MakeOptions(tflite::ReshapeOptionsT{}));
@@ -83,12 +249,23 @@ absl::Status LegalizeReshape(LegalizeContext& ctx) {
   return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
 }
 
+// A shape RESHAPE can express: known rank, at most one unknown dim.
+bool ReshapeExpressible(const Shape& shape) {
+  if (!shape.known_rank) return false;
+  int unknown = 0;
+  for (int64_t d : shape.dims) unknown += d < 0;
+  return unknown <= 1;
+}
+
 absl::Status InferSqueeze(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
   auto axes = GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{});
   if (!axes.ok()) return axes.status();
   const Shape& in = ctx.input_shape(0);
-  if (!in.known_rank) return ctx.Invalid("input rank must be known");
+  if (!in.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
   std::vector<bool> drop(in.rank(), false);
   for (int64_t a : *axes) {
     auto axis = NormalizeAxis(a, in.rank());
@@ -98,6 +275,11 @@ absl::Status InferSqueeze(InferContext& ctx) {
                                       in.dims[*axis]));
     }
     drop[*axis] = true;
+  }
+  if (axes->empty() && !in.fully_defined()) {
+    // Which dims are 1 is known only at run time.
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
   }
   Dims out;
   for (int i = 0; i < in.rank(); ++i) {
@@ -110,34 +292,59 @@ absl::Status InferSqueeze(InferContext& ctx) {
 }
 
 // Squeeze and ExpandDims only move dims of size 1: a RESHAPE to the
-// inferred shape, which TFLite kernels handle for every rank.
-absl::Status LegalizeAsReshape(LegalizeContext& ctx) {
+// inferred shape when it is known well enough, else TFLite's SQUEEZE /
+// EXPAND_DIMS, which work from the run-time shape.
+absl::Status LegalizeSqueeze(LegalizeContext& ctx) {
   auto x = ctx.Input(0);
   if (!x.ok()) return x.status();
-  if (!ctx.output(0).shape.fully_defined()) {
-    int unknown = 0;
-    for (int64_t d : ctx.output(0).shape.dims) unknown += d < 0;
-    if (!ctx.output(0).shape.known_rank || unknown > 1) {
-      return ctx.Unsupported(absl::StrCat("output shape ", ctx.output(0).shape.ToString(),
-                                          " has more than one unknown dimension"));
-    }
+  if (ReshapeExpressible(ctx.output(0).shape)) {
+    return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
   }
-  return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
+  auto axes = GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{});
+  if (!axes.ok()) return axes.status();
+  tflite::SqueezeOptionsT options;
+  const int rank = ctx.input_shape(0).rank();
+  for (int64_t a : *axes) {
+    options.squeeze_dims.push_back(static_cast<int32_t>(a < 0 && rank >= 0 ? a + rank : a));
+  }
+  ctx.Emit(tflite::BuiltinOperator_SQUEEZE, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  return absl::OkStatus();
 }
 
 absl::Status InferExpandDims(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto axis_values = ConstantInts(ctx, 1, "axis");
-  if (!axis_values.ok()) return axis_values.status();
-  if (axis_values->size() != 1) return ctx.Invalid("axis must hold one value");
   const Shape& in = ctx.input_shape(0);
-  if (!in.known_rank) return ctx.Invalid("input rank must be known");
-  auto axis = NormalizeAxis((*axis_values)[0], in.rank() + 1);
+  if (ctx.input_value(1) == nullptr) {
+    // Run-time axis: only the rank is known.
+    ctx.SetOutput(0, ctx.input_dtype(0),
+                  in.known_rank ? Shape::Of(Dims(in.rank() + 1, -1)) : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  auto axis_value = ConstantScalar(ctx, 1, "axis");
+  if (!axis_value.ok()) return axis_value.status();
+  if (!in.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
+  auto axis = NormalizeAxis(*axis_value, in.rank() + 1);
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   Dims out = in.dims;
   out.insert(out.begin() + *axis, 1);
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
   if (const Tensor* v = ctx.input_value(0)) ctx.SetValue(0, v->Reshaped(out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeExpandDims(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  if (ctx.input_value(1) != nullptr && ReshapeExpressible(ctx.output(0).shape)) {
+    return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
+  }
+  auto axis = Int32Input(ctx, 1, "axis");
+  if (!axis.ok()) return axis.status();
+  ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {*x, *axis}, {ctx.Output(0)},
+           MakeOptions(tflite::ExpandDimsOptionsT{}));
   return absl::OkStatus();
 }
 
@@ -168,35 +375,50 @@ absl::Status LegalizeShape(LegalizeContext& ctx) {
 absl::Status InferConcat(InferContext& ctx) {
   const int n = ctx.num_inputs() - 1;
   if (n < 1) return ctx.Invalid("expects values and an axis");
-  auto axis_values = ConstantInts(ctx, n, "axis");
-  if (!axis_values.ok()) return axis_values.status();
   Shape out = Shape::Unknown();
   for (int i = 0; i < n; ++i) {
     if (ctx.input_shape(i).known_rank) out = ctx.input_shape(i);
   }
+  if (ctx.input_value(n) == nullptr) {
+    // A run-time axis (legalizing reports it): only the rank is known.
+    if (out.known_rank) out = Shape::Of(Dims(out.rank(), -1));
+    ctx.SetOutput(0, ctx.input_dtype(0), out);
+    return absl::OkStatus();
+  }
+  auto axis_value = ConstantScalar(ctx, n, "axis");
+  if (!axis_value.ok()) return axis_value.status();
   if (!out.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), out);
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis((*axis_values)[0], out.rank());
+  auto axis = NormalizeAxis(*axis_value, out.rank());
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   int64_t total = 0;
   for (int i = 0; i < n; ++i) {
     const Shape& s = ctx.input_shape(i);
-    if (!s.known_rank || s.rank() != out.rank()) {
+    if (!s.known_rank) {
+      total = -1;
+      continue;
+    }
+    if (s.rank() != out.rank()) {
       return ctx.Invalid(absl::StrCat("input ", i, " has shape ", s.ToString(), ", expected rank ",
                                       out.rank()));
+    }
+    for (int d = 0; d < out.rank(); ++d) {
+      if (d != *axis && out.dims[d] < 0) out.dims[d] = s.dims[d];
     }
     total = (total < 0 || s.dims[*axis] < 0) ? -1 : total + s.dims[*axis];
   }
   out.dims[*axis] = total;
   ctx.SetOutput(0, ctx.input_dtype(0), out);
-  if (!ctx.all_inputs_constant() || !out.fully_defined()) return absl::OkStatus();
+  if (!ctx.all_inputs_constant() || !out.fully_defined() || !Foldable(ctx.input_dtype(0))) {
+    return absl::OkStatus();
+  }
   auto value = ctx.NewTensor(ctx.input_dtype(0), out.dims);
   if (!value.ok()) return value.status();
   int64_t outer = 1;
   for (int i = 0; i < *axis; ++i) outer *= out.dims[i];
-  char* dst = const_cast<char*>(value->bytes().data());
+  char* dst = MutableBytes(*value);
   for (int64_t o = 0; o < outer; ++o) {
     for (int i = 0; i < n; ++i) {
       const Tensor& in = *ctx.input_value(i);
@@ -211,31 +433,1176 @@ absl::Status InferConcat(InferContext& ctx) {
 
 absl::Status LegalizeConcat(LegalizeContext& ctx) {
   const int n = ctx.num_inputs() - 1;
+  auto axis_value = ConstantScalar(ctx, n, "axis");
+  if (!axis_value.ok()) return axis_value.status();
   std::vector<int> inputs;
   for (int i = 0; i < n; ++i) {
     auto t = ctx.Input(i);
     if (!t.ok()) return t.status();
     inputs.push_back(*t);
   }
-  auto axis_values = ConstantInts(ctx, n, "axis");
-  if (!axis_values.ok()) return axis_values.status();
-  auto axis = NormalizeAxis((*axis_values)[0], ctx.output(0).shape.rank());
-  if (!axis.ok()) return NodeInvalid(ctx.node(), axis.status().message());
+  int rank = ctx.output(0).shape.rank();
+  for (int i = 0; i < n && rank < 0; ++i) rank = ctx.input_shape(i).rank();
+  int64_t axis = *axis_value;
+  if (rank >= 0) {
+    auto normalized = NormalizeAxis(axis, rank);
+    if (!normalized.ok()) return NodeInvalid(ctx.node(), normalized.status().message());
+    axis = *normalized;
+  } else if (axis < 0) {
+    return ctx.Unsupported(absl::StrCat("negative axis ", axis,
+                                        " with inputs of unknown rank"));
+  }
   tflite::ConcatenationOptionsT options;
-  options.axis = *axis;
+  options.axis = static_cast<int32_t>(axis);
   ctx.Emit(tflite::BuiltinOperator_CONCATENATION, std::move(inputs), {ctx.Output(0)},
            MakeOptions(options));
   return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Transpose, Pack, Unpack, Split, SplitV, Slice.
+
+absl::Status InferTranspose(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  const Shape& in = ctx.input_shape(0);
+  if (ctx.input_value(1) == nullptr) {
+    ctx.SetOutput(0, ctx.input_dtype(0),
+                  in.known_rank ? Shape::Of(Dims(in.rank(), -1)) : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> perm = ctx.input_value(1)->AsInt64Vector();
+  const int rank = static_cast<int>(perm.size());
+  if (in.known_rank && in.rank() != rank) {
+    return ctx.Invalid(absl::StrCat("perm has ", rank, " entries for an input of shape ",
+                                    in.ToString()));
+  }
+  std::vector<bool> seen(rank, false);
+  std::vector<int> p(rank);
+  for (int i = 0; i < rank; ++i) {
+    auto axis = NormalizeAxis(perm[i], rank);
+    if (!axis.ok() || seen[*axis]) {
+      return ctx.Invalid(absl::StrCat("perm ", DimsToString(perm), " is not a permutation"));
+    }
+    seen[*axis] = true;
+    p[i] = *axis;
+  }
+  Dims out(rank, -1);
+  if (in.known_rank) {
+    for (int i = 0; i < rank; ++i) out[i] = in.dims[p[i]];
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
+  if (const Tensor* v = ctx.input_value(0); v != nullptr && Foldable(v->dtype())) {
+    ctx.SetValue(0, TransposeTensor(*v, p));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeTranspose(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto perm = Int32Input(ctx, 1, "perm");
+  if (!perm.ok()) return perm.status();
+  ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {*x, *perm}, {ctx.Output(0)},
+           MakeOptions(tflite::TransposeOptionsT{}));
+  return absl::OkStatus();
+}
+
+// Pack(values...; N, axis): stacks N same-shaped tensors along a new axis.
+absl::Status InferPack(InferContext& ctx) {
+  const int n = ctx.num_inputs();
+  if (n < 1) return ctx.Invalid("expects at least one value");
+  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
+  if (!axis_attr.ok()) return axis_attr.status();
+  Shape in = Shape::Unknown();
+  for (int i = 0; i < n; ++i) {
+    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      return ctx.Invalid(absl::StrCat("value ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
+                                      ", value 0 ", DataTypeName(ctx.input_dtype(0))));
+    }
+    auto merged = MergeShapes(ctx, in, ctx.input_shape(i));
+    if (!merged.ok()) return merged.status();
+    in = *merged;
+  }
+  if (!in.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
+  auto axis = NormalizeAxis(*axis_attr, in.rank() + 1);
+  if (!axis.ok()) return ctx.Invalid(axis.status().message());
+  Dims out = in.dims;
+  out.insert(out.begin() + *axis, n);
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
+  if (!ctx.all_inputs_constant() || !Foldable(ctx.input_dtype(0))) return absl::OkStatus();
+  auto value = ctx.NewTensor(ctx.input_dtype(0), out);
+  if (!value.ok()) return value.status();
+  int64_t outer = 1;
+  for (int i = 0; i < *axis; ++i) outer *= in.dims[i];
+  char* dst = MutableBytes(*value);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int i = 0; i < n; ++i) {
+      const Tensor& v = *ctx.input_value(i);
+      const size_t chunk = v.bytes().size() / std::max<int64_t>(outer, 1);
+      std::memcpy(dst, v.bytes().data() + o * chunk, chunk);
+      dst += chunk;
+    }
+  }
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizePack(LegalizeContext& ctx) {
+  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
+  if (!axis_attr.ok()) return axis_attr.status();
+  tflite::PackOptionsT options;
+  options.values_count = ctx.num_inputs();
+  const int rank = ctx.output(0).shape.rank();
+  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
+}
+
+// Slices input 0 into pieces along `axis` of the given sizes (outputs
+// 0..n-1), folding when the input is constant. sizes may hold -1 for
+// unknown.
+absl::Status SetSplitOutputs(InferContext& ctx, int value_input, int axis,
+                             const std::vector<int64_t>& sizes) {
+  const Shape& in = ctx.input_shape(value_input);
+  const DataType dtype = ctx.input_dtype(value_input);
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    Shape out = in;
+    out.dims[axis] = sizes[k];
+    ctx.SetOutput(static_cast<int>(k), dtype, out);
+  }
+  const Tensor* v = ctx.input_value(value_input);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  std::vector<int64_t> begin(in.rank(), 0);
+  const std::vector<int64_t> stride(in.rank(), 1);
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    Dims dims = v->dims();
+    dims[axis] = sizes[k];
+    auto piece = ctx.NewTensor(dtype, dims);
+    if (!piece.ok()) return piece.status();
+    StridedCopy(*v, begin, stride, *piece);
+    begin[axis] += sizes[k];
+    ctx.SetValue(static_cast<int>(k), std::move(*piece));
+  }
+  return absl::OkStatus();
+}
+
+// Output shapes of unknown rank for a split whose input rank is unknown.
+void SetUnknownOutputs(InferContext& ctx, int n, DataType dtype) {
+  for (int k = 0; k < n; ++k) ctx.SetOutput(k, dtype, Shape::Unknown());
+}
+
+// Split(split_dim, value; num_split).
+absl::Status InferSplit(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  auto num = GetIntAttr(ctx.node(), "num_split");
+  if (!num.ok()) return num.status();
+  if (*num < 1) return ctx.Invalid(absl::StrCat("num_split must be positive, is ", *num));
+  const Shape& in = ctx.input_shape(1);
+  if (!in.known_rank || ctx.input_value(0) == nullptr) {  // legalizing reports the latter
+    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(1));
+    return absl::OkStatus();
+  }
+  auto axis_value = ConstantScalar(ctx, 0, "split_dim");
+  if (!axis_value.ok()) return axis_value.status();
+  auto axis = NormalizeAxis(*axis_value, in.rank());
+  if (!axis.ok()) return ctx.Invalid(axis.status().message());
+  const int64_t dim = in.dims[*axis];
+  if (dim >= 0 && dim % *num != 0) {
+    return ctx.Invalid(absl::StrCat("dimension ", *axis, " of size ", dim,
+                                    " does not split evenly into ", *num));
+  }
+  return SetSplitOutputs(ctx, 1, *axis, std::vector<int64_t>(*num, dim < 0 ? -1 : dim / *num));
+}
+
+absl::Status LegalizeSplit(LegalizeContext& ctx) {
+  auto num = GetIntAttr(ctx.node(), "num_split");
+  if (!num.ok()) return num.status();
+  auto axis_value = ConstantScalar(ctx, 0, "split_dim");
+  if (!axis_value.ok()) return axis_value.status();
+  int64_t axis = *axis_value;
+  const int rank = ctx.input_shape(1).rank();
+  if (axis < 0 && rank >= 0) axis += rank;
+  auto x = ctx.Input(1);
+  if (!x.ok()) return x.status();
+  const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
+  std::vector<int> outputs;
+  for (int k = 0; k < *num; ++k) outputs.push_back(ctx.Output(k));
+  tflite::SplitOptionsT options;
+  options.num_splits = static_cast<int32_t>(*num);
+  ctx.Emit(tflite::BuiltinOperator_SPLIT, {axis_tensor, *x}, std::move(outputs),
+           MakeOptions(options));
+  return absl::OkStatus();
+}
+
+// SplitV(value, size_splits, split_dim; num_split); one size may be -1.
+absl::Status InferSplitV(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  auto num = GetIntAttr(ctx.node(), "num_split");
+  if (!num.ok()) return num.status();
+  if (ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr) {
+    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(0));  // legalizing reports it
+    return absl::OkStatus();
+  }
+  auto sizes = ConstantInts(ctx, 1, "size_splits");
+  if (!sizes.ok()) return sizes.status();
+  if (static_cast<int64_t>(sizes->size()) != *num) {
+    return ctx.Invalid(absl::StrCat("size_splits has ", sizes->size(), " entries, num_split is ",
+                                    *num));
+  }
+  auto axis_value = ConstantScalar(ctx, 2, "split_dim");
+  if (!axis_value.ok()) return axis_value.status();
+  const Shape& in = ctx.input_shape(0);
+  if (!in.known_rank) {
+    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(0));
+    return absl::OkStatus();
+  }
+  auto axis = NormalizeAxis(*axis_value, in.rank());
+  if (!axis.ok()) return ctx.Invalid(axis.status().message());
+  const int64_t dim = in.dims[*axis];
+  int inferred = -1;
+  int64_t known = 0;
+  for (size_t k = 0; k < sizes->size(); ++k) {
+    if ((*sizes)[k] == -1) {
+      if (inferred >= 0) return ctx.Invalid("size_splits has more than one -1");
+      inferred = static_cast<int>(k);
+    } else if ((*sizes)[k] < 0) {
+      return ctx.Invalid(absl::StrCat("size_splits has a negative size ", (*sizes)[k]));
+    } else {
+      known += (*sizes)[k];
+    }
+  }
+  if (dim >= 0) {
+    if (inferred >= 0) {
+      if (known > dim) return ctx.Invalid("size_splits exceed the split dimension");
+      (*sizes)[inferred] = dim - known;
+    } else if (known != dim) {
+      return ctx.Invalid(absl::StrCat("size_splits sum to ", known, ", dimension ", *axis,
+                                      " has size ", dim));
+    }
+  }
+  return SetSplitOutputs(ctx, 0, *axis, *sizes);
+}
+
+absl::Status LegalizeSplitV(LegalizeContext& ctx) {
+  auto num = GetIntAttr(ctx.node(), "num_split");
+  if (!num.ok()) return num.status();
+  auto axis_value = ConstantScalar(ctx, 2, "split_dim");
+  if (!axis_value.ok()) return axis_value.status();
+  int64_t axis = *axis_value;
+  const int rank = ctx.input_shape(0).rank();
+  if (axis < 0 && rank >= 0) axis += rank;
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto sizes = Int32Input(ctx, 1, "size_splits");
+  if (!sizes.ok()) return sizes.status();
+  const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
+  std::vector<int> outputs;
+  for (int k = 0; k < *num; ++k) outputs.push_back(ctx.Output(k));
+  tflite::SplitVOptionsT options;
+  options.num_splits = static_cast<int32_t>(*num);
+  ctx.Emit(tflite::BuiltinOperator_SPLIT_V, {*x, *sizes, axis_tensor}, std::move(outputs),
+           MakeOptions(options));
+  return absl::OkStatus();
+}
+
+// Unpack(value; num, axis): the slices along axis, with that axis removed.
+absl::Status InferUnpack(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
+  auto num = GetIntAttr(ctx.node(), "num");
+  if (!num.ok()) return num.status();
+  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
+  if (!axis_attr.ok()) return axis_attr.status();
+  const Shape& in = ctx.input_shape(0);
+  const DataType dtype = ctx.input_dtype(0);
+  if (!in.known_rank) {
+    SetUnknownOutputs(ctx, static_cast<int>(*num), dtype);
+    return absl::OkStatus();
+  }
+  auto axis = NormalizeAxis(*axis_attr, in.rank());
+  if (!axis.ok()) return ctx.Invalid(axis.status().message());
+  if (in.dims[*axis] >= 0 && in.dims[*axis] != *num) {
+    return ctx.Invalid(absl::StrCat("num is ", *num, " but dimension ", *axis, " has size ",
+                                    in.dims[*axis]));
+  }
+  Dims out = in.dims;
+  out.erase(out.begin() + *axis);
+  for (int k = 0; k < *num; ++k) ctx.SetOutput(k, dtype, Shape::Of(out));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  std::vector<int64_t> begin(in.rank(), 0);
+  const std::vector<int64_t> stride(in.rank(), 1);
+  Dims piece_dims = in.dims;
+  piece_dims[*axis] = 1;
+  for (int k = 0; k < *num; ++k) {
+    auto piece = ctx.NewTensor(dtype, piece_dims);
+    if (!piece.ok()) return piece.status();
+    begin[*axis] = k;
+    StridedCopy(*v, begin, stride, *piece);
+    ctx.SetValue(k, piece->Reshaped(out));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeUnpack(LegalizeContext& ctx) {
+  auto num = GetIntAttr(ctx.node(), "num");
+  if (!num.ok()) return num.status();
+  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
+  if (!axis_attr.ok()) return axis_attr.status();
+  const int rank = ctx.input_shape(0).rank();
+  tflite::UnpackOptionsT options;
+  options.num = static_cast<int32_t>(*num);
+  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  return EmitSimple(ctx, tflite::BuiltinOperator_UNPACK, MakeOptions(options),
+                    static_cast<int>(*num));
+}
+
+// Slice(input, begin, size); size -1 means "to the end".
+absl::Status InferSlice(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  const Shape& in = ctx.input_shape(0);
+  const DataType dtype = ctx.input_dtype(0);
+  const Tensor* begin_value = ctx.input_value(1);
+  const Tensor* size_value = ctx.input_value(2);
+  int rank = in.rank();
+  if (rank < 0 && begin_value) rank = static_cast<int>(begin_value->num_elements());
+  if (rank < 0 && size_value) rank = static_cast<int>(size_value->num_elements());
+  if (begin_value == nullptr || size_value == nullptr) {
+    Dims out(std::max(rank, 0), -1);
+    if (size_value != nullptr) {
+      const std::vector<int64_t> size = size_value->AsInt64Vector();
+      for (int i = 0; i < rank; ++i) {
+        if (size[i] >= 0) out[i] = size[i];
+      }
+    }
+    ctx.SetOutput(0, dtype, rank < 0 ? Shape::Unknown() : Shape::Of(out));
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> begin = begin_value->AsInt64Vector();
+  const std::vector<int64_t> size = size_value->AsInt64Vector();
+  if (static_cast<int>(begin.size()) != rank || static_cast<int>(size.size()) != rank) {
+    return ctx.Invalid(absl::StrCat("begin ", DimsToString(begin), " and size ",
+                                    DimsToString(size), " do not match the input rank ", rank));
+  }
+  Dims out(rank);
+  for (int i = 0; i < rank; ++i) {
+    const int64_t dim = in.known_rank ? in.dims[i] : -1;
+    if (begin[i] < 0 || (dim >= 0 && begin[i] > dim)) {
+      return ctx.Invalid(absl::StrCat("begin ", DimsToString(begin), " is out of range for ",
+                                      in.ToString()));
+    }
+    if (size[i] == -1) {
+      out[i] = dim < 0 ? -1 : dim - begin[i];
+    } else if (size[i] < 0 || (dim >= 0 && begin[i] + size[i] > dim)) {
+      return ctx.Invalid(absl::StrCat("size ", DimsToString(size), " is out of range for ",
+                                      in.ToString(), " at begin ", DimsToString(begin)));
+    } else {
+      out[i] = size[i];
+    }
+  }
+  ctx.SetOutput(0, dtype, Shape::Of(out));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto value = ctx.NewTensor(dtype, out);
+  if (!value.ok()) return value.status();
+  StridedCopy(*v, begin, std::vector<int64_t>(rank, 1), *value);
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeSlice(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto begin = Int32Input(ctx, 1, "begin");
+  if (!begin.ok()) return begin.status();
+  auto size = Int32Input(ctx, 2, "size");
+  if (!size.ok()) return size.status();
+  ctx.Emit(tflite::BuiltinOperator_SLICE, {*x, *begin, *size}, {ctx.Output(0)},
+           MakeOptions(tflite::SliceOptionsT{}));
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// StridedSlice, with TensorFlow's mask semantics.
+
+struct StridedSliceMasks {
+  int64_t begin = 0, end = 0, ellipsis = 0, new_axis = 0, shrink_axis = 0;
+};
+
+absl::StatusOr<StridedSliceMasks> ReadMasks(const Node& node) {
+  StridedSliceMasks m;
+  const std::pair<const char*, int64_t*> attrs[] = {
+      {"begin_mask", &m.begin},       {"end_mask", &m.end},
+      {"ellipsis_mask", &m.ellipsis}, {"new_axis_mask", &m.new_axis},
+      {"shrink_axis_mask", &m.shrink_axis}};
+  for (const auto& [name, slot] : attrs) {
+    auto v = GetIntAttr(node, name, 0);
+    if (!v.ok()) return v.status();
+    *slot = *v;
+  }
+  if (m.ellipsis & (m.ellipsis - 1)) {
+    return NodeInvalid(node, "ellipsis_mask has more than one bit set");
+  }
+  return m;
+}
+
+// The slice resolved against the input's dims: per input dim the first
+// index, stride and element count (-1 unknown), and the output shape.
+struct ResolvedSlice {
+  std::vector<int64_t> begin, stride;
+  Dims sizes;       // per input dim
+  Dims out_shape;   // after new axes and shrinking
+};
+
+absl::StatusOr<ResolvedSlice> ResolveStridedSlice(const InferContext& ctx, const Shape& in,
+                                                  const std::vector<int64_t>& begin,
+                                                  const std::vector<int64_t>& end,
+                                                  const std::vector<int64_t>& strides,
+                                                  const StridedSliceMasks& masks) {
+  if (begin.size() != end.size() || begin.size() != strides.size()) {
+    return ctx.Invalid("begin, end and strides have different lengths");
+  }
+  const int rank = in.rank();
+  int sparse_dims = static_cast<int>(begin.size());
+  int64_t ellipsis = masks.ellipsis;
+  // Without an ellipsis the spec ends with an implicit one.
+  if (ellipsis == 0) {
+    ellipsis = int64_t{1} << sparse_dims;
+    ++sparse_dims;
+  }
+  // New axes after the ellipsis do not consume input dims.
+  int new_axes_after_ellipsis = 0;
+  int ellipsis_at = 0;
+  while (!((int64_t{1} << ellipsis_at) & ellipsis)) ++ellipsis_at;
+  for (int i = ellipsis_at + 1; i < sparse_dims; ++i) {
+    if ((int64_t{1} << i) & masks.new_axis) ++new_axes_after_ellipsis;
+  }
+  constexpr int64_t kNewAxis = -1, kShrink = -2;
+  ResolvedSlice r;
+  r.begin.assign(rank, 0);
+  r.stride.assign(rank, 1);
+  r.sizes.assign(rank, -1);
+  std::vector<bool> begin_masked(rank, false), end_masked(rank, false), shrink(rank, false);
+  std::vector<int64_t> dense_end(rank, 0);
+  std::vector<int64_t> gather;  // output dim -> input dim, kNewAxis or kShrink
+  int full = 0;
+  for (int i = 0; i < sparse_dims; ++i) {
+    const int64_t bit = int64_t{1} << i;
+    if (bit & ellipsis) {
+      const int next = std::min(rank - (sparse_dims - i) + 1 + new_axes_after_ellipsis, rank);
+      for (; full < next; ++full) {
+        begin_masked[full] = end_masked[full] = true;
+        gather.push_back(full);
+      }
+    } else if (bit & masks.new_axis) {
+      gather.push_back(kNewAxis);
+    } else {
+      if (full >= rank) {
+        return ctx.Invalid(absl::StrCat("slice index ", i, " is out of range for input ",
+                                        in.ToString()));
+      }
+      r.begin[full] = begin[i];
+      dense_end[full] = end[i];
+      r.stride[full] = strides[i];
+      begin_masked[full] = (bit & masks.begin) != 0;
+      end_masked[full] = (bit & masks.end) != 0;
+      shrink[full] = (bit & masks.shrink_axis) != 0;
+      gather.push_back(shrink[full] ? kShrink : full);
+      ++full;
+    }
+  }
+  for (int d = 0; d < rank; ++d) {
+    const int64_t stride = r.stride[d];
+    if (stride == 0) return ctx.Invalid("strides must be non-zero");
+    const int64_t dim = in.dims[d];
+    if (shrink[d]) {
+      int64_t b = r.begin[d];
+      if (dim >= 0) {
+        if (b < 0) b += dim;
+        if (b < 0 || b >= dim) {
+          return ctx.Invalid(absl::StrCat("index ", r.begin[d], " of dimension ", d,
+                                          " is out of range for size ", dim));
+        }
+      } else if (b < 0) {
+        b = -1;  // resolved at run time
+      }
+      r.begin[d] = b;
+      r.stride[d] = 1;
+      r.sizes[d] = 1;
+      continue;
+    }
+    if (dim < 0) continue;  // size unknown
+    const int64_t lo = stride > 0 ? 0 : -1;
+    const int64_t hi = stride > 0 ? dim : dim - 1;
+    auto canonical = [&](int64_t x, bool masked, bool is_begin) {
+      if (masked) return stride > 0 ? (is_begin ? lo : hi) : (is_begin ? hi : lo);
+      const int64_t fwd = x < 0 ? dim + x : x;
+      return std::clamp(fwd, lo, hi);
+    };
+    const int64_t b = canonical(r.begin[d], begin_masked[d], true);
+    const int64_t e = canonical(dense_end[d], end_masked[d], false);
+    const int64_t interval = e - b;
+    int64_t size = 0;
+    if (interval != 0 && (interval < 0) == (stride < 0)) {
+      size = interval / stride + (interval % stride != 0 ? 1 : 0);
+    }
+    r.begin[d] = b;
+    r.sizes[d] = size;
+  }
+  for (int64_t g : gather) {
+    if (g == kNewAxis) {
+      r.out_shape.push_back(1);
+    } else if (g >= 0) {
+      r.out_shape.push_back(r.sizes[g]);
+    }
+  }
+  return r;
+}
+
+// StridedSlice(input, begin, end, strides; masks).
+absl::Status InferStridedSlice(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(4); !s.ok()) return s;
+  auto masks = ReadMasks(ctx.node());
+  if (!masks.ok()) return masks.status();
+  const Shape& in = ctx.input_shape(0);
+  const DataType dtype = ctx.input_dtype(0);
+  if (!in.known_rank || ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr ||
+      ctx.input_value(3) == nullptr) {
+    ctx.SetOutput(0, dtype, Shape::Unknown());
+    return absl::OkStatus();
+  }
+  auto r = ResolveStridedSlice(ctx, in, ctx.input_value(1)->AsInt64Vector(),
+                               ctx.input_value(2)->AsInt64Vector(),
+                               ctx.input_value(3)->AsInt64Vector(), *masks);
+  if (!r.ok()) return r.status();
+  ctx.SetOutput(0, dtype, Shape::Of(r->out_shape));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto value = ctx.NewTensor(dtype, r->sizes);
+  if (!value.ok()) return value.status();
+  StridedCopy(*v, r->begin, r->stride, *value);
+  ctx.SetValue(0, value->Reshaped(r->out_shape));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeStridedSlice(LegalizeContext& ctx) {
+  auto masks = ReadMasks(ctx.node());
+  if (!masks.ok()) return masks.status();
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  std::vector<int> inputs = {*x};
+  const char* names[] = {"begin", "end", "strides"};
+  for (int i = 1; i <= 3; ++i) {
+    auto t = Int32Input(ctx, i, names[i - 1], /*clamp=*/true);
+    if (!t.ok()) return t.status();
+    inputs.push_back(*t);
+  }
+  tflite::StridedSliceOptionsT options;
+  options.begin_mask = static_cast<int32_t>(masks->begin);
+  options.end_mask = static_cast<int32_t>(masks->end);
+  options.ellipsis_mask = static_cast<int32_t>(masks->ellipsis);
+  options.new_axis_mask = static_cast<int32_t>(masks->new_axis);
+  options.shrink_axis_mask = static_cast<int32_t>(masks->shrink_axis);
+  options.offset = false;
+  ctx.Emit(tflite::BuiltinOperator_STRIDED_SLICE, std::move(inputs), {ctx.Output(0)},
+           MakeOptions(options));
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Tile, Fill, Range, Cast, BroadcastTo, ZerosLike, OnesLike.
+
+absl::Status InferTile(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  const Shape& in = ctx.input_shape(0);
+  const DataType dtype = ctx.input_dtype(0);
+  const Tensor* multiples_value = ctx.input_value(1);
+  if (multiples_value == nullptr) {
+    ctx.SetOutput(0, dtype, in.known_rank ? Shape::Of(Dims(in.rank(), -1)) : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> multiples = multiples_value->AsInt64Vector();
+  const int rank = static_cast<int>(multiples.size());
+  if (in.known_rank && in.rank() != rank) {
+    return ctx.Invalid(absl::StrCat("multiples ", DimsToString(multiples),
+                                    " do not match the input shape ", in.ToString()));
+  }
+  Dims out(rank, -1);
+  for (int i = 0; i < rank; ++i) {
+    if (multiples[i] < 0) {
+      return ctx.Invalid(absl::StrCat("multiples ", DimsToString(multiples),
+                                      " has a negative entry"));
+    }
+    if (in.known_rank && in.dims[i] >= 0) out[i] = in.dims[i] * multiples[i];
+    if (multiples[i] == 0) out[i] = 0;
+  }
+  ctx.SetOutput(0, dtype, Shape::Of(out));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto value = ctx.NewTensor(dtype, out);
+  if (!value.ok()) return value.status();
+  // Output coordinate c reads input coordinate c mod in_dims.
+  const std::vector<int64_t> in_strides = RowMajorStrides(v->dims());
+  std::vector<int64_t> index(value->num_elements());
+  std::vector<int64_t> coord(rank, 0);
+  for (size_t n = 0; n < index.size(); ++n) {
+    int64_t offset = 0;
+    for (int i = 0; i < rank; ++i) offset += (coord[i] % v->dims()[i]) * in_strides[i];
+    index[n] = offset;
+    for (int i = rank - 1; i >= 0; --i) {
+      if (++coord[i] < out[i]) break;
+      coord[i] = 0;
+    }
+  }
+  GatherElements(*v, index, *value);
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeTile(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto multiples = Int32Input(ctx, 1, "multiples");
+  if (!multiples.ok()) return multiples.status();
+  ctx.Emit(tflite::BuiltinOperator_TILE, {*x, *multiples}, {ctx.Output(0)},
+           MakeOptions(tflite::TileOptionsT{}));
+  return absl::OkStatus();
+}
+
+// Fill(dims, value).
+absl::Status InferFill(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  const DataType dtype = ctx.input_dtype(1);
+  const Shape& value_shape = ctx.input_shape(1);
+  if (value_shape.known_rank && value_shape.rank() != 0) {
+    return ctx.Invalid(absl::StrCat("value must be a scalar, has shape ", value_shape.ToString()));
+  }
+  const Tensor* dims_value = ctx.input_value(0);
+  if (dims_value == nullptr) {
+    const Shape& ds = ctx.input_shape(0);
+    ctx.SetOutput(0, dtype,
+                  ds.fully_defined() && ds.rank() == 1 ? Shape::Of(Dims(ds.dims[0], -1))
+                                                       : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> dims = dims_value->AsInt64Vector();
+  for (int64_t d : dims) {
+    if (d < 0) return ctx.Invalid(absl::StrCat("dims ", DimsToString(dims), " is negative"));
+  }
+  ctx.SetOutput(0, dtype, Shape::Of(dims));
+  const Tensor* v = ctx.input_value(1);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto out = ctx.NewTensor(dtype, dims);
+  if (!out.ok()) return out.status();
+  GatherElements(*v, std::vector<int64_t>(out->num_elements(), 0), *out);
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeFill(LegalizeContext& ctx) {
+  auto dims = Int32Input(ctx, 0, "dims");
+  if (!dims.ok()) return dims.status();
+  auto value = ctx.Input(1);
+  if (!value.ok()) return value.status();
+  ctx.Emit(tflite::BuiltinOperator_FILL, {*dims, *value}, {ctx.Output(0)},
+           MakeOptions(tflite::FillOptionsT{}));
+  return absl::OkStatus();
+}
+
+// Range(start, limit, delta).
+absl::Status InferRange(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  const DataType dtype = ctx.input_dtype(0);
+  ctx.SetOutput(0, dtype, Shape::Of({-1}));
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  for (int i = 0; i < 3; ++i) {
+    if (ctx.input_value(i)->num_elements() != 1) {
+      return ctx.Invalid(absl::StrCat("input ", i, " must be a scalar"));
+    }
+  }
+  const double start = ctx.input_value(0)->ScalarAsDouble(0);
+  const double limit = ctx.input_value(1)->ScalarAsDouble(0);
+  const double delta = ctx.input_value(2)->ScalarAsDouble(0);
+  if (delta == 0) return ctx.Invalid("delta must be non-zero");
+  if ((delta > 0 && start > limit) || (delta < 0 && start < limit)) {
+    return ctx.Invalid(absl::StrCat("start ", start, " and limit ", limit,
+                                    " are inconsistent with delta ", delta));
+  }
+  absl::Status status = absl::OkStatus();
+  const bool numeric = DispatchNumeric(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_same_v<T, bool>) {
+      status = ctx.Invalid("dtype bool is not a range type");
+    } else {
+      int64_t size;
+      if constexpr (std::is_integral_v<T>) {
+        const int64_t s = ctx.input_value(0)->ScalarAsInt(0);
+        const int64_t l = ctx.input_value(1)->ScalarAsInt(0);
+        const int64_t d = ctx.input_value(2)->ScalarAsInt(0);
+        const int64_t span = l > s ? l - s : s - l;
+        const int64_t step = d > 0 ? d : -d;
+        size = (span + step - 1) / step;
+      } else {
+        size = static_cast<int64_t>(std::ceil(std::abs((limit - start) / delta)));
+      }
+      auto out = ctx.NewTensor(dtype, {size});
+      if (!out.ok()) {
+        status = out.status();
+        return;
+      }
+      auto o = out->mutable_flat<T>();
+      const T s = static_cast<T>(ctx.input_value(0)->flat<T>()[0]);
+      const T d = static_cast<T>(ctx.input_value(2)->flat<T>()[0]);
+      T x = s;
+      for (int64_t i = 0; i < size; ++i) {
+        o[i] = x;
+        x = static_cast<T>(x + d);
+      }
+      ctx.SetValue(0, std::move(*out));
+    }
+  });
+  if (!numeric) return ctx.Invalid(absl::StrCat("dtype ", DataTypeName(dtype), " is not a range type"));
+  return status;
+}
+
+absl::Status EmitRange(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_RANGE, MakeOptions(tflite::RangeOptionsT{}));
+}
+
+// Cast(x; SrcT, DstT).
+absl::Status InferCast(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
+  auto dst = GetTypeAttr(ctx.node(), "DstT");
+  if (!dst.ok()) return dst.status();
+  ctx.SetOutput(0, *dst, ctx.input_shape(0));
+  const Tensor* v = ctx.input_value(0);
+  if (v != nullptr && IsNumeric(v->dtype()) && IsNumeric(*dst)) {
+    auto out = ctx.NewTensor(*dst, v->dims());  // checks limits
+    if (!out.ok()) return out.status();
+    ctx.SetValue(0, v->CastTo(*dst));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeCast(LegalizeContext& ctx) {
+  const DataType src = ctx.input(0).dtype;
+  const DataType dst = ctx.output(0).dtype;
+  if (src == dst) return ctx.Forward(0, 0);
+  auto in_type = ToLiteType(src);
+  if (!in_type.ok()) return ctx.Unsupported(absl::StrCat("SrcT ", DataTypeName(src)));
+  auto out_type = ToLiteType(dst);
+  if (!out_type.ok()) return ctx.Unsupported(absl::StrCat("DstT ", DataTypeName(dst)));
+  tflite::CastOptionsT options;
+  options.in_data_type = *in_type;
+  options.out_data_type = *out_type;
+  return EmitSimple(ctx, tflite::BuiltinOperator_CAST, MakeOptions(options));
+}
+
+// BroadcastTo(input, shape).
+absl::Status InferBroadcastTo(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  const DataType dtype = ctx.input_dtype(0);
+  const Tensor* shape_value = ctx.input_value(1);
+  if (shape_value == nullptr) {
+    const Shape& ss = ctx.input_shape(1);
+    ctx.SetOutput(0, dtype,
+                  ss.fully_defined() && ss.rank() == 1 ? Shape::Of(Dims(ss.dims[0], -1))
+                                                       : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> target = shape_value->AsInt64Vector();
+  auto shape = BroadcastShapes(ctx.input_shape(0), Shape::Of(target));
+  if (!shape.ok()) return ctx.Invalid(shape.status().message());
+  if (shape->known_rank && shape->dims != target) {
+    return ctx.Invalid(absl::StrCat("cannot broadcast ", ctx.input_shape(0).ToString(), " to ",
+                                    DimsToString(target)));
+  }
+  ctx.SetOutput(0, dtype, Shape::Of(target));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto out = ctx.NewTensor(dtype, target);
+  if (!out.ok()) return out.status();
+  GatherElements(*v, BroadcastIndex(v->dims(), target), *out);
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  auto shape = Int32Input(ctx, 1, "shape");
+  if (!shape.ok()) return shape.status();
+  ctx.Emit(tflite::BuiltinOperator_BROADCAST_TO, {*x, *shape}, {ctx.Output(0)},
+           MakeOptions(tflite::BroadcastToOptionsT{}));
+  return absl::OkStatus();
+}
+
+// A tensor of `dims` with every element `one ? 1 : 0`.
+absl::StatusOr<Tensor> Splat(const InferContext& ctx, DataType dtype, const Dims& dims,
+                             bool one) {
+  auto out = ctx.NewTensor(dtype, dims);
+  if (!out.ok()) return out.status();
+  if (one) {
+    DispatchNumeric(dtype, [&](auto zero) {
+      using T = decltype(zero);
+      for (T& x : out->mutable_flat<T>()) x = static_cast<T>(1);
+    });
+  }
+  return out;
+}
+
+// ZerosLike folds when its input is constant; OnesLike, which TFLite lacks,
+// also whenever the input's shape is static (else FILL(SHAPE(x), 1)).
+template <bool kOne>
+absl::Status InferFillLike(InferContext& ctx) {
+  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  const DataType dtype = ctx.input_dtype(0);
+  const Shape& in = ctx.input_shape(0);
+  if (!IsNumeric(dtype)) return absl::OkStatus();
+  if (ctx.input_value(0) == nullptr && !(kOne && in.fully_defined())) return absl::OkStatus();
+  auto out = Splat(ctx, dtype, in.dims, kOne);
+  if (!out.ok()) return out.status();
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeZerosLike(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_ZEROS_LIKE,
+                    MakeOptions(tflite::ZerosLikeOptionsT{}));
+}
+
+absl::Status LegalizeOnesLike(LegalizeContext& ctx) {
+  auto x = ctx.Input(0);
+  if (!x.ok()) return x.status();
+  const DataType dtype = ctx.output(0).dtype;
+  if (!IsNumeric(dtype)) return ctx.Unsupported(absl::StrCat("T ", DataTypeName(dtype)));
+  const Shape& in = ctx.input_shape(0);
+  const int shape = ctx.Intermediate(DT_INT32, Shape::Of({in.known_rank ? in.rank() : -1}),
+                                     "shape");
+  tflite::ShapeOptionsT shape_options;
+  shape_options.out_type = tflite::TensorType_INT32;
+  ctx.Emit(tflite::BuiltinOperator_SHAPE, {*x}, {shape}, MakeOptions(shape_options));
+  Tensor one = Tensor::Zeros(dtype, {});
+  DispatchNumeric(dtype, [&](auto zero) {
+    one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
+  });
+  ctx.Emit(tflite::BuiltinOperator_FILL, {shape, ctx.Constant(one, "one")}, {ctx.Output(0)},
+           MakeOptions(tflite::FillOptionsT{}));
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Gather, GatherV2, GatherNd.
+
+struct GatherSpec {
+  int axis = 0;
+  int batch_dims = 0;
+};
+
+// Gather(params, indices) and GatherV2(params, indices, axis; batch_dims).
+absl::StatusOr<std::optional<GatherSpec>> ReadGatherSpec(const InferContext& ctx, int rank,
+                                                         int indices_rank) {
+  GatherSpec spec;
+  if (ctx.node().op == "Gather") return std::optional<GatherSpec>(spec);
+  if (ctx.input_value(2) == nullptr) return std::optional<GatherSpec>();  // legalizing reports it
+  auto axis_value = ConstantScalar(ctx, 2, "axis");
+  if (!axis_value.ok()) return axis_value.status();
+  auto batch_dims = GetIntAttr(ctx.node(), "batch_dims", 0);
+  if (!batch_dims.ok()) return batch_dims.status();
+  if (rank < 0 || indices_rank < 0) {
+    if (*axis_value < 0 || *batch_dims < 0) return std::optional<GatherSpec>();
+    spec.axis = static_cast<int>(*axis_value);
+    spec.batch_dims = static_cast<int>(*batch_dims);
+    return std::optional<GatherSpec>(spec);
+  }
+  auto axis = NormalizeAxis(*axis_value, rank);
+  if (!axis.ok()) return ctx.Invalid(axis.status().message());
+  int64_t b = *batch_dims < 0 ? *batch_dims + indices_rank : *batch_dims;
+  if (b < 0 || b > indices_rank) {
+    return ctx.Invalid(absl::StrCat("batch_dims ", *batch_dims, " is out of range for indices "
+                                    "of rank ", indices_rank));
+  }
+  if (b > *axis) {
+    return ctx.Invalid(absl::StrCat("batch_dims ", *batch_dims, " must not exceed axis ",
+                                    *axis_value));
+  }
+  spec.axis = *axis;
+  spec.batch_dims = static_cast<int>(b);
+  return std::optional<GatherSpec>(spec);
+}
+
+absl::Status InferGather(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(ctx.node().op == "Gather" ? 2 : 3); !s.ok()) return s;
+  const Shape& params = ctx.input_shape(0);
+  const Shape& indices = ctx.input_shape(1);
+  const DataType dtype = ctx.input_dtype(0);
+  auto spec = ReadGatherSpec(ctx, params.rank(), indices.rank());
+  if (!spec.ok()) return spec.status();
+  if (!params.known_rank || !indices.known_rank || !spec->has_value()) {
+    ctx.SetOutput(0, dtype, Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const int axis = (*spec)->axis;
+  const int batch = (*spec)->batch_dims;
+  Dims out(params.dims.begin(), params.dims.begin() + axis);
+  out.insert(out.end(), indices.dims.begin() + batch, indices.dims.end());
+  out.insert(out.end(), params.dims.begin() + axis + 1, params.dims.end());
+  ctx.SetOutput(0, dtype, Shape::Of(out));
+  const Tensor* p = ctx.input_value(0);
+  const Tensor* idx = ctx.input_value(1);
+  if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto value = ctx.NewTensor(dtype, out);
+  if (!value.ok()) return value.status();
+  const Dims& pd = p->dims();
+  int64_t batches = 1, outer = 1, inner = 1;
+  for (int i = 0; i < batch; ++i) batches *= pd[i];
+  for (int i = batch; i < axis; ++i) outer *= pd[i];
+  for (int i = axis + 1; i < p->rank(); ++i) inner *= pd[i];
+  const int64_t limit = pd[axis];
+  const int64_t per_batch = batches == 0 ? 0 : idx->num_elements() / batches;
+  const std::vector<int64_t> positions = idx->AsInt64Vector();
+  std::vector<int64_t> index;
+  index.reserve(value->num_elements());
+  for (int64_t b = 0; b < batches; ++b) {
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t k = 0; k < per_batch; ++k) {
+        const int64_t at = positions[b * per_batch + k];
+        if (at < 0 || at >= limit) {
+          return ctx.Invalid(absl::StrCat("index ", at, " is out of range [0, ", limit, ")"));
+        }
+        const int64_t base = ((b * outer + o) * limit + at) * inner;
+        for (int64_t i = 0; i < inner; ++i) index.push_back(base + i);
+      }
+    }
+  }
+  GatherElements(*p, index, *value);
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeGather(LegalizeContext& ctx) {
+  auto params = ctx.Input(0);
+  if (!params.ok()) return params.status();
+  auto indices = ctx.Input(1);
+  if (!indices.ok()) return indices.status();
+  tflite::GatherOptionsT options;
+  if (ctx.node().op != "Gather") {
+    auto axis = ConstantScalar(ctx, 2, "axis");
+    if (!axis.ok()) return axis.status();
+    auto batch_dims = GetIntAttr(ctx.node(), "batch_dims", 0);
+    if (!batch_dims.ok()) return batch_dims.status();
+    const int rank = ctx.input_shape(0).rank();
+    const int indices_rank = ctx.input_shape(1).rank();
+    options.axis = static_cast<int32_t>(*axis < 0 && rank >= 0 ? *axis + rank : *axis);
+    options.batch_dims = static_cast<int32_t>(
+        *batch_dims < 0 && indices_rank >= 0 ? *batch_dims + indices_rank : *batch_dims);
+  }
+  ctx.Emit(tflite::BuiltinOperator_GATHER, {*params, *indices}, {ctx.Output(0)},
+           MakeOptions(options));
+  return absl::OkStatus();
+}
+
+// GatherNd(params, indices): out = indices[:-1] + params[indices[-1]:].
+absl::Status InferGatherNd(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  const Shape& params = ctx.input_shape(0);
+  const Shape& indices = ctx.input_shape(1);
+  const DataType dtype = ctx.input_dtype(0);
+  if (!params.known_rank || !indices.known_rank || indices.rank() < 1 ||
+      indices.dims.back() < 0) {
+    ctx.SetOutput(0, dtype, Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const int64_t depth = indices.dims.back();
+  if (depth > params.rank()) {
+    return ctx.Invalid(absl::StrCat("indices of shape ", indices.ToString(),
+                                    " index more dims than params ", params.ToString()));
+  }
+  Dims out(indices.dims.begin(), indices.dims.end() - 1);
+  out.insert(out.end(), params.dims.begin() + depth, params.dims.end());
+  ctx.SetOutput(0, dtype, Shape::Of(out));
+  const Tensor* p = ctx.input_value(0);
+  const Tensor* idx = ctx.input_value(1);
+  if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
+  auto value = ctx.NewTensor(dtype, out);
+  if (!value.ok()) return value.status();
+  const std::vector<int64_t> strides = RowMajorStrides(p->dims());
+  int64_t slice = 1;
+  for (int i = static_cast<int>(depth); i < p->rank(); ++i) slice *= p->dims()[i];
+  const std::vector<int64_t> positions = idx->AsInt64Vector();
+  const int64_t count = NumElements(Dims(indices.dims.begin(), indices.dims.end() - 1));
+  std::vector<int64_t> index;
+  index.reserve(value->num_elements());
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t base = 0;
+    for (int64_t d = 0; d < depth; ++d) {
+      const int64_t at = positions[n * depth + d];
+      if (at < 0 || at >= p->dims()[d]) {
+        return ctx.Invalid(absl::StrCat("index ", at, " is out of range for dimension ", d,
+                                        " of size ", p->dims()[d]));
+      }
+      base += at * strides[d];
+    }
+    for (int64_t i = 0; i < slice; ++i) index.push_back(base + i);
+  }
+  GatherElements(*p, index, *value);
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeGatherNd(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_GATHER_ND,
+                    MakeOptions(tflite::GatherNdOptionsT{}));
+}
+
+// ---------------------------------------------------------------------------
+// Where, Select, SelectV2.
+
+// Where(condition): the int64 coordinates of the true (non-zero) elements.
+absl::Status InferWhereIndices(InferContext& ctx) {
+  const Shape& in = ctx.input_shape(0);
+  ctx.SetOutput(0, DT_INT64, Shape::Of({-1, in.known_rank ? in.rank() : -1}));
+  const Tensor* v = ctx.input_value(0);
+  if (v == nullptr || !IsNumeric(v->dtype())) return absl::OkStatus();
+  const Tensor flags = v->CastTo(DT_BOOL);
+  auto f = flags.flat<bool>();
+  int64_t count = 0;
+  for (bool b : f) count += b ? 1 : 0;
+  auto out = ctx.NewTensor(DT_INT64, {count, v->rank()});
+  if (!out.ok()) return out.status();
+  auto o = out->mutable_flat<int64_t>();
+  const std::vector<int64_t> strides = RowMajorStrides(v->dims());
+  int64_t row = 0;
+  for (size_t n = 0; n < f.size(); ++n) {
+    if (!f[n]) continue;
+    for (int d = 0; d < v->rank(); ++d) {
+      o[row * v->rank() + d] = (static_cast<int64_t>(n) / strides[d]) % v->dims()[d];
+    }
+    ++row;
+  }
+  ctx.SetValue(0, std::move(*out));
+  return absl::OkStatus();
+}
+
+// Select(cond, t, e) (cond of t's shape, or a vector over t's first dim),
+// SelectV2 (NumPy broadcasting of all three) and 3-input Where.
+template <bool kBroadcast>
+absl::Status InferSelectImpl(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  const DataType dtype = ctx.input_dtype(1);
+  if (ctx.input_dtype(2) != dtype) {
+    return ctx.Invalid(absl::StrCat("branches have different dtypes (", DataTypeName(dtype), ", ",
+                                    DataTypeName(ctx.input_dtype(2)), ")"));
+  }
+  Shape out;
+  if (kBroadcast) {
+    auto te = BroadcastShapes(ctx.input_shape(1), ctx.input_shape(2));
+    if (!te.ok()) return ctx.Invalid(te.status().message());
+    auto all = BroadcastShapes(ctx.input_shape(0), *te);
+    if (!all.ok()) return ctx.Invalid(all.status().message());
+    out = *all;
+  } else {
+    auto merged = MergeShapes(ctx, ctx.input_shape(1), ctx.input_shape(2));
+    if (!merged.ok()) return merged.status();
+    out = *merged;
+    const Shape& c = ctx.input_shape(0);
+    if (c.known_rank && out.known_rank && c.rank() != out.rank() &&
+        !(c.rank() == 1 && out.rank() >= 1)) {
+      return ctx.Invalid(absl::StrCat("condition of shape ", c.ToString(),
+                                      " does not match the branches' ", out.ToString()));
+    }
+  }
+  ctx.SetOutput(0, dtype, out);
+  if (!ctx.all_inputs_constant() || !Foldable(dtype) || !out.fully_defined() ||
+      !IsNumeric(ctx.input_dtype(0))) {
+    return absl::OkStatus();
+  }
+  const Tensor cond = ctx.input_value(0)->CastTo(DT_BOOL);
+  const Tensor& t = *ctx.input_value(1);
+  const Tensor& e = *ctx.input_value(2);
+  auto value = ctx.NewTensor(dtype, out.dims);
+  if (!value.ok()) return value.status();
+  std::vector<int64_t> ic;
+  if (!kBroadcast && cond.rank() == 1 && out.rank() > 1) {
+    // One condition per row.
+    const int64_t row = out.dims[0] == 0 ? 0 : value->num_elements() / out.dims[0];
+    ic.resize(value->num_elements());
+    for (size_t n = 0; n < ic.size(); ++n) ic[n] = static_cast<int64_t>(n) / row;
+  } else {
+    ic = BroadcastIndex(cond.dims(), out.dims);
+  }
+  const std::vector<int64_t> it = BroadcastIndex(t.dims(), out.dims);
+  const std::vector<int64_t> ie = BroadcastIndex(e.dims(), out.dims);
+  auto c = cond.flat<bool>();
+  const size_t element = DataTypeSize(dtype);
+  char* dst = MutableBytes(*value);
+  for (size_t n = 0; n < ic.size(); ++n) {
+    const char* src = c[ic[n]] ? t.bytes().data() + it[n] * element
+                               : e.bytes().data() + ie[n] * element;
+    std::memcpy(dst + n * element, src, element);
+  }
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
+absl::Status InferSelect(InferContext& ctx) { return InferSelectImpl<false>(ctx); }
+absl::Status InferSelectV2(InferContext& ctx) { return InferSelectImpl<true>(ctx); }
+
+absl::Status InferWhere(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(1, 3); !s.ok()) return s;
+  if (ctx.num_inputs() == 1) return InferWhereIndices(ctx);
+  if (ctx.num_inputs() != 3) return ctx.Invalid("expects 1 or 3 inputs");
+  return InferSelectImpl<true>(ctx);
+}
+
+// SELECT when all three shapes are the same static shape (or Select's
+// row-vector condition), else SELECT_V2, which broadcasts.
+absl::Status LegalizeSelect(LegalizeContext& ctx) {
+  const Shape& c = ctx.input_shape(0);
+  const Shape& t = ctx.input_shape(1);
+  const Shape& e = ctx.input_shape(2);
+  const bool same = c.fully_defined() && c == t && t == e;
+  if (same || ctx.node().op == "Select") {
+    return EmitSimple(ctx, tflite::BuiltinOperator_SELECT, MakeOptions(tflite::SelectOptionsT{}));
+  }
+  return EmitSimple(ctx, tflite::BuiltinOperator_SELECT_V2,
+                    MakeOptions(tflite::SelectV2OptionsT{}));
+}
+
+absl::Status LegalizeWhere(LegalizeContext& ctx) {
+  if (ctx.num_inputs() == 3) return LegalizeSelect(ctx);
+  return EmitSimple(ctx, tflite::BuiltinOperator_WHERE, MakeOptions(tflite::WhereOptionsT{}));
 }
 
 }  // namespace
 
 void RegisterTensorRules(RuleRegistry& registry) {
   registry.Add("Reshape", {InferReshape, LegalizeReshape});
-  registry.Add("Squeeze", {InferSqueeze, LegalizeAsReshape});
-  registry.Add("ExpandDims", {InferExpandDims, LegalizeAsReshape});
+  registry.Add("Squeeze", {InferSqueeze, LegalizeSqueeze});
+  registry.Add("ExpandDims", {InferExpandDims, LegalizeExpandDims});
   registry.Add("Shape", {InferShape, LegalizeShape});
   registry.Add("ConcatV2", {InferConcat, LegalizeConcat});
+  registry.Add("Transpose", {InferTranspose, LegalizeTranspose});
+  registry.Add("Pack", {InferPack, LegalizePack});
+  registry.Add("Unpack", {InferUnpack, LegalizeUnpack});
+  registry.Add("Split", {InferSplit, LegalizeSplit});
+  registry.Add("SplitV", {InferSplitV, LegalizeSplitV});
+  registry.Add("Slice", {InferSlice, LegalizeSlice});
+  registry.Add("StridedSlice", {InferStridedSlice, LegalizeStridedSlice});
+  registry.Add("Tile", {InferTile, LegalizeTile});
+  registry.Add("Fill", {InferFill, LegalizeFill});
+  registry.Add("Range", {InferRange, EmitRange});
+  registry.Add("Cast", {InferCast, LegalizeCast});
+  registry.Add("Gather", {InferGather, LegalizeGather});
+  registry.Add("GatherV2", {InferGather, LegalizeGather});
+  registry.Add("GatherNd", {InferGatherNd, LegalizeGatherNd});
+  registry.Add("Where", {InferWhere, LegalizeWhere});
+  registry.Add("Select", {InferSelect, LegalizeSelect});
+  registry.Add("SelectV2", {InferSelectV2, LegalizeSelect});
+  registry.Add("ZerosLike", {InferFillLike<false>, LegalizeZerosLike});
+  registry.Add("OnesLike", {InferFillLike<true>, LegalizeOnesLike});
+  registry.Add("BroadcastTo", {InferBroadcastTo, LegalizeBroadcastTo});
 }
 
 }  // namespace tflconv

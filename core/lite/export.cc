@@ -1,6 +1,7 @@
 #include "core/lite/export.h"
 
 #include <cstring>
+#include <list>
 #include <map>
 #include <tuple>
 
@@ -28,21 +29,26 @@ class BufferTable {
   explicit BufferTable(const LiteModel& model) {
     index_.assign(model.buffers.size(), 0);
     contents_.push_back({});
-    absl::flat_hash_map<size_t, std::vector<int>> by_hash;
+    // Only buffers of equal size can be equal: hash just those.
+    absl::flat_hash_map<size_t, int> size_count;
+    for (const LiteBuffer& buffer : model.buffers) ++size_count[buffer.bytes.size()];
+    absl::flat_hash_map<std::pair<size_t, size_t>, std::vector<int>> by_key;
     for (size_t b = 0; b < model.buffers.size(); ++b) {
       const absl::string_view bytes = model.buffers[b].bytes;
-      std::vector<int>& same_hash = by_hash[absl::HashOf(bytes)];
       int found = 0;
-      for (int candidate : same_hash) {
-        if (contents_[candidate] == bytes) {
-          found = candidate;
-          break;
+      if (size_count[bytes.size()] > 1) {
+        std::vector<int>& same = by_key[{bytes.size(), absl::HashOf(bytes)}];
+        for (int candidate : same) {
+          if (contents_[candidate] == bytes) {
+            found = candidate;
+            break;
+          }
         }
+        if (found == 0) same.push_back(static_cast<int>(contents_.size()));
       }
       if (found == 0) {
         found = static_cast<int>(contents_.size());
         contents_.push_back(bytes);
-        same_hash.push_back(found);
       }
       index_[b] = found;
     }
@@ -55,6 +61,38 @@ class BufferTable {
  private:
   std::vector<int> index_;
   std::vector<absl::string_view> contents_;
+};
+
+// Builds the flatbuffer inside a std::string so the finished model becomes
+// the artifact without a second copy of the weights.
+class StringAllocator : public flatbuffers::Allocator {
+ public:
+  uint8_t* allocate(size_t size) override {
+    blocks_.emplace_back(size, '\0');
+    return reinterpret_cast<uint8_t*>(blocks_.back().data());
+  }
+  void deallocate(uint8_t* p, size_t) override {
+    for (auto it = blocks_.begin(); it != blocks_.end(); ++it) {
+      if (reinterpret_cast<uint8_t*>(it->data()) == p) {
+        blocks_.erase(it);
+        return;
+      }
+    }
+  }
+  // The finished buffer occupies the end of the live block; move it to
+  // the front and hand the block over.
+  std::string Take(const flatbuffers::FlatBufferBuilder& fbb) {
+    std::string& block = blocks_.back();
+    const uint8_t* start = fbb.GetBufferPointer();
+    const size_t size = fbb.GetSize();
+    std::memmove(block.data(), start, size);
+    block.resize(size);
+    std::string out = std::move(block);
+    return out;
+  }
+
+ private:
+  std::list<std::string> blocks_;
 };
 
 flatbuffers::Offset<tflite::Tensor> ExportTensor(flatbuffers::FlatBufferBuilder& fbb,
@@ -102,7 +140,8 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
   const BufferTable buffers(model);
   size_t payload = 0;
   for (absl::string_view bytes : buffers.contents()) payload += bytes.size() + kBufferAlignment;
-  flatbuffers::FlatBufferBuilder fbb(payload + 64 * 1024 + model.tensors.size() * 128);
+  StringAllocator allocator;
+  flatbuffers::FlatBufferBuilder fbb(payload + 64 * 1024 + model.tensors.size() * 256, &allocator);
 
   // Operator codes, one per (builtin, custom code, version).
   std::map<std::tuple<int, std::string, int>, int> code_index;
@@ -189,7 +228,7 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
   builder.add_signature_defs(fbb.CreateVector(&signature, 1));
   fbb.Finish(builder.Finish(), tflite::ModelIdentifier());
 
-  std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  std::string bytes = allocator.Take(fbb);
   if (absl::Status s = VerifyTfliteModel(bytes); !s.ok()) {
     return absl::InternalError(absl::StrCat("exported model failed verification: ", s.message()));
   }

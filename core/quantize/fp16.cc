@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "core/lite/optimize.h"
 
@@ -60,6 +64,31 @@ float HalfToFloat(uint16_t bits) {
   return out;
 }
 
+#if defined(__x86_64__)
+namespace {
+
+__attribute__((target("avx,f16c"))) void FloatsToHalvesF16c(const float* in, uint16_t* out,
+                                                           size_t count) {
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256 v = _mm256_loadu_ps(in + i);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < count; ++i) out[i] = FloatToHalf(in[i]);
+}
+
+}  // namespace
+#endif
+
+void FloatsToHalves(const float* in, uint16_t* out, size_t count) {
+#if defined(__x86_64__)
+  static const bool has_f16c = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  if (has_f16c) return FloatsToHalvesF16c(in, out, count);
+#endif
+  for (size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);
+}
+
 LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
   LiteModel out = model;
   std::vector<bool> is_output(model.tensors.size(), false);
@@ -81,14 +110,13 @@ LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
       continue;
     }
     const size_t count = buffer->bytes.size() / sizeof(float);
-    auto halves = std::make_shared<std::vector<uint16_t>>(count);
-    const float* values = reinterpret_cast<const float*>(buffer->bytes.data());
-    for (size_t i = 0; i < count; ++i) (*halves)[i] = FloatToHalf(values[i]);
+    std::shared_ptr<uint16_t[]> halves(new uint16_t[std::max<size_t>(count, 1)]);
+    FloatsToHalves(reinterpret_cast<const float*>(buffer->bytes.data()), halves.get(), count);
     LiteTensor half = tensor;
     half.name = absl::StrCat(tensor.name, "_fp16");
     half.type = tflite::TensorType_FLOAT16;
     half.buffer = out.AddBuffer(
-        {halves, absl::string_view(reinterpret_cast<const char*>(halves->data()), count * 2)});
+        {halves, absl::string_view(reinterpret_cast<const char*>(halves.get()), count * 2)});
     const int half_index = out.AddTensor(std::move(half));
     out.tensors[t].buffer = -1;
     LiteOperator op;

@@ -14,6 +14,9 @@ namespace tflconv {
 // IEEE 754 binary16 bits of `value`, rounded to nearest even.
 uint16_t FloatToHalf(float value);
 float HalfToFloat(uint16_t bits);
+// FloatToHalf over an array, with the CPU's F16C instructions when it has
+// them (same rounding).
+void FloatsToHalves(const float* in, uint16_t* out, size_t count);
 
 struct Fp16Stats {
   int tensors_converted = 0;

@@ -54,24 +54,29 @@ def convert(args, name, meta, out_dir):
 
 
 def flex_ops_in_report(out_dir):
+    """The Flex/custom TFLite ops the report names, and whether it warned
+    that some op will fail at run time."""
     with open(os.path.join(out_dir, "report.json")) as f:
         report = json.load(f)
     ops = set()
-    for entry in report.get("coverage", {}).get("ops", []):
+    coverage = report.get("coverage", {})
+    for entry in coverage.get("ops", []):
         if entry.get("disposition") in ("FLEX", "CUSTOM"):
             ops.update(entry.get("tflite_ops", []))
-    return ops
+    return ops, bool(coverage.get("has_runtime_warnings"))
 
 
-def check(args, model, fixture_dir, rtol, out_dir, predicted):
+def check(args, model, fixture_dir, rtol, predicted, warned):
     report_file = model + ".check.json"
     code, output = run([args.oracle, "check", model, fixture_dir, "--rtol", str(rtol),
                         "--json", report_file])
-    if code == 3:
-        # The runtime refused: acceptable only for Flex/custom ops the
-        # report named.
+    refused = code == 3 or (code == 2 and "litert" in output)
+    if refused:
+        # The runtime (which has no Flex delegate) refused the model: that
+        # is the expected outcome only for the Flex/custom ops the report
+        # predicted, or where it warned that the graph fails at run time.
         named = set(re.findall(r"\b(Flex\w+)", output))
-        if predicted and (named <= predicted):
+        if predicted and ((named and named <= predicted) or (not named and warned)):
             return ("flex" if any(p.startswith("Flex") for p in predicted) else "custom"), None
         return "error", None
     if code not in (0, 1):
@@ -95,17 +100,17 @@ def judge(args, name):
     if mode == "error":
         row["note"] = error[:160]
         return row
-    predicted = flex_ops_in_report(out_dir) if mode != "builtins" else set()
+    predicted, warned = flex_ops_in_report(out_dir) if mode != "builtins" else (set(), False)
     has_ref = not str(meta.get("reference", "")).startswith("none")
     if not has_ref:
         row["fp32"] = row["fp16"] = "noref"
         return row
     rtol = float(meta.get("rtol", FP32_RTOL))
     row["fp32"], row["rel_l2_fp32"] = check(
-        args, os.path.join(out_dir, "model_fp32.tflite"), fixture_dir, rtol, out_dir, predicted)
+        args, os.path.join(out_dir, "model_fp32.tflite"), fixture_dir, rtol, predicted, warned)
     row["fp16"], row["rel_l2_fp16"] = check(
-        args, os.path.join(out_dir, "model_fp16.tflite"), fixture_dir, FP16_RTOL, out_dir,
-        predicted)
+        args, os.path.join(out_dir, "model_fp16.tflite"), fixture_dir, FP16_RTOL, predicted,
+        warned)
     return row
 
 

@@ -196,7 +196,7 @@ TEST(DetectionRulesTest, ComputedMaxOutputSizeIsRejected) {
   AttrType(g.Op("NonMaxSuppressionV2", "nms", {"boxes", "scores", "max_out", "iou"}), "T",
            tensorflow::DT_FLOAT);
   ConversionResult result = ConvertGraph(g, Options({"boxes", "scores", "max_out"}, {"nms"}));
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
               HasSubstr("node 'nms' (NonMaxSuppressionV2): max_output_size (input 2) must be a "
                         "constant"));

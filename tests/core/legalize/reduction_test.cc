@@ -152,7 +152,7 @@ TEST(ReductionRulesTest, ComputedAxesAreRejectedNamingTheInput) {
   g.Placeholder("axes", tensorflow::DT_INT32, {1});
   Reduce(g, "Mean", "mean", "x", "axes", false);
   ConversionResult result = ConvertGraph(g, Options({"x", "axes"}, {"mean"}));
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
               HasSubstr("node 'mean' (Mean): reduction_indices (input 1) must be a constant"));
 }

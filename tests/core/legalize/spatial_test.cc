@@ -151,7 +151,7 @@ TEST(SpatialRulesTest, BatchMatMulV3OutputsTout) {
 TEST(SpatialRulesTest, BatchMatMulV3WithAnIntegerToutIsRejected) {
   ConversionResult result =
       ConvertGraph(BatchMatMulV3(tensorflow::DT_INT32), Options({"a", "b"}, {"mm"}));
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(), HasSubstr("node 'mm' (BatchMatMulV3)"));
   EXPECT_THAT(result.status.message(), HasSubstr("int32"));
 }

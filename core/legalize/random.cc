@@ -1,0 +1,50 @@
+// Random number ops. Dropout in frozen graphs draws from RandomUniform; with
+// keep_prob fed as 1.0 the result is deterministic, so it must convert to
+// the builtin rather than a Flex op the runtime may lack.
+#include "core/legalize/registry.h"
+#include "core/legalize/shape_util.h"
+
+namespace tflconv {
+namespace {
+
+absl::Status InferRandomUniform(InferContext& ctx) {
+  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
+  auto dtype = GetTypeAttr(ctx.node(), "dtype");
+  if (!dtype.ok()) return dtype.status();
+  Shape shape = Shape::Unknown();
+  if (const Tensor* dims = ctx.input_value(0)) shape = Shape::Of(dims->AsInt64Vector());
+  ctx.SetOutput(0, *dtype, std::move(shape));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeRandomUniform(LegalizeContext& ctx) {
+  if (ctx.output(0).dtype != tensorflow::DT_FLOAT) {
+    return ctx.Unsupported("RandomUniform of a dtype other than float32");
+  }
+  auto seed = GetIntAttr(ctx.node(), "seed", 0);
+  if (!seed.ok()) return seed.status();
+  auto seed2 = GetIntAttr(ctx.node(), "seed2", 0);
+  if (!seed2.ok()) return seed2.status();
+  int shape;
+  if (const Tensor* dims = ctx.input_value(0)) {
+    shape = ctx.Constant(Int32Tensor(dims->AsInt64Vector()), "shape");
+  } else {
+    auto computed = ctx.Input(0);
+    if (!computed.ok()) return computed.status();
+    shape = *computed;
+  }
+  tflite::RandomOptionsT options;
+  options.seed = *seed;
+  options.seed2 = *seed2;
+  ctx.Emit(tflite::BuiltinOperator_RANDOM_UNIFORM, {shape}, {ctx.Output(0)},
+           MakeOptions(options));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterRandomRules(RuleRegistry& registry) {
+  registry.Add("RandomUniform", {InferRandomUniform, LegalizeRandomUniform});
+}
+
+}  // namespace tflconv
