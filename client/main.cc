@@ -2,13 +2,22 @@
 // tflconv server, and inspect TFLite models.
 //
 // Exit status: 0 success, 1 conversion (or I/O) error, 2 bad usage.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
+#include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "client/flags.h"
 #include "client/inspect.h"
 #include "client/output_writer.h"
+#include "client/progress.h"
+#include "client/remote.h"
 #include "core/convert.h"
 #include "core/options.h"
 #include "core/report/report.h"
@@ -27,6 +36,19 @@ constexpr char kUsage[] = R"(usage:
                   [--artifacts=fp32,fp16]
                   [--output_file=M.tflite [--post_training_quantize --quantize_to_float16]]
   tflconv inspect MODEL.tflite [--json]
+
+remote mode (same flags, same files; add):
+  --server=TARGET       host:port, ipv4:127.0.0.1:5001,127.0.0.1:5002 or dns:///name:port
+                        (several servers are balanced round-robin)
+  --timeout=SECONDS     overall limit, retries included (default 600)
+  --plaintext           no TLS (the server must run with --plaintext)
+  --tls_ca=CA.pem       CA that signed the server's certificate (default: system roots)
+  --tls_cert=C.pem --tls_key=K.pem   client certificate for mutual TLS
+  --tls_server_name=N   name expected in the server's certificate
+  --auth_token=T | --auth_token_file=F   bearer token (default: $TFLCONV_AUTH_TOKEN)
+  --chunk_size=BYTES    upload chunk size (default 1048576)
+  UNAVAILABLE and RESOURCE_EXHAUSTED are retried with backoff; progress bars
+  are drawn when stderr is a terminal (not with --quiet).
 )";
 
 int Usage(absl::string_view message) {
@@ -38,7 +60,49 @@ int Usage(absl::string_view message) {
 const std::set<std::string> kConvertFlags = {
     "graph_def_file", "input_arrays", "input_shapes", "output_arrays", "target_ops",
     "allow_custom_ops", "artifacts", "output_dir", "output_file", "post_training_quantize",
-    "quantize_to_float16", "quiet"};
+    "quantize_to_float16", "quiet", "server", "timeout", "plaintext", "tls_ca", "tls_cert",
+    "tls_key", "tls_server_name", "auth_token", "auth_token_file", "chunk_size"};
+
+const std::set<std::string> kRemoteOnlyFlags = {
+    "timeout", "plaintext", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "auth_token",
+    "auth_token_file", "chunk_size"};
+
+// The remote-mode flags into RemoteOptions (usage errors as status).
+absl::StatusOr<RemoteOptions> RemoteFromArgs(const ParsedArgs& args) {
+  RemoteOptions remote;
+  remote.target = args.Get("server");
+  if (remote.target.empty()) return absl::InvalidArgumentError("--server needs a target");
+  if (args.Has("timeout")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(args.Get("timeout"), &seconds) || seconds <= 0) {
+      return absl::InvalidArgumentError("--timeout takes a positive number of seconds");
+    }
+    remote.timeout = absl::Seconds(seconds);
+  }
+  if (args.Has("chunk_size")) {
+    uint64_t bytes = 0;
+    if (!absl::SimpleAtoi(args.Get("chunk_size"), &bytes) || bytes < 1024 || bytes > (8 << 20)) {
+      return absl::InvalidArgumentError("--chunk_size takes 1024 .. 8388608 bytes");
+    }
+    remote.chunk_bytes = bytes;
+  }
+  remote.plaintext = args.Has("plaintext");
+  remote.tls_ca_file = args.Get("tls_ca");
+  remote.tls_cert_file = args.Get("tls_cert");
+  remote.tls_key_file = args.Get("tls_key");
+  remote.tls_server_name = args.Get("tls_server_name");
+  remote.auth_token = args.Get("auth_token");
+  if (args.Has("auth_token_file")) {
+    auto token = ReadFile(args.Get("auth_token_file"));
+    if (!token.ok()) return token.status();
+    remote.auth_token = std::string(absl::StripAsciiWhitespace(*token));
+  }
+  if (remote.auth_token.empty()) {
+    if (const char* env = std::getenv("TFLCONV_AUTH_TOKEN")) remote.auth_token = env;
+  }
+  remote.show_progress = !args.Has("quiet") && StderrIsTty();
+  return remote;
+}
 
 int Convert(int argc, char** argv) {
   auto args = ParseArgs(argc, argv, 2, kConvertFlags);
@@ -67,12 +131,39 @@ int Convert(int argc, char** argv) {
   }
   auto options = OptionsFromFlags(flags);
   if (!options.ok()) return Usage(options.status().message());
+  const bool remote_mode = args->Has("server");
+  std::optional<RemoteOptions> remote;
+  if (remote_mode) {
+    auto parsed = RemoteFromArgs(*args);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    remote = *std::move(parsed);
+  } else {
+    for (const std::string& flag : kRemoteOnlyFlags) {
+      if (args->Has(flag)) return Usage(absl::StrCat("--", flag, " goes with --server"));
+    }
+  }
   auto graph = ReadFile(args->Get("graph_def_file"));
   if (!graph.ok()) {
     std::cerr << "tflconv: " << graph.status().message() << "\n";
     return kExitFailed;
   }
-  ConversionResult result = tflconv::Convert(*graph, *options);
+  ConversionResult result;
+  bool have_report = true;
+  if (remote_mode) {
+    auto channel = MakeChannel(*remote);
+    if (!channel.ok()) return Usage(channel.status().message());
+    const std::string name =
+        std::filesystem::path(args->Get("graph_def_file")).filename().string();
+    RemoteResult remote_result = ConvertRemote(*channel, *graph, name, *options, *remote);
+    result = std::move(remote_result.result);
+    have_report = remote_result.has_report;
+  } else {
+    result = tflconv::Convert(*graph, *options);
+  }
+  if (!have_report) {  // the server never got to convert: nothing to write
+    std::cerr << "tflconv: conversion failed: " << result.status << "\n";
+    return kExitFailed;
+  }
   const bool write_report = target.output_file.empty();
   if (absl::Status s = WriteOutputs(target, result.artifacts, result.report);
       !s.ok() && (result.status.ok() || write_report)) {

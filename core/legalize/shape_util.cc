@@ -136,6 +136,49 @@ void TransposeElements(const Element* src, Element* dst, const Dims& out_dims,
 struct Bytes2 { char b[2]; };
 struct Bytes16 { char b[16]; };
 
+// A [rows, cols] -> [cols, rows] transpose in cache-sized tiles: filter
+// layouts (HWIO -> OHWI, [in, out] -> [out, in]) all collapse to this.
+template <typename Element>
+void Transpose2D(const Element* src, Element* dst, int64_t rows, int64_t cols) {
+  constexpr int64_t kTile = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const int64_t c1 = std::min(cols, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c) {
+        for (int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
+      }
+    }
+  }
+}
+
+template <typename Element>
+void TransposeAs(const char* src, char* dst, const Dims& in_dims, const Dims& out_dims,
+                 const std::vector<int>& perm) {
+  const int rank = static_cast<int>(in_dims.size());
+  // Input dims that stay adjacent and in order under perm act as one; a
+  // permutation that collapses to two groups swapped is a 2-D transpose.
+  std::vector<int> groups_start = {perm[0]};
+  for (int i = 1; i < rank; ++i) {
+    if (perm[i] != perm[i - 1] + 1) groups_start.push_back(perm[i]);
+  }
+  if (groups_start.size() == 2 && groups_start[1] == 0) {
+    int64_t rows = 1, cols = 1;  // input viewed as [rows, cols]
+    for (int i = 0; i < groups_start[0]; ++i) rows *= in_dims[i];
+    for (int i = groups_start[0]; i < rank; ++i) cols *= in_dims[i];
+    Transpose2D(reinterpret_cast<const Element*>(src), reinterpret_cast<Element*>(dst), rows,
+                cols);
+    return;
+  }
+  std::vector<int64_t> in_strides(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in_dims[i + 1];
+  // Stride in the input for a step along each output dimension.
+  std::vector<int64_t> step(rank);
+  for (int i = 0; i < rank; ++i) step[i] = in_strides[perm[i]];
+  TransposeElements(reinterpret_cast<const Element*>(src), reinterpret_cast<Element*>(dst),
+                    out_dims, step);
+}
+
 }  // namespace
 
 Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
@@ -143,23 +186,18 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
   Dims out_dims(rank);
   for (int i = 0; i < rank; ++i) out_dims[i] = in.dims()[perm[i]];
   Tensor out = Tensor::Uninitialized(in.dtype(), out_dims);
-  if (rank == 0) {
-    std::memcpy(const_cast<char*>(out.bytes().data()), in.bytes().data(), in.bytes().size());
-    return out;
-  }
-  std::vector<int64_t> in_strides(rank, 1);
-  for (int i = rank - 2; i >= 0; --i) in_strides[i] = in_strides[i + 1] * in.dims()[i + 1];
-  // Stride in the input for a step along each output dimension.
-  std::vector<int64_t> step(rank);
-  for (int i = 0; i < rank; ++i) step[i] = in_strides[perm[i]];
   const char* src = in.bytes().data();
   char* dst = const_cast<char*>(out.bytes().data());
+  if (rank == 0 || in.num_elements() == 0) {
+    std::memcpy(dst, src, in.bytes().size());
+    return out;
+  }
   switch (DataTypeSize(in.dtype())) {
-    case 1: TransposeElements(reinterpret_cast<const uint8_t*>(src), reinterpret_cast<uint8_t*>(dst), out_dims, step); break;
-    case 2: TransposeElements(reinterpret_cast<const Bytes2*>(src), reinterpret_cast<Bytes2*>(dst), out_dims, step); break;
-    case 4: TransposeElements(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(dst), out_dims, step); break;
-    case 8: TransposeElements(reinterpret_cast<const uint64_t*>(src), reinterpret_cast<uint64_t*>(dst), out_dims, step); break;
-    default: TransposeElements(reinterpret_cast<const Bytes16*>(src), reinterpret_cast<Bytes16*>(dst), out_dims, step); break;
+    case 1: TransposeAs<uint8_t>(src, dst, in.dims(), out_dims, perm); break;
+    case 2: TransposeAs<Bytes2>(src, dst, in.dims(), out_dims, perm); break;
+    case 4: TransposeAs<uint32_t>(src, dst, in.dims(), out_dims, perm); break;
+    case 8: TransposeAs<uint64_t>(src, dst, in.dims(), out_dims, perm); break;
+    default: TransposeAs<Bytes16>(src, dst, in.dims(), out_dims, perm); break;
   }
   return out;
 }

@@ -1,0 +1,335 @@
+// service_bench: the ConvertModel service end to end on loopback.
+//
+//   service_bench e2e  [--target_mb=141] [--runs=3]
+//       Local Convert() of the sample RetinaNet vs. `upload, convert, stream
+//       back both artifacts` through a tflconv-server child process; prints
+//       both throughputs and their ratio (target: remote >= 70% of local).
+//   service_bench load [--clients=16] [--conversions=200] [--graph=M.pb
+//                       --inputs=a --outputs=b --shapes=1,784]
+//       16 concurrent clients run 200 conversions of a small graph against
+//       one server, then against three servers behind one round-robin
+//       channel; prints failures, corrupted responses, p50/p99 latency and
+//       each server's peak RSS next to its --max_memory_bytes.
+//   --server_bin=PATH overrides the tflconv-server built alongside.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "bench/sample_model.h"
+#include "client/remote.h"
+#include "core/convert.h"
+#include "core/options.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::map<std::string, std::string> Flags(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) continue;
+    const size_t eq = arg.find('=');
+    flags[arg.substr(2, eq - 2)] = eq == std::string::npos ? "" : arg.substr(eq + 1);
+  }
+  return flags;
+}
+
+// A tflconv-server child process on 127.0.0.1 with a kernel-picked port.
+struct ServerProcess {
+  pid_t pid = -1;
+  int port = 0;
+
+  static ServerProcess Start(const std::string& bin, std::vector<std::string> flags) {
+    int fds[2];
+    if (pipe(fds) != 0) std::abort();
+    ServerProcess server;
+    server.pid = fork();
+    if (server.pid == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      freopen("/dev/null", "w", stderr);  // one log line per request
+      flags.insert(flags.begin(),
+                   {bin, "--listen=127.0.0.1:0", "--metrics_listen=", "--plaintext"});
+      std::vector<char*> argv;
+      for (auto& f : flags) argv.push_back(f.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    std::string line;
+    char c;
+    while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(fds[0]);
+    const size_t at = line.find("port ");
+    if (at == std::string::npos) {
+      std::cerr << "service_bench: server did not start: " << line << "\n";
+      std::exit(1);
+    }
+    server.port = std::stoi(line.substr(at + 5));
+    return server;
+  }
+
+  // Peak resident set (VmHWM) in MiB.
+  double PeakRssMiB() const {
+    std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return -1;
+  }
+
+  int Stop() {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+};
+
+std::string ServerBin(const std::map<std::string, std::string>& flags) {
+  auto it = flags.find("server_bin");
+  return it != flags.end() ? it->second : TFLCONV_SERVER_BIN;
+}
+
+int EndToEnd(const std::map<std::string, std::string>& flags) {
+  tflconv::bench::SampleModelOptions sample;
+  if (flags.count("target_mb")) sample.target_mb = std::stod(flags.at("target_mb"));
+  const int runs = flags.count("runs") ? std::stoi(flags.at("runs")) : 3;
+  auto graph_def = tflconv::bench::BuildSampleModel(sample);
+  if (!graph_def.ok()) {
+    std::cerr << graph_def.status() << "\n";
+    return 1;
+  }
+  const std::string graph = graph_def->SerializeAsString();
+  graph_def->Clear();
+  tflconv::v1::ConversionOptions options;
+  options.add_input_arrays()->set_name(tflconv::bench::kSampleInput);
+  options.add_output_arrays(tflconv::bench::kSampleBoxOutput);
+  options.add_output_arrays(tflconv::bench::kSampleClassOutput);
+
+  double local_best = 1e9;
+  std::vector<tflconv::Artifact> local_artifacts;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = Clock::now();
+    tflconv::ConversionResult result = tflconv::Convert(graph, options);
+    local_best = std::min(local_best, Seconds(start));
+    if (!result.status.ok()) {
+      std::cerr << "local: " << result.status << "\n";
+      return 1;
+    }
+    local_artifacts = std::move(result.artifacts);
+  }
+
+  ServerProcess server = ServerProcess::Start(
+      ServerBin(flags), {"--workers=1", "--max_graph_bytes=2G", "--max_memory_bytes=16G"});
+  tflconv::cli::RemoteOptions remote;
+  remote.target = absl::StrCat("127.0.0.1:", server.port);
+  remote.plaintext = true;
+  auto channel = tflconv::cli::MakeChannel(remote);
+  if (flags.count("chunk_size")) remote.chunk_bytes = std::stoul(flags.at("chunk_size"));
+  double remote_best = 1e9;
+  double server_convert = 0;
+  bool identical = true;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = Clock::now();
+    auto result = tflconv::cli::ConvertRemote(*channel, graph, "sample.pb", options, remote);
+    const double took = Seconds(start);
+    if (took < remote_best) {
+      remote_best = took;
+      server_convert = 0;
+      for (const auto& pass : result.result.report.passes()) server_convert += pass.millis() / 1000;
+    }
+    if (!result.result.status.ok()) {
+      std::cerr << "remote: " << result.result.status << "\n";
+      return 1;
+    }
+    for (size_t a = 0; a < local_artifacts.size(); ++a) {
+      identical &= result.result.artifacts.at(a).bytes == local_artifacts[a].bytes;
+    }
+  }
+  const double rss = server.PeakRssMiB();
+  const int exit_code = server.Stop();
+  const double mb = graph.size() / 1e6;
+  const double ratio = local_best / remote_best;
+  std::printf("e2e: graph %.1f MB, artifacts %.1f + %.1f MB, best of %d\n", mb,
+              local_artifacts[0].bytes.size() / 1e6, local_artifacts[1].bytes.size() / 1e6, runs);
+  std::printf("  local  Convert()                 %7.3f s  %7.1f MB/s\n", local_best,
+              mb / local_best);
+  std::printf(
+      "  remote upload+convert+download   %7.3f s  %7.1f MB/s  (%.0f%% of local; target >= 70%%: "
+      "%s)\n",
+      remote_best, mb / remote_best, 100 * ratio, ratio >= 0.7 ? "PASS" : "MISS");
+  std::printf("    of which the server's conversion %.3f s, transport and hashing %.3f s\n",
+              server_convert, remote_best - server_convert);
+  std::printf("  artifacts identical: %s; server peak RSS %.0f MiB; server exit %d\n",
+              identical ? "yes" : "NO", rss, exit_code);
+  return identical && exit_code == 0 ? 0 : 1;
+}
+
+struct LoadResult {
+  int failed = 0;
+  int corrupted = 0;
+  int retried = 0;
+  std::vector<double> latencies;
+  double seconds = 0;
+};
+
+LoadResult RunLoad(const std::string& target, const std::string& graph,
+                   const tflconv::v1::ConversionOptions& options,
+                   const std::vector<tflconv::Artifact>& reference, int clients, int conversions) {
+  tflconv::cli::RemoteOptions remote;
+  remote.target = target;
+  remote.plaintext = true;
+  remote.timeout = absl::Seconds(120);
+  auto channel = tflconv::cli::MakeChannel(remote);
+  std::atomic<int> next{0};
+  std::mutex mu;
+  LoadResult load;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      while (next.fetch_add(1) < conversions) {
+        const auto t0 = Clock::now();
+        auto r = tflconv::cli::ConvertRemote(*channel, graph, "load.pb", options, remote);
+        const double latency = Seconds(t0);
+        bool corrupt = false;
+        if (r.result.status.ok()) {
+          corrupt = r.result.artifacts.size() != reference.size();
+          for (size_t a = 0; !corrupt && a < reference.size(); ++a) {
+            corrupt = r.result.artifacts[a].bytes != reference[a].bytes;
+          }
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (!r.result.status.ok()) {
+          ++load.failed;
+          std::cerr << "failed: " << r.result.status << "\n";
+        }
+        load.corrupted += corrupt;
+        load.retried += r.attempts > 1;
+        load.latencies.push_back(latency);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  load.seconds = Seconds(start);
+  std::sort(load.latencies.begin(), load.latencies.end());
+  return load;
+}
+
+void PrintLoad(const char* label, const LoadResult& load) {
+  auto at = [&](double q) {
+    return load.latencies.empty()
+               ? 0.0
+               : load.latencies[static_cast<size_t>(q * (load.latencies.size() - 1))];
+  };
+  std::printf(
+      "  %-28s %4zu done in %6.2f s (%6.1f/s): failed %d, corrupted %d, retried %d, "
+      "p50 %6.1f ms, p99 %6.1f ms\n",
+      label, load.latencies.size(), load.seconds, load.latencies.size() / load.seconds, load.failed,
+      load.corrupted, load.retried, 1000 * at(0.5), 1000 * at(0.99));
+}
+
+int Load(const std::map<std::string, std::string>& flags) {
+  const int clients = flags.count("clients") ? std::stoi(flags.at("clients")) : 16;
+  const int conversions = flags.count("conversions") ? std::stoi(flags.at("conversions")) : 200;
+  std::string graph;
+  tflconv::v1::ConversionOptions options;
+  if (flags.count("graph")) {
+    std::ifstream in(flags.at("graph"), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    graph = text.str();
+    tflconv::ConverterFlags f;
+    f.input_arrays = flags.count("inputs") ? flags.at("inputs") : "";
+    f.input_shapes = flags.count("shapes") ? flags.at("shapes") : "";
+    f.output_arrays = flags.count("outputs") ? flags.at("outputs") : "";
+    auto parsed = tflconv::OptionsFromFlags(f);
+    if (!parsed.ok()) {
+      std::cerr << parsed.status() << "\n";
+      return 1;
+    }
+    options = *parsed;
+  } else {
+    tflconv::bench::SampleModelOptions sample;
+    sample.image_size = 64;
+    sample.width = 16;
+    sample.head_convs = 1;
+    sample.num_classes = 4;
+    graph = tflconv::bench::BuildSampleModel(sample)->SerializeAsString();
+    options.add_input_arrays()->set_name(tflconv::bench::kSampleInput);
+    options.add_output_arrays(tflconv::bench::kSampleBoxOutput);
+    options.add_output_arrays(tflconv::bench::kSampleClassOutput);
+  }
+  tflconv::ConversionResult reference = tflconv::Convert(graph, options);
+  if (!reference.status.ok()) {
+    std::cerr << "reference: " << reference.status << "\n";
+    return 1;
+  }
+  // Admission sized to a handful of jobs, so the RSS bound is visible.
+  const uint64_t memory_limit = graph.size() * 7 * 4;  // four jobs at a time
+  const std::string limit_flag = absl::StrCat("--max_memory_bytes=", memory_limit);
+  std::printf("load: graph %.2f MB, %d clients, %d conversions, servers with %s\n",
+              graph.size() / 1e6, clients, conversions, limit_flag.c_str());
+  int bad = 0;
+  {
+    ServerProcess server = ServerProcess::Start(ServerBin(flags), {limit_flag});
+    LoadResult load = RunLoad(absl::StrCat("127.0.0.1:", server.port), graph, options,
+                              reference.artifacts, clients, conversions);
+    PrintLoad("one server", load);
+    std::printf("    server peak RSS %.0f MiB (admission limit %.1f MiB of reservations)\n", server.PeakRssMiB(),
+                memory_limit / 1048576.0);
+    bad += load.failed + load.corrupted + (server.Stop() != 0);
+  }
+  {
+    std::vector<ServerProcess> servers;
+    std::string target = "ipv4:";
+    for (int i = 0; i < 3; ++i) {
+      servers.push_back(ServerProcess::Start(ServerBin(flags), {limit_flag, "--workers=1"}));
+      absl::StrAppend(&target, i ? "," : "", "127.0.0.1:", servers.back().port);
+    }
+    LoadResult load = RunLoad(target, graph, options, reference.artifacts, clients, conversions);
+    PrintLoad("three servers, round-robin", load);
+    for (auto& server : servers) {
+      std::printf("    server :%d peak RSS %.0f MiB\n", server.port, server.PeakRssMiB());
+      bad += server.Stop() != 0;
+    }
+    bad += load.failed + load.corrupted;
+  }
+  return bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  auto flags = Flags(argc, argv);
+  if (mode == "e2e") return EndToEnd(flags);
+  if (mode == "load") return Load(flags);
+  std::cerr << "usage: service_bench e2e|load [flags] (see the source's header)\n";
+  return 2;
+}

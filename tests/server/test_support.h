@@ -1,0 +1,99 @@
+// Helpers for the service tests: small graphs, an in-process server on
+// loopback, raw calls, health checks, an HTTP GET for /metrics, TLS
+// material and child processes.
+#ifndef TFLCONV_TESTS_SERVER_TEST_SUPPORT_H_
+#define TFLCONV_TESTS_SERVER_TEST_SUPPORT_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "server/server.h"
+#include "tflconv/v1/converter.grpc.pb.h"
+
+namespace tflconv::testing {
+
+// x[1,8] -> MatMul(w[8,4]) -> BiasAdd -> Relu -> "out"; converts cleanly.
+std::string SmallGraph();
+v1::ConversionOptions SmallGraphOptions();  // both artifacts
+// x -> "NotARealTfOp" -> "out": FAILED_PRECONDITION under TFLITE_BUILTINS.
+std::string UnsupportedGraph();
+
+// Options of a plaintext in-process server on 127.0.0.1, ports picked by
+// the kernel, metrics in memory only unless `metrics`.
+server::Server::Options LoopbackOptions(bool metrics = false);
+// Creates and starts it (fails the test on error).
+std::unique_ptr<server::Server> StartServer(server::Server::Options options);
+std::string Target(int port);  // "127.0.0.1:PORT"
+
+std::shared_ptr<grpc::Channel> PlaintextChannel(int port);
+
+// A raw ConvertModel call, for the protocol-level tests.
+struct RawCall {
+  grpc::Status status;
+  std::vector<v1::ConvertResponse> responses;
+  std::multimap<std::string, std::string> trailers;
+  bool Has(v1::ConvertResponse::PayloadCase kind) const;
+};
+RawCall CallRaw(const std::shared_ptr<grpc::Channel>& channel,
+                const std::vector<v1::ConvertRequest>& requests,
+                absl::Duration timeout = absl::Seconds(60), const std::string& token = "");
+// start + chunks of `chunk` bytes.
+std::vector<v1::ConvertRequest> Requests(const std::string& graph,
+                                         const v1::ConversionOptions& options,
+                                         size_t chunk = 1 << 20);
+
+// grpc.health.v1 Check; -1 when the call fails.
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service = "");
+
+// GET http://127.0.0.1:port/path; the body.
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path);
+
+// A CA, a server certificate for "localhost"/127.0.0.1 and a client
+// certificate, made with the openssl CLI under `dir`.
+struct TlsFiles {
+  std::string ca, server_cert, server_key, client_cert, client_key;
+};
+absl::StatusOr<TlsFiles> MakeTlsFiles(const std::string& dir);
+
+// A child process with stdout on a pipe.
+class Child {
+ public:
+  static absl::StatusOr<std::unique_ptr<Child>> Spawn(const std::vector<std::string>& argv,
+                                                      const std::vector<std::string>& env = {});
+  ~Child();
+  // The next stdout line ("" at EOF or after `timeout`).
+  std::string ReadLine(absl::Duration timeout = absl::Seconds(30));
+  void Signal(int signal);
+  // Exit code, or 128+signal; -1 after `timeout` (then killed).
+  int Wait(absl::Duration timeout = absl::Seconds(60));
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+  bool waited_ = false;
+  int status_ = 0;
+};
+
+// Runs a command to completion; exit code (stdout/stderr to `log`).
+int RunCommand(const std::vector<std::string>& argv, const std::string& log = "/dev/null");
+
+// A fresh empty directory under the build tree.
+std::string TempDir(const std::string& name);
+absl::StatusOr<std::string> ReadAll(const std::string& path);
+// report.json with the pass timings (the only run-dependent field) zeroed.
+std::string StripMillis(const std::string& report_json);
+// ../shared/fixtures/corpus, or "" when absent.
+std::string FixturesDir();
+
+}  // namespace tflconv::testing
+
+#endif  // TFLCONV_TESTS_SERVER_TEST_SUPPORT_H_
