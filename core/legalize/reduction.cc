@@ -66,21 +66,7 @@ std::vector<int64_t> ReductionIndex(const Dims& in, const std::vector<int64_t>& 
     out_strides[i] = stride;
     stride *= in[i];
   }
-  const int64_t total = NumElements(in);
-  std::vector<int64_t> index(total);
-  std::vector<int64_t> coord(rank, 0);
-  int64_t flat = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    index[n] = flat;
-    for (int i = rank - 1; i >= 0; --i) {
-      ++coord[i];
-      flat += out_strides[i];
-      if (coord[i] < in[i]) break;
-      flat -= out_strides[i] * coord[i];
-      coord[i] = 0;
-    }
-  }
-  return index;
+  return StridedIndex(in, out_strides);
 }
 
 template <typename T>

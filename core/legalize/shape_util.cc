@@ -37,6 +37,25 @@ absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank) {
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+std::vector<int64_t> StridedIndex(const Dims& dims, const std::vector<int64_t>& strides) {
+  const int rank = static_cast<int>(dims.size());
+  const int64_t total = NumElements(dims);
+  std::vector<int64_t> index(total);
+  std::vector<int64_t> coord(rank, 0);
+  int64_t flat = 0;
+  for (int64_t n = 0; n < total; ++n) {
+    index[n] = flat;
+    for (int i = rank - 1; i >= 0; --i) {
+      ++coord[i];
+      flat += strides[i];
+      if (coord[i] < dims[i]) break;
+      flat -= strides[i] * coord[i];
+      coord[i] = 0;
+    }
+  }
+  return index;
+}
+
 std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims) {
   const int rank = static_cast<int>(out_dims.size());
   const int offset = rank - static_cast<int>(in_dims.size());
@@ -47,21 +66,17 @@ std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims) {
     in_strides[i] = d == 1 ? 0 : stride;
     stride *= d;
   }
-  const int64_t total = NumElements(out_dims);
-  std::vector<int64_t> index(total);
-  std::vector<int64_t> coord(rank, 0);
-  int64_t flat = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    index[n] = flat;
-    for (int i = rank - 1; i >= 0; --i) {
-      ++coord[i];
-      flat += in_strides[i];
-      if (coord[i] < out_dims[i]) break;
-      flat -= in_strides[i] * coord[i];
-      coord[i] = 0;
+  return StridedIndex(out_dims, in_strides);
+}
+
+void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, char* dst) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (const Tensor* in : inputs) {
+      const size_t chunk = in->bytes().size() / std::max<int64_t>(outer, 1);
+      std::memcpy(dst, in->bytes().data() + o * chunk, chunk);
+      dst += chunk;
     }
   }
-  return index;
 }
 
 absl::Status InferSameAsInput(InferContext& ctx) {

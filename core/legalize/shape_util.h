@@ -18,9 +18,18 @@ absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // Axis in [-rank, rank) to [0, rank); OUT_OF_RANGE otherwise.
 absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank);
 
+// Walks `dims` in row-major order and returns, for each element, the sum of
+// coordinate * stride over the dimensions: the flat index it maps to in a
+// tensor laid out with `strides` (0 = that dimension is collapsed).
+std::vector<int64_t> StridedIndex(const Dims& dims, const std::vector<int64_t>& strides);
+
 // For each element of `out_dims`, the flat index of the element of an input
 // of `in_dims` (broadcast to out_dims) that it reads.
 std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims);
+
+// Concatenation of row-major tensors along one axis: `outer` is the product
+// of the dims before the axis; each input contributes bytes/outer per step.
+void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, char* dst);
 
 // Evaluates out[i] = fn(a[i], b[i]) with broadcasting. Fn is called with
 // values of the inputs' C++ type and returns the output's.

@@ -418,15 +418,9 @@ absl::Status InferConcat(InferContext& ctx) {
   if (!value.ok()) return value.status();
   int64_t outer = 1;
   for (int i = 0; i < *axis; ++i) outer *= out.dims[i];
-  char* dst = MutableBytes(*value);
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int i = 0; i < n; ++i) {
-      const Tensor& in = *ctx.input_value(i);
-      const size_t chunk = in.bytes().size() / std::max<int64_t>(outer, 1);
-      std::memcpy(dst, in.bytes().data() + o * chunk, chunk);
-      dst += chunk;
-    }
-  }
+  std::vector<const Tensor*> values;
+  for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
+  InterleaveChunks(values, outer, MutableBytes(*value));
   ctx.SetValue(0, std::move(*value));
   return absl::OkStatus();
 }
@@ -537,15 +531,9 @@ absl::Status InferPack(InferContext& ctx) {
   if (!value.ok()) return value.status();
   int64_t outer = 1;
   for (int i = 0; i < *axis; ++i) outer *= in.dims[i];
-  char* dst = MutableBytes(*value);
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int i = 0; i < n; ++i) {
-      const Tensor& v = *ctx.input_value(i);
-      const size_t chunk = v.bytes().size() / std::max<int64_t>(outer, 1);
-      std::memcpy(dst, v.bytes().data() + o * chunk, chunk);
-      dst += chunk;
-    }
-  }
+  std::vector<const Tensor*> values;
+  for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
+  InterleaveChunks(values, outer, MutableBytes(*value));
   ctx.SetValue(0, std::move(*value));
   return absl::OkStatus();
 }

@@ -217,15 +217,22 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
       tflite::CreateMetadata(fbb, fbb.CreateString("min_runtime_version"), version_buffer)};
 
   auto signature = ExportSignature(fbb, model);
+  // Every vector and string is written before the table that refers to it:
+  // flatbuffers forbids nesting them inside an open table.
   auto description = fbb.CreateString(absl::StrCat("tflconv ", kConverterVersion));
+  auto codes_vector = fbb.CreateVector(codes);
+  auto subgraphs_vector = fbb.CreateVector(&subgraph, 1);
+  auto buffers_vector = fbb.CreateVector(buffer_offsets);
+  auto metadata_vector = fbb.CreateVector(metadata);
+  auto signatures_vector = fbb.CreateVector(&signature, 1);
   tflite::ModelBuilder builder(fbb);
   builder.add_version(3);
-  builder.add_operator_codes(fbb.CreateVector(codes));
-  builder.add_subgraphs(fbb.CreateVector(&subgraph, 1));
+  builder.add_operator_codes(codes_vector);
+  builder.add_subgraphs(subgraphs_vector);
   builder.add_description(description);
-  builder.add_buffers(fbb.CreateVector(buffer_offsets));
-  builder.add_metadata(fbb.CreateVector(metadata));
-  builder.add_signature_defs(fbb.CreateVector(&signature, 1));
+  builder.add_buffers(buffers_vector);
+  builder.add_metadata(metadata_vector);
+  builder.add_signature_defs(signatures_vector);
   fbb.Finish(builder.Finish(), tflite::ModelIdentifier());
 
   std::string bytes = allocator.Take(fbb);
