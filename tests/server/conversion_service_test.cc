@@ -97,6 +97,14 @@ std::unique_ptr<ConversionService> MakeService(ConversionService::Options option
   return *std::move(service);
 }
 
+// A service whose conversions wait at `gate`; `workers` as in MakeService.
+std::unique_ptr<ConversionService> GatedService(Gate& gate, int workers = 0) {
+  ConversionService::Options options;
+  options.workers = workers;
+  options.convert = gate.Wrap();
+  return MakeService(std::move(options));
+}
+
 TEST(ConversionServiceTest, ConvertsAnUploadedGraphIntoBothArtifacts) {
   auto service = MakeService();
   const std::string graph = testing::SmallGraph();
@@ -234,10 +242,7 @@ TEST(ConversionServiceTest, CancelMidUploadFinishesTheJobAndFreesItsMemory) {
 
 TEST(ConversionServiceTest, CancelWhileQueuedAndWhileRunning) {
   Gate gate;
-  ConversionService::Options options;
-  options.workers = 1;
-  options.convert = gate.Wrap();
-  auto service = MakeService(options);
+  auto service = GatedService(gate, /*workers=*/1);
   const std::string graph = testing::SmallGraph();
   auto running = std::make_shared<Recorder>();
   auto queued = std::make_shared<Recorder>();
@@ -261,9 +266,7 @@ TEST(ConversionServiceTest, CancelWhileQueuedAndWhileRunning) {
 
 TEST(ConversionServiceTest, DeadlineMidConversionIsDeadlineExceeded) {
   Gate gate;  // never opened: the job waits until its deadline passes
-  ConversionService::Options options;
-  options.convert = gate.Wrap();
-  auto service = MakeService(options);
+  auto service = GatedService(gate);
   const std::string graph = testing::SmallGraph();
   auto recorder = std::make_shared<Recorder>();
   auto job = service->Admit(StartFor(graph), recorder, absl::Now() + absl::Milliseconds(200));
@@ -275,9 +278,7 @@ TEST(ConversionServiceTest, DeadlineMidConversionIsDeadlineExceeded) {
 
 TEST(ConversionServiceTest, DrainingRefusesNewJobsAndLetsOldOnesFinish) {
   Gate gate;
-  ConversionService::Options options;
-  options.convert = gate.Wrap();
-  auto service = MakeService(options);
+  auto service = GatedService(gate);
   const std::string graph = testing::SmallGraph();
   auto recorder = std::make_shared<Recorder>();
   auto job = service->Admit(StartFor(graph), recorder);
@@ -294,10 +295,7 @@ TEST(ConversionServiceTest, DrainingRefusesNewJobsAndLetsOldOnesFinish) {
 
 TEST(ConversionServiceTest, StopCancelsEverything) {
   Gate gate;
-  ConversionService::Options options;
-  options.workers = 1;
-  options.convert = gate.Wrap();
-  auto service = MakeService(options);
+  auto service = GatedService(gate, /*workers=*/1);
   const std::string graph = testing::SmallGraph();
   auto a = std::make_shared<Recorder>(), b = std::make_shared<Recorder>(),
        c = std::make_shared<Recorder>();

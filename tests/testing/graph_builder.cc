@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <gtest/gtest.h>
+
 #include "google/protobuf/text_format.h"
 
 namespace tflconv::testing {
@@ -58,6 +60,11 @@ std::string GraphBuilder::ConstInt(const std::string& name, std::vector<int64_t>
   return ConstNode(graph_, name, tensorflow::DT_INT32, shape, values);
 }
 
+std::string GraphBuilder::ConstInt64(const std::string& name, std::vector<int64_t> shape,
+                                     std::vector<int64_t> values) {
+  return ConstNode(graph_, name, tensorflow::DT_INT64, shape, values);
+}
+
 tensorflow::NodeDef& GraphBuilder::Op(const std::string& op, const std::string& name,
                                       std::vector<std::string> inputs) {
   tensorflow::NodeDef* node = graph_.add_node();
@@ -112,6 +119,14 @@ ConversionResult ConvertGraph(const GraphBuilder& builder, const v1::ConversionO
   return Convert(builder.Binary(), options);
 }
 
+const tflite::Model* ConvertOk(const GraphBuilder& builder, std::vector<std::string> inputs,
+                               std::vector<std::string> outputs, ConversionResult& result) {
+  result = ConvertGraph(builder, Options(std::move(inputs), std::move(outputs)));
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  if (!result.status.ok() || result.artifacts.empty()) return nullptr;
+  return ModelOf(result.artifacts[0]);
+}
+
 const tflite::Model* ModelOf(const Artifact& artifact) {
   return tflite::GetModel(artifact.bytes.data());
 }
@@ -144,6 +159,27 @@ std::vector<float> FloatBuffer(const tflite::Model* model, int tensor_index) {
 
 std::vector<int32_t> Int32Buffer(const tflite::Model* model, int tensor_index) {
   return BufferValues<int32_t>(model, tensor_index);
+}
+
+std::vector<int64_t> Int64Buffer(const tflite::Model* model, int tensor_index) {
+  return BufferValues<int64_t>(model, tensor_index);
+}
+
+namespace {
+
+template <typename Dims>
+std::vector<int32_t> DimsOf(const Dims* dims) {
+  return dims ? std::vector<int32_t>(dims->begin(), dims->end()) : std::vector<int32_t>{};
+}
+
+}  // namespace
+
+std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor_index) {
+  return DimsOf(TensorAt(model, tensor_index)->shape());
+}
+
+std::vector<int32_t> SignatureOf(const tflite::Model* model, int tensor_index) {
+  return DimsOf(TensorAt(model, tensor_index)->shape_signature());
 }
 
 }  // namespace tflconv::testing

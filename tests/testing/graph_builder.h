@@ -23,6 +23,9 @@ class GraphBuilder {
                          std::vector<float> values);
   std::string ConstInt(const std::string& name, std::vector<int64_t> shape,
                        std::vector<int32_t> values);
+  // An int64 Const node (ConstInt writes int32).
+  std::string ConstInt64(const std::string& name, std::vector<int64_t> shape,
+                         std::vector<int64_t> values);
   // Any op; set attributes on the returned NodeDef with the Attr* helpers.
   tensorflow::NodeDef& Op(const std::string& op, const std::string& name,
                           std::vector<std::string> inputs);
@@ -51,6 +54,9 @@ v1::ConversionOptions Options(std::vector<std::string> inputs, std::vector<std::
 
 // Converts and returns the result (status, artifacts, report).
 ConversionResult ConvertGraph(const GraphBuilder& builder, const v1::ConversionOptions& options);
+// Converts into `result` and returns the fp32 model; on errors fails the test, returns nullptr.
+const tflite::Model* ConvertOk(const GraphBuilder& builder, std::vector<std::string> inputs,
+                               std::vector<std::string> outputs, ConversionResult& result);
 
 // Views of an exported artifact.
 const tflite::Model* ModelOf(const Artifact& artifact);
@@ -62,6 +68,12 @@ const tflite::Operator* OperatorAt(const tflite::Model* model, int i);
 const tflite::Tensor* TensorAt(const tflite::Model* model, int index);
 std::vector<float> FloatBuffer(const tflite::Model* model, int tensor_index);
 std::vector<int32_t> Int32Buffer(const tflite::Model* model, int tensor_index);
+// The int64 values of tensor `tensor_index`'s buffer ({} if it has no data).
+std::vector<int64_t> Int64Buffer(const tflite::Model* model, int tensor_index);
+// The shape of tensor `tensor_index` of subgraph 0 ({} if it has none).
+std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor_index);
+// The shape_signature of tensor `tensor_index` of subgraph 0 ({} if it has none).
+std::vector<int32_t> SignatureOf(const tflite::Model* model, int tensor_index);
 
 }  // namespace tflconv::testing
 

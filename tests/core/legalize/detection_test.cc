@@ -14,23 +14,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace tflconv::testing;
 
-std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor_index) {
-  const auto* shape = TensorAt(model, tensor_index)->shape();
-  return shape ? std::vector<int32_t>(shape->begin(), shape->end()) : std::vector<int32_t>{};
-}
-std::vector<int32_t> SignatureOf(const tflite::Model* model, int tensor_index) {
-  const auto* sig = TensorAt(model, tensor_index)->shape_signature();
-  return sig ? std::vector<int32_t>(sig->begin(), sig->end()) : std::vector<int32_t>{};
-}
-
-const tflite::Model* ConvertOk(const GraphBuilder& g, std::vector<std::string> inputs,
-                               std::vector<std::string> outputs, ConversionResult& result) {
-  result = ConvertGraph(g, Options(std::move(inputs), std::move(outputs)));
-  EXPECT_TRUE(result.status.ok()) << result.status;
-  if (!result.status.ok() || result.artifacts.empty()) return nullptr;
-  return ModelOf(result.artifacts[0]);
-}
-
 TEST(DetectionRulesTest, TopKV2BecomesTopKWithValuesAndInt32Indices) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {3, 5});

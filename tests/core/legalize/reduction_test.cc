@@ -15,33 +15,6 @@ using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using namespace tflconv::testing;
 
-std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor_index) {
-  const auto* shape = TensorAt(model, tensor_index)->shape();
-  return shape ? std::vector<int32_t>(shape->begin(), shape->end()) : std::vector<int32_t>{};
-}
-
-const tflite::Model* ConvertOk(const GraphBuilder& g, std::vector<std::string> inputs,
-                               std::vector<std::string> outputs, ConversionResult& result) {
-  result = ConvertGraph(g, Options(std::move(inputs), std::move(outputs)));
-  EXPECT_TRUE(result.status.ok()) << result.status;
-  if (!result.status.ok() || result.artifacts.empty()) return nullptr;
-  return ModelOf(result.artifacts[0]);
-}
-
-std::string ConstInt64(GraphBuilder& g, const std::string& name, std::vector<int64_t> shape,
-                       std::vector<int64_t> values) {
-  tensorflow::NodeDef& node = g.Op("Const", name, {});
-  AttrType(node, "dtype", tensorflow::DT_INT64);
-  tensorflow::AttrValue value;
-  tensorflow::TensorProto* tensor = value.mutable_tensor();
-  tensor->set_dtype(tensorflow::DT_INT64);
-  for (int64_t d : shape) tensor->mutable_tensor_shape()->add_dim()->set_size(d);
-  tensor->set_tensor_content(std::string(reinterpret_cast<const char*>(values.data()),
-                                         values.size() * sizeof(int64_t)));
-  (*node.mutable_attr())["value"] = value;
-  return name;
-}
-
 tensorflow::NodeDef& Reduce(GraphBuilder& g, const std::string& op, const std::string& name,
                             const std::string& x, const std::string& axes, bool keep_dims) {
   tensorflow::NodeDef& node = g.Op(op, name, {x, axes});
@@ -94,7 +67,7 @@ TEST(ReductionRulesTest, EachReducerMapsToItsBuiltinWithNormalizedNegativeAxes) 
 TEST(ReductionRulesTest, ScalarInt64AxisBecomesInt32Vector) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {2, 3});
-  ConstInt64(g, "axis", {}, {-2});
+  g.ConstInt64("axis", {}, {-2});
   auto& sum = Reduce(g, "Sum", "sum", "x", "axis", false);
   AttrType(sum, "Tidx", tensorflow::DT_INT64);
   ConversionResult result;

@@ -10,31 +10,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace tflconv::testing;
 
-// An int64 Const node (GraphBuilder::ConstInt writes int32).
-std::string ConstInt64(GraphBuilder& g, const std::string& name, std::vector<int64_t> shape,
-                       std::vector<int64_t> values) {
-  tensorflow::NodeDef& node = g.Op("Const", name, {});
-  AttrType(node, "dtype", tensorflow::DT_INT64);
-  tensorflow::TensorProto* tensor = (*node.mutable_attr())["value"].mutable_tensor();
-  tensor->set_dtype(tensorflow::DT_INT64);
-  for (int64_t d : shape) tensor->mutable_tensor_shape()->add_dim()->set_size(d);
-  tensor->set_tensor_content(std::string(reinterpret_cast<const char*>(values.data()),
-                                         values.size() * sizeof(int64_t)));
-  return name;
-}
-
-const tflite::Model* ConvertOk(const GraphBuilder& g, std::vector<std::string> inputs,
-                               std::vector<std::string> outputs, ConversionResult& result) {
-  result = ConvertGraph(g, Options(std::move(inputs), std::move(outputs)));
-  if (!result.status.ok() || result.artifacts.empty()) return nullptr;
-  return ModelOf(result.artifacts[0]);
-}
-
-std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor) {
-  const auto* shape = TensorAt(model, tensor)->shape();
-  return std::vector<int32_t>(shape->begin(), shape->end());
-}
-
 // --- Conv2DBackpropInput -----------------------------------------------------
 
 // x[1,2,2,1] -> Conv2DBackpropInput(filter [H=1, W=2, out=2, in=1], stride 2,
@@ -231,7 +206,7 @@ TEST(SpatialRulesTest, ResizeWithBothAlignmentsIsRejected) {
 TEST(SpatialRulesTest, PadWritesInt32Paddings) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {1, 2, 3, 1});
-  ConstInt64(g, "pads", {4, 2}, {0, 0, 1, 2, 3, 4, 0, 0});
+  g.ConstInt64("pads", {4, 2}, {0, 0, 1, 2, 3, 4, 0, 0});
   auto& pad = g.Op("Pad", "pad", {"x", "pads"});
   AttrType(pad, "T", tensorflow::DT_FLOAT);
   AttrType(pad, "Tpaddings", tensorflow::DT_INT64);
@@ -299,7 +274,7 @@ TEST(SpatialRulesTest, MirrorPadWithAnUnknownModeNamesTheAttribute) {
 TEST(SpatialRulesTest, SpaceToBatchAndBackWriteInt32Constants) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {1, 4, 6, 3});
-  ConstInt64(g, "block", {2}, {2, 2});
+  g.ConstInt64("block", {2}, {2, 2});
   g.ConstInt("pads", {2, 2}, {0, 0, 1, 1});
   auto& s2b = g.Op("SpaceToBatchND", "s2b", {"x", "block", "pads"});
   AttrType(s2b, "T", tensorflow::DT_FLOAT);

@@ -1,4 +1,3 @@
-#include <cstring>
 #include <limits>
 
 #include <gmock/gmock.h>
@@ -29,11 +28,6 @@ std::string ConstOf(GraphBuilder& g, const std::string& name, tensorflow::DataTy
   return name;
 }
 
-std::string ConstInt64(GraphBuilder& g, const std::string& name, std::vector<int64_t> shape,
-                       std::vector<int64_t> values) {
-  return ConstOf(g, name, tensorflow::DT_INT64, std::move(shape), std::move(values));
-}
-
 // A tensor of unknown rank: the output of an op without a rule (kept as a
 // custom op) over a new [2,3] placeholder "<name>_in".
 std::string UnknownRank(GraphBuilder& g, const std::string& name) {
@@ -47,34 +41,6 @@ v1::ConversionOptions CustomOptions(std::vector<std::string> inputs,
   v1::ConversionOptions options = Options(std::move(inputs), std::move(outputs));
   options.set_allow_custom_ops(true);
   return options;
-}
-
-std::vector<int64_t> Int64Buffer(const tflite::Model* model, int tensor_index) {
-  const tflite::Tensor* tensor = TensorAt(model, tensor_index);
-  const tflite::Buffer* buffer = model->buffers()->Get(tensor->buffer());
-  if (buffer->data() == nullptr) return {};
-  std::vector<int64_t> values(buffer->data()->size() / sizeof(int64_t));
-  std::memcpy(values.data(), buffer->data()->data(), values.size() * sizeof(int64_t));
-  return values;
-}
-
-std::vector<int32_t> ShapeOf(const tflite::Model* model, int tensor_index) {
-  const auto* shape = TensorAt(model, tensor_index)->shape();
-  return shape ? std::vector<int32_t>(shape->begin(), shape->end()) : std::vector<int32_t>{};
-}
-
-std::vector<int32_t> SignatureOf(const tflite::Model* model, int tensor_index) {
-  const auto* shape = TensorAt(model, tensor_index)->shape_signature();
-  return shape ? std::vector<int32_t>(shape->begin(), shape->end()) : std::vector<int32_t>{};
-}
-
-// Converts and returns the fp32 model, failing the test on errors.
-const tflite::Model* ConvertOk(const GraphBuilder& g, std::vector<std::string> inputs,
-                               std::vector<std::string> outputs, ConversionResult& result) {
-  result = ConvertGraph(g, Options(std::move(inputs), std::move(outputs)));
-  EXPECT_TRUE(result.status.ok()) << result.status;
-  if (!result.status.ok() || result.artifacts.empty()) return nullptr;
-  return ModelOf(result.artifacts[0]);
 }
 
 // The constant operand of the single ADD in `model` (inputs[1]).
@@ -153,9 +119,9 @@ TEST(TensorRulesTest, StridedSliceMasksFold) {
   auto& col = g.Op("StridedSlice", "col", {"c", "b1", "e1", "s1"});
   AttrInt(col, "ellipsis_mask", 1);
   AttrInt(col, "shrink_axis_mask", 2);
-  ConstInt64(g, "b2", {2}, {0, 3});
-  ConstInt64(g, "e2", {2}, {0, 4});
-  ConstInt64(g, "s2", {2}, {-1, 1});
+  g.ConstInt64("b2", {2}, {0, 3});
+  g.ConstInt64("e2", {2}, {0, 4});
+  g.ConstInt64("s2", {2}, {-1, 1});
   auto& rev = g.Op("StridedSlice", "rev", {"c", "b2", "e2", "s2"});
   AttrInt(rev, "begin_mask", 1);
   AttrInt(rev, "end_mask", 1);
@@ -234,7 +200,7 @@ TEST(TensorRulesTest, FoldingRespectsMaxTensorElements) {
 TEST(TensorRulesTest, TransposeTakesInt32Perm) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {2, 3});
-  ConstInt64(g, "perm", {2}, {1, 0});
+  g.ConstInt64("perm", {2}, {1, 0});
   g.Op("Transpose", "t", {"x", "perm"});
   ConversionResult result;
   const tflite::Model* model = ConvertOk(g, {"x"}, {"t"}, result);
@@ -276,7 +242,7 @@ TEST(TensorRulesTest, PackAndUnpackCarryTheirOptions) {
 TEST(TensorRulesTest, SplitAndSplitV) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {2, 6});
-  ConstInt64(g, "dim", {}, {-1});
+  g.ConstInt64("dim", {}, {-1});
   auto& split = g.Op("Split", "split", {"dim", "x"});
   AttrInt(split, "num_split", 3);
   g.ConstInt("sizes", {2}, {4, -1});
@@ -303,17 +269,17 @@ TEST(TensorRulesTest, SplitAndSplitV) {
 TEST(TensorRulesTest, SliceAndStridedSlice) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {4, 6});
-  ConstInt64(g, "begin", {2}, {1, 0});
-  ConstInt64(g, "size", {2}, {2, -1});
+  g.ConstInt64("begin", {2}, {1, 0});
+  g.ConstInt64("size", {2}, {2, -1});
   g.Op("Slice", "slice", {"x", "begin", "size"});
   g.ConstInt("b", {2}, {1, 0});
-  ConstInt64(g, "e", {2}, {3, std::numeric_limits<int64_t>::max()});
+  g.ConstInt64("e", {2}, {3, std::numeric_limits<int64_t>::max()});
   g.ConstInt("s", {2}, {1, 2});
-  ConstInt64(g, "e64", {2}, {3, 0});
+  g.ConstInt64("e64", {2}, {3, 0});
   auto& ss = g.Op("StridedSlice", "ss", {"x", "b", "e64", "s"});
   AttrInt(ss, "end_mask", 2);
-  ConstInt64(g, "b64", {2}, {1, 0});
-  ConstInt64(g, "s64", {2}, {1, 2});
+  g.ConstInt64("b64", {2}, {1, 0});
+  g.ConstInt64("s64", {2}, {1, 2});
   g.Op("StridedSlice", "big", {"x", "b64", "e", "s64"});
   ConversionResult result;
   const tflite::Model* model = ConvertOk(g, {"x"}, {"slice", "ss", "big"}, result);
@@ -341,10 +307,10 @@ TEST(TensorRulesTest, SliceAndStridedSlice) {
 TEST(TensorRulesTest, TileFillRangeAtRunTime) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {2, 3});
-  ConstInt64(g, "multiples", {2}, {2, 1});
+  g.ConstInt64("multiples", {2}, {2, 1});
   g.Op("Tile", "tile", {"x", "multiples"});
   g.Placeholder("v", tensorflow::DT_FLOAT, {});
-  ConstInt64(g, "dims", {1}, {4});
+  g.ConstInt64("dims", {1}, {4});
   g.Op("Fill", "fill", {"dims", "v"});
   g.Placeholder("n", tensorflow::DT_INT32, {});
   g.ConstInt("zero", {}, {0});
@@ -382,7 +348,7 @@ TEST(TensorRulesTest, GatherVariants) {
   g.Placeholder("x", tensorflow::DT_FLOAT, {2, 4, 3});
   g.ConstInt("idx", {2}, {3, 1});
   g.Op("Gather", "g0", {"x", "idx"});
-  ConstInt64(g, "axis", {}, {-2});
+  g.ConstInt64("axis", {}, {-2});
   g.Op("GatherV2", "g1", {"x", "idx", "axis"});
   g.ConstInt("bidx", {2, 1}, {0, 2});
   g.ConstInt("axis1", {}, {1});
@@ -449,7 +415,7 @@ TEST(TensorRulesTest, ZerosLikeOnesLikeBroadcastTo) {
   g.Placeholder("dyn", tensorflow::DT_FLOAT, {-1});
   g.Op("ZerosLike", "zeros", {"x"});
   g.Op("OnesLike", "ones", {"dyn"});
-  ConstInt64(g, "shape", {2}, {2, 3});
+  g.ConstInt64("shape", {2}, {2, 3});
   g.Op("BroadcastTo", "bcast", {"x", "shape"});
   ConversionResult result;
   const tflite::Model* model = ConvertOk(g, {"x", "dyn"}, {"zeros", "ones", "bcast"}, result);
