@@ -1,28 +1,20 @@
 #include "client/remote.h"
 
 #include <algorithm>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/progress.h"
 #include "server/grpc_status.h"
+#include "server/pem.h"
 #include "server/sha256.h"
 #include "tflconv/v1/converter.grpc.pb.h"
 
 namespace tflconv::cli {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Attempt {
   absl::Status status;
