@@ -39,6 +39,22 @@ absl::StatusOr<std::pair<std::string, int>> ParseTensorName(
   return std::make_pair(std::string(name.substr(0, colon)), index);
 }
 
+Shape ShapeFromProto(const tensorflow::TensorShapeProto& proto) {
+  if (proto.unknown_rank()) return Shape::Unknown();
+  Dims dims;
+  for (const auto& d : proto.dim()) dims.push_back(d.size());
+  return Shape::Of(std::move(dims));
+}
+
+DataType DtypeFromAttrs(const Node& node) {
+  for (const char* attr : {"dtype", "T", "out_type", "DstT", "output_type", "Tout"}) {
+    if (const auto* a = FindAttr(node, attr); a && a->value_case() == tensorflow::AttrValue::kType) {
+      return a->type();
+    }
+  }
+  return tensorflow::DT_INVALID;
+}
+
 absl::Status NodeError(absl::StatusCode code, const Node& node,
                        absl::string_view message) {
   return absl::Status(code, absl::StrCat("node '", node.name, "' (", node.op,

@@ -84,6 +84,14 @@ struct Graph {
 absl::StatusOr<std::pair<std::string, int>> ParseTensorName(
     absl::string_view name);
 
+// A shape from its proto form (unknown_rank and -1 dims stay unknown).
+Shape ShapeFromProto(const tensorflow::TensorShapeProto& proto);
+
+// The dtype a node declares for its output in its own type attribute, or
+// DT_INVALID. "dtype" comes first: ops that have both (RandomUniform) type
+// an input with "T".
+DataType DtypeFromAttrs(const Node& node);
+
 // Attribute access with errors that name the node and attribute.
 const tensorflow::AttrValue* FindAttr(const Node& node, absl::string_view name);
 absl::StatusOr<int64_t> GetIntAttr(const Node& node, absl::string_view name,

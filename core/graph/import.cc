@@ -96,11 +96,7 @@ constexpr char kNextIteration[] = "NextIteration";
 // for ops whose output type is implied (Mfcc), from a consumer's "T".
 DataType OutputDtype(const Graph& graph, int node_index, int index) {
   const Node& node = graph.nodes[node_index];
-  for (const char* attr : {"dtype", "T", "out_type", "DstT", "output_type", "Tout"}) {
-    if (const auto* a = FindAttr(node, attr); a && a->value_case() == tensorflow::AttrValue::kType) {
-      return a->type();
-    }
-  }
+  if (const DataType own = DtypeFromAttrs(node); own != tensorflow::DT_INVALID) return own;
   if (const auto* a = FindAttr(node, "_output_types");
       a && a->list().type_size() > index) {
     return a->list().type(index);
@@ -117,12 +113,6 @@ DataType OutputDtype(const Graph& graph, int node_index, int index) {
   return tensorflow::DT_INVALID;
 }
 
-Shape ShapeFromProto(const tensorflow::TensorShapeProto& proto) {
-  if (proto.unknown_rank()) return Shape::Unknown();
-  Dims dims;
-  for (const auto& d : proto.dim()) dims.push_back(d.size());
-  return Shape::Of(std::move(dims));
-}
 
 // The graph's own shape for output `index`: the Placeholder "shape" attr or
 // the "_output_shapes" annotation.

@@ -37,23 +37,6 @@ const absl::flat_hash_map<std::string, KnownOutputs>& KnownOutputTable() {
   return *table;
 }
 
-// "dtype" first: ops that have both (RandomUniform) use "T" for an input.
-DataType TypeFromAttrs(const Node& node) {
-  for (const char* attr : {"dtype", "T", "out_type", "DstT", "output_type", "Tout"}) {
-    if (const auto* a = FindAttr(node, attr); a && a->value_case() == tensorflow::AttrValue::kType) {
-      return a->type();
-    }
-  }
-  return tensorflow::DT_INVALID;
-}
-
-Shape ShapeFromProto(const tensorflow::TensorShapeProto& proto) {
-  if (proto.unknown_rank()) return Shape::Unknown();
-  Dims dims;
-  for (const auto& d : proto.dim()) dims.push_back(d.size());
-  return Shape::Of(std::move(dims));
-}
-
 }  // namespace
 
 absl::Status InferWithoutRule(InferContext& ctx) {
@@ -78,7 +61,7 @@ absl::Status InferWithoutRule(InferContext& ctx) {
     if (dtype == tensorflow::DT_INVALID && types && i < types->list().type_size()) {
       dtype = types->list().type(i);
     }
-    if (dtype == tensorflow::DT_INVALID) dtype = TypeFromAttrs(node);
+    if (dtype == tensorflow::DT_INVALID) dtype = DtypeFromAttrs(node);
     if (dtype == tensorflow::DT_INVALID && ctx.num_inputs() > 0) dtype = ctx.input_dtype(0);
     Shape shape = shapes && i < shapes->list().shape_size()
                       ? ShapeFromProto(shapes->list().shape(i))

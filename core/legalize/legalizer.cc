@@ -338,12 +338,8 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     if (it != tensor_of.end()) {
       tensor = it->second;
     } else if (graph.info(e).value) {
-      const Tensor& value = *graph.info(e).value;
-      LiteTensor constant;
-      constant.type = ToLiteType(value.dtype()).value_or(tflite::TensorType_FLOAT32);
-      constant.shape = ToLiteShape(Shape::Of(value.dims()));
-      constant.buffer = model.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
-      tensor = model.AddTensor(std::move(constant));
+      // Renamed after its output array by NameOutputs().
+      tensor = AddConstantTensor(model, graph.TensorName(e), *graph.info(e).value);
       tensor_of[e] = tensor;
     } else {
       result.status = absl::InternalError(

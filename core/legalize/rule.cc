@@ -96,11 +96,15 @@ LiteTensor MakeTensor(std::string name, DataType dtype, const Shape& shape) {
 
 }  // namespace
 
+int AddConstantTensor(LiteModel& model, std::string name, const Tensor& value) {
+  LiteTensor tensor = MakeTensor(std::move(name), value.dtype(), Shape::Of(value.dims()));
+  tensor.buffer = model.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
+  return model.AddTensor(std::move(tensor));
+}
+
 int LegalizeContext::Constant(const Tensor& value, absl::string_view suffix) {
-  LiteTensor tensor = MakeTensor(suffix.empty() ? node_.name : absl::StrCat(node_.name, "/", suffix),
-                                 value.dtype(), Shape::Of(value.dims()));
-  tensor.buffer = model_.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
-  return model_.AddTensor(std::move(tensor));
+  return AddConstantTensor(
+      model_, suffix.empty() ? node_.name : absl::StrCat(node_.name, "/", suffix), value);
 }
 
 absl::StatusOr<int> LegalizeContext::Input(int i) {
@@ -120,9 +124,7 @@ absl::StatusOr<int> LegalizeContext::Input(int i) {
                                   "') was not produced before its use"));
   }
   if (absl::Status s = ToLiteType(info.dtype).status(); !s.ok()) return NodeInvalid(node_, s.message());
-  LiteTensor tensor = MakeTensor(graph_.TensorName(source), info.dtype, info.shape);
-  tensor.buffer = model_.AddBuffer({std::make_shared<Tensor>(*info.value), info.value->bytes()});
-  const int index = model_.AddTensor(std::move(tensor));
+  const int index = AddConstantTensor(model_, graph_.TensorName(source), *info.value);
   tensor_of_[source] = index;
   return index;
 }

@@ -114,6 +114,9 @@ absl::StatusOr<tflite::TensorType> ToLiteType(DataType dtype);
 // Lite shape from an inferred shape (unknown dims stay -1).
 std::vector<int32_t> ToLiteShape(const Shape& shape);
 
+// Adds a constant tensor named `name` whose buffer shares `value`'s bytes.
+int AddConstantTensor(LiteModel& model, std::string name, const Tensor& value);
+
 // Shorthands for rules.
 template <typename T>
 tflite::BuiltinOptionsUnion MakeOptions(T&& options) {

@@ -491,14 +491,21 @@ absl::Status InferTranspose(InferContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status LegalizeTranspose(LegalizeContext& ctx) {
+// `op`(x, operand) where the operand (perm, multiples, shape) is made int32,
+// with the op's empty options table: TRANSPOSE, TILE, BROADCAST_TO.
+template <typename Options>
+absl::Status EmitWithInt32Operand(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                                  absl::string_view operand) {
   auto x = ctx.Input(0);
   if (!x.ok()) return x.status();
-  auto perm = Int32Input(ctx, 1, "perm");
-  if (!perm.ok()) return perm.status();
-  ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {*x, *perm}, {ctx.Output(0)},
-           MakeOptions(tflite::TransposeOptionsT{}));
+  auto value = Int32Input(ctx, 1, operand);
+  if (!value.ok()) return value.status();
+  ctx.Emit(op, {*x, *value}, {ctx.Output(0)}, MakeOptions(Options{}));
   return absl::OkStatus();
+}
+
+absl::Status LegalizeTranspose(LegalizeContext& ctx) {
+  return EmitWithInt32Operand<tflite::TransposeOptionsT>(ctx, tflite::BuiltinOperator_TRANSPOSE, "perm");
 }
 
 // Pack(values...; N, axis): stacks N same-shaped tensors along a new axis.
@@ -1049,13 +1056,7 @@ absl::Status InferTile(InferContext& ctx) {
 }
 
 absl::Status LegalizeTile(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto multiples = Int32Input(ctx, 1, "multiples");
-  if (!multiples.ok()) return multiples.status();
-  ctx.Emit(tflite::BuiltinOperator_TILE, {*x, *multiples}, {ctx.Output(0)},
-           MakeOptions(tflite::TileOptionsT{}));
-  return absl::OkStatus();
+  return EmitWithInt32Operand<tflite::TileOptionsT>(ctx, tflite::BuiltinOperator_TILE, "multiples");
 }
 
 // Fill(dims, value).
@@ -1217,13 +1218,7 @@ absl::Status InferBroadcastTo(InferContext& ctx) {
 }
 
 absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto shape = Int32Input(ctx, 1, "shape");
-  if (!shape.ok()) return shape.status();
-  ctx.Emit(tflite::BuiltinOperator_BROADCAST_TO, {*x, *shape}, {ctx.Output(0)},
-           MakeOptions(tflite::BroadcastToOptionsT{}));
-  return absl::OkStatus();
+  return EmitWithInt32Operand<tflite::BroadcastToOptionsT>(ctx, tflite::BuiltinOperator_BROADCAST_TO, "shape");
 }
 
 // A tensor of `dims` with every element `one ? 1 : 0`.
