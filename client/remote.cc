@@ -53,6 +53,7 @@ Attempt Call(v1::Converter::Stub& stub, absl::string_view graph, const v1::Conve
   std::string expected_sha;
   uint64_t expected_size = 0;
   Sha256 hash;
+  std::shared_ptr<std::string> received;  // the artifact being downloaded
   absl::Status protocol;
   while (protocol.ok() && stream->Read(&response)) {
     switch (response.payload_case()) {
@@ -71,9 +72,10 @@ Attempt Call(v1::Converter::Stub& stub, absl::string_view graph, const v1::Conve
       case v1::ConvertResponse::kArtifact: {
         v1::ArtifactChunk& chunk = *response.mutable_artifact();
         if (current == nullptr) {
-          result.artifacts.push_back({chunk.kind(), chunk.file_name(), ""});
+          received = std::make_shared<std::string>();
+          received->reserve(chunk.total_size());
+          result.artifacts.push_back({chunk.kind(), chunk.file_name(), {}, received});
           current = &result.artifacts.back();
-          current->bytes.reserve(chunk.total_size());
           expected_sha = chunk.sha256();
           expected_size = chunk.total_size();
         }
@@ -83,7 +85,8 @@ Attempt Call(v1::Converter::Stub& stub, absl::string_view graph, const v1::Conve
               absl::StrCat("artifact ", chunk.file_name(), ": chunk out of order"));
           break;
         }
-        current->bytes.append(chunk.data());
+        received->append(chunk.data());
+        current->bytes = *received;
         hash.Update(chunk.data());
         bar.Bytes("download", current->bytes.size(), expected_size);
         if (chunk.last()) {

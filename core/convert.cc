@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "core/graph/import.h"
@@ -93,41 +92,36 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                             optimized.activations_fused, " activations fused, ",
                             model.operators.size(), " TFLite operators"));
 
-  // The fp16 model is derived and exported on a second thread while the
-  // fp32 one exports here; both only read `model`. Progress and
-  // cancellation stay on this thread.
-  struct Fp16Export {
-    Fp16Stats stats;
-    absl::StatusOr<std::string> bytes = absl::UnknownError("not run");
+  *report.mutable_size() = StartSizeReport(graph_bytes.size(), model);
+  ExportOptions export_options;
+  export_options.cancelled = hooks.cancelled;
+  // One artifact at a time, each written by several threads: as fast as
+  // exporting both at once, and only one is in memory when the caller takes
+  // them through artifact_ready.
+  auto deliver = [&](v1::ArtifactKind kind, const char* file_name,
+                     const LiteModel& lite) -> absl::Status {
+    auto serialized = ExportModel(lite, export_options);
+    if (!serialized.ok()) return serialized.status();
+    Artifact artifact{kind, file_name, serialized->bytes, std::move(serialized->storage)};
+    AddArtifactSize(artifact, *report.mutable_size());
+    if (hooks.artifact_ready) return hooks.artifact_ready(std::move(artifact));
+    result.artifacts.push_back(std::move(artifact));
+    return absl::OkStatus();
   };
-  std::future<Fp16Export> fp16;
-  if (Wants(options, v1::FP16)) {
-    fp16 = std::async(std::launch::async, [&model] {
-      Fp16Export out;
-      LiteModel half = ToFloat16Weights(model, &out.stats);
-      AssignOpVersions(half);
-      out.bytes = ExportModel(half);
-      return out;
-    });
-  }
-  std::vector<Artifact> artifacts;
   if (Wants(options, v1::FP32)) {
     if (absl::Status s = pipeline.Begin(kStageExportFp32); !s.ok()) return s;
-    auto bytes = ExportModel(model);
-    if (!bytes.ok()) return bytes.status();
-    artifacts.push_back({v1::FP32, "model_fp32.tflite", *std::move(bytes)});
+    if (absl::Status s = deliver(v1::FP32, "model_fp32.tflite", model); !s.ok()) return s;
     pipeline.End();
   }
-  if (fp16.valid()) {
+  if (Wants(options, v1::FP16)) {
     if (absl::Status s = pipeline.Begin(kStageExportFp16); !s.ok()) return s;
-    Fp16Export half = fp16.get();
-    if (!half.bytes.ok()) return half.bytes.status();
-    artifacts.push_back({v1::FP16, "model_fp16.tflite", *std::move(half.bytes)});
-    pipeline.End(half.stats.tensors_converted,
-                 absl::StrCat(half.stats.tensors_converted, " constants stored as float16"));
+    Fp16Stats stats;
+    LiteModel half = ToFloat16Weights(model, &stats);
+    AssignOpVersions(half);
+    if (absl::Status s = deliver(v1::FP16, "model_fp16.tflite", half); !s.ok()) return s;
+    pipeline.End(stats.tensors_converted,
+                 absl::StrCat(stats.tensors_converted, " constants stored as float16"));
   }
-  *report.mutable_size() = BuildSizeReport(graph_bytes.size(), model, artifacts);
-  result.artifacts = std::move(artifacts);
   return absl::OkStatus();
 }
 

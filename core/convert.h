@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,8 @@ inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
 struct Artifact {
   v1::ArtifactKind kind = v1::ARTIFACT_KIND_UNSPECIFIED;
   std::string file_name;  // "model_fp32.tflite" / "model_fp16.tflite"
-  std::string bytes;      // a flatbuffer that passed the TFLite Verifier
+  absl::string_view bytes;  // a flatbuffer that passed the TFLite Verifier
+  std::shared_ptr<const void> storage;  // owns `bytes`
 };
 
 // Stages reported to ConvertHooks::progress, in order.
@@ -39,9 +41,17 @@ inline constexpr char kStageExportFp16[] = "export_fp16";
 struct ConvertHooks {
   // Called when a stage starts (fraction 0) and ends (fraction 1).
   std::function<void(absl::string_view stage, double fraction)> progress;
-  // Polled between stages; returning true stops the conversion with
-  // CANCELLED.
+  // Polled between stages and while artifacts are written; returning true
+  // stops the conversion with CANCELLED.
   std::function<bool()> cancelled;
+  // When set, each artifact is handed over as soon as it is exported and
+  // verified (fp32 first) instead of being returned in
+  // ConversionResult::artifacts: a caller streams or writes one while the
+  // next is built, and memory holds one artifact at a time. A later error
+  // still fails the conversion, so callers treat what they were handed as
+  // valid only once Convert() returns OK. An error returned here stops the
+  // conversion with it.
+  std::function<absl::Status(Artifact artifact)> artifact_ready;
 };
 
 struct ConversionResult {
@@ -49,7 +59,7 @@ struct ConversionResult {
   // array), RESOURCE_EXHAUSTED (over a limit; names it), FAILED_PRECONDITION
   // (ops unsupported under the chosen op sets; lists them all), CANCELLED.
   absl::Status status;
-  // Empty unless status is OK.
+  // Empty unless status is OK and no artifact_ready hook took them.
   std::vector<Artifact> artifacts;
   // Filled as far as the conversion got, also on failure.
   v1::ConversionReport report;

@@ -174,7 +174,7 @@ class Stream final : public JobListener {
     if (!outcome_) return false;
     while (artifact_ < outcome_->artifacts.size()) {
       ArtifactOut& out = outcome_->artifacts[artifact_];
-      const std::string& bytes = out.artifact.bytes;
+      const absl::string_view bytes = out.artifact.bytes;
       const size_t size = std::min(chunk_bytes_, bytes.size() - offset_);
       response->Clear();
       v1::ArtifactChunk* chunk = response->mutable_artifact();
@@ -187,7 +187,7 @@ class Stream final : public JobListener {
       offset_ += size;
       chunk->set_last(offset_ == bytes.size());
       if (chunk->last()) {
-        std::string().swap(out.artifact.bytes);  // sent: free it
+        out.artifact = Artifact{};  // sent: free it
         ++artifact_;
         offset_ = 0;
       }

@@ -39,6 +39,11 @@ absl::StatusOr<std::pair<std::string, int>> ParseTensorName(
   return std::make_pair(std::string(name.substr(0, colon)), index);
 }
 
+absl::string_view ParsedGraphDef::TensorContent(const tensorflow::TensorProto& proto) const {
+  if (auto it = tensor_contents.find(&proto); it != tensor_contents.end()) return it->second;
+  return proto.tensor_content();
+}
+
 Shape ShapeFromProto(const tensorflow::TensorShapeProto& proto) {
   if (proto.unknown_rank()) return Shape::Unknown();
   Dims dims;

@@ -62,9 +62,22 @@ struct Node {
   int num_consumers = 0;                     // data edges, after pruning
 };
 
+// A GraphDef as parsed from the caller's bytes. Large Const tensor_content
+// is not copied into `def`: `tensor_contents` points into the parsed bytes,
+// which must outlive this and everything made from it (a conversion's Graph
+// and LiteModel).
+struct ParsedGraphDef {
+  tensorflow::GraphDef def;
+  absl::flat_hash_map<const tensorflow::TensorProto*, absl::string_view> tensor_contents;
+
+  // The proto's tensor_content, wherever it is kept.
+  absl::string_view TensorContent(const tensorflow::TensorProto& proto) const;
+};
+
 struct Graph {
-  // Owns the NodeDefs and tensor_content the nodes and tensors point into.
-  std::shared_ptr<const tensorflow::GraphDef> def;
+  // Owns the NodeDefs the nodes point into and the tensor_content the
+  // constants alias.
+  std::shared_ptr<const ParsedGraphDef> parsed;
   std::vector<Node> nodes;
   absl::flat_hash_map<std::string, int> by_name;
   std::vector<Endpoint> inputs;  // one per input array, in order

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/convert.h"
+#include "core/graph/wire_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -23,6 +24,9 @@ ResolvedLimits ResolveLimits(const v1::Limits& limits) {
 }
 
 namespace {
+
+// Smaller payloads are cheaper to copy than to look up.
+constexpr size_t kMinUncopiedContentBytes = 1024;
 
 // Text GraphDefs are printable; binary ones start with a field tag and hold
 // raw floats, so a control byte early on means binary.
@@ -49,15 +53,16 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<tensorflow::GraphDef>> ParseGraphDef(
-    absl::string_view bytes, const ResolvedLimits& limits) {
+absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view bytes,
+                                                              const ResolvedLimits& limits) {
   if (bytes.size() > limits.max_graph_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "graph is ", bytes.size(), " bytes, over the limit of ",
         limits.max_graph_bytes, " bytes (limits.max_graph_bytes)"));
   }
   if (bytes.empty()) return absl::InvalidArgumentError("graph is empty (0 bytes)");
-  auto def = std::make_shared<tensorflow::GraphDef>();
+  auto parsed = std::make_shared<ParsedGraphDef>();
+  tensorflow::GraphDef* def = &parsed->def;
   if (LooksLikeText(bytes)) {
     google::protobuf::TextFormat::Parser parser;
     ErrorCollector errors;
@@ -65,18 +70,25 @@ absl::StatusOr<std::shared_ptr<tensorflow::GraphDef>> ParseGraphDef(
     // Text graphs from newer TensorFlow carry fields this subset omits
     // (function bodies, debug info); they do not affect conversion.
     parser.AllowUnknownField(true);
-    if (!parser.ParseFromString(std::string(bytes), def.get())) {
+    if (!parser.ParseFromString(std::string(bytes), def)) {
       return absl::InvalidArgumentError(
           absl::StrCat("graph is not a valid text GraphDef: ", errors.first()));
     }
   } else {
+    std::optional<SplitGraphDef> split = SplitTensorContents(bytes, kMinUncopiedContentBytes);
+    const absl::string_view wire = split ? absl::string_view(split->structure) : bytes;
     google::protobuf::io::CodedInputStream stream(
-        reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-    stream.SetTotalBytesLimit(static_cast<int>(std::min<uint64_t>(bytes.size(), INT32_MAX)));
+        reinterpret_cast<const uint8_t*>(wire.data()), static_cast<int>(wire.size()));
+    stream.SetTotalBytesLimit(static_cast<int>(std::min<uint64_t>(wire.size(), INT32_MAX)));
     if (!def->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
       return absl::InvalidArgumentError(
           "graph is neither a binary GraphDef (truncated or corrupt protobuf) "
           "nor a text GraphDef");
+    }
+    if (split) {
+      for (const auto& [node, content] : split->contents) {
+        parsed->tensor_contents[&def->node(node).attr().at("value").tensor()] = content;
+      }
     }
   }
   if (static_cast<uint64_t>(def->node_size()) > limits.max_nodes) {
@@ -85,7 +97,7 @@ absl::StatusOr<std::shared_ptr<tensorflow::GraphDef>> ParseGraphDef(
         limits.max_nodes, " (limits.max_nodes)"));
   }
   if (def->node_size() == 0) return absl::InvalidArgumentError("graph has no nodes");
-  return def;
+  return parsed;
 }
 
 namespace {
@@ -269,12 +281,13 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
 
 }  // namespace
 
-absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const tensorflow::GraphDef> def,
+absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
                                   const v1::ConversionOptions& options,
                                   const ResolvedLimits& limits,
                                   ImportStats* stats) {
   Graph graph;
-  graph.def = def;
+  const tensorflow::GraphDef* def = &parsed->def;
+  graph.parsed = std::move(parsed);
   stats->nodes_in_graph = def->node_size();
   graph.nodes.reserve(def->node_size());
   for (const tensorflow::NodeDef& node_def : def->node()) {

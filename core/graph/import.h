@@ -19,9 +19,10 @@ struct ResolvedLimits {
 ResolvedLimits ResolveLimits(const v1::Limits& limits);
 
 // Parses `bytes` as a binary GraphDef, or as a text GraphDef when the bytes
-// are text.
-absl::StatusOr<std::shared_ptr<tensorflow::GraphDef>> ParseGraphDef(
-    absl::string_view bytes, const ResolvedLimits& limits);
+// are text. Large weights of a binary graph are not copied: the result
+// refers into `bytes` (see ParsedGraphDef).
+absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view bytes,
+                                                              const ResolvedLimits& limits);
 
 struct ImportStats {
   int nodes_in_graph = 0;
@@ -30,7 +31,7 @@ struct ImportStats {
 };
 
 // Builds the Graph for `options.input_arrays` and `options.output_arrays`.
-absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const tensorflow::GraphDef> def,
+absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
                                   const v1::ConversionOptions& options,
                                   const ResolvedLimits& limits,
                                   ImportStats* stats);

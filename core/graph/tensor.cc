@@ -99,6 +99,7 @@ absl::Status FillFromRepeated(const Field& field, absl::Span<Out> out,
 }  // namespace
 
 absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
+                                         absl::string_view content,
                                          std::shared_ptr<const void> owner,
                                          uint64_t max_elements) {
   Dims dims;
@@ -125,10 +126,10 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
         "constants of dtype ", DataTypeName(dtype), " are not supported"));
   }
   const size_t bytes = static_cast<size_t>(elements) * element_size;
-  if (!proto.tensor_content().empty()) {
-    if (proto.tensor_content().size() != bytes) {
+  if (!content.empty()) {
+    if (content.size() != bytes) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "tensor_content has ", proto.tensor_content().size(),
+          "tensor_content has ", content.size(),
           " bytes but shape ", DimsToString(dims), " of ",
           DataTypeName(dtype), " needs ", bytes));
     }
@@ -136,7 +137,7 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
     t.dtype_ = dtype;
     t.dims_ = std::move(dims);
     t.owner_ = std::move(owner);
-    t.data_ = proto.tensor_content().data();
+    t.data_ = content.data();
     t.size_ = bytes;
     return t;
   }
@@ -183,6 +184,12 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
   }
   if (!status.ok()) return status;
   return t;
+}
+
+void Tensor::Realign() const {
+  Tensor aligned = Copy();  // new[] storage is aligned for every element type
+  data_ = aligned.data_;
+  owner_ = std::move(aligned.owner_);
 }
 
 Tensor Tensor::Copy() const {

@@ -35,11 +35,12 @@ class Tensor {
   // Tensor owning storage the caller overwrites completely; skipping the
   // zero fill matters for weights of hundreds of megabytes.
   static Tensor Uninitialized(DataType dtype, Dims dims);
-  // Decodes a TensorProto (tensor_content or the typed *_val fields, with
-  // TensorFlow's rule that a short list repeats its last value). `owner`
-  // keeps tensor_content alive; the result aliases it.
+  // Decodes a TensorProto: `content` (its tensor_content, wherever kept)
+  // or else the typed *_val fields, with TensorFlow's rule that a short list
+  // repeats its last value. `owner` keeps `content` alive; the result
+  // aliases it.
   static absl::StatusOr<Tensor> FromProto(
-      const tensorflow::TensorProto& proto,
+      const tensorflow::TensorProto& proto, absl::string_view content,
       std::shared_ptr<const void> owner, uint64_t max_elements);
 
   template <typename T>
@@ -59,6 +60,7 @@ class Tensor {
 
   template <typename T>
   absl::Span<const T> flat() const {
+    if (reinterpret_cast<uintptr_t>(data_) % alignof(T) != 0) Realign();
     // Parentheses, not braces: Span<const bool>{p, n} would pick the
     // initializer_list constructor.
     return absl::Span<const T>(reinterpret_cast<const T*>(data_), size_ / sizeof(T));
@@ -82,10 +84,16 @@ class Tensor {
   Tensor CastTo(DataType dtype) const;
 
  private:
+  // Weights aliasing the graph's bytes may sit at any address; element
+  // access makes an aligned copy, once (bytes() never needs one). Tensors
+  // are not shared between threads while legalized, so this const method
+  // may swap the storage.
+  void Realign() const;
+
   DataType dtype_ = tensorflow::DT_INVALID;
   Dims dims_;
-  std::shared_ptr<const void> owner_;
-  const char* data_ = nullptr;
+  mutable std::shared_ptr<const void> owner_;
+  mutable const char* data_ = nullptr;
   size_t size_ = 0;
 };
 

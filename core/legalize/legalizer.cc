@@ -207,10 +207,7 @@ void NameOutputs(const Graph& graph, LiteModel& model) {
       shape.name = absl::StrCat(name, "/shape");
       shape.type = tflite::TensorType_INT32;
       shape.shape = {static_cast<int32_t>(dims.size())};
-      auto values = std::make_shared<std::vector<int32_t>>(copy.shape);
-      shape.buffer = model.AddBuffer(
-          {values, absl::string_view(reinterpret_cast<const char*>(values->data()),
-                                     values->size() * sizeof(int32_t))});
+      shape.buffer = model.AddBuffer(OwnedBuffer(copy.shape));
       const int shape_index = model.AddTensor(shape);
       LiteOperator op;
       op.builtin = tflite::BuiltinOperator_RESHAPE;

@@ -102,23 +102,6 @@ absl::StatusOr<EpilogueConstants> ReadEpilogueConstants(const LegalizeContext& c
   return c;
 }
 
-// Scales output channel o of `weights` (laid out with the output channel
-// at `axis`, innermost when axis is the last) by scale[o].
-absl::Status ScaleOutputChannels(const Node& node, Tensor& weights, int axis,
-                                 const std::vector<float>& scale) {
-  if (scale.empty()) return absl::OkStatus();
-  const int64_t channels = weights.dims()[axis];
-  if (static_cast<int64_t>(scale.size()) != channels) {
-    return NodeInvalid(node, absl::StrCat("batch norm has ", scale.size(),
-                                          " channels, the filter ", channels));
-  }
-  int64_t inner = 1;
-  for (int i = axis + 1; i < weights.rank(); ++i) inner *= weights.dims()[i];
-  auto w = weights.mutable_flat<float>();
-  for (size_t k = 0; k < w.size(); ++k) w[k] *= scale[(k / inner) % channels];
-  return absl::OkStatus();
-}
-
 // Emits `op` producing output 0: through NHWC transposes for NCHW graphs
 // and through a separate activation when it cannot be fused.
 absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, int x,
@@ -179,17 +162,22 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
   auto x = ctx.Input(0);
   if (!x.ok()) return x.status();
 
-  Tensor weights;
+  // The filter's layout change and a fused batch norm's scale are left to
+  // the exporter, which applies them while writing the weights.
+  const Dims& f = filter->dims();
+  Dims stored_dims;
+  WeightTransform layout;
   int64_t out_channels;
   tflite::BuiltinOperator op;
   tflite::BuiltinOptionsUnion options;
   tflite::ActivationFunctionType* activation_slot;
   if (kind == ConvKind::kConv2D) {
-    weights = TransposeTensor(*filter, {3, 0, 1, 2});  // HWIO -> OHWI
-    out_channels = weights.dims()[0];
-    if (absl::Status s = ScaleOutputChannels(ctx.node(), weights, 0, constants->scale); !s.ok()) {
-      return s;
-    }
+    // HWIO -> OHWI is the transpose of the [H*W*I, O] matrix.
+    out_channels = f[3];
+    stored_dims = {f[3], f[0], f[1], f[2]};
+    layout.transpose_rows = f[0] * f[1] * f[2];
+    layout.transpose_cols = f[3];
+    layout.channel_stride = layout.transpose_rows;
     tflite::Conv2DOptionsT conv;
     conv.padding = window->padding;
     conv.stride_w = window->stride_w;
@@ -200,15 +188,9 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
     options = MakeOptions(conv);
     activation_slot = &options.AsConv2DOptions()->fused_activation_function;
   } else {
-    const Dims& f = filter->dims();  // [H, W, C, M]
-    out_channels = f[2] * f[3];
     // [H, W, C, M] and [1, H, W, C*M] have the same memory order.
-    weights = filter->Reshaped({1, f[0], f[1], out_channels});
-    // Scaling writes into the weights: not into the graph's own bytes.
-    if (!constants->scale.empty()) weights = weights.Copy();
-    if (absl::Status s = ScaleOutputChannels(ctx.node(), weights, 3, constants->scale); !s.ok()) {
-      return s;
-    }
+    out_channels = f[2] * f[3];
+    stored_dims = {1, f[0], f[1], out_channels};
     tflite::DepthwiseConv2DOptionsT dw;
     dw.padding = window->padding;
     dw.stride_w = window->stride_w;
@@ -220,13 +202,20 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
     options = MakeOptions(dw);
     activation_slot = &options.AsDepthwiseConv2DOptions()->fused_activation_function;
   }
+  if (!constants->scale.empty()) {
+    if (static_cast<int64_t>(constants->scale.size()) != out_channels) {
+      return NodeInvalid(ctx.node(), absl::StrCat("batch norm has ", constants->scale.size(),
+                                                  " channels, the filter ", out_channels));
+    }
+    layout.channel_scale = constants->scale;
+  }
   std::vector<float> bias = constants->bias;
   if (bias.empty()) bias.assign(out_channels, 0.0f);
   if (static_cast<int64_t>(bias.size()) != out_channels) {
     return ctx.Unsupported(absl::StrCat("bias of ", bias.size(), " values for ", out_channels,
                                         " output channels"));
   }
-  const int filter_tensor = ctx.Constant(weights, "filter");
+  const int filter_tensor = ctx.Weights(*filter, stored_dims, std::move(layout), "filter");
   const int bias_tensor = ctx.Constant(FloatTensor(bias), "bias");
   return EmitWithEpilogue(ctx, op, *x, {filter_tensor, bias_tensor}, window->nchw,
                           epilogue->activation, std::move(options), activation_slot);
@@ -288,11 +277,19 @@ absl::Status LegalizeMatMul(LegalizeContext& ctx) {
              MakeOptions(options));
     return absl::OkStatus();
   }
-  const Tensor weights = *tb ? *b_value : TransposeTensor(*b_value, {1, 0});
-  const int weights_tensor = ctx.Constant(weights, "weights");
+  // [in, out] -> [out, in] is left to the exporter, like conv filters.
+  const Dims& bd = b_value->dims();
+  const int64_t out_size = *tb ? bd[0] : bd[1];
+  WeightTransform layout;
+  if (!*tb) {
+    layout.transpose_rows = bd[0];
+    layout.transpose_cols = bd[1];
+  }
+  const int weights_tensor =
+      ctx.Weights(*b_value, {out_size, *tb ? bd[1] : bd[0]}, std::move(layout), "weights");
   int bias_tensor = -1;
   if (!constants->bias.empty()) {
-    if (static_cast<int64_t>(constants->bias.size()) != weights.dims()[0]) {
+    if (static_cast<int64_t>(constants->bias.size()) != out_size) {
       return ctx.Unsupported("bias length differs from the matmul's output size");
     }
     bias_tensor = ctx.Constant(FloatTensor(constants->bias), "bias");

@@ -39,7 +39,8 @@ absl::StatusOr<Tensor> InferContext::NewTensor(DataType dtype, const Dims& dims)
 
 absl::StatusOr<Tensor> InferContext::NewConstantFromProto(
     const tensorflow::TensorProto& proto) const {
-  auto tensor = Tensor::FromProto(proto, graph_.def, limits_.max_tensor_elements);
+  auto tensor = Tensor::FromProto(proto, graph_.parsed->TensorContent(proto), graph_.parsed,
+                                  limits_.max_tensor_elements);
   if (!tensor.ok()) return NodeError(tensor.status().code(), node_, tensor.status().message());
   return tensor;
 }
@@ -96,15 +97,27 @@ LiteTensor MakeTensor(std::string name, DataType dtype, const Shape& shape) {
 
 }  // namespace
 
-int AddConstantTensor(LiteModel& model, std::string name, const Tensor& value) {
-  LiteTensor tensor = MakeTensor(std::move(name), value.dtype(), Shape::Of(value.dims()));
-  tensor.buffer = model.AddBuffer({std::make_shared<Tensor>(value), value.bytes()});
+int AddWeightsTensor(LiteModel& model, std::string name, const Tensor& value, const Dims& dims,
+                     WeightTransform transform) {
+  LiteTensor tensor = MakeTensor(std::move(name), value.dtype(), Shape::Of(dims));
+  tensor.buffer =
+      model.AddBuffer({std::make_shared<Tensor>(value), value.bytes(), std::move(transform)});
   return model.AddTensor(std::move(tensor));
+}
+
+int AddConstantTensor(LiteModel& model, std::string name, const Tensor& value) {
+  return AddWeightsTensor(model, std::move(name), value, value.dims(), {});
 }
 
 int LegalizeContext::Constant(const Tensor& value, absl::string_view suffix) {
   return AddConstantTensor(
       model_, suffix.empty() ? node_.name : absl::StrCat(node_.name, "/", suffix), value);
+}
+
+int LegalizeContext::Weights(const Tensor& value, const Dims& dims, WeightTransform transform,
+                             absl::string_view suffix) {
+  return AddWeightsTensor(model_, absl::StrCat(node_.name, "/", suffix), value, dims,
+                          std::move(transform));
 }
 
 absl::StatusOr<int> LegalizeContext::Input(int i) {

@@ -76,6 +76,10 @@ class LegalizeContext {
   int Output(int i);
   // A new constant tensor named "<node>/<suffix>".
   int Constant(const Tensor& value, absl::string_view suffix);
+  // A new float32 constant "<node>/<suffix>" of shape `dims` that stores
+  // `transform` of `value`, applied when the model is exported.
+  int Weights(const Tensor& value, const Dims& dims, WeightTransform transform,
+              absl::string_view suffix);
   // A new intermediate tensor named "<node>/<suffix>".
   int Intermediate(DataType dtype, const Shape& shape, absl::string_view suffix);
 
@@ -116,6 +120,10 @@ std::vector<int32_t> ToLiteShape(const Shape& shape);
 
 // Adds a constant tensor named `name` whose buffer shares `value`'s bytes.
 int AddConstantTensor(LiteModel& model, std::string name, const Tensor& value);
+// Adds a float32 constant of shape `dims` whose buffer is `transform` of
+// `value`'s bytes.
+int AddWeightsTensor(LiteModel& model, std::string name, const Tensor& value, const Dims& dims,
+                     WeightTransform transform);
 
 // Shorthands for rules.
 template <typename T>

@@ -1,12 +1,14 @@
 #include "core/lite/export.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <list>
+#include <thread>
 #include <map>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/convert.h"
@@ -24,31 +26,29 @@ constexpr size_t kMinRuntimeVersionBytes = 16;
 
 // Maps each LiteBuffer to a flatbuffer buffer index, storing identical
 // contents once. Index 0 is the empty buffer of non-constant tensors.
+// Buffers are equal when they store the same transform of equal source
+// bytes; only buffers of equal stored size are compared, and a short prefix
+// first, so that large weights are rarely read here.
 class BufferTable {
  public:
   explicit BufferTable(const LiteModel& model) {
     index_.assign(model.buffers.size(), 0);
-    contents_.push_back({});
-    // Only buffers of equal size can be equal: hash just those.
-    absl::flat_hash_map<size_t, int> size_count;
-    for (const LiteBuffer& buffer : model.buffers) ++size_count[buffer.bytes.size()];
-    absl::flat_hash_map<std::pair<size_t, size_t>, std::vector<int>> by_key;
+    unique_.push_back(nullptr);
+    absl::flat_hash_map<size_t, std::vector<int>> by_size;
     for (size_t b = 0; b < model.buffers.size(); ++b) {
-      const absl::string_view bytes = model.buffers[b].bytes;
+      const LiteBuffer& buffer = model.buffers[b];
+      std::vector<int>& same_size = by_size[buffer.size()];
       int found = 0;
-      if (size_count[bytes.size()] > 1) {
-        std::vector<int>& same = by_key[{bytes.size(), absl::HashOf(bytes)}];
-        for (int candidate : same) {
-          if (contents_[candidate] == bytes) {
-            found = candidate;
-            break;
-          }
+      for (int candidate : same_size) {
+        if (Equal(*unique_[candidate], buffer)) {
+          found = candidate;
+          break;
         }
-        if (found == 0) same.push_back(static_cast<int>(contents_.size()));
       }
       if (found == 0) {
-        found = static_cast<int>(contents_.size());
-        contents_.push_back(bytes);
+        found = static_cast<int>(unique_.size());
+        unique_.push_back(&buffer);
+        same_size.push_back(found);
       }
       index_[b] = found;
     }
@@ -56,44 +56,71 @@ class BufferTable {
   int index_of_tensor(const LiteTensor& tensor) const {
     return tensor.buffer < 0 ? 0 : index_[tensor.buffer];
   }
-  const std::vector<absl::string_view>& contents() const { return contents_; }
+  // Index i > 0 is the i-th distinct buffer; [0] is null.
+  const std::vector<const LiteBuffer*>& unique() const { return unique_; }
 
  private:
+  static bool Equal(const LiteBuffer& a, const LiteBuffer& b) {
+    if (a.source.size() != b.source.size() || !(a.transform == b.transform)) return false;
+    if (a.source.data() == b.source.data()) return true;
+    const size_t prefix = std::min<size_t>(a.source.size(), 64);
+    return std::memcmp(a.source.data(), b.source.data(), prefix) == 0 && a.source == b.source;
+  }
+
   std::vector<int> index_;
-  std::vector<absl::string_view> contents_;
+  std::vector<const LiteBuffer*> unique_;
 };
 
-// Builds the flatbuffer inside a std::string so the finished model becomes
-// the artifact without a second copy of the weights.
-class StringAllocator : public flatbuffers::Allocator {
+// Gives the flatbuffer builder uninitialized memory: the weight pages are
+// first touched by the threads that write them, in parallel, and the
+// finished model is handed over in place, without a copy.
+class BlockAllocator : public flatbuffers::Allocator {
  public:
   uint8_t* allocate(size_t size) override {
-    blocks_.emplace_back(size, '\0');
-    return reinterpret_cast<uint8_t*>(blocks_.back().data());
+    blocks_.push_back(std::shared_ptr<char[]>(new char[size]));
+    return reinterpret_cast<uint8_t*>(blocks_.back().get());
   }
   void deallocate(uint8_t* p, size_t) override {
     for (auto it = blocks_.begin(); it != blocks_.end(); ++it) {
-      if (reinterpret_cast<uint8_t*>(it->data()) == p) {
+      if (reinterpret_cast<uint8_t*>(it->get()) == p) {
         blocks_.erase(it);
         return;
       }
     }
   }
-  // The finished buffer occupies the end of the live block; move it to
-  // the front and hand the block over.
-  std::string Take(const flatbuffers::FlatBufferBuilder& fbb) {
-    std::string& block = blocks_.back();
-    const uint8_t* start = fbb.GetBufferPointer();
-    const size_t size = fbb.GetSize();
-    std::memmove(block.data(), start, size);
-    block.resize(size);
-    std::string out = std::move(block);
-    return out;
-  }
+  // The block holding the finished buffer (the builder's live one).
+  std::shared_ptr<const void> TakeLive() { return std::move(blocks_.back()); }
 
  private:
-  std::list<std::string> blocks_;
+  std::list<std::shared_ptr<char[]>> blocks_;
 };
+
+// Writes every buffer's stored bytes to its place, largest first, on
+// `threads` threads taking the next buffer as they finish one.
+absl::Status FillBuffers(std::vector<std::pair<const LiteBuffer*, char*>> jobs,
+                         const ExportOptions& options) {
+  std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+    return a.first->size() > b.first->size();
+  });
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&](bool polls_cancellation) {
+    for (size_t i; !stop && (i = next++) < jobs.size();) {
+      if (polls_cancellation && options.cancelled && options.cancelled()) stop = true;
+      jobs[i].first->WriteTo(jobs[i].second);
+    }
+  };
+  int threads = options.threads > 0
+                    ? options.threads
+                    : std::min<int>(4, std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min<int>(threads, static_cast<int>(jobs.size()));
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(work, false);
+  work(true);
+  for (std::thread& helper : helpers) helper.join();
+  if (stop) return absl::CancelledError("conversion cancelled while writing weights");
+  return absl::OkStatus();
+}
 
 flatbuffers::Offset<tflite::Tensor> ExportTensor(flatbuffers::FlatBufferBuilder& fbb,
                                                  const LiteTensor& tensor, int buffer) {
@@ -136,12 +163,18 @@ flatbuffers::Offset<tflite::SignatureDef> ExportSignature(
 
 }  // namespace
 
-absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
+absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
+                                            const ExportOptions& options) {
   const BufferTable buffers(model);
-  size_t payload = 0;
-  for (absl::string_view bytes : buffers.contents()) payload += bytes.size() + kBufferAlignment;
-  StringAllocator allocator;
-  flatbuffers::FlatBufferBuilder fbb(payload + 64 * 1024 + model.tensors.size() * 256, &allocator);
+  // Reserved up front so that the builder never reallocates (and copies
+  // the weights): the buffers plus a bound on everything else.
+  size_t reserve = 64 * 1024 + model.tensors.size() * 256 + model.operators.size() * 256;
+  for (const LiteBuffer* buffer : buffers.unique()) {
+    if (buffer) reserve += buffer->size() + kBufferAlignment + 32;
+  }
+  for (const LiteOperator& op : model.operators) reserve += op.custom_options.size();
+  BlockAllocator allocator;
+  flatbuffers::FlatBufferBuilder fbb(reserve, &allocator);
 
   // Operator codes, one per (builtin, custom code, version).
   std::map<std::tuple<int, std::string, int>, int> code_index;
@@ -198,14 +231,20 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
       fbb.CreateString("main"));
 
   std::vector<flatbuffers::Offset<tflite::Buffer>> buffer_offsets;
-  for (absl::string_view bytes : buffers.contents()) {
-    if (bytes.empty()) {
+  // (buffer, distance of its data from the end of the finished flatbuffer)
+  std::vector<std::pair<const LiteBuffer*, size_t>> placements;
+  for (const LiteBuffer* buffer : buffers.unique()) {
+    const size_t size = buffer ? buffer->size() : 0;
+    if (size == 0) {
       buffer_offsets.push_back(tflite::CreateBuffer(fbb));
       continue;
     }
-    fbb.ForceVectorAlignment(bytes.size(), 1, kBufferAlignment);
-    auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    buffer_offsets.push_back(tflite::CreateBuffer(fbb, data));
+    fbb.ForceVectorAlignment(size, 1, kBufferAlignment);
+    uint8_t* unused;
+    const flatbuffers::uoffset_t vector = fbb.CreateUninitializedVector(size, 1, &unused);
+    placements.emplace_back(buffer, vector - sizeof(flatbuffers::uoffset_t));
+    buffer_offsets.push_back(
+        tflite::CreateBuffer(fbb, flatbuffers::Offset<flatbuffers::Vector<uint8_t>>(vector)));
   }
   std::string version = MinRuntimeVersion(model);
   version.resize(kMinRuntimeVersionBytes, '\0');
@@ -235,11 +274,18 @@ absl::StatusOr<std::string> ExportModel(const LiteModel& model) {
   builder.add_signature_defs(signatures_vector);
   fbb.Finish(builder.Finish(), tflite::ModelIdentifier());
 
-  std::string bytes = allocator.Take(fbb);
-  if (absl::Status s = VerifyTfliteModel(bytes); !s.ok()) {
+  SerializedModel out;
+  out.bytes = absl::string_view(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
+                                fbb.GetSize());
+  std::vector<std::pair<const LiteBuffer*, char*>> jobs;
+  char* end = const_cast<char*>(out.bytes.data() + out.bytes.size());
+  for (const auto& [buffer, from_end] : placements) jobs.emplace_back(buffer, end - from_end);
+  if (absl::Status s = FillBuffers(std::move(jobs), options); !s.ok()) return s;
+  if (absl::Status s = VerifyTfliteModel(out.bytes); !s.ok()) {
     return absl::InternalError(absl::StrCat("exported model failed verification: ", s.message()));
   }
-  return bytes;
+  out.storage = allocator.TakeLive();
+  return out;
 }
 
 absl::Status VerifyTfliteModel(absl::string_view bytes) {

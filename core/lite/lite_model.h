@@ -11,16 +11,10 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "core/lite/lite_buffer.h"
 #include "core/lite/schema/tflite_schema_generated.h"
 
 namespace tflconv {
-
-// Bytes of a constant: a view kept alive by `owner` (a TF weight or a
-// buffer computed by a pass).
-struct LiteBuffer {
-  std::shared_ptr<const void> owner;
-  absl::string_view bytes;
-};
 
 struct LiteTensor {
   std::string name;

@@ -1,6 +1,6 @@
 #include "core/lite/optimize.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 
@@ -122,7 +122,7 @@ class Optimizer {
         continue;
       }
       const int channels = OutputChannels(prod);
-      const size_t count = buffer->bytes.size() / sizeof(float);
+      const size_t count = buffer->size() / sizeof(float);
       // The constant must broadcast along the last (channel) axis only.
       const auto& shape = model_.tensors[c].shape;
       for (size_t d = 0; d + 1 < shape.size(); ++d) {
@@ -130,7 +130,7 @@ class Optimizer {
       }
       if (channels <= 0 || (count != static_cast<size_t>(channels) && count != 1)) continue;
       values->assign(channels, 0.0f);
-      const float* data = reinterpret_cast<const float*>(buffer->bytes.data());
+      const std::vector<float> data = buffer->ReadFloats();
       for (int k = 0; k < channels; ++k) (*values)[k] = data[count == 1 ? 0 : k];
       *producer = p;
       return true;
@@ -148,13 +148,13 @@ class Optimizer {
   // leaving the original (perhaps shared) bytes untouched.
   template <typename Fn>
   void RewriteFloats(int t, size_t count, Fn fn) {
-    auto values = std::make_shared<std::vector<float>>(count, 0.0f);
+    std::vector<float> values(count, 0.0f);
     if (const LiteBuffer* old = model_.buffer_of(t)) {
-      std::memcpy(values->data(), old->bytes.data(), std::min(old->bytes.size(), count * 4));
+      const std::vector<float> current = old->ReadFloats();
+      std::copy_n(current.begin(), std::min(current.size(), count), values.begin());
     }
-    fn(*values);
-    const absl::string_view bytes(reinterpret_cast<const char*>(values->data()), count * 4);
-    model_.tensors[t].buffer = model_.AddBuffer({values, bytes});
+    fn(values);
+    model_.tensors[t].buffer = model_.AddBuffer(OwnedBuffer(std::move(values)));
   }
 
   int EnsureBias(int producer, int channels) {
@@ -182,11 +182,12 @@ class Optimizer {
     const bool channel_last = prod.builtin == tflite::BuiltinOperator_DEPTHWISE_CONV_2D;
     const LiteBuffer* w = model_.buffer_of(weights);
     if (w == nullptr || model_.tensors[weights].type != tflite::TensorType_FLOAT32) return;
-    const size_t count = w->bytes.size() / sizeof(float);
-    const size_t inner = channel_last ? 1 : count / channels;
-    RewriteFloats(weights, count, [&](std::vector<float>& v) {
-      for (size_t k = 0; k < count; ++k) v[k] *= scale[(k / inner) % channels];
-    });
+    const size_t count = w->size() / sizeof(float);
+    // Deferred to export, like the weights' layout change: a new buffer
+    // (the old one may be shared) with the scale composed in.
+    LiteBuffer scaled = *w;
+    scaled.ScaleChannels(scale, channel_last ? 1 : static_cast<int64_t>(count / channels));
+    model_.tensors[weights].buffer = model_.AddBuffer(std::move(scaled));
     if (prod.inputs.size() > 2 && prod.inputs[2] >= 0) {
       RewriteFloats(prod.inputs[2], channels, [&](std::vector<float>& v) {
         for (int k = 0; k < channels; ++k) v[k] *= scale[k];

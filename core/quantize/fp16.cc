@@ -109,14 +109,13 @@ LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
         !read[t]) {
       continue;
     }
-    const size_t count = buffer->bytes.size() / sizeof(float);
-    std::shared_ptr<uint16_t[]> halves(new uint16_t[std::max<size_t>(count, 1)]);
-    FloatsToHalves(reinterpret_cast<const float*>(buffer->bytes.data()), halves.get(), count);
+    // Rounded while the exporter writes it.
+    LiteBuffer halves = *buffer;
+    halves.transform.to_float16 = true;
     LiteTensor half = tensor;
     half.name = absl::StrCat(tensor.name, "_fp16");
     half.type = tflite::TensorType_FLOAT16;
-    half.buffer = out.AddBuffer(
-        {halves, absl::string_view(reinterpret_cast<const char*>(halves.get()), count * 2)});
+    half.buffer = out.AddBuffer(std::move(halves));
     const int half_index = out.AddTensor(std::move(half));
     out.tensors[t].buffer = -1;
     LiteOperator op;

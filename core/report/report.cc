@@ -15,39 +15,14 @@ std::string HumanBytes(uint64_t bytes) {
   return absl::StrCat(bytes, "B");
 }
 
-v1::SizeReport BuildSizeReport(uint64_t input_bytes, const LiteModel& fp32,
-                               const std::vector<Artifact>& artifacts) {
+v1::SizeReport StartSizeReport(uint64_t input_bytes, const LiteModel& fp32) {
   v1::SizeReport report;
   report.set_input_graph_bytes(input_bytes);
-  uint64_t fp32_bytes = 0, fp16_bytes = 0;
-  for (const Artifact& artifact : artifacts) {
-    // Read back from the verified flatbuffer: the report describes what
-    // was shipped, not an intermediate model.
-    const tflite::Model* model = tflite::GetModel(artifact.bytes.data());
-    v1::ArtifactSize* size = report.add_artifacts();
-    size->set_kind(artifact.kind);
-    size->set_file_name(artifact.file_name);
-    size->set_bytes(artifact.bytes.size());
-    uint64_t weights = 0;
-    if (model->buffers()) {
-      for (const tflite::Buffer* buffer : *model->buffers()) {
-        if (buffer->data()) weights += buffer->data()->size();
-      }
-    }
-    size->set_weight_bytes(weights);
-    const tflite::SubGraph* subgraph = model->subgraphs()->Get(0);
-    size->set_operators(subgraph->operators() ? subgraph->operators()->size() : 0);
-    size->set_tensors(subgraph->tensors() ? subgraph->tensors()->size() : 0);
-    (artifact.kind == v1::FP32 ? fp32_bytes : fp16_bytes) = artifact.bytes.size();
-  }
-  if (fp32_bytes > 0 && fp16_bytes > 0) {
-    report.set_fp16_to_fp32_ratio(static_cast<double>(fp16_bytes) / fp32_bytes);
-  }
   std::vector<int> constants;
   for (size_t t = 0; t < fp32.tensors.size(); ++t) {
     if (fp32.is_constant(static_cast<int>(t))) constants.push_back(static_cast<int>(t));
   }
-  auto bytes_of = [&](int t) { return fp32.buffer_of(t)->bytes.size(); };
+  auto bytes_of = [&](int t) { return fp32.buffer_of(t)->size(); };
   std::sort(constants.begin(), constants.end(), [&](int a, int b) {
     return bytes_of(a) != bytes_of(b) ? bytes_of(a) > bytes_of(b) : a < b;
   });
@@ -60,6 +35,33 @@ v1::SizeReport BuildSizeReport(uint64_t input_bytes, const LiteModel& fp32,
     entry->set_bytes(bytes_of(t));
   }
   return report;
+}
+
+void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report) {
+  // Read back from the verified flatbuffer: the report describes what was
+  // shipped, not an intermediate model.
+  const tflite::Model* model = tflite::GetModel(artifact.bytes.data());
+  v1::ArtifactSize* size = report.add_artifacts();
+  size->set_kind(artifact.kind);
+  size->set_file_name(artifact.file_name);
+  size->set_bytes(artifact.bytes.size());
+  uint64_t weights = 0;
+  if (model->buffers()) {
+    for (const tflite::Buffer* buffer : *model->buffers()) {
+      if (buffer->data()) weights += buffer->data()->size();
+    }
+  }
+  size->set_weight_bytes(weights);
+  const tflite::SubGraph* subgraph = model->subgraphs()->Get(0);
+  size->set_operators(subgraph->operators() ? subgraph->operators()->size() : 0);
+  size->set_tensors(subgraph->tensors() ? subgraph->tensors()->size() : 0);
+  uint64_t fp32_bytes = 0, fp16_bytes = 0;
+  for (const v1::ArtifactSize& a : report.artifacts()) {
+    (a.kind() == v1::FP32 ? fp32_bytes : fp16_bytes) = a.bytes();
+  }
+  if (fp32_bytes > 0 && fp16_bytes > 0) {
+    report.set_fp16_to_fp32_ratio(static_cast<double>(fp16_bytes) / fp32_bytes);
+  }
 }
 
 std::string ReportToJson(const v1::ConversionReport& report) {

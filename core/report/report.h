@@ -13,10 +13,12 @@ namespace tflconv {
 
 inline constexpr int kLargestTensorsReported = 10;
 
-// Bytes of each artifact, the fp16/fp32 ratio, weight bytes and the largest
-// constant tensors of the fp32 model.
-v1::SizeReport BuildSizeReport(uint64_t input_bytes, const LiteModel& fp32,
-                               const std::vector<Artifact>& artifacts);
+// The part of the size report known before export: the input's bytes and
+// the largest constant tensors of the fp32 model.
+v1::SizeReport StartSizeReport(uint64_t input_bytes, const LiteModel& fp32);
+// Adds an artifact's bytes, weight bytes and counts, read back from its
+// verified flatbuffer, and the fp16/fp32 ratio once both are in.
+void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report);
 
 // The report as JSON (protobuf's JSON printer, field names as in the proto).
 std::string ReportToJson(const v1::ConversionReport& report);

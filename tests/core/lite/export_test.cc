@@ -68,7 +68,7 @@ TEST(ExportTest, BuffersAreSixteenByteAligned) {
 TEST(ExportTest, VerifierRejectsCorruptBytes) {
   ConversionResult result = ConvertGraph(TwoAdds(), Options({"a"}, {"y"}));
   ASSERT_TRUE(result.status.ok());
-  std::string bytes = result.artifacts[0].bytes;
+  std::string bytes(result.artifacts[0].bytes);
   EXPECT_TRUE(VerifyTfliteModel(bytes).ok());
   EXPECT_FALSE(VerifyTfliteModel(bytes.substr(0, bytes.size() / 2)).ok());
   EXPECT_FALSE(VerifyTfliteModel("not a model").ok());
