@@ -138,11 +138,16 @@ std::optional<std::string> StripConstPayload(absl::string_view node, size_t min_
     if (field.wire_type != kLengthDelimited) continue;
     if (field.number == kNodeDefOp) is_const = field.payload == "Const";
     if (field.number != kNodeDefAttr) continue;
+    // A map entry's key is its last key field, as protobuf reads it (an
+    // entry may repeat the key or give it after the value).
     FieldReader entry(field.payload);
-    Field key;
-    if (entry.Next(key) && key.number == kAttrEntryKey && key.payload == "value") {
-      value_entry = field.whole;
+    Field f;
+    absl::string_view key;
+    while (!entry.done()) {
+      if (!entry.Next(f)) return std::nullopt;
+      if (f.number == kAttrEntryKey && f.wire_type == kLengthDelimited) key = f.payload;
     }
+    if (key == "value") value_entry = field.whole;
   }
   if (!is_const || value_entry.empty()) return std::nullopt;
 

@@ -72,13 +72,18 @@ Shape ToNchw(const Shape& s) {
   return Shape::Of({s.dims[0], s.dims[3], s.dims[1], s.dims[2]});
 }
 
-int EmitTranspose(LegalizeContext& ctx, int x, const std::vector<int>& perm,
-                  DataType dtype, const Shape& out_shape, absl::string_view suffix) {
-  const int out = ctx.Intermediate(dtype, out_shape, suffix);
+void EmitTransposeInto(LegalizeContext& ctx, int x, const std::vector<int>& perm, int out,
+                       absl::string_view suffix) {
   std::vector<int64_t> perm64(perm.begin(), perm.end());
   const int perm_tensor = ctx.Constant(Int32Tensor(perm64), absl::StrCat(suffix, "/perm"));
   ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {x, perm_tensor}, {out},
            MakeOptions(tflite::TransposeOptionsT{}));
+}
+
+int EmitTranspose(LegalizeContext& ctx, int x, const std::vector<int>& perm,
+                  DataType dtype, const Shape& out_shape, absl::string_view suffix) {
+  const int out = ctx.Intermediate(dtype, out_shape, suffix);
+  EmitTransposeInto(ctx, x, perm, out, suffix);
   return out;
 }
 

@@ -32,6 +32,10 @@ int64_t WindowOutput(int64_t in, int64_t kernel, int stride, int dilation,
 Shape ToNhwc(const Shape& nchw);
 Shape ToNchw(const Shape& nhwc);
 
+// Emits TRANSPOSE(x, perm) into tensor `out` (its perm constant is named
+// "<node>/<suffix>/perm").
+void EmitTransposeInto(LegalizeContext& ctx, int x, const std::vector<int>& perm, int out,
+                       absl::string_view suffix);
 // Emits TRANSPOSE(x, perm) into a new intermediate tensor; returns it.
 int EmitTranspose(LegalizeContext& ctx, int x, const std::vector<int>& perm,
                   DataType dtype, const Shape& out_shape, absl::string_view suffix);

@@ -130,12 +130,7 @@ absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, 
     }
     result = activated;
   }
-  if (nchw) {
-    const int out = ctx.Output(0);
-    const int perm = ctx.Constant(Int32Tensor({0, 3, 1, 2}), "output_nchw/perm");
-    ctx.Emit(tflite::BuiltinOperator_TRANSPOSE, {result, perm}, {out},
-             MakeOptions(tflite::TransposeOptionsT{}));
-  }
+  if (nchw) EmitTransposeInto(ctx, result, {0, 3, 1, 2}, ctx.Output(0), "output_nchw");
   return absl::OkStatus();
 }
 

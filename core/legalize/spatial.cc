@@ -180,11 +180,7 @@ absl::Status LegalizeConv2DBackpropInput(LegalizeContext& ctx) {
       window->nchw ? ctx.Intermediate(dtype, ToNhwc(ctx.output(0).shape), "nhwc") : ctx.Output(0);
   ctx.Emit(BuiltinOperator::BuiltinOperator_TRANSPOSE_CONV, {output_shape, weights, input, -1},
            {result}, MakeOptions(options));
-  if (window->nchw) {
-    const int perm = ctx.Constant(Int32Tensor({0, 3, 1, 2}), "output_nchw/perm");
-    ctx.Emit(BuiltinOperator::BuiltinOperator_TRANSPOSE, {result, perm}, {ctx.Output(0)},
-             MakeOptions(tflite::TransposeOptionsT{}));
-  }
+  if (window->nchw) EmitTransposeInto(ctx, result, {0, 3, 1, 2}, ctx.Output(0), "output_nchw");
   return absl::OkStatus();
 }
 

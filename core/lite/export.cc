@@ -104,9 +104,17 @@ absl::Status FillBuffers(std::vector<std::pair<const LiteBuffer*, char*>> jobs,
   });
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
+  // The calling thread polls before each buffer it takes and once more when
+  // none is left, so a cancellation is seen even if the helpers took every
+  // buffer.
   auto work = [&](bool polls_cancellation) {
-    for (size_t i; !stop && (i = next++) < jobs.size();) {
-      if (polls_cancellation && options.cancelled && options.cancelled()) stop = true;
+    while (!stop) {
+      if (polls_cancellation && options.cancelled && options.cancelled()) {
+        stop = true;
+        break;
+      }
+      const size_t i = next++;
+      if (i >= jobs.size()) break;
       jobs[i].first->WriteTo(jobs[i].second);
     }
   };
