@@ -171,6 +171,7 @@ size_t LiteBuffer::size() const {
 }
 
 void LiteBuffer::WriteTo(char* out) const {
+  if (source.empty()) return;
   if (transform.is_identity()) {
     std::memcpy(out, source.data(), source.size());
     return;

@@ -512,10 +512,8 @@ TEST(LiteBufferTest, ScaleChannelsWithAnotherStrideAppliesBothScales) {
   EXPECT_EQ(Bits(moved.ReadFloats()), Bits(before));
 
   // The same with equal scale counts but different strides.
-  LiteBuffer square = BufferOver(TestValues(8 * 8, 54), {});
-  const std::vector<float> square_values(
-      reinterpret_cast<const float*>(square.source.data()),
-      reinterpret_cast<const float*>(square.source.data()) + 64);
+  const std::vector<float> square_values = TestValues(8 * 8, 54);
+  LiteBuffer square = BufferOver(square_values, {});
   const std::vector<float> s1 = Scales(8, 55), s2 = Scales(8, 56);
   square.ScaleChannels(s1, 8);
   square.ScaleChannels(s2, 1);
