@@ -1,9 +1,16 @@
 // service_bench: the ConvertModel service end to end on loopback.
 //
-//   service_bench e2e  [--target_mb=141] [--runs=3]
+//   service_bench e2e  [--target_mb=141] [--runs=3] [--timeline] [--chunk_size=B]
+//                      [--remote_only] [--target=HOST:PORT] [--stall_reads_ms=N]
 //       Local Convert() of the sample RetinaNet vs. `upload, convert, stream
 //       back both artifacts` through a tflconv-server child process; prints
-//       both throughputs and their ratio (target: remote >= 70% of local).
+//       both throughputs and their ratio (target: remote >= 70% of local),
+//       the CPU seconds of client and server during the best remote run, and
+//       the server's peak RSS above its idle RSS. --timeline prints the best
+//       run's client-side events; --remote_only skips the local timing;
+//       --target uses a server started by hand (e.g. under perf);
+//       --stall_reads_ms makes the client stop reading after the upload (the
+//       server's worst case for memory).
 //   service_bench load [--clients=16] [--conversions=200] [--graph=M.pb
 //                       --inputs=a --outputs=b --shapes=1,784]
 //       16 concurrent clients run 200 conversions of a small graph against
@@ -12,6 +19,7 @@
 //       each server's peak RSS next to its --max_memory_bytes.
 //   --server_bin=PATH overrides the tflconv-server built alongside.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,17 +36,27 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "bench/sample_model.h"
 #include "client/remote.h"
+#include "server/conversion_service.h"
 #include "core/convert.h"
 #include "core/options.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+double ProcessCpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -92,12 +110,27 @@ struct ServerProcess {
     return server;
   }
 
+  // User + system CPU seconds so far.
+  double CpuSeconds() const {
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) return -1;
+    std::vector<std::string> fields = absl::StrSplit(text.substr(paren + 2), ' ');
+    // After the command: state is field 3, utime 14, stime 15 (1-based).
+    if (fields.size() < 13) return -1;
+    return (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+  }
+
   // Peak resident set (VmHWM) in MiB.
-  double PeakRssMiB() const {
+  double PeakRssMiB() const { return StatusMiB("VmHWM:"); }
+  // Resident set now (VmRSS) in MiB.
+  double RssMiB() const { return StatusMiB("VmRSS:"); }
+  double StatusMiB(const std::string& key) const {
     std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
     std::string line;
     while (std::getline(status, line)) {
-      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+      if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
     }
     return -1;
   }
@@ -133,7 +166,10 @@ int EndToEnd(const std::map<std::string, std::string>& flags) {
 
   double local_best = 1e9;
   std::vector<tflconv::Artifact> local_artifacts;
-  for (int i = 0; i < runs; ++i) {
+  // --remote_only (for profiling the service path): one local conversion
+  // for the reference artifacts, not timed.
+  const bool remote_only = flags.count("remote_only") > 0;
+  for (int i = 0; i < (remote_only ? 1 : runs); ++i) {
     const auto start = Clock::now();
     tflconv::ConversionResult result = tflconv::Convert(graph, options);
     local_best = std::min(local_best, Seconds(start));
@@ -144,22 +180,47 @@ int EndToEnd(const std::map<std::string, std::string>& flags) {
     local_artifacts = std::move(result.artifacts);
   }
 
-  ServerProcess server = ServerProcess::Start(
-      ServerBin(flags), {"--workers=1", "--max_graph_bytes=2G", "--max_memory_bytes=16G"});
+  // --target=HOST:PORT uses a server started by hand (e.g. under perf).
+  ServerProcess server;
+  if (!flags.count("target")) {
+    server = ServerProcess::Start(
+        ServerBin(flags), {"--workers=1", "--max_graph_bytes=2G", "--max_memory_bytes=16G"});
+  }
   tflconv::cli::RemoteOptions remote;
-  remote.target = absl::StrCat("127.0.0.1:", server.port);
+  remote.target =
+      flags.count("target") ? flags.at("target") : absl::StrCat("127.0.0.1:", server.port);
   remote.plaintext = true;
   auto channel = tflconv::cli::MakeChannel(remote);
   if (flags.count("chunk_size")) remote.chunk_bytes = std::stoul(flags.at("chunk_size"));
   double remote_best = 1e9;
   double server_convert = 0;
   bool identical = true;
+  // Client-side timeline of each call (--timeline prints the best run's).
+  std::vector<std::pair<double, std::string>> events, best_events;
+  double best_server_cpu = 0, best_client_cpu = 0;
+  Clock::time_point start;
+  // --stall_reads_ms=N: the client stops reading for N ms once the upload
+  // is through, so the server holds both artifacts (its worst case for
+  // memory; the timings are then meaningless).
+  const int stall_ms = flags.count("stall_reads_ms") ? std::stoi(flags.at("stall_reads_ms")) : 0;
+  const double baseline_rss = server.pid > 0 ? server.RssMiB() : -1;
+  remote.trace = [&](absl::string_view event) {
+    if (stall_ms > 0 && event == "progress upload 1") absl::SleepFor(absl::Milliseconds(stall_ms));
+    if (absl::StartsWith(event, "progress upload") && !absl::EndsWith(event, " 1")) return;
+    events.emplace_back(Seconds(start), std::string(event));
+  };
   for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
+    events.clear();
+    const double server_cpu0 = server.pid > 0 ? server.CpuSeconds() : 0;
+    const double client_cpu0 = ProcessCpuSeconds();
+    start = Clock::now();
     auto result = tflconv::cli::ConvertRemote(*channel, graph, "sample.pb", options, remote);
     const double took = Seconds(start);
     if (took < remote_best) {
       remote_best = took;
+      best_events = events;
+      best_server_cpu = server.pid > 0 ? server.CpuSeconds() - server_cpu0 : 0;
+      best_client_cpu = ProcessCpuSeconds() - client_cpu0;
       server_convert = 0;
       for (const auto& pass : result.result.report.passes()) server_convert += pass.millis() / 1000;
     }
@@ -171,8 +232,8 @@ int EndToEnd(const std::map<std::string, std::string>& flags) {
       identical &= result.result.artifacts.at(a).bytes == local_artifacts[a].bytes;
     }
   }
-  const double rss = server.PeakRssMiB();
-  const int exit_code = server.Stop();
+  const double rss = server.pid > 0 ? server.PeakRssMiB() : -1;
+  const int exit_code = server.pid > 0 ? server.Stop() : 0;
   const double mb = graph.size() / 1e6;
   const double ratio = local_best / remote_best;
   std::printf("e2e: graph %.1f MB, artifacts %.1f + %.1f MB, best of %d\n", mb,
@@ -185,8 +246,17 @@ int EndToEnd(const std::map<std::string, std::string>& flags) {
       remote_best, mb / remote_best, 100 * ratio, ratio >= 0.7 ? "PASS" : "MISS");
   std::printf("    of which the server's conversion %.3f s, transport and hashing %.3f s\n",
               server_convert, remote_best - server_convert);
-  std::printf("  artifacts identical: %s; server peak RSS %.0f MiB; server exit %d\n",
-              identical ? "yes" : "NO", rss, exit_code);
+  std::printf("    CPU: client %.3f s, server %.3f s (wall %.3f s, %d cores)\n", best_client_cpu,
+              best_server_cpu, remote_best, static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf(
+      "  artifacts identical: %s; server peak RSS %.0f MiB (%.0f MiB idle: %.2fx the graph "
+      "above idle); server exit %d\n",
+      identical ? "yes" : "NO", rss, baseline_rss, (rss - baseline_rss) * 1048576.0 / graph.size(),
+      exit_code);
+  if (flags.count("timeline")) {
+    std::printf("  timeline of the best remote run (client side, s):\n");
+    for (const auto& [at, event] : best_events) std::printf("    %7.3f  %s\n", at, event.c_str());
+  }
   return identical && exit_code == 0 ? 0 : 1;
 }
 
@@ -291,7 +361,9 @@ int Load(const std::map<std::string, std::string>& flags) {
     return 1;
   }
   // Admission sized to a handful of jobs, so the RSS bound is visible.
-  const uint64_t memory_limit = graph.size() * 7 * 4;  // four jobs at a time
+  // Four jobs at a time (the server's default --memory_per_graph_byte).
+  const uint64_t memory_limit = static_cast<uint64_t>(
+      graph.size() * tflconv::server::ConversionService::Options::Admission().memory_factor * 4);
   const std::string limit_flag = absl::StrCat("--max_memory_bytes=", memory_limit);
   std::printf("load: graph %.2f MB, %d clients, %d conversions, servers with %s\n",
               graph.size() / 1e6, clients, conversions, limit_flag.c_str());

@@ -1,16 +1,22 @@
 #include "client/remote.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/progress.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "server/grpc_status.h"
 #include "server/pem.h"
 #include "server/sha256.h"
-#include "tflconv/v1/converter.grpc.pb.h"
+#include "server/wire.h"
+#include "tflconv/v1/converter.pb.h"
 
 namespace tflconv::cli {
 namespace {
@@ -21,112 +27,230 @@ struct Attempt {
   bool retryable_trailer = true;  // the server did not say "tflconv-retryable: false"
 };
 
-// One ConvertModel call: uploads on a second thread while this one reads.
-Attempt Call(v1::Converter::Stub& stub, absl::string_view graph, const v1::ConvertStart& start,
-             const RemoteOptions& remote, absl::Time deadline, RemoteResult& out,
-             ProgressBar& bar) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  if (!remote.auth_token.empty()) {
-    context.AddMetadata("authorization", "Bearer " + remote.auth_token);
-  }
-  auto stream = stub.ConvertModel(&context);
-  std::thread writer([&] {
-    v1::ConvertRequest request;
-    *request.mutable_start() = start;
-    if (!stream->Write(request)) return;
-    for (size_t offset = 0; offset < graph.size(); offset += remote.chunk_bytes) {
-      const size_t size = std::min(remote.chunk_bytes, graph.size() - offset);
-      request.set_graph_chunk(graph.data() + offset, size);
-      if (!stream->Write(request)) return;
-      bar.Bytes("upload", offset + size, graph.size());
-    }
-    stream->WritesDone();
-  });
+// TFLite flatbuffers stay under 2 GiB; a larger announced size is an error
+// rather than an allocation.
+constexpr uint64_t kMaxArtifactBytes = 2ull << 30;
 
-  Attempt attempt;
-  ConversionResult& result = out.result;
-  result.artifacts.clear();
-  out.has_report = false;
-  v1::ConvertResponse response;
-  Artifact* current = nullptr;
-  std::string expected_sha;
-  uint64_t expected_size = 0;
-  Sha256 hash;
-  std::shared_ptr<std::string> received;  // the artifact being downloaded
-  absl::Status protocol;
-  while (protocol.ok() && stream->Read(&response)) {
+// One ConvertModel call: a callback reactor on raw byte buffers
+// (server/wire.h), so that graph chunks are copied once into gRPC slices
+// and artifact data once out of them, never through protobuf strings.
+// Uploads chunk after chunk from write reactions while read reactions take
+// the responses; each artifact is hashed by a follower thread as it
+// arrives and checked against its sha256 when the call is over, so no
+// reaction waits for a digest.
+class Call final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  Call(absl::string_view graph, const v1::ConvertStart& start, const RemoteOptions& remote,
+       absl::Time deadline, RemoteResult& out, ProgressBar& bar)
+      : graph_(graph), start_(start), remote_(remote), out_(out), bar_(bar) {
+    context_.set_deadline(absl::ToChronoTime(deadline));
+    if (!remote.auth_token.empty()) {
+      context_.AddMetadata("authorization", "Bearer " + remote.auth_token);
+    }
+  }
+
+  Attempt Run(grpc::GenericStub& stub) {
+    out_.result.artifacts.clear();
+    out_.has_report = false;
+    stub.PrepareBidiStreamingCall(&context_, wire::kConvertModelMethod, grpc::StubOptions(),
+                                  this);
+    v1::ConvertRequest request;
+    *request.mutable_start() = start_;
+    write_ = wire::Serialize(request);
+    StartWrite(&write_);
+    StartRead(&read_);
+    StartCall();
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [&] { return done_; });
+    }
+    bar_.Done();
+    Trace("finished");
+    return Conclude();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) return;  // the call is ending; its status says why
+    if (sent_ == graph_.size()) {  // the start went first; an empty graph has no chunk
+      StartWritesDone();
+      Trace("upload sent");
+      return;
+    }
+    const size_t size = std::min(remote_.chunk_bytes, graph_.size() - sent_);
+    write_ = wire::GraphChunkMessage(graph_.substr(sent_, size));
+    sent_ += size;
+    bar_.Bytes("upload", sent_, graph_.size());
+    StartWrite(&write_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the server ended the stream
+    absl::Status handled = Handle();
+    if (!handled.ok()) {
+      protocol_ = handled;
+      context_.TryCancel();
+      return;
+    }
+    StartRead(&read_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = status;
+    done_ = true;
+    done_cv_.notify_all();
+  }
+
+ private:
+  struct Download {
+    size_t index = 0;  // in out_.result.artifacts
+    std::string file_name;
+    std::shared_ptr<std::string> bytes;
+    uint64_t expected_size = 0;
+    std::string expected_sha;
+    std::unique_ptr<Sha256Follower> hash;
+  };
+
+  // One response; an error is a protocol violation (DATA_LOSS).
+  absl::Status Handle() {
+    if (!received_.Reset(read_)) return absl::DataLossError("cannot read a response");
+    v1::ArtifactChunk header;
+    std::vector<absl::string_view> data;
+    if (received_.ArtifactChunk(&header, &data)) return OnChunk(header, data);
+    v1::ConvertResponse response;
+    if (!received_.Parse(&response)) return absl::DataLossError("cannot parse a ConvertResponse");
     switch (response.payload_case()) {
       case v1::ConvertResponse::kAccepted:
-        out.job_id = response.accepted().job_id();
+        out_.job_id = response.accepted().job_id();
+        Trace("accepted");
         if (response.accepted().queue_position() > 0) {
-          bar.Stage(absl::StrCat("queued at position ", response.accepted().queue_position()));
+          bar_.Stage(absl::StrCat("queued at position ", response.accepted().queue_position()));
         }
         break;
       case v1::ConvertResponse::kProgress:
+        if (remote_.trace) {
+          Trace(absl::StrCat("progress ", response.progress().stage(), " ",
+                             response.progress().fraction()));
+        }
         if (response.progress().stage() != "upload") {
-          bar.Stage(absl::StrCat(response.progress().stage(), " ",
-                                 static_cast<int>(response.progress().fraction() * 100), "%"));
+          bar_.Stage(absl::StrCat(response.progress().stage(), " ",
+                                  static_cast<int>(response.progress().fraction() * 100), "%"));
         }
         break;
-      case v1::ConvertResponse::kArtifact: {
-        v1::ArtifactChunk& chunk = *response.mutable_artifact();
-        if (current == nullptr) {
-          received = std::make_shared<std::string>();
-          received->reserve(chunk.total_size());
-          result.artifacts.push_back({chunk.kind(), chunk.file_name(), {}, received});
-          current = &result.artifacts.back();
-          expected_sha = chunk.sha256();
-          expected_size = chunk.total_size();
-        }
-        if (chunk.offset() != current->bytes.size() || chunk.file_name() != current->file_name ||
-            current->bytes.size() + chunk.data().size() > expected_size) {
-          protocol = absl::DataLossError(
-              absl::StrCat("artifact ", chunk.file_name(), ": chunk out of order"));
-          break;
-        }
-        received->append(chunk.data());
-        current->bytes = *received;
-        hash.Update(chunk.data());
-        bar.Bytes("download", current->bytes.size(), expected_size);
-        if (chunk.last()) {
-          if (current->bytes.size() != expected_size) {
-            protocol = absl::DataLossError(absl::StrCat("artifact ", current->file_name, ": got ",
-                                                        current->bytes.size(), " of ",
-                                                        expected_size, " bytes"));
-          } else if (hash.HexDigest() != expected_sha) {
-            protocol = absl::DataLossError(
-                absl::StrCat("artifact ", current->file_name, ": sha256 mismatch"));
-          }
-          current = nullptr;
-        }
-        break;
+      case v1::ConvertResponse::kArtifact: {  // an encoding the fast path did not take
+        std::string bytes = std::move(*response.mutable_artifact()->mutable_data());
+        response.mutable_artifact()->clear_data();
+        return OnChunk(response.artifact(), {bytes});
       }
       case v1::ConvertResponse::kReport:
-        result.report = std::move(*response.mutable_report());
-        out.has_report = true;
+        out_.result.report = std::move(*response.mutable_report());
+        out_.has_report = true;
+        Trace("report");
         break;
       default:
         break;
     }
+    return absl::OkStatus();
   }
-  if (!protocol.ok()) context.TryCancel();
-  writer.join();
-  grpc::Status status = stream->Finish();
-  bar.Done();
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find(kRetryableTrailer);
-  if (it != trailers.end() && it->second == "false") attempt.retryable_trailer = false;
-  attempt.status = protocol.ok() ? FromGrpcStatus(status) : protocol;
-  if (attempt.status.ok() && current != nullptr) {
-    attempt.status = absl::DataLossError("the stream ended inside an artifact");
+
+  absl::Status OnChunk(const v1::ArtifactChunk& chunk, const std::vector<absl::string_view>& data) {
+    if (!current_) {
+      if (chunk.total_size() > kMaxArtifactBytes) {
+        return absl::DataLossError(absl::StrCat("artifact ", chunk.file_name(), ": total_size ",
+                                                chunk.total_size(), " is over 2 GiB"));
+      }
+      current_ = std::make_unique<Download>();
+      current_->bytes = std::make_shared<std::string>();
+      current_->bytes->reserve(chunk.total_size());  // never moves: the follower reads it
+      current_->expected_size = chunk.total_size();
+      current_->expected_sha = chunk.sha256();
+      current_->hash = std::make_unique<Sha256Follower>();
+      current_->index = out_.result.artifacts.size();
+      current_->file_name = chunk.file_name();
+      out_.result.artifacts.push_back({chunk.kind(), chunk.file_name(), {}, current_->bytes});
+      Trace(absl::StrCat("artifact ", chunk.file_name(), " first"));
+    }
+    std::string& bytes = *current_->bytes;
+    size_t size = 0;
+    for (absl::string_view piece : data) size += piece.size();
+    if (chunk.offset() != bytes.size() || chunk.file_name() != current_->file_name ||
+        bytes.size() + size > current_->expected_size) {
+      return absl::DataLossError(absl::StrCat("artifact ", chunk.file_name(), ": chunk out of order"));
+    }
+    // Every chunk carries the whole artifact's sha256 (read from the first;
+    // a client may also rely on the last alone).
+    if (chunk.sha256() != current_->expected_sha) {
+      return absl::DataLossError(absl::StrCat("artifact ", chunk.file_name(),
+                                              ": the chunks announce different sha256s"));
+    }
+    for (absl::string_view piece : data) bytes.append(piece.data(), piece.size());
+    current_->hash->Advance(bytes.data(), bytes.size());
+    bar_.Bytes("download", bytes.size(), current_->expected_size);
+    if (chunk.last()) {
+      if (bytes.size() != current_->expected_size) {
+        return absl::DataLossError(absl::StrCat("artifact ", chunk.file_name(), ": got ",
+                                                bytes.size(), " of ", current_->expected_size,
+                                                " bytes"));
+      }
+      out_.result.artifacts[current_->index].bytes = bytes;
+      Trace(absl::StrCat("artifact ", chunk.file_name(), " done"));
+      downloads_.push_back(std::move(current_));
+    }
+    return absl::OkStatus();
   }
-  if (attempt.status.ok() && !out.has_report) {
-    attempt.status = absl::DataLossError("the server sent no report");
+
+  // After OnDone: the call's outcome, artifacts checked against their sha256.
+  Attempt Conclude() {
+    Attempt attempt;
+    const auto& trailers = context_.GetServerTrailingMetadata();
+    auto it = trailers.find(kRetryableTrailer);
+    if (it != trailers.end() && it->second == "false") attempt.retryable_trailer = false;
+    attempt.status = protocol_.ok() ? FromGrpcStatus(status_) : protocol_;
+    if (attempt.status.ok() && current_) {
+      attempt.status = absl::DataLossError("the stream ended inside an artifact");
+    }
+    if (attempt.status.ok() && !out_.has_report) {
+      attempt.status = absl::DataLossError("the server sent no report");
+    }
+    for (const auto& download : downloads_) {
+      if (!attempt.status.ok()) break;
+      if (download->hash->Finish() != download->expected_sha) {
+        attempt.status = absl::DataLossError(
+            absl::StrCat("artifact ", download->file_name, ": sha256 mismatch"));
+      }
+    }
+    if (!attempt.status.ok()) out_.result.artifacts.clear();
+    return attempt;
   }
-  if (!attempt.status.ok()) result.artifacts.clear();
-  return attempt;
-}
+
+  void Trace(absl::string_view event) {
+    if (!remote_.trace) return;
+    std::lock_guard<std::mutex> lock(trace_mu_);
+    remote_.trace(event);
+  }
+
+  const absl::string_view graph_;
+  const v1::ConvertStart& start_;
+  const RemoteOptions& remote_;
+  RemoteResult& out_;
+  ProgressBar& bar_;
+  grpc::ClientContext context_;
+  // Write side (one write in flight).
+  grpc::ByteBuffer write_;
+  size_t sent_ = 0;  // graph bytes written
+  // Read side (one read in flight).
+  grpc::ByteBuffer read_;
+  wire::Received received_;
+  std::unique_ptr<Download> current_;  // the artifact being received
+  std::vector<std::unique_ptr<Download>> downloads_;  // received in full
+  absl::Status protocol_;
+  // The end.
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  grpc::Status status_;
+  std::mutex trace_mu_;
+};
 
 }  // namespace
 
@@ -170,19 +294,20 @@ RemoteResult ConvertRemote(const std::shared_ptr<grpc::Channel>& channel,
                            absl::string_view graph, const std::string& graph_name,
                            const v1::ConversionOptions& options, const RemoteOptions& remote) {
   RemoteResult out;
-  v1::Converter::Stub stub(channel);
+  grpc::GenericStub stub(channel);
   v1::ConvertStart start;
   *start.mutable_options() = options;
   start.set_graph_name(graph_name);
   start.set_graph_size(graph.size());
   start.set_graph_sha256(Sha256Hex(graph));
+  if (remote.trace) remote.trace("hashed");
   ProgressBar bar(remote.show_progress);
   const absl::Time deadline = absl::Now() + remote.timeout;
   std::mt19937 random(std::random_device{}());
   absl::Duration backoff = absl::Milliseconds(100);
   for (;;) {
     ++out.attempts;
-    Attempt attempt = Call(stub, graph, start, remote, deadline, out, bar);
+    Attempt attempt = Call(graph, start, remote, deadline, out, bar).Run(stub);
     out.result.status = attempt.status;
     const bool retryable =
         absl::IsUnavailable(attempt.status) ||

@@ -31,6 +31,12 @@ struct RemoteOptions {
   absl::Duration timeout = absl::Minutes(10);  // overall, retries included
   size_t chunk_bytes = 1 << 20;
   bool show_progress = false;
+  // Called with what happens during a call ("hashed", "accepted",
+  // "upload sent", "progress <stage> <fraction>", "artifact <file> first",
+  // "artifact <file> done", "report", "finished"), one call at a time, from
+  // gRPC's threads as well; for benchmarks' timelines and tests. Optional;
+  // it must not block for long (reads wait for it).
+  std::function<void(absl::string_view event)> trace;
 };
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const RemoteOptions& options);

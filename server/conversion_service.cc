@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -11,23 +12,59 @@
 
 namespace tflconv::server {
 
+namespace {
+
+// Hands a job's artifacts to its listener in order, each hashed on a
+// helper thread: the fp32 digest is computed while the worker builds fp16.
+class ArtifactHandoff {
+ public:
+  explicit ArtifactHandoff(JobListener* listener) : listener_(listener) {}
+  ~ArtifactHandoff() { Wait(); }
+
+  void Hand(Artifact artifact) {
+    if (listener_ == nullptr) return;
+    Wait();  // the previous one goes first
+    thread_ = std::thread([listener = listener_, artifact = std::move(artifact)]() mutable {
+      std::string sha = Sha256Hex(artifact.bytes);
+      listener->OnArtifact({std::move(artifact), std::move(sha)});
+    });
+  }
+  // Until the last artifact handed over has reached the listener.
+  void Wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  JobListener* const listener_;
+  std::thread thread_;
+};
+
+}  // namespace
+
 // ---------------------------------------------------------------- Job
 
 Job::~Job() { Release(); }
 
 absl::Status Job::AddChunk(absl::string_view data) {
+  return AddChunk(std::vector<absl::string_view>{data});
+}
+
+absl::Status Job::AddChunk(const std::vector<absl::string_view>& pieces) {
+  size_t size = 0;
+  for (absl::string_view piece : pieces) size += piece.size();
+  bool overflow = true;
   {
     std::lock_guard<std::mutex> lock(upload_mu_);
     if (cancelled_.load()) return absl::CancelledError("the job was cancelled");
-    if (data.size() <= graph_size_ - received_) {
-      graph_.append(data.data(), data.size());
-      graph_hash_.Update(data);
-      received_ += data.size();
-      if (service_->options_.metrics) service_->options_.metrics->AddBytesIn(data.size());
-      data = {};
+    if (size <= graph_size_ - received_) {
+      overflow = false;
+      for (absl::string_view piece : pieces) graph_.append(piece.data(), piece.size());
+      graph_hash_.Advance(graph_.data(), graph_.size());
+      received_ += size;
+      if (service_->options_.metrics) service_->options_.metrics->AddBytesIn(size);
     }
   }
-  if (!data.empty()) {
+  if (overflow) {
     absl::Status error = absl::InvalidArgumentError(absl::StrCat(
         "graph_chunk: the chunks carry more than start.graph_size=", graph_size_, " bytes"));
     service_->CancelJob(this, error);
@@ -189,7 +226,7 @@ void ConversionService::WorkerLoop() {
 
 void ConversionService::Run(const std::shared_ptr<Job>& job) {
   JobOutcome outcome;
-  outcome.graph_sha256 = job->graph_hash_.HexDigest();
+  outcome.graph_sha256 = job->graph_hash_.Finish();
   absl::Status status;
   if (!job->start_.graph_sha256().empty() && job->start_.graph_sha256() != outcome.graph_sha256) {
     status = absl::InvalidArgumentError(
@@ -197,6 +234,8 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
                      " does not match the uploaded graph's ", outcome.graph_sha256));
   }
   ConversionResult result;
+  // listener_ stays put until the job is done (below).
+  ArtifactHandoff handoff(job->listener_.get());
   if (status.ok()) {
     Metrics* metrics = options_.metrics;
     absl::Time stage_start = absl::Now();
@@ -211,7 +250,19 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
       }
       if (j->listener_) j->listener_->OnProgress(stage, fraction);
     };
+    hooks.artifact_ready = [&](Artifact artifact) {
+      if (hooks.cancelled()) return absl::CancelledError("the job was cancelled");
+      handoff.Hand(std::move(artifact));
+      return absl::OkStatus();
+    };
     result = options_.convert(job->graph_, job->convert_options_, hooks);
+    // A conversion that kept its artifacts (a substitute ConvertFn) hands
+    // them over now.
+    if (result.status.ok()) {
+      for (Artifact& artifact : result.artifacts) handoff.Hand(std::move(artifact));
+    }
+    result.artifacts.clear();
+    handoff.Wait();
     status = result.status;
     outcome.report = std::move(result.report);
     *outcome.report.mutable_options() = job->start_.options();
@@ -222,7 +273,7 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
       }
     }
   }
-  // The graph is no longer needed; free it before streaming the artifacts.
+  // The graph is no longer needed.
   std::string().swap(job->graph_);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -233,12 +284,7 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
           absl::StrCat("deadline exceeded during the conversion: ", status.message()));
     }
   }
-  if (status.ok()) {
-    for (Artifact& artifact : result.artifacts) {
-      std::string sha = Sha256Hex(artifact.bytes);
-      outcome.artifacts.push_back({std::move(artifact), std::move(sha)});
-    }
-  } else if (outcome.has_report) {
+  if (!status.ok() && outcome.has_report) {
     outcome.report.set_error(std::string(status.message()));
   }
   outcome.status = status;
@@ -265,6 +311,7 @@ void ConversionService::FinishIdle(Job* job, absl::Status status,
   --pending_;
   {
     std::lock_guard<std::mutex> upload_lock(job->upload_mu_);
+    job->graph_hash_.Stop();
     std::string().swap(job->graph_);
   }
   std::shared_ptr<JobListener> listener = std::move(job->listener_);

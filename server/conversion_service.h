@@ -5,9 +5,11 @@
 // the tests drive this class directly.
 //
 // A job's life: Admit() -> AddChunk()... -> (upload complete: queued) ->
-// a worker converts -> JobListener::OnFinished -> the caller streams the
-// outcome -> Job::Release() (or dropping the last reference) returns its
-// memory reservation. A job counts as "in flight" until released.
+// a worker converts, handing each artifact to JobListener::OnArtifact as
+// soon as it is exported (the caller streams it while the next is built)
+// -> JobListener::OnFinished -> Job::Release() (or dropping the last
+// reference) returns its memory reservation. A job counts as "in flight"
+// until released.
 #ifndef TFLCONV_SERVER_CONVERSION_SERVICE_H_
 #define TFLCONV_SERVER_CONVERSION_SERVICE_H_
 
@@ -35,29 +37,36 @@ namespace tflconv::server {
 class Metrics;
 class ConversionService;
 
-using ConvertFn = std::function<ConversionResult(
-    absl::string_view graph, const v1::ConversionOptions& options, const ConvertHooks& hooks)>;
-
 struct ArtifactOut {
   Artifact artifact;
   std::string sha256;  // lowercase hex
 };
 
+using ConvertFn = std::function<ConversionResult(
+    absl::string_view graph, const v1::ConversionOptions& options, const ConvertHooks& hooks)>;
+
 struct JobOutcome {
-  absl::Status status;
-  std::vector<ArtifactOut> artifacts;  // empty unless status is OK
+  absl::Status status;                 // the artifacts handed over are valid only when OK
   v1::ConversionReport report;         // filled as far as the job got
   bool has_report = false;             // false when the job never reached conversion
   std::string graph_sha256;            // empty when the upload never completed
 };
 
 // Receives a job's events. Called from worker threads (or from the thread
-// that cancels an idle job); implementations must not block.
+// that cancels an idle job); implementations must not block. OnProgress
+// and OnArtifact may come from different threads at the same time;
+// OnFinished comes after every other call has returned.
 class JobListener {
  public:
   virtual ~JobListener() = default;
   virtual void OnProgress(absl::string_view stage, double fraction) = 0;
-  // Exactly once per job.
+  // Each artifact as soon as it is exported, verified and hashed (fp32
+  // first; hashed on a helper thread while the worker builds the next),
+  // while the conversion goes on. A later failure still fails the job: the
+  // artifacts count only if OnFinished then reports OK. Dropping
+  // `artifact` frees it.
+  virtual void OnArtifact(ArtifactOut artifact) = 0;
+  // Exactly once per job, last.
   virtual void OnFinished(JobOutcome outcome) = 0;
 };
 
@@ -75,6 +84,8 @@ class Job : public std::enable_shared_from_this<Job> {
   // When the upload completes the job is queued for a worker. An error
   // finishes the job with it.
   absl::Status AddChunk(absl::string_view data);
+  // The same for one chunk received in several pieces.
+  absl::Status AddChunk(const std::vector<absl::string_view>& pieces);
   // The upload ended: INVALID_ARGUMENT (and the job finishes) unless every
   // byte arrived.
   absl::Status EndUpload();
@@ -103,8 +114,10 @@ class Job : public std::enable_shared_from_this<Job> {
   absl::Time deadline_ = absl::InfiniteFuture();
   absl::Time queued_at_;
   std::mutex upload_mu_;  // guards graph_ and received_ while uploading
-  std::string graph_;
-  Sha256 graph_hash_;  // of graph_, updated as chunks arrive
+  std::string graph_;     // reserved at admission: never moves
+  // Hashes graph_ on its own thread as chunks arrive (declared after it:
+  // stopped before it goes).
+  Sha256Follower graph_hash_;
   // Guarded by the service's mutex.
   State state_ = State::kUploading;
   bool released_ = false;
@@ -121,10 +134,17 @@ class ConversionService {
       int max_queued_jobs = 64;                     // uploading or waiting for a worker
       uint64_t max_memory_bytes = 4ull << 30;       // reserved by admitted jobs
       uint64_t max_graph_bytes = 512ull << 20;      // per graph
-      // A job reserves graph_size * memory_factor bytes: the upload buffer,
-      // the converter's working set and the artifacts. Measured: the 141 MB
-      // sample RetinaNet peaks at 1003 MiB server RSS (core ~5.2x + upload).
-      double memory_factor = 7.0;
+      // A job reserves graph_size * memory_factor bytes: the upload buffer
+      // (held until Convert() returns), the converter's working set and the
+      // artifacts until they are sent. Measured with `service_bench e2e`
+      // (server peak RSS minus its 16 MiB idle RSS, one worker): the 141 MB
+      // sample RetinaNet peaks at 2.6-2.9x its size over 12 runs (median
+      // ~2.7x, ~370 MiB: upload 1x, fp32 1x held while fp16 0.5x is built,
+      // gRPC buffers), also when the client stops reading
+      // (--stall_reads_ms); 70 MB: 2.7x; 20 MB: 3.5x and 2 MB: 6.3x, as
+      // ~10 MiB per job do not scale with the graph. 3.2 is the worst
+      // measurement at 141 MB plus 10%.
+      double memory_factor = 3.2;
     } admission;
     // The conversion; tests substitute a slow or blocking one.
     ConvertFn convert = nullptr;  // null: tflconv::Convert

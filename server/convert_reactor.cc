@@ -15,11 +15,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/grpc_status.h"
 #include "server/metrics.h"
+#include "server/wire.h"
 
 namespace tflconv::server {
 namespace {
 
-using Reactor = grpc::ServerBidiReactor<v1::ConvertRequest, v1::ConvertResponse>;
+using Reactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
 
 // Upload progress is reported every 1/kUploadSteps of the graph.
 constexpr int kUploadSteps = 20;
@@ -58,10 +59,26 @@ class Stream final : public JobListener {
     Push(std::move(response));
   }
 
+  // Streamed at once (after any pending progress), while the job goes on.
+  void OnArtifact(ArtifactOut artifact) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finish_called_ || cancelled_) return;  // dropped: freed here
+      artifacts_.push_back(std::move(artifact));
+    }
+    Pump();
+  }
+
   void OnFinished(JobOutcome outcome) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!final_status_) final_status_ = outcome.status;
+      // A failed job's artifacts are not valid: stop streaming them (the
+      // client drops what it got) and free them.
+      if (!outcome.status.ok()) {
+        artifacts_.clear();
+        offset_ = 0;
+      }
       graph_sha256_ = outcome.graph_sha256;
       outcome_ = std::move(outcome);
     }
@@ -101,6 +118,8 @@ class Stream final : public JobListener {
       std::lock_guard<std::mutex> lock(mu_);
       cancelled_ = true;
       cancel_reason_ = std::move(reason);
+      artifacts_.clear();  // nobody to send them to
+      offset_ = 0;
     }
     Pump();
   }
@@ -126,14 +145,18 @@ class Stream final : public JobListener {
       if (!ok && !cancelled_) {
         cancelled_ = true;
         cancel_reason_ = absl::CancelledError("the client went away");
+        artifacts_.clear();
+        offset_ = 0;
       }
-      if (ok && current_.has_artifact()) bytes_out_ += current_.artifact().data().size();
+      if (ok) bytes_out_ += current_artifact_bytes_;
+      current_artifact_bytes_ = 0;
+      current_.Clear();  // drops the in-flight chunk's hold on its artifact
     }
     Pump();
   }
 
   void Pump() {
-    const v1::ConvertResponse* write = nullptr;
+    const grpc::ByteBuffer* write = nullptr;
     std::optional<grpc::Status> finish;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -143,10 +166,10 @@ class Stream final : public JobListener {
         finish_status_ = cancel_reason_;
         finish = ToGrpcStatus(cancel_reason_);
       } else if (!pending_.empty()) {
-        current_ = std::move(pending_.front());
+        current_ = wire::Serialize(pending_.front());
         pending_.pop_front();
         write = &current_;
-      } else if (NextResultLocked(&current_)) {
+      } else if (NextResultLocked()) {
         write = &current_;
       } else if (final_status_ && !reading_) {
         finish_status_ = *final_status_;
@@ -168,35 +191,39 @@ class Stream final : public JobListener {
   std::string graph_sha256() const { return graph_sha256_; }
 
  private:
-  // The next artifact chunk or the report, made from the outcome one at a
-  // time so that the artifacts are not copied into messages all at once.
-  bool NextResultLocked(v1::ConvertResponse* response) {
-    if (!outcome_) return false;
-    while (artifact_ < outcome_->artifacts.size()) {
-      ArtifactOut& out = outcome_->artifacts[artifact_];
+  // Into current_: the next artifact chunk, or once the job is over and
+  // every artifact is out, the report. A chunk's data is a slice of the
+  // artifact (no copy) that holds it until gRPC has sent it; the artifact
+  // itself is let go with its last chunk, so its memory goes when that is
+  // sent.
+  bool NextResultLocked() {
+    if (!artifacts_.empty()) {
+      ArtifactOut& out = artifacts_.front();
       const absl::string_view bytes = out.artifact.bytes;
       const size_t size = std::min(chunk_bytes_, bytes.size() - offset_);
-      response->Clear();
-      v1::ArtifactChunk* chunk = response->mutable_artifact();
-      chunk->set_kind(out.artifact.kind);
-      chunk->set_file_name(out.artifact.file_name);
-      chunk->set_total_size(bytes.size());
-      chunk->set_sha256(out.sha256);
-      chunk->set_offset(offset_);
-      chunk->set_data(bytes.data() + offset_, size);
+      const bool last = offset_ + size == bytes.size();
+      v1::ArtifactChunk header;
+      header.set_kind(out.artifact.kind);
+      header.set_file_name(out.artifact.file_name);
+      header.set_total_size(bytes.size());
+      header.set_sha256(out.sha256);
+      header.set_offset(offset_);
+      header.set_last(last);
+      current_ = wire::ArtifactChunkMessage(header, bytes.substr(offset_, size),
+                                            out.artifact.storage);
+      current_artifact_bytes_ = size;
       offset_ += size;
-      chunk->set_last(offset_ == bytes.size());
-      if (chunk->last()) {
-        out.artifact = Artifact{};  // sent: free it
-        ++artifact_;
+      if (header.last()) {
+        artifacts_.pop_front();
         offset_ = 0;
       }
       return true;
     }
-    if (outcome_->has_report && !report_sent_) {
+    if (outcome_ && outcome_->has_report && !report_sent_) {
       report_sent_ = true;
-      response->Clear();
-      *response->mutable_report() = std::move(outcome_->report);
+      v1::ConvertResponse response;
+      *response.mutable_report() = std::move(outcome_->report);
+      current_ = wire::Serialize(response);
       return true;
     }
     return false;
@@ -206,11 +233,12 @@ class Stream final : public JobListener {
   grpc::CallbackServerContext* const context_;
   const size_t chunk_bytes_;
   std::mutex mu_;
-  std::deque<v1::ConvertResponse> pending_;
-  v1::ConvertResponse current_;  // the write in flight
+  std::deque<v1::ConvertResponse> pending_;  // small messages, sent first
+  grpc::ByteBuffer current_;                 // the write in flight
+  size_t current_artifact_bytes_ = 0;        // artifact data in it
+  std::deque<ArtifactOut> artifacts_;        // handed over, not yet sent
+  size_t offset_ = 0;                        // into artifacts_.front()
   std::optional<JobOutcome> outcome_;
-  size_t artifact_ = 0;
-  size_t offset_ = 0;
   bool report_sent_ = false;
   bool writing_ = false;
   bool reading_ = false;
@@ -256,13 +284,32 @@ class ConvertCall final : public Reactor {
       }
       return;
     }
-    if (!job_) return Admit();
-    if (!request_.has_graph_chunk()) {
-      job_->Cancel(absl::InvalidArgumentError("only the first request may carry start"));
+    if (!received_.Reset(request_)) {
+      Abort(absl::InternalError("cannot read the request's bytes"));
       return;
     }
+    if (!job_) return Admit();
+    // The common case without protobuf: a graph chunk, appended from the
+    // receive slices.
+    std::vector<absl::string_view> pieces;
+    if (!received_.GraphChunk(&pieces)) {
+      v1::ConvertRequest request;
+      if (!received_.Parse(&request)) {
+        job_->Cancel(absl::InvalidArgumentError("cannot parse a ConvertRequest"));
+        return;
+      }
+      if (!request.has_graph_chunk()) {
+        job_->Cancel(absl::InvalidArgumentError("only the first request may carry start"));
+        return;
+      }
+      received_chunk_ = std::move(*request.mutable_graph_chunk());
+      pieces = {received_chunk_};
+    }
     const uint64_t before = job_->received();
-    if (!job_->AddChunk(request_.graph_chunk()).ok()) return;  // the job finished with it
+    const absl::Status added = job_->AddChunk(pieces);
+    received_.Clear();
+    received_chunk_.clear();
+    if (!added.ok()) return;  // the job finished with it
     const uint64_t size = job_->graph_size();
     const uint64_t step = std::max<uint64_t>(1, size / kUploadSteps);
     if (job_->upload_complete() || before / step != job_->received() / step) {
@@ -305,12 +352,25 @@ class ConvertCall final : public Reactor {
     if (stream_->BeginRead()) StartRead(&request_);
   }
 
+  void Abort(absl::Status status) {
+    if (job_) {
+      job_->Cancel(std::move(status));
+    } else {
+      stream_->Fail(std::move(status));
+    }
+  }
+
   void Admit() {
-    if (!request_.has_start()) {
+    v1::ConvertRequest request;
+    if (!received_.Parse(&request)) {
+      stream_->Fail(absl::InvalidArgumentError("cannot parse the first ConvertRequest"));
+      return;
+    }
+    if (!request.has_start()) {
       stream_->Fail(absl::InvalidArgumentError("the first request must carry start"));
       return;
     }
-    start_ = request_.start();
+    start_ = std::move(*request.mutable_start());
     bool retryable = false;
     auto job = service_->Admit(start_, stream_, DeadlineOf(context_), &retryable);
     if (!job.ok()) {
@@ -368,7 +428,9 @@ class ConvertCall final : public Reactor {
   std::shared_ptr<Stream> stream_;
   const absl::Time started_;
   const std::string peer_;
-  v1::ConvertRequest request_;
+  grpc::ByteBuffer request_;  // the read in flight
+  wire::Received received_;   // the last one read
+  std::string received_chunk_;  // a chunk that needed protobuf to parse
   v1::ConvertStart start_;
   std::mutex job_mu_;  // job_ is set by a read reaction and read by OnCancel
   std::shared_ptr<Job> job_;
@@ -376,7 +438,7 @@ class ConvertCall final : public Reactor {
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::ConvertRequest, v1::ConvertResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 ConverterCallbackService::ConvertModel(grpc::CallbackServerContext* context) {
   return new ConvertCall(context, service_, metrics_, options_);
 }

@@ -30,7 +30,7 @@ const std::vector<FlagSpec>& Specs() {
       {"max_queued_jobs", "64", "jobs uploading or waiting for a worker before RESOURCE_EXHAUSTED"},
       {"max_memory_bytes", "4G",
        "bytes admitted jobs may reserve before RESOURCE_EXHAUSTED"},
-      {"memory_per_graph_byte", "7", "a job reserves this many bytes per graph byte"},
+      {"memory_per_graph_byte", "3.2", "a job reserves this many bytes per graph byte"},
       {"max_graph_bytes", "512M", "largest graph accepted"},
       {"drain_grace_seconds", "25", "on SIGTERM, how long in-flight jobs may take to finish"},
       {"plaintext", "false", "serve without TLS (required when no --tls_cert)", true},

@@ -2,6 +2,7 @@
 // the worker pool, cancellation, deadlines, draining and memory release.
 #include "server/conversion_service.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -24,11 +25,27 @@ class Recorder : public JobListener {
     std::lock_guard<std::mutex> lock(mu_);
     stages_.push_back(absl::StrCat(stage, ":", fraction));
   }
+  void OnArtifact(ArtifactOut artifact) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    EXPECT_EQ(finished_, 0) << "an artifact after OnFinished";
+    artifacts_.push_back(std::move(artifact));
+    cv_.notify_all();
+  }
   void OnFinished(JobOutcome outcome) override {
     std::lock_guard<std::mutex> lock(mu_);
     outcome_ = std::move(outcome);
     ++finished_;
     cv_.notify_all();
+  }
+  // Blocks until `n` artifacts arrived (true) or the job finished first.
+  bool WaitArtifacts(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return artifacts_.size() >= n || finished_ > 0; });
+    return artifacts_.size() >= n;
+  }
+  std::vector<ArtifactOut> artifacts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return artifacts_;
   }
   JobOutcome Wait() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -49,6 +66,7 @@ class Recorder : public JobListener {
   std::condition_variable cv_;
   std::optional<JobOutcome> outcome_;
   std::vector<std::string> stages_;
+  std::vector<ArtifactOut> artifacts_;
   int finished_ = 0;
 };
 
@@ -122,11 +140,13 @@ TEST(ConversionServiceTest, ConvertsAnUploadedGraphIntoBothArtifacts) {
   ASSERT_TRUE((*job)->AddChunk(graph.substr(2 * third)).ok());
   JobOutcome outcome = recorder->Wait();
   ASSERT_TRUE(outcome.status.ok()) << outcome.status;
-  ASSERT_EQ(outcome.artifacts.size(), 2u);
+  std::vector<ArtifactOut> artifacts = recorder->artifacts();
+  ASSERT_EQ(artifacts.size(), 2u);
   ConversionResult local = tflconv::Convert(graph, start.options());
   for (size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(outcome.artifacts[i].artifact.bytes, local.artifacts[i].bytes);
-    EXPECT_EQ(outcome.artifacts[i].sha256, Sha256Hex(local.artifacts[i].bytes));
+    EXPECT_EQ(artifacts[i].artifact.file_name, local.artifacts[i].file_name);
+    EXPECT_EQ(artifacts[i].artifact.bytes, local.artifacts[i].bytes);
+    EXPECT_EQ(artifacts[i].sha256, Sha256Hex(local.artifacts[i].bytes));
   }
   EXPECT_EQ(outcome.graph_sha256, Sha256Hex(graph));
   EXPECT_TRUE(outcome.has_report);
@@ -260,7 +280,7 @@ TEST(ConversionServiceTest, CancelWhileQueuedAndWhileRunning) {
   (*job1)->Cancel(absl::CancelledError("bye"));
   JobOutcome outcome = running->Wait();
   EXPECT_TRUE(absl::IsCancelled(outcome.status)) << outcome.status;
-  EXPECT_TRUE(outcome.artifacts.empty());
+  EXPECT_TRUE(running->artifacts().empty());
   EXPECT_TRUE(outcome.has_report);  // reports arrive before an error too
 }
 
@@ -309,6 +329,105 @@ TEST(ConversionServiceTest, StopCancelsEverything) {
   EXPECT_TRUE(absl::IsUnavailable(a->Wait().status));
   EXPECT_TRUE(absl::IsUnavailable(b->Wait().status));
   EXPECT_TRUE(absl::IsUnavailable(c->Wait().status));
+}
+
+// A conversion that hands over fp32 through the hook, then waits at `gate`
+// and fails: what a job looks like when fp16 breaks after fp32 was out.
+ConvertFn HandsFp32ThenFails(const std::string& fp32, std::shared_ptr<testing::Latch> freed,
+                             testing::Latch* gate, std::atomic<bool>* returned) {
+  return [=](absl::string_view, const v1::ConversionOptions&, const ConvertHooks& hooks) {
+    ConversionResult result;
+    result.status = hooks.artifact_ready(testing::MakeArtifact(v1::FP32, fp32, freed));
+    if (!result.status.ok()) return result;
+    while (!gate->Wait(absl::Milliseconds(5)) && !hooks.cancelled()) {
+    }
+    result.status = absl::InternalError("export_fp16 failed (injected)");
+    returned->store(true);
+    return result;
+  };
+}
+
+TEST(ConversionServiceTest, ArtifactReachesTheListenerWhileTheConversionGoesOn) {
+  testing::Latch gate;
+  std::atomic<bool> returned{false};
+  auto freed = std::make_shared<testing::Latch>();
+  const std::string fp32(5000, 'f');
+  ConversionService::Options options;
+  options.convert = HandsFp32ThenFails(fp32, freed, &gate, &returned);
+  auto service = MakeService(std::move(options));
+  const std::string graph = testing::SmallGraph();
+  auto recorder = std::make_shared<Recorder>();
+  auto job = service->Admit(StartFor(graph), recorder);
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE((*job)->AddChunk(graph).ok());
+  // fp32 arrives, hashed, while the conversion is held at the gate.
+  ASSERT_TRUE(recorder->WaitArtifacts(1));
+  EXPECT_FALSE(returned.load());
+  EXPECT_EQ(recorder->finished(), 0);
+  std::vector<ArtifactOut> artifacts = recorder->artifacts();
+  ASSERT_EQ(artifacts.size(), 1u);
+  EXPECT_EQ(artifacts[0].artifact.file_name, "model_fp32.tflite");
+  EXPECT_EQ(artifacts[0].artifact.bytes, fp32);
+  EXPECT_EQ(artifacts[0].sha256, Sha256Hex(fp32));
+  artifacts.clear();
+  // The failure still fails the job; the listener alone held the artifact.
+  gate.Notify();
+  JobOutcome outcome = recorder->Wait();
+  EXPECT_TRUE(absl::IsInternal(outcome.status)) << outcome.status;
+  EXPECT_EQ(outcome.report.error(), "export_fp16 failed (injected)");
+  EXPECT_FALSE(freed->notified());
+  recorder.reset();
+  (*job)->Release();
+  job->reset();
+  service.reset();
+  EXPECT_TRUE(freed->notified());
+}
+
+TEST(ConversionServiceTest, ArtifactReadyAfterACancelStopsTheConversion) {
+  std::atomic<bool> handed{true};
+  testing::Latch entered;
+  ConversionService::Options options;
+  options.convert = [&](absl::string_view, const v1::ConversionOptions&, const ConvertHooks& hooks) {
+    entered.Notify();
+    while (!hooks.cancelled()) absl::SleepFor(absl::Milliseconds(2));
+    ConversionResult result;
+    result.status = hooks.artifact_ready(testing::MakeArtifact(v1::FP32, "bytes"));
+    handed = result.status.ok();
+    return result;
+  };
+  auto service = MakeService(std::move(options));
+  const std::string graph = testing::SmallGraph();
+  auto recorder = std::make_shared<Recorder>();
+  auto job = service->Admit(StartFor(graph), recorder);
+  ASSERT_TRUE((*job)->AddChunk(graph).ok());
+  ASSERT_TRUE(entered.Wait());
+  (*job)->Cancel(absl::CancelledError("bye"));
+  EXPECT_TRUE(absl::IsCancelled(recorder->Wait().status));
+  EXPECT_FALSE(handed.load());
+  EXPECT_TRUE(recorder->artifacts().empty());
+}
+
+TEST(ConversionServiceTest, ArtifactsReturnedByTheConversionAreHandedOverInOrder) {
+  // A ConvertFn that ignores the hook and returns its artifacts.
+  ConversionService::Options options;
+  options.convert = [](absl::string_view, const v1::ConversionOptions&, const ConvertHooks&) {
+    ConversionResult result;
+    result.artifacts.push_back(testing::MakeArtifact(v1::FP32, "thirty-two"));
+    result.artifacts.push_back(testing::MakeArtifact(v1::FP16, "sixteen"));
+    return result;
+  };
+  auto service = MakeService(std::move(options));
+  const std::string graph = testing::SmallGraph();
+  auto recorder = std::make_shared<Recorder>();
+  auto job = service->Admit(StartFor(graph), recorder);
+  ASSERT_TRUE((*job)->AddChunk(graph).ok());
+  ASSERT_TRUE(recorder->Wait().status.ok());
+  std::vector<ArtifactOut> artifacts = recorder->artifacts();
+  ASSERT_EQ(artifacts.size(), 2u);
+  EXPECT_EQ(artifacts[0].artifact.bytes, "thirty-two");
+  EXPECT_EQ(artifacts[0].sha256, Sha256Hex("thirty-two"));
+  EXPECT_EQ(artifacts[1].artifact.bytes, "sixteen");
+  EXPECT_EQ(artifacts[1].sha256, Sha256Hex("sixteen"));
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
 // The gRPC server in process on loopback: the stream's shape, every error
 // code, cancellation, deadlines, queue full, draining, health, metrics,
 // TLS, tokens, retries and round-robin over several servers.
+#include <atomic>
+#include <filesystem>
+#include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "client/output_writer.h"
 #include "client/remote.h"
 #include "core/report/report.h"
 #include "server/grpc_status.h"
@@ -128,13 +133,20 @@ TEST(GrpcServerTest, StreamIsAcceptedProgressArtifactChunksThenReport) {
   std::map<std::string, std::string> files;
   std::set<std::string> stages;
   bool saw_artifact = false;
+  bool saw_fp16 = false;
   for (const auto& r : call.responses) {
     if (r.has_progress()) {
-      EXPECT_FALSE(saw_artifact) << "progress after the artifacts";
+      // fp32 streams while fp16 is exported: only the export stages may
+      // report after the first chunk.
+      if (saw_artifact) {
+        EXPECT_TRUE(absl::StartsWith(r.progress().stage(), "export_")) << r.progress().stage();
+      }
       stages.insert(r.progress().stage());
     }
     if (r.has_artifact()) {
       saw_artifact = true;
+      saw_fp16 |= r.artifact().kind() == v1::FP16;
+      if (saw_fp16) EXPECT_EQ(r.artifact().kind(), v1::FP16) << "fp32 after fp16";
       std::string& bytes = files[r.artifact().file_name()];
       EXPECT_EQ(r.artifact().offset(), bytes.size());
       bytes += r.artifact().data();
@@ -148,6 +160,194 @@ TEST(GrpcServerTest, StreamIsAcceptedProgressArtifactChunksThenReport) {
   for (const char* stage : {"upload", "parse", "optimize", "legalize", "export_fp32", "export_fp16"}) {
     EXPECT_TRUE(stages.count(stage)) << stage;
   }
+}
+
+// A conversion that hands over fp32, waits until `gate` opens (or, with no
+// gate, until the server has let go of the fp32 bytes, i.e. sent them in
+// full), then fails. `freed` (optional) learns when the bytes go.
+server::ConvertFn HandsFp32ThenFails(const std::string& fp32, Latch* gate,
+                                     std::shared_ptr<Latch> freed = nullptr,
+                                     std::atomic<bool>* returned = nullptr) {
+  return [=](absl::string_view, const v1::ConversionOptions&, const ConvertHooks& hooks) {
+    ConversionResult result;
+    result.report.set_converter_version(kConverterVersion);
+    auto sent = freed ? freed : std::make_shared<Latch>();
+    result.status = hooks.artifact_ready(MakeArtifact(v1::FP32, fp32, sent));
+    if (!result.status.ok()) return result;
+    Latch* wait_for = gate ? gate : sent.get();
+    while (!wait_for->Wait(absl::Milliseconds(5)) && !hooks.cancelled()) {
+    }
+    result.status = absl::InternalError("export_fp16 failed (injected)");
+    if (returned) returned->store(true);
+    return result;
+  };
+}
+
+TEST(GrpcServerTest, Fp32StreamsBeforeTheConversionEndsAndALaterFailureEndsTheStream) {
+  Latch gate;
+  std::atomic<bool> returned{false};
+  auto freed = std::make_shared<Latch>();
+  std::string fp32(4500, '\0');
+  for (size_t i = 0; i < fp32.size(); ++i) fp32[i] = static_cast<char>(i * 7);
+  Server::Options options = LoopbackOptions();
+  options.rpc.response_chunk_bytes = 1000;  // five chunks
+  options.service.convert = HandsFp32ThenFails(fp32, &gate, freed, &returned);
+  auto server = StartServer(options);
+  v1::Converter::Stub stub(PlaintextChannel(server->port()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  auto stream = stub.ConvertModel(&context);
+  for (const auto& request : Requests(SmallGraph(), SmallGraphOptions())) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  // Every fp32 chunk arrives while the conversion is still held.
+  std::string received;
+  v1::ConvertResponse response;
+  while (stream->Read(&response)) {
+    if (!response.has_artifact()) continue;
+    EXPECT_EQ(response.artifact().kind(), v1::FP32);
+    EXPECT_EQ(response.artifact().offset(), received.size());
+    received += response.artifact().data();
+    if (response.artifact().last()) break;
+  }
+  EXPECT_FALSE(returned.load());
+  EXPECT_EQ(received, fp32);
+  EXPECT_EQ(response.artifact().sha256(), Sha256Hex(fp32));
+  // Sent, so the server let go of the bytes: not kept until the job ends.
+  EXPECT_TRUE(freed->Wait());
+  EXPECT_FALSE(returned.load());
+  // The failure comes after: the report, then the error status.
+  gate.Notify();
+  std::vector<v1::ConvertResponse> rest;
+  while (stream->Read(&response)) rest.push_back(response);
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(), HasSubstr("injected"));
+  ASSERT_FALSE(rest.empty());
+  EXPECT_TRUE(rest.back().has_report());
+  for (const auto& r : rest) EXPECT_FALSE(r.has_artifact());
+}
+
+TEST(GrpcServerTest, ALaterFailureLeavesNoArtifactFilesAndNoArtifacts) {
+  const std::string fp32(300'000, 'x');
+  Server::Options options = LoopbackOptions();
+  options.service.convert = HandsFp32ThenFails(fp32, /*gate=*/nullptr);
+  auto server = StartServer(options);
+
+  // The library: fp32 arrives in full, then the error; nothing is returned.
+  cli::RemoteOptions remote = Remote(server->port());
+  std::vector<std::string> events;
+  remote.trace = [&](absl::string_view event) { events.emplace_back(event); };
+  cli::RemoteResult result = ConvertVia(remote, SmallGraph());
+  EXPECT_TRUE(absl::IsInternal(result.result.status)) << result.result.status;
+  EXPECT_THAT(events, ::testing::Contains("artifact model_fp32.tflite done"));
+  EXPECT_TRUE(result.result.artifacts.empty());
+  EXPECT_TRUE(result.has_report);
+  EXPECT_EQ(result.attempts, 1);
+
+  // The CLI: exit 1, and of the files only report.json (as in local mode).
+  const std::string dir = TempDir("later_failure");
+  ASSERT_TRUE(cli::WriteFile(dir + "/small.pb", SmallGraph()).ok());
+  const std::string out = dir + "/out";
+  EXPECT_EQ(RunCommand({TFLCONV_CLI_BIN, "convert", "--graph_def_file=" + dir + "/small.pb",
+                        "--input_arrays=x", "--output_arrays=out", "--output_dir=" + out,
+                        "--quiet", absl::StrCat("--server=127.0.0.1:", server->port()),
+                        "--plaintext"},
+                       dir + "/cli.log"),
+            1);
+  std::set<std::string> files;
+  if (std::filesystem::exists(out)) {
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+      files.insert(entry.path().filename().string());
+    }
+  }
+  EXPECT_EQ(files, std::set<std::string>({"report.json"}));
+  const std::string single = dir + "/single.tflite";
+  EXPECT_EQ(RunCommand({TFLCONV_CLI_BIN, "convert", "--graph_def_file=" + dir + "/small.pb",
+                        "--input_arrays=x", "--output_arrays=out", "--output_file=" + single,
+                        "--quiet", absl::StrCat("--server=127.0.0.1:", server->port()),
+                        "--plaintext"},
+                       dir + "/cli_single.log"),
+            1);
+  EXPECT_FALSE(std::filesystem::exists(single));
+  EXPECT_FALSE(std::filesystem::exists(single + ".partial"));
+}
+
+// A stand-in server (gRPC's sync API, plain protobuf messages) that sends
+// one artifact in chunks and a report, with a chosen sha256 per chunk.
+class ScriptedConverter final : public v1::Converter::Service {
+ public:
+  ScriptedConverter(std::string bytes, std::vector<std::string> sha_per_chunk)
+      : bytes_(std::move(bytes)), sha_per_chunk_(std::move(sha_per_chunk)) {}
+
+  grpc::Status ConvertModel(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<v1::ConvertResponse, v1::ConvertRequest>* stream) override {
+    v1::ConvertRequest request;
+    while (stream->Read(&request)) {
+    }
+    v1::ConvertResponse response;
+    response.mutable_accepted()->set_job_id("scripted");
+    stream->Write(response);
+    const size_t chunk = (bytes_.size() + sha_per_chunk_.size() - 1) / sha_per_chunk_.size();
+    for (size_t i = 0; i < sha_per_chunk_.size(); ++i) {
+      response.Clear();
+      v1::ArtifactChunk* a = response.mutable_artifact();
+      a->set_kind(v1::FP32);
+      a->set_file_name("model_fp32.tflite");
+      a->set_total_size(bytes_.size());
+      a->set_sha256(sha_per_chunk_[i]);
+      a->set_offset(i * chunk);
+      a->set_data(bytes_.substr(i * chunk, chunk));
+      a->set_last(i + 1 == sha_per_chunk_.size());
+      stream->Write(response);
+    }
+    response.Clear();
+    response.mutable_report()->set_converter_version(kConverterVersion);
+    stream->Write(response);
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string bytes_;
+  const std::vector<std::string> sha_per_chunk_;
+};
+
+cli::RemoteResult ConvertAgainst(ScriptedConverter& service) {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  EXPECT_NE(port, 0);
+  cli::RemoteResult result = ConvertVia(Remote(port), SmallGraph());
+  server->Shutdown();
+  return result;
+}
+
+TEST(GrpcServerTest, ClientChecksEveryArtifactAgainstItsSha256) {
+  std::string bytes(10'000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 13 + 1);
+  const std::string right = Sha256Hex(bytes);
+  const std::string wrong = Sha256Hex("something else");
+
+  ScriptedConverter honest(bytes, {right, right, right});
+  cli::RemoteResult ok = ConvertAgainst(honest);
+  ASSERT_TRUE(ok.result.status.ok()) << ok.result.status;
+  ASSERT_EQ(ok.result.artifacts.size(), 1u);
+  EXPECT_EQ(ok.result.artifacts[0].bytes, bytes);
+
+  ScriptedConverter lying(bytes, {wrong, wrong, wrong});
+  cli::RemoteResult bad = ConvertAgainst(lying);
+  EXPECT_TRUE(absl::IsDataLoss(bad.result.status)) << bad.result.status;
+  EXPECT_THAT(bad.result.status.message(), HasSubstr("model_fp32.tflite: sha256 mismatch"));
+  EXPECT_TRUE(bad.result.artifacts.empty());
+
+  ScriptedConverter changing(bytes, {right, wrong, right});
+  cli::RemoteResult changed = ConvertAgainst(changing);
+  EXPECT_TRUE(absl::IsDataLoss(changed.result.status)) << changed.result.status;
+  EXPECT_TRUE(changed.result.artifacts.empty());
 }
 
 TEST(GrpcServerTest, InvalidArgumentNamesTheNodeOrField) {
@@ -166,6 +366,12 @@ TEST(GrpcServerTest, InvalidArgumentNamesTheNodeOrField) {
   call = CallRaw(channel, requests);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(call.status.error_message(), HasSubstr("start"));
+
+  requests = Requests(SmallGraph(), SmallGraphOptions());
+  requests[1].Clear();  // an empty message where a chunk belongs
+  call = CallRaw(channel, requests);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(call.status.error_message(), HasSubstr("only the first request may carry start"));
 
   requests = Requests(SmallGraph(), SmallGraphOptions());
   requests.pop_back();  // the stream ends early

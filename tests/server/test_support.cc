@@ -50,6 +50,37 @@ std::string UnsupportedGraph() {
   return g.Binary();
 }
 
+void Latch::Notify() {
+  std::lock_guard<std::mutex> lock(mu_);
+  notified_ = true;
+  cv_.notify_all();
+}
+
+bool Latch::notified() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return notified_;
+}
+
+bool Latch::Wait(absl::Duration limit) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoNanoseconds(limit), [&] { return notified_; });
+}
+
+Artifact MakeArtifact(v1::ArtifactKind kind, const std::string& bytes,
+                      std::shared_ptr<Latch> freed) {
+  std::shared_ptr<const std::string> storage(new std::string(bytes),
+                                             [freed](const std::string* p) {
+                                               delete p;
+                                               if (freed) freed->Notify();
+                                             });
+  Artifact artifact;
+  artifact.kind = kind;
+  artifact.file_name = kind == v1::FP16 ? "model_fp16.tflite" : "model_fp32.tflite";
+  artifact.bytes = *storage;
+  artifact.storage = std::move(storage);
+  return artifact;
+}
+
 server::Server::Options LoopbackOptions(bool metrics) {
   server::Server::Options options;
   options.listen = "127.0.0.1:0";

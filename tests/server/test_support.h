@@ -6,12 +6,15 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/server.h"
@@ -24,6 +27,27 @@ std::string SmallGraph();
 v1::ConversionOptions SmallGraphOptions();  // both artifacts
 // x -> "NotARealTfOp" -> "out": FAILED_PRECONDITION under TFLITE_BUILTINS.
 std::string UnsupportedGraph();
+
+// A one-shot event between threads.
+class Latch {
+ public:
+  void Notify();
+  bool notified();
+  // Until notified (true), or false after `limit` (a hang guard, not a
+  // timing assertion).
+  bool Wait(absl::Duration limit = absl::Seconds(60));
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;
+};
+
+// An artifact holding a copy of `bytes` ("model_fp32.tflite" or
+// "model_fp16.tflite" by kind); `freed`, when given, is notified once the
+// last holder lets the bytes go.
+Artifact MakeArtifact(v1::ArtifactKind kind, const std::string& bytes,
+                      std::shared_ptr<Latch> freed = nullptr);
 
 // Options of a plaintext in-process server on 127.0.0.1, ports picked by
 // the kernel, metrics in memory only unless `metrics`.
