@@ -149,6 +149,8 @@ int Convert(int argc, char** argv) {
   }
   ConversionResult result;
   bool have_report = true;
+  OutputWriter writer(target);
+  absl::Status staged;  // the first failure to write an artifact
   if (remote_mode) {
     auto channel = MakeChannel(*remote);
     if (!channel.ok()) return Usage(channel.status().message());
@@ -157,15 +159,20 @@ int Convert(int argc, char** argv) {
     RemoteResult remote_result = ConvertRemote(*channel, *graph, name, *options, *remote);
     result = std::move(remote_result.result);
     have_report = remote_result.has_report;
+    for (const Artifact& artifact : result.artifacts) {
+      if (staged.ok()) staged = writer.Stage(artifact);
+    }
   } else {
-    result = tflconv::Convert(*graph, *options);
+    ConvertHooks hooks;
+    hooks.artifact_ready = [&writer](Artifact artifact) { return writer.Stage(artifact); };
+    result = tflconv::Convert(*graph, *options, hooks);
   }
   if (!have_report) {  // the server never got to convert: nothing to write
     std::cerr << "tflconv: conversion failed: " << result.status << "\n";
     return kExitFailed;
   }
   const bool write_report = target.output_file.empty();
-  if (absl::Status s = WriteOutputs(target, result.artifacts, result.report);
+  if (absl::Status s = staged.ok() ? writer.Finish(result.status, result.report) : staged;
       !s.ok() && (result.status.ok() || write_report)) {
     std::cerr << "tflconv: " << s.message() << "\n";
     return kExitFailed;
