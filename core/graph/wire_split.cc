@@ -97,12 +97,12 @@ void AppendLengthDelimited(std::string& out, uint32_t number, absl::string_view 
   out.append(payload.data(), payload.size());
 }
 
-// `message` rewritten with its length-delimited field `number` replaced by
-// rewrite(payload); nullopt when rewrite declines, the field is absent or
-// repeated, or the message is malformed. Other fields are copied as they
-// are.
-template <typename Rewrite>
-std::optional<std::string> RewriteField(absl::string_view message, uint32_t number,
+// `message` rewritten with the length-delimited field that `selects`
+// replaced by rewrite(payload); nullopt when rewrite declines, no field or
+// more than one is selected, or the message is malformed. Other fields are
+// copied as they are.
+template <typename Select, typename Rewrite>
+std::optional<std::string> RewriteField(absl::string_view message, Select selects,
                                         Rewrite rewrite) {
   std::string out;
   bool rewritten = false;
@@ -110,12 +110,12 @@ std::optional<std::string> RewriteField(absl::string_view message, uint32_t numb
   Field field;
   while (!reader.done()) {
     if (!reader.Next(field)) return std::nullopt;
-    if (field.number == number && field.wire_type == kLengthDelimited) {
+    if (field.wire_type == kLengthDelimited && selects(field)) {
       // A repeated occurrence would be merged by protobuf: leave it to it.
       if (rewritten) return std::nullopt;
       std::optional<std::string> replacement = rewrite(field.payload);
       if (!replacement) return std::nullopt;
-      AppendLengthDelimited(out, number, *replacement);
+      AppendLengthDelimited(out, field.number, *replacement);
       rewritten = true;
     } else {
       out.append(field.whole.data(), field.whole.size());
@@ -123,6 +123,10 @@ std::optional<std::string> RewriteField(absl::string_view message, uint32_t numb
   }
   if (!rewritten) return std::nullopt;
   return out;
+}
+
+auto FieldNumbered(uint32_t number) {
+  return [number](const Field& field) { return field.number == number; };
 }
 
 // The NodeDef without its "value" tensor_content when it is a Const whose
@@ -171,25 +175,14 @@ std::optional<std::string> StripConstPayload(absl::string_view node, size_t min_
     return out;
   };
   auto in_attr_value = [&](absl::string_view attr_value) {
-    return RewriteField(attr_value, kAttrValueTensor, drop_content);
+    return RewriteField(attr_value, FieldNumbered(kAttrValueTensor), drop_content);
   };
   auto in_entry = [&](absl::string_view entry) {
-    return RewriteField(entry, kAttrEntryValue, in_attr_value);
+    return RewriteField(entry, FieldNumbered(kAttrEntryValue), in_attr_value);
   };
-  // Rewrite only the "value" entry: find it again by its extent.
-  std::string out;
-  FieldReader again(node);
-  while (!again.done()) {
-    if (!again.Next(field)) return std::nullopt;
-    if (field.whole.data() == value_entry.data()) {
-      std::optional<std::string> entry = in_entry(field.payload);
-      if (!entry) return std::nullopt;
-      AppendLengthDelimited(out, kNodeDefAttr, *entry);
-    } else {
-      out.append(field.whole.data(), field.whole.size());
-    }
-  }
-  return out;
+  // Only the "value" entry, found again by its extent.
+  return RewriteField(
+      node, [&](const Field& f) { return f.whole.data() == value_entry.data(); }, in_entry);
 }
 
 }  // namespace
@@ -203,15 +196,14 @@ std::optional<SplitGraphDef> SplitTensorContents(absl::string_view bytes,
   while (!reader.done()) {
     if (!reader.Next(field)) return std::nullopt;
     if (field.number == kGraphDefNode && field.wire_type == kLengthDelimited) {
+      const int index = node_index++;
       absl::string_view payload;
       if (std::optional<std::string> node =
               StripConstPayload(field.payload, min_payload_bytes, payload)) {
         AppendLengthDelimited(split.structure, kGraphDefNode, *node);
-        split.contents.emplace_back(node_index, payload);
-        ++node_index;
+        split.contents.emplace_back(index, payload);
         continue;
       }
-      ++node_index;
     }
     split.structure.append(field.whole.data(), field.whole.size());
   }

@@ -372,6 +372,21 @@ absl::Status LegalizeShape(LegalizeContext& ctx) {
 }
 
 // ConcatV2(values..., axis).
+// Folds ConcatV2 and Pack: the first `n` (constant) inputs joined along
+// `axis` of the result's `out_dims`, each contributing one chunk per
+// position of the dimensions before the axis.
+absl::Status SetJoinedValue(InferContext& ctx, int n, const Dims& out_dims, int axis) {
+  auto value = ctx.NewTensor(ctx.input_dtype(0), out_dims);
+  if (!value.ok()) return value.status();
+  int64_t outer = 1;
+  for (int i = 0; i < axis; ++i) outer *= out_dims[i];
+  std::vector<const Tensor*> values;
+  for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
+  InterleaveChunks(values, outer, MutableBytes(*value));
+  ctx.SetValue(0, std::move(*value));
+  return absl::OkStatus();
+}
+
 absl::Status InferConcat(InferContext& ctx) {
   const int n = ctx.num_inputs() - 1;
   if (n < 1) return ctx.Invalid("expects values and an axis");
@@ -414,15 +429,7 @@ absl::Status InferConcat(InferContext& ctx) {
   if (!ctx.all_inputs_constant() || !out.fully_defined() || !Foldable(ctx.input_dtype(0))) {
     return absl::OkStatus();
   }
-  auto value = ctx.NewTensor(ctx.input_dtype(0), out.dims);
-  if (!value.ok()) return value.status();
-  int64_t outer = 1;
-  for (int i = 0; i < *axis; ++i) outer *= out.dims[i];
-  std::vector<const Tensor*> values;
-  for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
-  InterleaveChunks(values, outer, MutableBytes(*value));
-  ctx.SetValue(0, std::move(*value));
-  return absl::OkStatus();
+  return SetJoinedValue(ctx, n, out.dims, *axis);
 }
 
 absl::Status LegalizeConcat(LegalizeContext& ctx) {
@@ -534,15 +541,7 @@ absl::Status InferPack(InferContext& ctx) {
   out.insert(out.begin() + *axis, n);
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
   if (!ctx.all_inputs_constant() || !Foldable(ctx.input_dtype(0))) return absl::OkStatus();
-  auto value = ctx.NewTensor(ctx.input_dtype(0), out);
-  if (!value.ok()) return value.status();
-  int64_t outer = 1;
-  for (int i = 0; i < *axis; ++i) outer *= in.dims[i];
-  std::vector<const Tensor*> values;
-  for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
-  InterleaveChunks(values, outer, MutableBytes(*value));
-  ctx.SetValue(0, std::move(*value));
-  return absl::OkStatus();
+  return SetJoinedValue(ctx, n, out, *axis);
 }
 
 absl::Status LegalizePack(LegalizeContext& ctx) {

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <cstring>
 #include <list>
-#include <thread>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -27,8 +27,8 @@ constexpr size_t kMinRuntimeVersionBytes = 16;
 // Maps each LiteBuffer to a flatbuffer buffer index, storing identical
 // contents once. Index 0 is the empty buffer of non-constant tensors.
 // Buffers are equal when they store the same transform of equal source
-// bytes; only buffers of equal stored size are compared, and a short prefix
-// first, so that large weights are rarely read here.
+// bytes; only buffers of equal stored size are compared, and a comparison
+// stops at the first differing byte, so large weights are rarely read here.
 class BufferTable {
  public:
   explicit BufferTable(const LiteModel& model) {
@@ -62,9 +62,7 @@ class BufferTable {
  private:
   static bool Equal(const LiteBuffer& a, const LiteBuffer& b) {
     if (a.source.size() != b.source.size() || !(a.transform == b.transform)) return false;
-    if (a.source.data() == b.source.data()) return true;
-    const size_t prefix = std::min<size_t>(a.source.size(), 64);
-    return std::memcmp(a.source.data(), b.source.data(), prefix) == 0 && a.source == b.source;
+    return a.source.data() == b.source.data() || a.source == b.source;
   }
 
   std::vector<int> index_;

@@ -185,30 +185,18 @@ void LiteBuffer::WriteTo(char* out) const {
 }
 
 void LiteBuffer::ScaleChannels(const std::vector<float>& scale, int64_t stride) {
-  WeightTransform& t = transform;
-  if (t.channel_scale.empty()) {
-    t.channel_scale = scale;
-    t.channel_stride = stride;
+  const std::vector<float>& pending = transform.channel_scale;
+  if (!pending.empty() &&
+      (pending.size() != scale.size() || transform.channel_stride != stride)) {
+    // Two scales along different channels: apply the pending work now.
+    *this = OwnedBuffer(ReadFloats());
+  }
+  if (transform.channel_scale.empty()) {
+    transform.channel_scale = scale;
+    transform.channel_stride = stride;
     return;
   }
-  if (t.channel_scale.size() == scale.size() && t.channel_stride == stride) {
-    for (size_t c = 0; c < scale.size(); ++c) t.channel_scale[c] *= scale[c];
-    return;
-  }
-  // Two scales along different channels: apply the pending work now.
-  auto values = std::make_shared<std::vector<float>>(ReadFloats());
-  owner = values;
-  source = absl::string_view(reinterpret_cast<const char*>(values->data()),
-                             values->size() * sizeof(float));
-  transform = WeightTransform{};
-  transform.channel_scale = scale;
-  transform.channel_stride = stride;
-}
-
-std::string LiteBuffer::Materialize() const {
-  std::string out(size(), '\0');
-  WriteTo(out.data());
-  return out;
+  for (size_t c = 0; c < scale.size(); ++c) transform.channel_scale[c] *= scale[c];
 }
 
 std::vector<float> LiteBuffer::ReadFloats() const {

@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -50,8 +49,6 @@ struct LiteBuffer {
   size_t size() const;
   // Writes the stored bytes, size() of them, to `out`.
   void WriteTo(char* out) const;
-  // The stored bytes as a string, for passes that read small constants.
-  std::string Materialize() const;
   // Multiplies result element i by scale[(i / stride) % scale.size()],
   // composed with any scale already pending (float32 buffers only).
   void ScaleChannels(const std::vector<float>& scale, int64_t stride);

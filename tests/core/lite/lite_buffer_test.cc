@@ -147,7 +147,7 @@ std::vector<uint32_t> Bits(const std::vector<float>& values) {
 }
 
 // Checks float32 and float16 output of `t` over `source` against the
-// reference, through WriteTo, Materialize and ReadFloats.
+// reference, through WriteTo and ReadFloats.
 void ExpectMatchesReference(const std::vector<float>& source, WeightTransform t) {
   t.to_float16 = false;
   const std::vector<float> expected = Reference(source, t);
@@ -155,7 +155,7 @@ void ExpectMatchesReference(const std::vector<float>& source, WeightTransform t)
   EXPECT_EQ(f32.size(), source.size() * 4);
   EXPECT_EQ(Bits(WrittenFloats(f32)), Bits(expected));
   EXPECT_EQ(Bits(f32.ReadFloats()), Bits(expected));
-  const std::string materialized = f32.Materialize();
+  const std::string materialized = Written(f32);
   ASSERT_EQ(materialized.size(), expected.size() * 4);
   EXPECT_EQ(std::memcmp(materialized.data(), expected.data(), materialized.size()), 0);
 
@@ -169,7 +169,7 @@ void ExpectMatchesReference(const std::vector<float>& source, WeightTransform t)
     ASSERT_EQ(halves[i], expected_halves[i])
         << "element " << i << " of " << halves.size() << ": " << expected[i];
   }
-  const std::string materialized_halves = f16.Materialize();
+  const std::string materialized_halves = Written(f16);
   ASSERT_EQ(materialized_halves.size(), halves.size() * 2);
   EXPECT_EQ(std::memcmp(materialized_halves.data(), expected_halves.data(),
                         materialized_halves.size()),
@@ -212,10 +212,10 @@ TEST(LiteBufferTest, IdentityCopiesTheSourceBytes) {
   buffer.source = source;
   EXPECT_EQ(buffer.size(), source.size());
   EXPECT_EQ(Written(buffer), source);
-  EXPECT_EQ(buffer.Materialize(), source);
+  EXPECT_EQ(Written(buffer), source);
   LiteBuffer empty;
   EXPECT_EQ(empty.size(), 0u);
-  EXPECT_EQ(empty.Materialize(), "");
+  EXPECT_EQ(Written(empty), "");
 }
 
 TEST(LiteBufferTest, TransposeMatchesReferenceForManyShapes) {
@@ -422,7 +422,7 @@ TEST(LiteBufferTest, WriteDoesNotModifyTheSource) {
   t.channel_stride = 16;
   t.channel_scale = Scales(24, 1);
   t.to_float16 = true;
-  BufferOver(values, t).Materialize();
+  Written(BufferOver(values, t));
   EXPECT_EQ(Bits(values), Bits(copy));
 }
 
@@ -550,7 +550,7 @@ TEST(LiteBufferTest, OwnedBufferOwnsItsValues) {
   ASSERT_NE(buffer.owner, nullptr);
   EXPECT_TRUE(buffer.transform.is_identity());
   EXPECT_EQ(buffer.size(), copy.size() * 4);
-  const std::string bytes = buffer.Materialize();
+  const std::string bytes = Written(buffer);
   EXPECT_EQ(bytes, std::string(reinterpret_cast<const char*>(copy.data()), copy.size() * 4));
 
   // A copy shares the owner and stays valid after the original is gone.
@@ -565,7 +565,7 @@ TEST(LiteBufferTest, OwnedBufferOwnsItsValues) {
 
   LiteBuffer empty = OwnedBuffer(std::vector<float>{});
   EXPECT_EQ(empty.size(), 0u);
-  EXPECT_EQ(empty.Materialize(), "");
+  EXPECT_EQ(Written(empty), "");
 }
 
 }  // namespace
