@@ -27,6 +27,7 @@
 
 #include "absl/strings/str_split.h"
 #include "bench/sample_model.h"
+#include "client/output_writer.h"
 #include "core/convert.h"
 
 namespace {
@@ -118,22 +119,6 @@ class StageRecorder {
   std::map<int, uint64_t> artifact_bytes_;
 };
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return false;
-  file.seekg(0, std::ios::end);
-  out->resize(static_cast<size_t>(file.tellg()));
-  file.seekg(0);
-  file.read(out->data(), static_cast<std::streamsize>(out->size()));
-  return static_cast<bool>(file);
-}
-
-bool WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  return static_cast<bool>(file);
-}
-
 tflconv::v1::ConversionOptions MakeOptions(const std::string& inputs, const std::string& outputs) {
   tflconv::v1::ConversionOptions options;
   for (absl::string_view name : absl::StrSplit(inputs, ',', absl::SkipEmpty())) {
@@ -159,12 +144,12 @@ double Median(std::vector<double> v) {
 // "stage rss_begin_kb rss_end_kb hwm_end_kb" per stage.
 int ChildRss(const std::string& path, const std::string& inputs, const std::string& outputs) {
   const long baseline = StatusKb("VmRSS");
-  std::string bytes;
-  if (!ReadFile(path, &bytes)) return 1;
+  absl::StatusOr<std::string> bytes = tflconv::cli::ReadFile(path);
+  if (!bytes.ok()) return 1;
   const long after_read = StatusKb("VmHWM");
   StageRecorder recorder(/*memory=*/true);
   tflconv::ConversionResult result =
-      tflconv::Convert(bytes, MakeOptions(inputs, outputs), recorder.Hooks());
+      tflconv::Convert(*bytes, MakeOptions(inputs, outputs), recorder.Hooks());
   const long peak = StatusKb("VmHWM");
   std::printf("%ld %ld %ld %d\n", baseline, after_read, peak, result.status.ok() ? 0 : 1);
   for (const StageSample& s : recorder.samples()) {
@@ -259,10 +244,12 @@ int main(int argc, char** argv) {
   std::string source;
   bool temp_file = false;
   if (!graph_path.empty()) {
-    if (!ReadFile(graph_path, &bytes)) {
-      std::cerr << "convert_bench: cannot read " << graph_path << "\n";
+    absl::StatusOr<std::string> read = tflconv::cli::ReadFile(graph_path);
+    if (!read.ok()) {
+      std::cerr << "convert_bench: " << read.status().message() << "\n";
       return 1;
     }
+    bytes = *std::move(read);
     source = graph_path;
   } else {
     tflconv::bench::SampleModelOptions sample;
@@ -297,9 +284,11 @@ int main(int argc, char** argv) {
       graph_path = tmpl;
       temp_file = true;
     }
-    if (!graph_path.empty() && !WriteFile(graph_path, bytes)) {
-      std::cerr << "convert_bench: cannot write " << graph_path << "\n";
-      return 1;
+    if (!graph_path.empty()) {
+      if (absl::Status s = tflconv::cli::WriteFile(graph_path, bytes); !s.ok()) {
+        std::cerr << "convert_bench: " << s.message() << "\n";
+        return 1;
+      }
     }
   }
   const tflconv::v1::ConversionOptions options = MakeOptions(inputs, outputs);
