@@ -12,24 +12,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "core/artifact.h"
 #include "tflconv/v1/options.pb.h"
 #include "tflconv/v1/report.pb.h"
 
 namespace tflconv {
-
-inline constexpr char kConverterVersion[] = "0.1.0";
-
-// Defaults for ConversionOptions.limits fields left at zero.
-inline constexpr uint64_t kDefaultMaxGraphBytes = 2ull << 30;  // protobuf's own cap
-inline constexpr uint64_t kDefaultMaxNodes = 1'000'000;
-inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
-
-struct Artifact {
-  v1::ArtifactKind kind = v1::ARTIFACT_KIND_UNSPECIFIED;
-  std::string file_name;  // "model_fp32.tflite" / "model_fp16.tflite"
-  absl::string_view bytes;  // a flatbuffer that passed the TFLite Verifier
-  std::shared_ptr<const void> storage;  // owns `bytes`
-};
 
 // Stages reported to ConvertHooks::progress, in order.
 inline constexpr char kStageParse[] = "parse";

@@ -6,7 +6,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/convert.h"
 #include "core/graph/wire_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -27,6 +26,10 @@ namespace {
 
 // Smaller payloads are cheaper to copy than to look up.
 constexpr size_t kMinUncopiedContentBytes = 1024;
+
+// The nesting the binary parser allows (protobuf's default); the text parser
+// would otherwise recurse until the stack overflows.
+constexpr int kMaxMessageNesting = 100;
 
 // Text GraphDefs are printable; binary ones start with a field tag and hold
 // raw floats, so a control byte early on means binary.
@@ -70,6 +73,7 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
     // Text graphs from newer TensorFlow carry fields this subset omits
     // (function bodies, debug info); they do not affect conversion.
     parser.AllowUnknownField(true);
+    parser.SetRecursionLimit(kMaxMessageNesting);
     if (!parser.ParseFromString(std::string(bytes), def)) {
       return absl::InvalidArgumentError(
           absl::StrCat("graph is not a valid text GraphDef: ", errors.first()));
@@ -80,6 +84,7 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
     google::protobuf::io::CodedInputStream stream(
         reinterpret_cast<const uint8_t*>(wire.data()), static_cast<int>(wire.size()));
     stream.SetTotalBytesLimit(static_cast<int>(std::min<uint64_t>(wire.size(), INT32_MAX)));
+    stream.SetRecursionLimit(kMaxMessageNesting);
     if (!def->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
       return absl::InvalidArgumentError(
           "graph is neither a binary GraphDef (truncated or corrupt protobuf) "
@@ -103,6 +108,45 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
 namespace {
 
 constexpr char kNextIteration[] = "NextIteration";
+
+// Proto3 keeps enum values it does not know; a dtype outside TensorFlow's
+// DataType enum would otherwise reach the rules as if it were meaningful.
+absl::Status CheckDtype(const tensorflow::NodeDef& node, absl::string_view where, int value) {
+  if (tensorflow::DataType_IsValid(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("node '", node.name(), "' (", node.op(), "): ",
+                                                 where, " has dtype enum value ", value,
+                                                 ", which is not a TensorFlow DataType"));
+}
+
+absl::Status CheckAttrDtypes(const tensorflow::NodeDef& node, const std::string& path,
+                             const tensorflow::AttrValue& value) {
+  std::vector<std::pair<std::string, int>> dtypes;
+  if (value.value_case() == tensorflow::AttrValue::kType) dtypes.push_back({path, value.type()});
+  if (value.has_tensor()) dtypes.push_back({path + ".tensor", value.tensor().dtype()});
+  const auto& list = value.list();
+  for (int i = 0; i < list.type_size(); ++i) {
+    dtypes.push_back({absl::StrCat(path, "[", i, "]"), list.type(i)});
+  }
+  for (int i = 0; i < list.tensor_size(); ++i) {
+    dtypes.push_back({absl::StrCat(path, "[", i, "].tensor"), list.tensor(i).dtype()});
+  }
+  for (const auto& [where, dtype] : dtypes) {
+    if (absl::Status s = CheckDtype(node, where, dtype); !s.ok()) return s;
+  }
+  std::vector<const tensorflow::NameAttrList*> funcs;
+  if (value.has_func()) funcs.push_back(&value.func());
+  for (const auto& func : list.func()) funcs.push_back(&func);
+  for (const tensorflow::NameAttrList* func : funcs) {
+    for (const auto& [name, nested] : func->attr()) {
+      if (absl::Status s = CheckAttrDtypes(node, absl::StrCat(path, ".", func->name(), ".", name),
+                                           nested);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
 
 // The dtype a node produces at output `index`, from its own attributes or,
 // for ops whose output type is implied (Mfcc), from a consumer's "T".
@@ -298,6 +342,12 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
     if (!graph.by_name.emplace(node_def.name(), graph.nodes.size()).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("duplicate node name '", node_def.name(), "'"));
+    }
+    for (const auto& [name, value] : node_def.attr()) {
+      if (absl::Status s = CheckAttrDtypes(node_def, absl::StrCat("attribute '", name, "'"), value);
+          !s.ok()) {
+        return s;
+      }
     }
     Node node;
     node.name = node_def.name();

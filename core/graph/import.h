@@ -4,12 +4,19 @@
 #ifndef TFLCONV_CORE_GRAPH_IMPORT_H_
 #define TFLCONV_CORE_GRAPH_IMPORT_H_
 
+#include <cstdint>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/graph/graph.h"
 #include "tflconv/v1/options.pb.h"
 
 namespace tflconv {
+
+// Defaults for ConversionOptions.limits fields left at zero.
+inline constexpr uint64_t kDefaultMaxGraphBytes = 2ull << 30;  // protobuf's own cap
+inline constexpr uint64_t kDefaultMaxNodes = 1'000'000;
+inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
 
 struct ResolvedLimits {
   uint64_t max_graph_bytes;

@@ -11,7 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "core/convert.h"
+#include "core/artifact.h"
 #include "core/lite/versioning.h"
 #include "flatbuffers/flatbuffers.h"
 

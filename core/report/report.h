@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/convert.h"
+#include "core/artifact.h"
 #include "core/lite/lite_model.h"
 #include "tflconv/v1/report.pb.h"
 

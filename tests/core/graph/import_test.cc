@@ -67,6 +67,56 @@ TEST(ImportTest, BrokenTextNamesTheLine) {
               absl::StatusCode::kInvalidArgument, "not a valid text GraphDef: line");
 }
 
+// 20,000 levels overflowed the stack of the text parser: through a field
+// the subset knows (AttrValue.func.attr) and through fields it skips.
+std::string NestedText(const std::string& open, const std::string& close, int depth) {
+  std::string text = "node { name: \"x\" op: \"Placeholder\" ";
+  for (int i = 0; i < depth; ++i) text += open;
+  for (int i = 0; i < depth; ++i) text += close;
+  return text + "}\n";
+}
+
+TEST(ImportTest, DeeplyNestedTextIsRejectedNotOverflowed) {
+  const std::string known = NestedText("attr { key: \"a\" value { func { name: \"f\" ", "} } } ",
+                                       20000);
+  const std::string unknown = NestedText("unknown_field { ", "} ", 20000);
+  for (const std::string& text : {known, unknown}) {
+    ExpectError(Convert(text, Options({"x"}, {"x"})), absl::StatusCode::kInvalidArgument,
+                "not a valid text GraphDef");
+  }
+}
+
+TEST(ImportTest, ModeratelyNestedTextStillParses) {
+  const std::string text =
+      NestedText("attr { key: \"a\" value { func { name: \"f\" ", "} } } ", 10) +
+      "node { name: \"y\" op: \"Relu\" input: \"x\" attr { key: \"T\" value { type: DT_FLOAT } } }";
+  v1::ConversionOptions options = Options({"x"}, {"y"});
+  options.mutable_input_arrays(0)->add_shape(4);
+  options.mutable_input_arrays(0)->set_has_shape(true);
+  auto parsed = ParseGraphDef(text, ResolveLimits(options.limits()));
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+}
+
+TEST(ImportTest, DtypeOutsideTheEnumNamesNodeAttributeAndValue) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {1, 4});
+  AttrType(g.Op("Relu", "relu", {"x"}), "T", static_cast<tensorflow::DataType>(999));
+  for (const std::string& bytes : {g.Binary(), g.Text()}) {
+    ExpectError(Convert(bytes, Options({"x"}, {"relu"})), absl::StatusCode::kInvalidArgument,
+                "node 'relu' (Relu): attribute 'T' has dtype enum value 999");
+  }
+}
+
+TEST(ImportTest, ConstantDtypeOutsideTheEnumIsRejected) {
+  GraphBuilder g = ReluGraph();
+  tensorflow::NodeDef& c = g.Op("Const", "c", {});
+  AttrType(c, "dtype", tensorflow::DT_FLOAT);
+  tensorflow::TensorProto* value = (*c.mutable_attr())["value"].mutable_tensor();
+  value->set_dtype(static_cast<tensorflow::DataType>(77));
+  ExpectError(ConvertGraph(g, Options({"x"}, {"relu"})), absl::StatusCode::kInvalidArgument,
+              "node 'c' (Const): attribute 'value'.tensor has dtype enum value 77");
+}
+
 TEST(ImportTest, GraphOverSizeLimitNamesTheLimit) {
   v1::ConversionOptions options = Options({"x"}, {"relu"});
   options.mutable_limits()->set_max_graph_bytes(10);
