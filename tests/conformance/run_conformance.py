@@ -6,11 +6,18 @@ For each fixture: convert with TFLITE_BUILTINS; if ops are unsupported,
 again with SELECT_TF_OPS (and then allow_custom_ops), as a user would. The
 fp32 artifact is checked at the fixture's tolerance (rtol 1e-4 unless
 meta.json says otherwise) and the fp16 one at rtol 1e-2. A Flex model
-cannot run on this runtime: it passes as "flex" when the runtime's error
-names only Flex ops the op-coverage report predicted.
+cannot run on this runtime: it is judged "flex" when the runtime's error
+names only Flex ops the op-coverage report predicted. A model whose own
+report warns that it fails at invoke() even with the Flex delegate is
+"broken", whatever this runtime says.
 
-Prints a table and exits 1 when any fixture does worse than the checked-in
-expectations (tests/conformance/expected.tsv); --update rewrites them.
+Each fixture's row records the mode it converted in (builtins, flex, custom)
+and the builtin/Flex/custom operator counts of its fp32 artifact. Exits 1
+when any fixture does worse than the checked-in expectations
+(tests/conformance/expected.tsv): a worse result, a fallback to a later
+mode, more Flex or custom operators, or a fixture without expectations.
+--update rewrites the expectations, and refuses to record anything worse
+unless --accept-regressions is given too.
 """
 import argparse
 import concurrent.futures
@@ -20,7 +27,10 @@ import re
 import subprocess
 import sys
 
-RESULT_RANK = {"pass": 4, "flex": 3, "custom": 3, "noref": 2, "fail": 1, "error": 0}
+RESULT_RANK = {"pass": 4, "flex": 3, "custom": 3, "noref": 2, "broken": 1, "fail": 1,
+               "error": 0}
+MODE_RANK = {"builtins": 3, "flex": 2, "custom": 1, "error": 0}
+COUNT_COLUMNS = ("builtin", "flex", "custom")
 FP32_RTOL = 1e-4
 FP16_RTOL = 1e-2
 SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE
@@ -66,17 +76,33 @@ def flex_ops_in_report(out_dir):
     return ops, bool(coverage.get("has_runtime_warnings"))
 
 
+def op_counts(args, model):
+    """Builtin, Flex and custom operator counts of a converted model."""
+    code, output = run([args.tflconv, "inspect", "--json", model])
+    if code != 0:
+        raise RuntimeError(f"tflconv inspect {model} failed: {output.strip()}")
+    counts = dict.fromkeys(COUNT_COLUMNS, 0)
+    for subgraph in json.loads(output)["subgraphs"]:
+        for operator in subgraph.get("operators", []):
+            op = operator["op"]
+            counts["builtin" if op.isupper() else "flex" if op.startswith("Flex")
+                   else "custom"] += 1
+    return counts
+
+
 def check(args, model, fixture_dir, rtol, predicted, warned):
     report_file = model + ".check.json"
     code, output = run([args.oracle, "check", model, fixture_dir, "--rtol", str(rtol),
                         "--json", report_file])
     refused = code == 3 or (code == 2 and "litert" in output)
+    if warned:
+        return "broken", None
     if refused:
         # The runtime (which has no Flex delegate) refused the model: that
         # is the expected outcome only for the Flex/custom ops the report
-        # predicted, or where it warned that the graph fails at run time.
+        # predicted.
         named = set(re.findall(r"\b(Flex\w+)", output))
-        if predicted and ((named and named <= predicted) or (not named and warned)):
+        if predicted and named and named <= predicted:
             return ("flex" if any(p.startswith("Flex") for p in predicted) else "custom"), None
         return "error", None
     if code not in (0, 1):
@@ -94,13 +120,15 @@ def judge(args, name):
     out_dir = os.path.join(args.work, name)
     os.makedirs(out_dir, exist_ok=True)
     row = {"fixture": name, "ops": len(meta.get("ops", {})), "mode": "", "fp32": "error",
-           "fp16": "error", "rel_l2_fp32": None, "rel_l2_fp16": None, "note": ""}
+           "fp16": "error", "rel_l2_fp32": None, "rel_l2_fp16": None, "note": "",
+           **dict.fromkeys(COUNT_COLUMNS, 0)}
     mode, error = convert(args, name, meta, out_dir)
     row["mode"] = mode
     if mode == "error":
         row["note"] = error[:160]
         return row
-    predicted, warned = flex_ops_in_report(out_dir) if mode != "builtins" else (set(), False)
+    row.update(op_counts(args, os.path.join(out_dir, "model_fp32.tflite")))
+    predicted, warned = flex_ops_in_report(out_dir)
     has_ref = not str(meta.get("reference", "")).startswith("none")
     if not has_ref:
         row["fp32"] = row["fp16"] = "noref"
@@ -114,16 +142,33 @@ def judge(args, name):
     return row
 
 
+EXPECTED_COLUMNS = ("fixture", "mode", "fp32", "fp16") + COUNT_COLUMNS
+
+
 def load_expected(path):
     expected = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if line.startswith("#") or not line.strip():
-                    continue
-                name, fp32, fp16 = line.rstrip("\n").split("\t")[:3]
-                expected[name] = (fp32, fp16)
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            row = dict(zip(EXPECTED_COLUMNS, line.rstrip("\n").split("\t")))
+            for column in COUNT_COLUMNS:
+                row[column] = int(row[column])
+            expected[row["fixture"]] = row
     return expected
+
+
+def regressions_of(row, want):
+    """Why `row` is worse than the expectation `want` (empty if it is not)."""
+    if want is None:
+        return ["no expectation"]
+    why = [f"{key} {want[key]} -> {row[key]}" for key in ("fp32", "fp16")
+           if RESULT_RANK[row[key]] < RESULT_RANK[want[key]]]
+    if MODE_RANK[row["mode"]] < MODE_RANK[want["mode"]]:
+        why.append(f"mode {want['mode']} -> {row['mode']}")
+    why += [f"{key} ops {want[key]} -> {row[key]}" for key in ("flex", "custom")
+            if row[key] > want[key]]
+    return why
 
 
 def fmt(value):
@@ -140,6 +185,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="")
     parser.add_argument("--update", action="store_true")
+    parser.add_argument("--accept-regressions", action="store_true",
+                        help="with --update: record results worse than the expectations")
     args = parser.parse_args()
 
     if not os.path.isdir(args.fixtures):
@@ -154,41 +201,42 @@ def main():
         rows = list(pool.map(lambda n: judge(args, n), names))
 
     expected = load_expected(args.expected)
-    regressions = []
+    regressions = {}
     print(f"{'fixture':46} {'ops':>4} {'mode':8} {'fp32':6} {'rel_l2':>9} {'fp16':6} "
-          f"{'rel_l2':>9}  note")
+          f"{'rel_l2':>9} {'builtin':>7} {'flex':>4} {'custom':>6}  note")
     for row in rows:
-        want = expected.get(row["fixture"])
-        status = ""
-        if want:
-            for got, exp in ((row["fp32"], want[0]), (row["fp16"], want[1])):
-                if RESULT_RANK[got] < RESULT_RANK[exp]:
-                    status = "REGRESSION"
-        if status:
-            regressions.append(row["fixture"])
+        why = regressions_of(row, expected.get(row["fixture"]))
+        if why:
+            regressions[row["fixture"]] = why
+        status = f"REGRESSION ({'; '.join(why)})" if why else ""
         print(f"{row['fixture']:46} {row['ops']:>4} {row['mode']:8} {row['fp32']:6} "
-              f"{fmt(row['rel_l2_fp32']):>9} {row['fp16']:6} {fmt(row['rel_l2_fp16']):>9}  "
-              f"{status} {row['note']}")
+              f"{fmt(row['rel_l2_fp32']):>9} {row['fp16']:6} {fmt(row['rel_l2_fp16']):>9} "
+              f"{row['builtin']:>7} {row['flex']:>4} {row['custom']:>6}  {status} {row['note']}")
     count = lambda key, value: sum(1 for r in rows if r[key] == value)
     print(f"\n{len(rows)} fixtures: fp32 pass {count('fp32', 'pass')}, fp16 pass "
           f"{count('fp16', 'pass')}, flex {count('fp32', 'flex')}, custom "
-          f"{count('fp32', 'custom')}, no reference {count('fp32', 'noref')}, "
-          f"fail {count('fp32', 'fail')}, error {count('fp32', 'error')}")
-    if args.update:
+          f"{count('fp32', 'custom')}, broken {count('fp32', 'broken')}, no reference "
+          f"{count('fp32', 'noref')}, fail {count('fp32', 'fail')}, error {count('fp32', 'error')}; "
+          f"modes: builtins {count('mode', 'builtins')}, flex {count('mode', 'flex')}, custom "
+          f"{count('mode', 'custom')}")
+    worse = {name: why for name, why in regressions.items() if why != ["no expectation"]}
+    if args.update and (not worse or args.accept_regressions):
         with open(args.expected, "w") as f:
-            f.write("# fixture\tfp32\tfp16 (expected results; a worse result fails CI)\n")
-            for row in rows:
-                f.write(f"{row['fixture']}\t{row['fp32']}\t{row['fp16']}\n")
+            f.write("# " + "\t".join(EXPECTED_COLUMNS) +
+                    " (expected results; anything worse fails CI)\n")
+            recorded = {**expected, **{row["fixture"]: row for row in rows}}
+            for name in sorted(recorded):
+                f.write("\t".join(str(recorded[name][c]) for c in EXPECTED_COLUMNS) + "\n")
         print(f"wrote {args.expected}")
         return 0
-    missing = [n for n in names if n not in expected]
-    if missing:
-        print(f"fixtures without expectations (run with --update): {', '.join(missing)}")
     if regressions:
-        print(f"REGRESSIONS: {', '.join(regressions)}")
+        for name, why in regressions.items():
+            print(f"REGRESSION {name}: {'; '.join(why)}")
+        if args.update:
+            print("not updated: results are worse than expected; "
+                  "add --accept-regressions to record them")
         return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
