@@ -911,6 +911,11 @@ absl::StatusOr<ResolvedSlice> ResolveStridedSlice(const InferContext& ctx, const
     if (stride == 0) return ctx.Invalid("strides must be non-zero");
     const int64_t dim = in.dims[d];
     if (shrink[d]) {
+      if (stride < 0) {
+        return ctx.Invalid(absl::StrCat(
+            "stride ", stride, " on dimension ", d,
+            ", which shrink_axis_mask removes: TensorFlow allows only positive strides there"));
+      }
       int64_t b = r.begin[d];
       if (dim >= 0) {
         if (b < 0) b += dim;
@@ -993,8 +998,10 @@ absl::Status LegalizeStridedSlice(LegalizeContext& ctx) {
     inputs.push_back(*t);
   }
   tflite::StridedSliceOptionsT options;
-  options.begin_mask = static_cast<int32_t>(masks->begin);
-  options.end_mask = static_cast<int32_t>(masks->end);
+  // TensorFlow takes a shrunk axis at `begin` whatever the masks say; the
+  // runtime's kernel would start a begin-masked one at 0.
+  options.begin_mask = static_cast<int32_t>(masks->begin & ~masks->shrink_axis);
+  options.end_mask = static_cast<int32_t>(masks->end & ~masks->shrink_axis);
   options.ellipsis_mask = static_cast<int32_t>(masks->ellipsis);
   options.new_axis_mask = static_cast<int32_t>(masks->new_axis);
   options.shrink_axis_mask = static_cast<int32_t>(masks->shrink_axis);

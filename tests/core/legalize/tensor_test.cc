@@ -266,6 +266,42 @@ TEST(TensorRulesTest, SplitAndSplitV) {
   EXPECT_THAT(ShapeOf(model, op->outputs()->Get(1)), ElementsAre(2, 2));
 }
 
+// TensorFlow takes a shrunk axis at `begin` even where begin_mask is set;
+// the runtime's kernel would start at 0 (found by the generated op tests).
+TEST(TensorRulesTest, StridedSliceShrunkAxisIgnoresItsMasks) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {4, 5, 6});
+  g.ConstInt("b", {3}, {-3, -4, 1});
+  g.ConstInt("e", {3}, {-1, -1, 5});
+  g.ConstInt("s", {3}, {1, 1, 2});
+  auto& ss = g.Op("StridedSlice", "ss", {"x", "b", "e", "s"});
+  AttrInt(ss, "begin_mask", 5);
+  AttrInt(ss, "end_mask", 6);
+  AttrInt(ss, "shrink_axis_mask", 4);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"ss"}, result);
+  ASSERT_NE(model, nullptr);
+  const auto* options = OperatorAt(model, 0)->builtin_options_as_StridedSliceOptions();
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->begin_mask(), 1);
+  EXPECT_EQ(options->end_mask(), 2);
+  EXPECT_EQ(options->shrink_axis_mask(), 4);
+  EXPECT_THAT(ShapeOf(model, OperatorAt(model, 0)->outputs()->Get(0)), ElementsAre(3, 4));
+}
+
+TEST(TensorRulesTest, StridedSliceNegativeStrideOnAShrunkAxisIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {4, 5, 6});
+  g.ConstInt("b", {3}, {-1, 4, -1});
+  g.ConstInt("e", {3}, {-5, 0, -7});
+  g.ConstInt("s", {3}, {-1, -1, -2});
+  AttrInt(g.Op("StridedSlice", "ss", {"x", "b", "e", "s"}), "shrink_axis_mask", 4);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"ss"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(result.status.message()),
+              HasSubstr("node 'ss' (StridedSlice): stride -2 on dimension 2"));
+}
+
 TEST(TensorRulesTest, SliceAndStridedSlice) {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {4, 6});

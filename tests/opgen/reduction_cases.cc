@@ -1,0 +1,82 @@
+// Reductions over axes, keep_dims, ranks and dtypes; arg reductions.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tests/opgen/op_case.h"
+
+namespace tflconv::opgen {
+namespace {
+
+using tensorflow::DT_BOOL;
+using tensorflow::DT_FLOAT;
+using tensorflow::DT_INT32;
+
+struct Reduce {
+  std::vector<int64_t> shape;
+  std::vector<int32_t> axes;
+};
+
+const std::vector<Reduce> kReductions = {
+    {{7}, {0}},          {{3, 5}, {0}},        {{3, 5}, {1}},      {{3, 5}, {-1}},
+    {{3, 5}, {0, 1}},    {{2, 3, 4}, {1}},     {{2, 3, 4}, {0, 2}}, {{2, 3, 4}, {-1, -2}},
+    {{1, 4, 4, 3}, {1, 2}}, {{1, 4, 4, 3}, {3}}, {{2, 4, 4, 3}, {0, 1, 2, 3}},
+    {{2, 3, 4}, {}},
+};
+
+std::string AxesName(const std::vector<int32_t>& axes) {
+  return axes.empty() ? "none" : absl::StrJoin(axes, "_");
+}
+
+// tfjs returns a float mean of int32; TensorFlow divides the sum by the
+// count in integers, truncating.
+std::string IntegerMean(const Reduce& r, bool keep_dims) {
+  if (r.axes.empty()) return "x";
+  int64_t count = 1;
+  for (int32_t axis : r.axes) count *= r.shape[(axis + r.shape.size()) % r.shape.size()];
+  return absl::StrCat("np.trunc(np.sum(x.astype(np.int64), axis=(", absl::StrJoin(r.axes, ","),
+                      ",), keepdims=", keep_dims ? "True" : "False", ") / ", count,
+                      ").astype(np.int32)");
+}
+
+}  // namespace
+
+void AddReductionCases(Cases& cases) {
+  for (const char* op : {"Sum", "Mean", "Max", "Min", "Prod", "Any", "All"}) {
+    const bool logical = std::string(op) == "Any" || std::string(op) == "All";
+    for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32, DT_BOOL}) {
+      if ((dtype == DT_BOOL) != logical) continue;
+      for (const Reduce& r : kReductions) {
+        for (bool keep_dims : {false, true}) {
+          OpCase c;
+          c.name = absl::StrCat("reduce/", op, "_", DtypeName(dtype), "_", ShapeName(r.shape),
+                                "_axes", AxesName(r.axes), keep_dims ? "_keep" : "");
+          AddInput(c, "x", dtype, r.shape, std::string(op) == "Prod" ? 0.5f : -5, 2);
+          c.graph.ConstInt("axes", {static_cast<int64_t>(r.axes.size())}, r.axes);
+          auto& node = c.graph.Op(op, "y", {"x", "axes"});
+          if (!logical) testing::AttrType(node, "T", dtype);
+          testing::AttrBool(node, "keep_dims", keep_dims);
+          c.outputs = {"y"};
+          if (std::string(op) == "Mean" && dtype == DT_INT32) c.numpy = IntegerMean(r, keep_dims);
+          cases.push_back(std::move(c));
+        }
+      }
+    }
+  }
+  for (const char* op : {"ArgMax", "ArgMin"}) {
+    for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+      for (const Reduce& r : kReductions) {
+        if (r.axes.size() != 1) continue;
+        OpCase c;
+        c.name = absl::StrCat("reduce/", op, "_", DtypeName(dtype), "_", ShapeName(r.shape),
+                              "_axis", r.axes[0]);
+        AddInput(c, "x", dtype, r.shape, -50, 50);
+        c.graph.ConstInt("axis", {}, {r.axes[0]});
+        auto& node = AddTyped(c, op, "y", {"x", "axis"}, dtype);
+        testing::AttrType(node, "output_type", DT_INT32);
+        c.outputs = {"y"};
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+}
+
+}  // namespace tflconv::opgen
