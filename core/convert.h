@@ -23,6 +23,7 @@ inline constexpr char kConverterVersion[] = "0.1.0";
 inline constexpr uint64_t kDefaultMaxGraphBytes = 2ull << 30;  // protobuf's own cap
 inline constexpr uint64_t kDefaultMaxNodes = 1'000'000;
 inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
+inline constexpr uint64_t kDefaultMaxFoldedBytes = 1ull << 30;
 
 struct Artifact {
   v1::ArtifactKind kind = v1::ARTIFACT_KIND_UNSPECIFIED;

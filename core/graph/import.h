@@ -14,7 +14,8 @@ namespace tflconv {
 struct ResolvedLimits {
   uint64_t max_graph_bytes;
   uint64_t max_nodes;
-  uint64_t max_tensor_elements;
+  uint64_t max_tensor_elements;  // at most INT32_MAX: TFLite shapes are int32
+  uint64_t max_folded_bytes;
 };
 ResolvedLimits ResolveLimits(const v1::Limits& limits);
 

@@ -69,6 +69,10 @@ std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims) {
   return StridedIndex(out_dims, in_strides);
 }
 
+bool NeedsBroadcastIndex(const Dims& dims, const Dims& out_dims) {
+  return dims != out_dims && NumElements(dims) != 1;
+}
+
 void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, char* dst) {
   for (int64_t o = 0; o < outer; ++o) {
     for (const Tensor* in : inputs) {
@@ -77,6 +81,39 @@ void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, c
       dst += chunk;
     }
   }
+}
+
+absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
+  if (!a.known_rank) return b;
+  if (!b.known_rank) return a;
+  if (a.rank() != b.rank()) {
+    return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                    " have different ranks"));
+  }
+  Shape out = a;
+  for (int i = 0; i < a.rank(); ++i) {
+    if (out.dims[i] < 0) {
+      out.dims[i] = b.dims[i];
+    } else if (b.dims[i] >= 0 && b.dims[i] != out.dims[i]) {
+      return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                      " are incompatible"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n) {
+  Shape merged = Shape::Unknown();
+  for (int i = 0; i < n; ++i) {
+    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      return ctx.Invalid(absl::StrCat("input ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
+                                      ", input 0 ", DataTypeName(ctx.input_dtype(0))));
+    }
+    auto shape = MergeShapes(ctx, merged, ctx.input_shape(i));
+    if (!shape.ok()) return shape.status();
+    merged = *shape;
+  }
+  return merged;
 }
 
 absl::Status InferSameAsInput(InferContext& ctx) {
