@@ -147,6 +147,10 @@ Tensor FloatScalar(float value) {
 
 // Input i as a float32 threshold tensor.
 absl::StatusOr<int> FloatInput(LegalizeContext& ctx, int i, absl::string_view what) {
+  if (const Tensor* v = ctx.input_value(i); v != nullptr && v->num_elements() != 1) {
+    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") must be a scalar, has ",
+                                                v->num_elements(), " values"));
+  }
   if (ctx.input(i).dtype != tensorflow::DT_FLOAT) {
     if (const Tensor* v = ctx.input_value(i)) {
       return ctx.Constant(FloatScalar(static_cast<float>(v->ScalarAsDouble(0))), what);

@@ -199,6 +199,25 @@ std::vector<HostileCase> Cases() {
          g.Op("Identity", "out", {"bad"});
        },
        kInvalid, "node 'bad' (TopKV2): k (input 1) is 4294967296", {"v"}},
+      {"FakeQuantWithEmptyMin",
+       [](GraphBuilder& g) {
+         g.ConstFloat("min", {0}, {});
+         g.ConstFloat("max", {}, {6});
+         g.Op("FakeQuantWithMinMaxVars", "bad", {"x", "min", "max"});
+         g.Op("Identity", "out", {"bad"});
+       },
+       kInvalid, "node 'bad' (FakeQuantWithMinMaxVars): min and max (inputs 1, 2) must be scalars"},
+      {"NonMaxSuppressionWithEmptyThreshold",
+       [](GraphBuilder& g) {
+         g.Placeholder("boxes", tensorflow::DT_FLOAT, {4, 4});
+         g.Placeholder("scores", tensorflow::DT_FLOAT, {4});
+         g.ConstInt("max", {}, {2});
+         g.ConstFloat("iou", {0}, {});
+         g.Op("NonMaxSuppressionV2", "bad", {"boxes", "scores", "max", "iou"});
+         g.Op("Identity", "out", {"bad"});
+       },
+       kInvalid, "node 'bad' (NonMaxSuppressionV2): iou_threshold (input 3) must be a scalar",
+       {"boxes", "scores"}},
   };
 }
 
