@@ -1,6 +1,7 @@
 #include "core/legalize/shape_util.h"
 
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -35,6 +36,21 @@ absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank) {
         absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
   return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+absl::StatusOr<int32_t> AxisOption(const Node& node, absl::string_view what, int64_t axis,
+                                   int rank) {
+  if (rank >= 0) {
+    auto normalized = NormalizeAxis(axis, rank);
+    if (!normalized.ok()) {
+      return NodeInvalid(node, absl::StrCat(what, ": ", normalized.status().message()));
+    }
+    return *normalized;
+  }
+  if (axis < std::numeric_limits<int32_t>::min() || axis > std::numeric_limits<int32_t>::max()) {
+    return NodeInvalid(node, absl::StrCat(what, " ", axis, " does not fit in int32"));
+  }
+  return static_cast<int32_t>(axis);
 }
 
 std::vector<int64_t> StridedIndex(const Dims& dims, const std::vector<int64_t>& strides) {

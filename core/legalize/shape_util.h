@@ -25,6 +25,11 @@ absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n);
 
 // Axis in [-rank, rank) to [0, rank); OUT_OF_RANGE otherwise.
 absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank);
+// `axis` (named `what`) for an int32 TFLite option: normalized against a
+// known rank, else passed on for the runtime to resolve; an error naming the
+// node when it is out of range or does not fit int32.
+absl::StatusOr<int32_t> AxisOption(const Node& node, absl::string_view what, int64_t axis,
+                                   int rank);
 
 // Walks `dims` in row-major order and returns, for each element, the sum of
 // coordinate * stride over the dimensions: the flat index it maps to in a

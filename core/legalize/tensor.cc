@@ -285,7 +285,9 @@ absl::Status LegalizeSqueeze(LegalizeContext& ctx) {
   tflite::SqueezeOptionsT options;
   const int rank = ctx.input_shape(0).rank();
   for (int64_t a : *axes) {
-    options.squeeze_dims.push_back(static_cast<int32_t>(a < 0 && rank >= 0 ? a + rank : a));
+    auto axis = AxisOption(ctx.node(), "squeeze_dims", a, rank);
+    if (!axis.ok()) return axis.status();
+    options.squeeze_dims.push_back(*axis);
   }
   ctx.Emit(tflite::BuiltinOperator_SQUEEZE, {*x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
@@ -534,8 +536,9 @@ absl::Status LegalizePack(LegalizeContext& ctx) {
   if (!axis_attr.ok()) return axis_attr.status();
   tflite::PackOptionsT options;
   options.values_count = ctx.num_inputs();
-  const int rank = ctx.output(0).shape.rank();
-  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.output(0).shape.rank());
+  if (!axis.ok()) return axis.status();
+  options.axis = *axis;
   return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
 }
 
@@ -740,10 +743,11 @@ absl::Status LegalizeUnpack(LegalizeContext& ctx) {
   if (!num.ok()) return num.status();
   auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
   if (!axis_attr.ok()) return axis_attr.status();
-  const int rank = ctx.input_shape(0).rank();
+  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.input_shape(0).rank());
+  if (!axis.ok()) return axis.status();
   tflite::UnpackOptionsT options;
   options.num = static_cast<int32_t>(*num);
-  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  options.axis = *axis;
   return EmitSimple(ctx, tflite::BuiltinOperator_UNPACK, MakeOptions(options),
                     static_cast<int>(*num));
 }
@@ -1420,7 +1424,9 @@ absl::Status LegalizeGather(LegalizeContext& ctx) {
     if (!batch_dims.ok()) return batch_dims.status();
     const int rank = ctx.input_shape(0).rank();
     const int indices_rank = ctx.input_shape(1).rank();
-    options.axis = static_cast<int32_t>(*axis < 0 && rank >= 0 ? *axis + rank : *axis);
+    auto axis_option = AxisOption(ctx.node(), "axis", *axis, rank);
+    if (!axis_option.ok()) return axis_option.status();
+    options.axis = *axis_option;
     options.batch_dims = static_cast<int32_t>(
         *batch_dims < 0 && indices_rank >= 0 ? *batch_dims + indices_rank : *batch_dims);
   }

@@ -218,6 +218,14 @@ std::vector<HostileCase> Cases() {
        },
        kInvalid, "node 'bad' (NonMaxSuppressionV2): iou_threshold (input 3) must be a scalar",
        {"boxes", "scores"}},
+      {"PackAxisBeyondInt32OnUnknownRank",
+       [](GraphBuilder& g) {
+         g.Placeholder("shape", tensorflow::DT_INT32, {-1});
+         g.Op("Reshape", "unranked", {"x", "shape"});
+         AttrInt(g.Op("Pack", "bad", {"unranked", "unranked"}), "axis", int64_t{1} << 32);
+         g.Op("Identity", "out", {"bad"});
+       },
+       kInvalid, "node 'bad' (Pack): axis 4294967296 does not fit in int32", {"x", "shape"}},
   };
 }
 
