@@ -77,7 +77,12 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   InferStats infer_stats;
   if (absl::Status s = InferGraph(*graph, limits, &infer_stats); !s.ok()) return s;
   pipeline.End(infer_stats.nodes_folded,
-               absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants"));
+               absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants (",
+                            infer_stats.folded_bytes, " bytes)",
+                            infer_stats.folds_declined == 0
+                                ? ""
+                                : absl::StrCat(", ", infer_stats.folds_declined,
+                                               " left to run time over limits.max_folded_bytes")));
 
   if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
   LegalizeResult legalized = LegalizeGraph(*graph, options);

@@ -143,8 +143,13 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
     return absl::ResourceExhaustedError(absl::StrCat("start.graph_size=", start.graph_size(),
                                                      " exceeds max_graph_bytes=", max_graph));
   }
-  const uint64_t reservation =
-      static_cast<uint64_t>(static_cast<double>(start.graph_size()) * admission.memory_factor);
+  const uint64_t reservation = std::max<uint64_t>(
+      admission.min_reservation_bytes,
+      static_cast<uint64_t>(static_cast<double>(start.graph_size()) * admission.memory_factor));
+  uint64_t fold_budget = reservation / 4;
+  if (start.options().limits().max_folded_bytes() != 0) {
+    fold_budget = std::min<uint64_t>(fold_budget, start.options().limits().max_folded_bytes());
+  }
   if (reservation > admission.max_memory_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a ", start.graph_size(), "-byte graph needs ", reservation,
@@ -177,6 +182,7 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
   // options as the client sent them).
   job->convert_options_ = start.options();
   job->convert_options_.mutable_limits()->set_max_graph_bytes(max_graph);
+  job->convert_options_.mutable_limits()->set_max_folded_bytes(fold_budget);
   job->graph_size_ = start.graph_size();
   job->reserved_bytes_ = reservation;
   job->deadline_ = deadline;

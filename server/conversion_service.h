@@ -145,6 +145,12 @@ class ConversionService {
       // ~10 MiB per job do not scale with the graph. 3.2 is the worst
       // measurement at 141 MB plus 10%.
       double memory_factor = 3.2;
+      // The least a job reserves, however small its graph: the ~10 MiB a
+      // job takes plus what constant folding may create, which is bounded
+      // by the job's limits.max_folded_bytes, a quarter of its reservation
+      // (the rest holds the graph, the working set and the artifacts the
+      // folded values are copied into).
+      uint64_t min_reservation_bytes = 64ull << 20;
     } admission;
     // The conversion; tests substitute a slow or blocking one.
     ConvertFn convert = nullptr;  // null: tflconv::Convert

@@ -31,6 +31,8 @@ const std::vector<FlagSpec>& Specs() {
       {"max_memory_bytes", "4G",
        "bytes admitted jobs may reserve before RESOURCE_EXHAUSTED"},
       {"memory_per_graph_byte", "3.2", "a job reserves this many bytes per graph byte"},
+      {"min_job_memory_bytes", "64M",
+       "a job reserves at least this many bytes; a quarter bounds its constant folding"},
       {"max_graph_bytes", "512M", "largest graph accepted"},
       {"drain_grace_seconds", "25", "on SIGTERM, how long in-flight jobs may take to finish"},
       {"plaintext", "false", "serve without TLS (required when no --tls_cert)", true},
@@ -133,11 +135,15 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   auto queued = ParseInt("max_queued_jobs", values["max_queued_jobs"]);
   if (!queued.ok()) return queued.status();
   o.service.admission.max_queued_jobs = static_cast<int>(*queued);
-  for (const char* name : {"max_memory_bytes", "max_graph_bytes", "max_message_bytes"}) {
+  for (const char* name :
+       {"max_memory_bytes", "max_graph_bytes", "max_message_bytes", "min_job_memory_bytes"}) {
     auto bytes = ParseBytes(values[name]);
     if (!bytes.ok()) return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", bytes.status().message()));
     if (std::string(name) == "max_memory_bytes") o.service.admission.max_memory_bytes = *bytes;
     if (std::string(name) == "max_graph_bytes") o.service.admission.max_graph_bytes = *bytes;
+    if (std::string(name) == "min_job_memory_bytes") {
+      o.service.admission.min_reservation_bytes = *bytes;
+    }
     if (std::string(name) == "max_message_bytes") {
       if (*bytes < (1u << 20) || *bytes > (1ull << 30)) {
         return absl::InvalidArgumentError("--max_message_bytes must be between 1M and 1G");

@@ -1,6 +1,8 @@
 #include "core/graph/import.h"
 
+#include <algorithm>
 #include <deque>
+#include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -19,7 +21,9 @@ ResolvedLimits ResolveLimits(const v1::Limits& limits) {
   };
   return {pick(limits.max_graph_bytes(), kDefaultMaxGraphBytes),
           pick(limits.max_nodes(), kDefaultMaxNodes),
-          pick(limits.max_tensor_elements(), kDefaultMaxTensorElements)};
+          std::min<uint64_t>(pick(limits.max_tensor_elements(), kDefaultMaxTensorElements),
+                             std::numeric_limits<int32_t>::max()),
+          pick(limits.max_folded_bytes(), kDefaultMaxFoldedBytes)};
 }
 
 namespace {

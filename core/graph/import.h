@@ -17,11 +17,13 @@ namespace tflconv {
 inline constexpr uint64_t kDefaultMaxGraphBytes = 2ull << 30;  // protobuf's own cap
 inline constexpr uint64_t kDefaultMaxNodes = 1'000'000;
 inline constexpr uint64_t kDefaultMaxTensorElements = 1ull << 30;
+inline constexpr uint64_t kDefaultMaxFoldedBytes = 1ull << 30;
 
 struct ResolvedLimits {
   uint64_t max_graph_bytes;
   uint64_t max_nodes;
-  uint64_t max_tensor_elements;
+  uint64_t max_tensor_elements;  // at most INT32_MAX: TFLite shapes are int32
+  uint64_t max_folded_bytes;
 };
 ResolvedLimits ResolveLimits(const v1::Limits& limits);
 

@@ -1,6 +1,7 @@
 #include "core/graph/tensor.h"
 
 #include <cstring>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,27 @@ int64_t NumElements(const Dims& dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= d;
   return n;
+}
+
+std::optional<int64_t> BoundedNumElements(const Dims& dims, uint64_t max_elements) {
+  unsigned __int128 elements = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return std::nullopt;
+    elements *= static_cast<uint64_t>(d);
+    if (elements > max_elements) return std::nullopt;
+  }
+  if (elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return static_cast<int64_t>(elements);
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<int64_t>::max() : sum;
+}
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t product;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<int64_t>::max() : product;
 }
 
 std::string DimsToString(const Dims& dims) {
@@ -101,7 +123,7 @@ absl::Status FillFromRepeated(const Field& field, absl::Span<Out> out,
 absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
                                          absl::string_view content,
                                          std::shared_ptr<const void> owner,
-                                         uint64_t max_elements) {
+                                         uint64_t max_elements, uint64_t max_decoded_bytes) {
   Dims dims;
   for (const auto& d : proto.tensor_shape().dim()) {
     if (d.size() < 0) {
@@ -110,14 +132,11 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
     }
     dims.push_back(d.size());
   }
-  __int128 elements = 1;
-  for (int64_t d : dims) {
-    elements *= d;
-    if (elements > static_cast<__int128>(max_elements)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "tensor of shape ", DimsToString(dims), " exceeds the limit of ",
-          max_elements, " elements (limits.max_tensor_elements)"));
-    }
+  const std::optional<int64_t> elements = BoundedNumElements(dims, max_elements);
+  if (!elements) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "tensor of shape ", DimsToString(dims), " exceeds the limit of ",
+        max_elements, " elements (limits.max_tensor_elements)"));
   }
   const DataType dtype = proto.dtype();
   const int element_size = DataTypeSize(dtype);
@@ -125,7 +144,7 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
     return absl::InvalidArgumentError(absl::StrCat(
         "constants of dtype ", DataTypeName(dtype), " are not supported"));
   }
-  const size_t bytes = static_cast<size_t>(elements) * element_size;
+  const size_t bytes = static_cast<size_t>(*elements) * element_size;
   if (!content.empty()) {
     if (content.size() != bytes) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -140,6 +159,12 @@ absl::StatusOr<Tensor> Tensor::FromProto(const tensorflow::TensorProto& proto,
     t.data_ = content.data();
     t.size_ = bytes;
     return t;
+  }
+  if (bytes > max_decoded_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "decoding a tensor of shape ", DimsToString(dims), " takes ", bytes,
+        " bytes, over the ", max_decoded_bytes,
+        " left for constant folding (limits.max_folded_bytes)"));
   }
   Tensor t = Zeros(dtype, std::move(dims));
   absl::Status status;
@@ -215,7 +240,7 @@ double Tensor::ScalarAsDouble(int64_t i) const {
 int64_t Tensor::ScalarAsInt(int64_t i) const {
   int64_t v = 0;
   DispatchNumeric(dtype_, [&](auto zero) {
-    v = static_cast<int64_t>(flat<decltype(zero)>()[i]);
+    v = ConvertValue<int64_t>(flat<decltype(zero)>()[i]);
   });
   return v;
 }
@@ -235,7 +260,7 @@ Tensor Tensor::CastTo(DataType dtype) const {
     DispatchNumeric(dtype, [&](auto out_zero) {
       using Out = decltype(out_zero);
       auto o = out.mutable_flat<Out>();
-      for (size_t i = 0; i < in.size(); ++i) o[i] = static_cast<Out>(in[i]);
+      for (size_t i = 0; i < in.size(); ++i) o[i] = ConvertValue<Out>(in[i]);
     });
   });
   return out;

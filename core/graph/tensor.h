@@ -5,9 +5,13 @@
 #ifndef TFLCONV_CORE_GRAPH_TENSOR_H_
 #define TFLCONV_CORE_GRAPH_TENSOR_H_
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,7 +28,33 @@ using Dims = std::vector<int64_t>;
 int DataTypeSize(DataType dtype);
 std::string DataTypeName(DataType dtype);  // "float32", "int32", ...
 int64_t NumElements(const Dims& dims);     // 1 for a scalar
+// The element count of `dims` when every dim is >= 0 and the count is at
+// most `max_elements`, else nullopt; never overflows, whatever the dims.
+std::optional<int64_t> BoundedNumElements(const Dims& dims, uint64_t max_elements);
+// Dimension arithmetic that saturates at INT64_MAX instead of overflowing
+// (operands >= 0): an out-of-range result stays out of range, and the
+// shape limits reject it.
+int64_t SaturatingAdd(int64_t a, int64_t b);
+int64_t SaturatingMul(int64_t a, int64_t b);
 std::string DimsToString(const Dims& dims);  // "[1,224,224,3]"
+
+// `value` converted to To as TensorFlow's Cast does, without undefined
+// behaviour: a floating-point value out of an integer type's range
+// saturates to its bounds and NaN becomes 0 (C++ leaves both undefined).
+template <typename To, typename From>
+To ConvertValue(From value) {
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> &&
+                !std::is_same_v<To, bool>) {
+    if (std::isnan(value)) return To{0};
+    if (value <= static_cast<From>(std::numeric_limits<To>::lowest())) {
+      return std::numeric_limits<To>::lowest();
+    }
+    if (value >= static_cast<From>(std::numeric_limits<To>::max())) {
+      return std::numeric_limits<To>::max();
+    }
+  }
+  return static_cast<To>(value);
+}
 
 class Tensor {
  public:
@@ -38,10 +68,12 @@ class Tensor {
   // Decodes a TensorProto: `content` (its tensor_content, wherever kept)
   // or else the typed *_val fields, with TensorFlow's rule that a short list
   // repeats its last value. `owner` keeps `content` alive; the result
-  // aliases it.
+  // aliases it. Decoding the typed fields allocates the whole tensor:
+  // RESOURCE_EXHAUSTED, before allocating, when that is over
+  // `max_decoded_bytes`.
   static absl::StatusOr<Tensor> FromProto(
       const tensorflow::TensorProto& proto, absl::string_view content,
-      std::shared_ptr<const void> owner, uint64_t max_elements);
+      std::shared_ptr<const void> owner, uint64_t max_elements, uint64_t max_decoded_bytes);
 
   template <typename T>
   static Tensor FromVector(DataType dtype, Dims dims,

@@ -1,6 +1,7 @@
 #include "core/legalize/conv_util.h"
 
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/shape_util.h"
@@ -38,7 +39,16 @@ absl::StatusOr<Window> ReadWindow(const Node& node, bool with_ksize) {
     const int n = 0, c = w.nchw ? 1 : 3;
     if ((*values)[n] != 1 || (*values)[c] != 1) {
       return NodeInvalid(node, absl::StrCat("attribute '", name,
-                                            "' must be 1 in the batch and channel dims"));
+                                            "' must be 1 in the batch and channel dims, is ",
+                                            DimsToString(*values)));
+    }
+    // TFLite keeps these in int32 option fields and divides by them.
+    for (int i : {h, wd}) {
+      if ((*values)[i] < 1 || (*values)[i] > std::numeric_limits<int32_t>::max()) {
+        return NodeInvalid(node, absl::StrCat("attribute '", name, "' value ", (*values)[i],
+                                              " at index ", i, " is out of range [1, ",
+                                              std::numeric_limits<int32_t>::max(), "]"));
+      }
     }
     *out_h = static_cast<int>((*values)[h]);
     *out_w = static_cast<int>((*values)[wd]);

@@ -40,7 +40,10 @@ absl::Status InferTopKV2(InferContext& ctx) {
   if (const Tensor* kv = ctx.input_value(1)) {
     if (kv->num_elements() != 1) return ctx.Invalid("k (input 1) must be a scalar");
     k = kv->ScalarAsInt(0);
-    if (k < 0) return ctx.Invalid(absl::StrCat("k (input 1) must be >= 0, is ", k));
+    if (k < 0 || k > std::numeric_limits<int32_t>::max()) {
+      return ctx.Invalid(absl::StrCat("k (input 1) is ", k, " (must be in [0, ",
+                                      std::numeric_limits<int32_t>::max(), "])"));
+    }
   }
   const Shape& in = ctx.input_shape(0);
   Shape out = Shape::Unknown();
@@ -119,8 +122,11 @@ absl::Status InferNms(InferContext& ctx) {
   // (and its V4 path fails on a computed one), so it must be constant.
   auto max_size = ConstantInts(ctx, 2, "max_output_size");
   if (!max_size.ok()) return max_size.status();
-  if (max_size->size() != 1 || (*max_size)[0] < 0) {
-    return ctx.Invalid("max_output_size (input 2) must be a scalar >= 0");
+  if (max_size->size() != 1 || (*max_size)[0] < 0 ||
+      (*max_size)[0] > std::numeric_limits<int32_t>::max()) {
+    return ctx.Invalid(absl::StrCat("max_output_size (input 2) must be a scalar in [0, ",
+                                    std::numeric_limits<int32_t>::max(), "], is ",
+                                    DimsToString(*max_size)));
   }
   const int64_t selected = *pad ? (*max_size)[0] : -1;
   const Shape out = Shape::Of({selected});
@@ -141,6 +147,10 @@ Tensor FloatScalar(float value) {
 
 // Input i as a float32 threshold tensor.
 absl::StatusOr<int> FloatInput(LegalizeContext& ctx, int i, absl::string_view what) {
+  if (const Tensor* v = ctx.input_value(i); v != nullptr && v->num_elements() != 1) {
+    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") must be a scalar, has ",
+                                                v->num_elements(), " values"));
+  }
   if (ctx.input(i).dtype != tensorflow::DT_FLOAT) {
     if (const Tensor* v = ctx.input_value(i)) {
       return ctx.Constant(FloatScalar(static_cast<float>(v->ScalarAsDouble(0))), what);

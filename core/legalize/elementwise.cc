@@ -3,6 +3,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "absl/strings/str_cat.h"
+#include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -24,48 +26,58 @@ absl::Status InferBroadcast(InferContext& ctx, bool bool_result) {
   return absl::OkStatus();
 }
 
-// TensorFlow's floor division and modulo: rounding toward negative infinity
-// for integers, the remainder taking the divisor's sign.
-template <typename T>
-T FloorDiv(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::floor(a / b);
-  } else {
-    if (b == 0) return 0;
-    T q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-  }
-}
-template <typename T>
-T FloorMod(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    T r = std::fmod(a, b);
-    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-  } else {
-    if (b == 0) return 0;
-    T r = a % b;
-    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-  }
+// TensorFlow's integer kernels fail on some divisors ("Integer division
+// by zero", "Integers to negative integer powers are not allowed"); a fold
+// fails the same way, naming the node and where the divisor holds the value.
+template <typename IsRejected>
+absl::Status RejectIntegerDivisor(const InferContext& ctx, absl::string_view error,
+                                  IsRejected rejected) {
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  const Tensor& b = *ctx.input_value(1);
+  absl::Status status;
+  DispatchNumeric(b.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      auto values = b.flat<T>();
+      for (size_t i = 0; i < values.size() && status.ok(); ++i) {
+        if (rejected(values[i])) {
+          status = ctx.Invalid(absl::StrCat(error, ": input 1 holds ", values[i],
+                                            " at index ", i));
+        }
+      }
+    }
+  });
+  return status;
 }
 
-#define TFLCONV_BINARY_INFER(NAME, BOOL_RESULT, EXPR)               \
-  absl::Status Infer##NAME(InferContext& ctx) {                    \
-    if (absl::Status s = InferBroadcast(ctx, BOOL_RESULT); !s.ok()) \
-      return s;                                                    \
-    return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; }); \
-  }
+absl::Status RejectZeroDivisor(const InferContext& ctx) {
+  return RejectIntegerDivisor(ctx, "integer division by zero", [](auto b) { return b == 0; });
+}
 
-TFLCONV_BINARY_INFER(Add, false, a + b)
-TFLCONV_BINARY_INFER(Sub, false, a - b)
-TFLCONV_BINARY_INFER(Mul, false, a * b)
-TFLCONV_BINARY_INFER(Div, false, (b == decltype(b)(0) && !std::is_floating_point_v<decltype(b)>) ? decltype(a)(0) : decltype(a)(a / b))
-TFLCONV_BINARY_INFER(FloorDiv, false, FloorDiv(a, b))
-TFLCONV_BINARY_INFER(FloorMod, false, FloorMod(a, b))
+// CHECK runs before folding and may reject the constant inputs.
+#define TFLCONV_BINARY_INFER_CHECKED(NAME, BOOL_RESULT, CHECK, EXPR)              \
+  absl::Status Infer##NAME(InferContext& ctx) {                                  \
+    if (absl::Status s = InferBroadcast(ctx, BOOL_RESULT); !s.ok()) return s;    \
+    if (absl::Status s = CHECK; !s.ok()) return s;                               \
+    return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; });    \
+  }
+#define TFLCONV_BINARY_INFER(NAME, BOOL_RESULT, EXPR) \
+  TFLCONV_BINARY_INFER_CHECKED(NAME, BOOL_RESULT, absl::OkStatus(), EXPR)
+
+TFLCONV_BINARY_INFER(Add, false, WrapAdd(a, b))
+TFLCONV_BINARY_INFER(Sub, false, WrapSub(a, b))
+TFLCONV_BINARY_INFER(Mul, false, WrapMul(a, b))
+TFLCONV_BINARY_INFER_CHECKED(Div, false, RejectZeroDivisor(ctx), TruncDiv(a, b))
+TFLCONV_BINARY_INFER_CHECKED(FloorDiv, false, RejectZeroDivisor(ctx), FloorDiv(a, b))
+TFLCONV_BINARY_INFER_CHECKED(FloorMod, false, RejectZeroDivisor(ctx), FloorMod(a, b))
 TFLCONV_BINARY_INFER(Maximum, false, a > b ? a : b)
 TFLCONV_BINARY_INFER(Minimum, false, a < b ? a : b)
-TFLCONV_BINARY_INFER(SquaredDifference, false, (a - b) * (a - b))
-TFLCONV_BINARY_INFER(Pow, false, decltype(a)(std::pow(a, b)))
+TFLCONV_BINARY_INFER(SquaredDifference, false, WrapMul(WrapSub(a, b), WrapSub(a, b)))
+TFLCONV_BINARY_INFER_CHECKED(Pow, false,
+                             RejectIntegerDivisor(ctx, "integers to negative integer powers "
+                                                       "are not allowed",
+                                                  [](auto b) { return b < 0; }),
+                             Power(a, b))
 TFLCONV_BINARY_INFER(Greater, true, a > b)
 TFLCONV_BINARY_INFER(GreaterEqual, true, a >= b)
 TFLCONV_BINARY_INFER(Less, true, a < b)
@@ -75,6 +87,7 @@ TFLCONV_BINARY_INFER(NotEqual, true, a != b)
 TFLCONV_BINARY_INFER(LogicalAnd, true, a && b)
 TFLCONV_BINARY_INFER(LogicalOr, true, a || b)
 #undef TFLCONV_BINARY_INFER
+#undef TFLCONV_BINARY_INFER_CHECKED
 
 // The options table each binary builtin carries (empty tables included: the
 // official converter writes them).
@@ -117,7 +130,9 @@ absl::Status LegalizeBinary(LegalizeContext& ctx) {
 // AddN sums any number of same-shaped tensors.
 absl::Status InferAddN(InferContext& ctx) {
   if (ctx.num_inputs() < 1) return ctx.Invalid("expects at least one input");
-  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  auto shape = MergeInputShapes(ctx, ctx.num_inputs());
+  if (!shape.ok()) return shape.status();
+  ctx.SetOutput(0, ctx.input_dtype(0), *shape);
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   Tensor sum = ctx.input_value(0)->CastTo(ctx.input_dtype(0));
   auto out = ctx.NewTensor(sum.dtype(), sum.dims());
@@ -127,7 +142,7 @@ absl::Status InferAddN(InferContext& ctx) {
     auto o = out->mutable_flat<T>();
     for (int i = 0; i < ctx.num_inputs(); ++i) {
       auto in = ctx.input_value(i)->flat<T>();
-      for (size_t k = 0; k < o.size(); ++k) o[k] = static_cast<T>(o[k] + in[k]);
+      for (size_t k = 0; k < o.size(); ++k) o[k] = WrapAdd(o[k], in[k]);
     }
   });
   ctx.SetValue(0, std::move(*out));
@@ -153,9 +168,9 @@ absl::Status LegalizeAddN(LegalizeContext& ctx) {
     return FoldUnary(ctx, [](auto x) { return EXPR; });                 \
   }
 
-TFLCONV_UNARY_INFER(Neg, -x)
-TFLCONV_UNARY_INFER(Abs, x < 0 ? -x : x)
-TFLCONV_UNARY_INFER(Square, x * x)
+TFLCONV_UNARY_INFER(Neg, WrapNeg(x))
+TFLCONV_UNARY_INFER(Abs, WrapAbs(x))
+TFLCONV_UNARY_INFER(Square, WrapMul(x, x))
 TFLCONV_UNARY_INFER(Sqrt, std::sqrt(static_cast<double>(x)))
 TFLCONV_UNARY_INFER(Rsqrt, 1.0 / std::sqrt(static_cast<double>(x)))
 TFLCONV_UNARY_INFER(Exp, std::exp(static_cast<double>(x)))
@@ -169,12 +184,13 @@ TFLCONV_UNARY_INFER(Reciprocal, 1.0 / static_cast<double>(x))
 
 absl::Status InferLogicalNot(InferContext& ctx) {
   if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
-  if (const Tensor* v = ctx.input_value(0)) {
-    Tensor out = Tensor::Zeros(tensorflow::DT_BOOL, v->dims());
+  if (const Tensor* v = ctx.input_value(0); v != nullptr && v->dtype() == tensorflow::DT_BOOL) {
+    auto out = ctx.NewTensor(tensorflow::DT_BOOL, v->dims());
+    if (!out.ok()) return out.status();
     auto in = v->flat<bool>();
-    auto o = out.mutable_flat<bool>();
+    auto o = out->mutable_flat<bool>();
     for (size_t i = 0; i < in.size(); ++i) o[i] = !in[i];
-    ctx.SetValue(0, std::move(out));
+    ctx.SetValue(0, std::move(*out));
   }
   return absl::OkStatus();
 }

@@ -38,24 +38,37 @@ absl::Status CheckShapeLimits(const Node& node, const ResolvedLimits& limits) {
 
 absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats) {
   const RuleRegistry& rules = RuleRegistry::Global();
-  std::vector<int> outputs_used(graph.nodes.size(), 1);
+  FoldBudget budget(limits.max_folded_bytes);
+  std::vector<int64_t> outputs_used(graph.nodes.size(), 1);
   for (const Node& node : graph.nodes) {
     for (const Endpoint& in : node.inputs) {
-      outputs_used[in.node] = std::max(outputs_used[in.node], in.index + 1);
+      outputs_used[in.node] = std::max<int64_t>(outputs_used[in.node], int64_t{in.index} + 1);
     }
   }
   for (const Endpoint& out : graph.outputs) {
-    outputs_used[out.node] = std::max(outputs_used[out.node], out.index + 1);
+    outputs_used[out.node] = std::max<int64_t>(outputs_used[out.node], int64_t{out.index} + 1);
   }
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (outputs_used[i] > kMaxNodeOutputs) {
+      return NodeInvalid(graph.nodes[i], absl::StrCat("output ", outputs_used[i] - 1,
+                                                      " is used; a node has at most ",
+                                                      kMaxNodeOutputs, " outputs"));
+    }
     // Ops without a rule learn their output count from their consumers.
     if (graph.nodes[i].outputs.size() < static_cast<size_t>(outputs_used[i]) &&
         rules.Find(graph.nodes[i].op) == nullptr) {
       graph.nodes[i].outputs.resize(outputs_used[i]);
     }
-    InferContext ctx(graph, static_cast<int>(i), limits);
+    InferContext ctx(graph, static_cast<int>(i), limits, budget);
     const OpRule* rule = rules.Find(graph.nodes[i].op);
     absl::Status status = rule ? rule->infer(ctx) : InferWithoutRule(ctx);
+    if (!status.ok() && ctx.fold_declined()) {
+      // Over the fold budget: the outputs' dtypes and shapes stand, their
+      // values are computed at run time.
+      for (OutputInfo& output : graph.nodes[i].outputs) output.value.reset();
+      ++stats->folds_declined;
+      status = absl::OkStatus();
+    }
     // A rule that needs a constant it does not get infers what any op
     // would; legalization then keeps the node as Flex or reports it.
     if (status.code() == absl::StatusCode::kUnimplemented) status = InferWithoutRule(ctx);
@@ -74,6 +87,7 @@ absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* 
       ++stats->nodes_folded;
     }
   }
+  stats->folded_bytes = budget.used();
   return absl::OkStatus();
 }
 

@@ -14,6 +14,8 @@ namespace tflconv {
 
 struct InferStats {
   int nodes_folded = 0;
+  int folds_declined = 0;  // over limits.max_folded_bytes, left to run time
+  uint64_t folded_bytes = 0;  // taken from limits.max_folded_bytes
 };
 
 // Sets dtype, shape and (when constant) value of every node output, in

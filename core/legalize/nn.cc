@@ -17,6 +17,25 @@ namespace {
 
 enum class ConvKind { kConv2D, kDepthwise };
 
+// TensorFlow's checks on a filter [H, W, in, out|multiplier]: no zero
+// dims, and input depth a multiple of the filter's (equal for depthwise).
+absl::Status CheckFilter(const InferContext& ctx, int64_t in_depth, const Shape& filter,
+                         ConvKind kind) {
+  for (int64_t d : filter.dims) {
+    if (d == 0) return ctx.Invalid(absl::StrCat("filter of shape ", filter.ToString(),
+                                                " has no elements"));
+  }
+  const int64_t filter_depth = filter.dims[2];
+  if (in_depth < 0 || filter_depth < 0) return absl::OkStatus();
+  const bool fits = kind == ConvKind::kDepthwise ? in_depth == filter_depth
+                                                 : in_depth % filter_depth == 0;
+  if (!fits) {
+    return ctx.Invalid(absl::StrCat("input depth ", in_depth, " does not match the filter ",
+                                    filter.ToString()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status InferConv(InferContext& ctx, ConvKind kind) {
   if (ctx.num_inputs() < 2) return ctx.Invalid("expects input and filter");
   auto window = ReadWindow(ctx.node(), /*with_ksize=*/false);
@@ -30,6 +49,7 @@ absl::Status InferConv(InferContext& ctx, ConvKind kind) {
     return absl::OkStatus();
   }
   const Shape nhwc = window->nchw ? ToNhwc(in) : in;
+  if (absl::Status s = CheckFilter(ctx, nhwc.dims[3], filter, kind); !s.ok()) return s;
   const int64_t channels = kind == ConvKind::kConv2D
                                ? filter.dims[3]
                                : (nhwc.dims[3] < 0 ? -1 : nhwc.dims[3] * filter.dims[3]);
@@ -234,6 +254,12 @@ absl::Status InferMatMul(InferContext& ctx) {
   }
   const int64_t m = a.known_rank ? a.dims[*ta ? 1 : 0] : -1;
   const int64_t n = b.known_rank ? b.dims[*tb ? 0 : 1] : -1;
+  const int64_t ka = a.known_rank ? a.dims[*ta ? 0 : 1] : -1;
+  const int64_t kb = b.known_rank ? b.dims[*tb ? 1 : 0] : -1;
+  if (ka >= 0 && kb >= 0 && ka != kb) {
+    return ctx.Invalid(absl::StrCat("inner dimensions differ (", ka, " and ", kb, ") for shapes ",
+                                    a.ToString(), " and ", b.ToString()));
+  }
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({m, n}));
   return absl::OkStatus();
 }

@@ -67,6 +67,11 @@ absl::StatusOr<QuantRange> ReadRange(const Ctx& ctx) {
   if (min == nullptr || max == nullptr) {
     return NodeInvalid(ctx.node(), "min and max (inputs 1, 2) must be constants for TFLite");
   }
+  if (min->num_elements() != 1 || max->num_elements() != 1) {
+    return NodeInvalid(ctx.node(), absl::StrCat("min and max (inputs 1, 2) must be scalars, have ",
+                                                min->num_elements(), " and ",
+                                                max->num_elements(), " values"));
+  }
   return QuantRange{static_cast<float>(min->ScalarAsDouble(0)),
                     static_cast<float>(max->ScalarAsDouble(0))};
 }

@@ -1,6 +1,7 @@
 // Random number ops. Dropout in frozen graphs draws from RandomUniform; with
 // keep_prob fed as 1.0 the result is deterministic, so it must convert to
 // the builtin rather than a Flex op the runtime may lack.
+#include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -12,7 +13,12 @@ absl::Status InferRandomUniform(InferContext& ctx) {
   auto dtype = GetTypeAttr(ctx.node(), "dtype");
   if (!dtype.ok()) return dtype.status();
   Shape shape = Shape::Unknown();
-  if (const Tensor* dims = ctx.input_value(0)) shape = Shape::Of(dims->AsInt64Vector());
+  if (const Tensor* dims = ctx.input_value(0)) {
+    shape = Shape::Of(dims->AsInt64Vector());
+    for (int64_t d : shape.dims) {
+      if (d < 0) return ctx.Invalid(absl::StrCat("shape ", shape.ToString(), " is negative"));
+    }
+  }
   ctx.SetOutput(0, *dtype, std::move(shape));
   return absl::OkStatus();
 }

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -100,8 +101,8 @@ void ReduceKernel(Reducer reducer, const Tensor& in, const std::vector<int64_t>&
     const Acc x = static_cast<Acc>(v[i]);
     switch (reducer) {
       case Reducer::kMean:
-      case Reducer::kSum: a += x; break;
-      case Reducer::kProd: a *= x; break;
+      case Reducer::kSum: a = WrapAdd(a, x); break;
+      case Reducer::kProd: a = WrapMul(a, x); break;
       case Reducer::kMax: a = (x > a || std::isnan(static_cast<double>(x))) ? x : a; break;
       case Reducer::kMin: a = (x < a || std::isnan(static_cast<double>(x))) ? x : a; break;
     }
@@ -126,6 +127,11 @@ absl::Status FoldReduce(InferContext& ctx, Reducer reducer, const std::vector<in
   if (in == nullptr) return absl::OkStatus();
   auto out = ctx.NewTensor(in->dtype(), out_dims);
   if (!out.ok()) return out.status();
+  // ReduceKernel's index table over the input and accumulators.
+  if (absl::Status s = ctx.Reserve(in->num_elements() + out->num_elements(), sizeof(int64_t));
+      !s.ok()) {
+    return s;
+  }
   bool folded = false;
   DispatchNumeric(in->dtype(), [&](auto zero) {
     using T = decltype(zero);
@@ -220,6 +226,12 @@ absl::Status InferArg(InferContext& ctx) {
   if (v->dims()[*axis] == 0) return absl::OkStatus();  // TF fails at run time
   auto result = ctx.NewTensor(*out_type, out);
   if (!result.ok()) return result.status();
+  // The index table over the input, best indices and best values.
+  if (absl::Status s = ctx.Reserve(v->num_elements() + 2 * result->num_elements(),
+                                   sizeof(int64_t));
+      !s.ok()) {
+    return s;
+  }
   const auto index = ReductionIndex(v->dims(), {*axis});
   // The position along the axis of input element i: (i / inner) % size.
   int64_t inner = 1;

@@ -4,6 +4,12 @@
 
 namespace tflconv {
 
+const OutputInfo& InputInfo(const Graph& graph, const Node& node, int i) {
+  static const OutputInfo* const kMissing = new OutputInfo();
+  if (i < 0 || i >= static_cast<int>(node.inputs.size())) return *kMissing;
+  return graph.info(node.inputs[i]);
+}
+
 bool InferContext::all_inputs_constant() const {
   for (int i = 0; i < num_inputs(); ++i) {
     if (!input(i).value) return false;
@@ -22,26 +28,47 @@ void InferContext::SetValue(int i, Tensor value) {
   node_.outputs[i].value = std::move(value);
 }
 
-absl::StatusOr<Tensor> InferContext::NewTensor(DataType dtype, const Dims& dims) const {
-  __int128 elements = 1;
+bool FoldBudget::Take(uint64_t bytes) {
+  if (bytes > left()) return false;
+  used_ += bytes;
+  return true;
+}
+
+absl::StatusOr<Tensor> InferContext::NewTensor(DataType dtype, const Dims& dims) {
   for (int64_t d : dims) {
     if (d < 0) return Invalid(absl::StrCat("negative dimension in ", DimsToString(dims)));
-    elements *= d;
-    if (elements > static_cast<__int128>(limits_.max_tensor_elements)) {
-      return NodeError(absl::StatusCode::kResourceExhausted, node_,
-                       absl::StrCat("result of shape ", DimsToString(dims),
-                                    " exceeds the limit of ", limits_.max_tensor_elements,
-                                    " elements (limits.max_tensor_elements)"));
-    }
   }
+  const std::optional<int64_t> elements = BoundedNumElements(dims, limits_.max_tensor_elements);
+  if (!elements) {
+    return NodeError(absl::StatusCode::kResourceExhausted, node_,
+                     absl::StrCat("result of shape ", DimsToString(dims),
+                                  " exceeds the limit of ", limits_.max_tensor_elements,
+                                  " elements (limits.max_tensor_elements)"));
+  }
+  if (absl::Status s = Reserve(*elements, DataTypeSize(dtype)); !s.ok()) return s;
   return Tensor::Zeros(dtype, dims);
 }
 
-absl::StatusOr<Tensor> InferContext::NewConstantFromProto(
-    const tensorflow::TensorProto& proto) const {
-  auto tensor = Tensor::FromProto(proto, graph_.parsed->TensorContent(proto), graph_.parsed,
-                                  limits_.max_tensor_elements);
+absl::Status InferContext::Reserve(uint64_t bytes) {
+  if (budget_.Take(bytes)) return absl::OkStatus();
+  fold_declined_ = true;
+  return NodeError(absl::StatusCode::kResourceExhausted, node_,
+                   absl::StrCat("folding needs ", bytes, " bytes, over the ", budget_.left(),
+                                " left of limits.max_folded_bytes=", budget_.limit()));
+}
+
+absl::StatusOr<Tensor> InferContext::NewConstantFromProto(const tensorflow::TensorProto& proto) {
+  const absl::string_view content = graph_.parsed->TensorContent(proto);
+  // Values the graph stores are paid for by its size; only an expansion
+  // beyond them (a short *_val list over a large shape) takes the budget.
+  const uint64_t stored = content.empty() ? proto.ByteSizeLong() : 0;
+  auto tensor = Tensor::FromProto(proto, content, graph_.parsed, limits_.max_tensor_elements,
+                                  budget_.left() + stored);
   if (!tensor.ok()) return NodeError(tensor.status().code(), node_, tensor.status().message());
+  if (content.empty()) {
+    const uint64_t decoded = tensor->bytes().size();
+    budget_.Take(decoded > stored ? decoded - stored : 0);
+  }
   return tensor;
 }
 
@@ -121,6 +148,10 @@ int LegalizeContext::Weights(const Tensor& value, const Dims& dims, WeightTransf
 }
 
 absl::StatusOr<int> LegalizeContext::Input(int i) {
+  if (i < 0 || i >= num_inputs()) {
+    return NodeInvalid(node_, absl::StrCat("expects input ", i, ", has ", num_inputs(),
+                                           " inputs"));
+  }
   const Endpoint source = node_.inputs[i];
   if (auto it = tensor_of_.find(source); it != tensor_of_.end()) return it->second;
   const OutputInfo& info = graph_.info(source);

@@ -17,14 +17,39 @@
 
 namespace tflconv {
 
+// The most outputs a node may have (Split's num_split, an "x:k" input):
+// each costs memory while converting, known shape or not.
+inline constexpr int kMaxNodeOutputs = 1 << 16;
+
+// Input i of `node`, or an unknown non-constant stand-in when it has none.
+const OutputInfo& InputInfo(const Graph& graph, const Node& node, int i);
+
+// The bytes constant folding may still create in one conversion
+// (limits.max_folded_bytes), shared by every rule it runs.
+class FoldBudget {
+ public:
+  explicit FoldBudget(uint64_t limit) : limit_(limit) {}
+  // Takes `bytes` when they fit; false, taking nothing, when they do not.
+  bool Take(uint64_t bytes);
+  uint64_t limit() const { return limit_; }
+  uint64_t used() const { return used_; }
+  uint64_t left() const { return limit_ - used_; }
+
+ private:
+  uint64_t limit_;
+  uint64_t used_ = 0;
+};
+
 class InferContext {
  public:
-  InferContext(Graph& graph, int node, const ResolvedLimits& limits)
-      : graph_(graph), node_(graph.nodes[node]), limits_(limits) {}
+  InferContext(Graph& graph, int node, const ResolvedLimits& limits, FoldBudget& budget)
+      : graph_(graph), node_(graph.nodes[node]), limits_(limits), budget_(budget) {}
 
   const Node& node() const { return node_; }
   int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
-  const OutputInfo& input(int i) const { return graph_.info(node_.inputs[i]); }
+  // Input i; past the node's inputs, an unknown non-constant one (rules
+  // that check their input count report it; the rest see nothing to fold).
+  const OutputInfo& input(int i) const { return InputInfo(graph_, node_, i); }
   DataType input_dtype(int i) const { return input(i).dtype; }
   const Shape& input_shape(int i) const { return input(i).shape; }
   // The constant value of input i, or nullptr.
@@ -36,10 +61,24 @@ class InferContext {
   void SetOutput(int i, DataType dtype, Shape shape);
   // A constant output: dtype and shape come from the value.
   void SetValue(int i, Tensor value);
-  // A zero tensor for a folded result, within limits.max_tensor_elements.
-  absl::StatusOr<Tensor> NewTensor(DataType dtype, const Dims& dims) const;
-  // Decodes a constant of the graph; it aliases the GraphDef's bytes.
-  absl::StatusOr<Tensor> NewConstantFromProto(const tensorflow::TensorProto& proto) const;
+  // A zero tensor for a folded result, within limits.max_tensor_elements
+  // (else RESOURCE_EXHAUSTED) and taken from the fold budget (see Reserve).
+  absl::StatusOr<Tensor> NewTensor(DataType dtype, const Dims& dims);
+  // Takes `bytes` a fold is about to allocate (results, index tables,
+  // converted copies) from the budget. When they do not fit, the fold is
+  // declined: the error returned ends the rule, and the legalizer keeps the
+  // node's outputs unfolded, so its op runs in the model.
+  absl::Status Reserve(uint64_t bytes);
+  // Reserve() of `elements` entries of `element_bytes` each.
+  absl::Status Reserve(int64_t elements, size_t element_bytes) {
+    return Reserve(static_cast<uint64_t>(elements) * element_bytes);
+  }
+  bool fold_declined() const { return fold_declined_; }
+  // Decodes a constant of the graph; it aliases the GraphDef's bytes. A
+  // constant expanded beyond what the graph stores takes the difference
+  // from the budget, or fails with RESOURCE_EXHAUSTED (a Const cannot stay
+  // unfolded).
+  absl::StatusOr<Tensor> NewConstantFromProto(const tensorflow::TensorProto& proto);
 
   // Checks the input count; errors name the node.
   absl::Status ExpectInputs(int min, int max = -1) const;
@@ -51,6 +90,8 @@ class InferContext {
   Graph& graph_;
   Node& node_;
   const ResolvedLimits& limits_;
+  FoldBudget& budget_;
+  bool fold_declined_ = false;
 };
 
 class LegalizeContext {
@@ -62,7 +103,7 @@ class LegalizeContext {
 
   const Node& node() const { return node_; }
   int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
-  const OutputInfo& input(int i) const { return graph_.info(node_.inputs[i]); }
+  const OutputInfo& input(int i) const { return InputInfo(graph_, node_, i); }
   const Tensor* input_value(int i) const {
     return input(i).value ? &*input(i).value : nullptr;
   }

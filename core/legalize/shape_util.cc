@@ -1,6 +1,7 @@
 #include "core/legalize/shape_util.h"
 
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -37,6 +38,21 @@ absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank) {
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+absl::StatusOr<int32_t> AxisOption(const Node& node, absl::string_view what, int64_t axis,
+                                   int rank) {
+  if (rank >= 0) {
+    auto normalized = NormalizeAxis(axis, rank);
+    if (!normalized.ok()) {
+      return NodeInvalid(node, absl::StrCat(what, ": ", normalized.status().message()));
+    }
+    return *normalized;
+  }
+  if (axis < std::numeric_limits<int32_t>::min() || axis > std::numeric_limits<int32_t>::max()) {
+    return NodeInvalid(node, absl::StrCat(what, " ", axis, " does not fit in int32"));
+  }
+  return static_cast<int32_t>(axis);
+}
+
 std::vector<int64_t> StridedIndex(const Dims& dims, const std::vector<int64_t>& strides) {
   const int rank = static_cast<int>(dims.size());
   const int64_t total = NumElements(dims);
@@ -69,6 +85,10 @@ std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims) {
   return StridedIndex(out_dims, in_strides);
 }
 
+bool NeedsBroadcastIndex(const Dims& dims, const Dims& out_dims) {
+  return dims != out_dims && NumElements(dims) != 1;
+}
+
 void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, char* dst) {
   for (int64_t o = 0; o < outer; ++o) {
     for (const Tensor* in : inputs) {
@@ -77,6 +97,39 @@ void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, c
       dst += chunk;
     }
   }
+}
+
+absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
+  if (!a.known_rank) return b;
+  if (!b.known_rank) return a;
+  if (a.rank() != b.rank()) {
+    return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                    " have different ranks"));
+  }
+  Shape out = a;
+  for (int i = 0; i < a.rank(); ++i) {
+    if (out.dims[i] < 0) {
+      out.dims[i] = b.dims[i];
+    } else if (b.dims[i] >= 0 && b.dims[i] != out.dims[i]) {
+      return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
+                                      " are incompatible"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n) {
+  Shape merged = Shape::Unknown();
+  for (int i = 0; i < n; ++i) {
+    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      return ctx.Invalid(absl::StrCat("input ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
+                                      ", input 0 ", DataTypeName(ctx.input_dtype(0))));
+    }
+    auto shape = MergeShapes(ctx, merged, ctx.input_shape(i));
+    if (!shape.ok()) return shape.status();
+    merged = *shape;
+  }
+  return merged;
 }
 
 absl::Status InferSameAsInput(InferContext& ctx) {

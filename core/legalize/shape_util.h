@@ -15,8 +15,21 @@ namespace tflconv {
 // NumPy broadcasting of two shapes; unknown dims stay unknown.
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 
+// Merges two partial shapes of the same tensor (Pack's values, Select's
+// branches, AddN's inputs): known dims win, conflicting known dims are an
+// error naming the node.
+absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b);
+// Inputs 0..n-1 of one tensor type (Pack's values, AddN's addends): the
+// merged shape, or an error naming the input whose dtype or shape differs.
+absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n);
+
 // Axis in [-rank, rank) to [0, rank); OUT_OF_RANGE otherwise.
 absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank);
+// `axis` (named `what`) for an int32 TFLite option: normalized against a
+// known rank, else passed on for the runtime to resolve; an error naming the
+// node when it is out of range or does not fit int32.
+absl::StatusOr<int32_t> AxisOption(const Node& node, absl::string_view what, int64_t axis,
+                                   int rank);
 
 // Walks `dims` in row-major order and returns, for each element, the sum of
 // coordinate * stride over the dimensions: the flat index it maps to in a
@@ -31,16 +44,27 @@ std::vector<int64_t> BroadcastIndex(const Dims& in_dims, const Dims& out_dims);
 // of the dims before the axis; each input contributes bytes/outer per step.
 void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, char* dst);
 
+// True when an operand of `dims` broadcast to `out_dims` needs an index
+// table (BroadcastIndex): it is neither of the output's shape nor a single
+// value.
+bool NeedsBroadcastIndex(const Dims& dims, const Dims& out_dims);
+
 // Evaluates out[i] = fn(a[i], b[i]) with broadcasting. Fn is called with
 // values of the inputs' C++ type and returns the output's.
 template <typename Out, typename In, typename Fn>
 void BinaryKernel(const Tensor& a, const Tensor& b, Tensor& out, Fn fn) {
-  const auto ia = BroadcastIndex(a.dims(), out.dims());
-  const auto ib = BroadcastIndex(b.dims(), out.dims());
   auto av = a.flat<In>();
   auto bv = b.flat<In>();
   auto ov = out.mutable_flat<Out>();
-  for (size_t i = 0; i < ov.size(); ++i) ov[i] = fn(av[ia[i]], bv[ib[i]]);
+  const bool index_a = NeedsBroadcastIndex(a.dims(), out.dims());
+  const bool index_b = NeedsBroadcastIndex(b.dims(), out.dims());
+  const auto ia = index_a ? BroadcastIndex(a.dims(), out.dims()) : std::vector<int64_t>();
+  const auto ib = index_b ? BroadcastIndex(b.dims(), out.dims()) : std::vector<int64_t>();
+  const size_t step_a = av.size() == 1 ? 0 : 1;
+  const size_t step_b = bv.size() == 1 ? 0 : 1;
+  for (size_t i = 0; i < ov.size(); ++i) {
+    ov[i] = fn(av[index_a ? ia[i] : i * step_a], bv[index_b ? ib[i] : i * step_b]);
+  }
 }
 
 // Folds an element-wise binary op when both inputs are constant. `fn` is a
@@ -55,6 +79,11 @@ absl::Status FoldBinary(InferContext& ctx, Fn fn) {
   if (!shape.ok()) return ctx.Invalid(shape.status().message());
   auto out = ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims);
   if (!out.ok()) return out.status();
+  const int tables = NeedsBroadcastIndex(a.dims(), shape->dims) +
+                     NeedsBroadcastIndex(b.dims(), shape->dims);
+  if (absl::Status s = ctx.Reserve(tables * out->num_elements(), sizeof(int64_t)); !s.ok()) {
+    return s;
+  }
   bool folded = false;
   DispatchNumeric(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
@@ -84,7 +113,7 @@ absl::Status FoldUnary(InferContext& ctx, Fn fn) {
     if constexpr (!std::is_same_v<T, bool>) {
       auto in = a.flat<T>();
       auto o = out->mutable_flat<T>();
-      for (size_t i = 0; i < in.size(); ++i) o[i] = static_cast<T>(fn(in[i]));
+      for (size_t i = 0; i < in.size(); ++i) o[i] = ConvertValue<T>(fn(in[i]));
       folded = true;
     }
   });

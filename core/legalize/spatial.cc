@@ -19,6 +19,7 @@
 // Integer side inputs (shapes, paddings, block shapes) are written as int32
 // constants when constant and cast to int32 when computed as int64.
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/conv_util.h"
@@ -59,8 +60,14 @@ absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view wh
                                                 DataTypeName(info.dtype)));
   }
   if (const Tensor* value = ctx.input_value(i)) {
-    Tensor t = Int32Tensor(value->AsInt64Vector()).Reshaped(value->dims());
-    return ctx.Constant(t, what);
+    const std::vector<int64_t> values = value->AsInt64Vector();
+    for (int64_t v : values) {
+      if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+        return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") value ", v,
+                                                    " does not fit in int32"));
+      }
+    }
+    return ctx.Constant(Int32Tensor(values).Reshaped(value->dims()), what);
   }
   auto x = ctx.Input(i);
   if (!x.ok()) return x.status();
@@ -82,7 +89,7 @@ absl::Status RequireNhwc(const Node& node) {
 
 // A dim divided by / multiplied by a factor, unknown staying unknown.
 int64_t DivDim(int64_t d, int64_t f) { return d < 0 || f <= 0 ? -1 : d / f; }
-int64_t MulDim(int64_t d, int64_t f) { return d < 0 || f < 0 ? -1 : d * f; }
+int64_t MulDim(int64_t d, int64_t f) { return d < 0 || f < 0 ? -1 : SaturatingMul(d, f); }
 
 Shape UnknownOfRank(int rank) { return Shape::Of(Dims(rank, -1)); }
 
@@ -111,6 +118,12 @@ absl::Status InferConv2DBackpropInput(InferContext& ctx) {
   if (const Tensor* sizes = ctx.input_value(0)) {
     std::vector<int64_t> dims = sizes->AsInt64Vector();
     if (dims.size() != 4) return ctx.Invalid("input_sizes must have 4 values");
+    for (int64_t d : dims) {
+      if (d < 0) {
+        return ctx.Invalid(absl::StrCat("input_sizes ", DimsToString(dims), " has a negative "
+                                        "dimension"));
+      }
+    }
     out = Shape::Of(dims);
   } else {
     // Batch from out_backprop, channels from the filter.
@@ -408,9 +421,24 @@ absl::Status InferPad(InferContext& ctx) {
     if (static_cast<int>(p.size()) != 2 * rank) {
       return ctx.Invalid(absl::StrCat("paddings has ", p.size() / 2, " rows for rank ", rank));
     }
+    const bool mirror = ctx.node().op == "MirrorPad";
     for (int i = 0; i < rank; ++i) {
-      if (p[2 * i] < 0 || p[2 * i + 1] < 0) return ctx.Invalid("paddings must be non-negative");
-      if (out.dims[i] >= 0) out.dims[i] += p[2 * i] + p[2 * i + 1];
+      const int64_t before = p[2 * i], after = p[2 * i + 1];
+      if (before < 0 || after < 0) {
+        return ctx.Invalid(absl::StrCat("paddings ", DimsToString(p), " must be non-negative"));
+      }
+      const int64_t dim = out.dims[i];
+      // MirrorPad reflects the input: each padding is at most its size
+      // (REFLECT excludes the edge, so one less); TensorFlow checks the same.
+      if (mirror && dim >= 0) {
+        auto mode = ReadMirrorMode(ctx.node());
+        const int64_t most = *mode == tflite::MirrorPadMode_REFLECT ? dim - 1 : dim;
+        if (before > most || after > most) {
+          return ctx.Invalid(absl::StrCat("paddings ", DimsToString(p), " exceed what dimension ",
+                                          i, " of size ", dim, " can mirror (", most, ")"));
+        }
+      }
+      if (dim >= 0) out.dims[i] = SaturatingAdd(dim, SaturatingAdd(before, after));
     }
   } else {
     for (auto& d : out.dims) d = -1;
@@ -478,19 +506,21 @@ absl::Status InferSpaceBatch(InferContext& ctx) {
     if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) {
       return ctx.Invalid(absl::StrCat(pads_name, " must be non-negative"));
     }
-    block_total *= block[i];
+    block_total = SaturatingMul(block_total, block[i]);
     const int64_t d = in.dims[i + 1];
     if (d < 0) continue;
     if (kToBatch) {
-      const int64_t padded = d + pads[2 * i] + pads[2 * i + 1];
+      const int64_t padded = SaturatingAdd(d, SaturatingAdd(pads[2 * i], pads[2 * i + 1]));
       if (padded % block[i] != 0) {
         return ctx.Invalid(absl::StrCat("padded dimension ", i + 1, " (", padded,
                                         ") is not divisible by block size ", block[i]));
       }
       out.dims[i + 1] = padded / block[i];
     } else {
-      out.dims[i + 1] = d * block[i] - pads[2 * i] - pads[2 * i + 1];
-      if (out.dims[i + 1] < 0) return ctx.Invalid("crops exceed the dimension");
+      const int64_t crops = SaturatingAdd(pads[2 * i], pads[2 * i + 1]);
+      const int64_t full = SaturatingMul(d, block[i]);
+      if (crops > full) return ctx.Invalid("crops exceed the dimension");
+      out.dims[i + 1] = full - crops;
     }
   }
   if (kToBatch) {
@@ -530,8 +560,10 @@ absl::Status LegalizeSpaceBatch(LegalizeContext& ctx) {
 absl::StatusOr<int> ReadBlockSize(const Node& node) {
   auto block = GetIntAttr(node, "block_size");
   if (!block.ok()) return block.status();
-  if (*block < 2) {
-    return NodeInvalid(node, absl::StrCat("attribute 'block_size' is ", *block, " (must be >= 2)"));
+  if (*block < 2 || *block > std::numeric_limits<int32_t>::max()) {
+    return NodeInvalid(node, absl::StrCat("attribute 'block_size' is ", *block,
+                                          " (must be in [2, ",
+                                          std::numeric_limits<int32_t>::max(), "])"));
   }
   if (absl::Status s = RequireNhwc(node); !s.ok()) return s;
   return static_cast<int>(*block);

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -152,27 +153,6 @@ absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
   return absl::OkStatus();
 }
 
-// Merges two partial shapes of the same tensor (Pack's values, Select's
-// branches): known dims win, conflicting known dims are an error.
-absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
-  if (!a.known_rank) return b;
-  if (!b.known_rank) return a;
-  if (a.rank() != b.rank()) {
-    return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
-                                    " have different ranks"));
-  }
-  Shape out = a;
-  for (int i = 0; i < a.rank(); ++i) {
-    if (out.dims[i] < 0) {
-      out.dims[i] = b.dims[i];
-    } else if (b.dims[i] >= 0 && b.dims[i] != out.dims[i]) {
-      return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
-                                      " are incompatible"));
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // Reshape, Squeeze, ExpandDims, Shape, ConcatV2.
 
@@ -188,7 +168,7 @@ absl::StatusOr<Shape> ReshapeTarget(const InferContext& ctx, const std::vector<i
     } else if (out.dims[i] < 0) {
       return ctx.Invalid(absl::StrCat("shape has a negative dimension ", out.dims[i]));
     } else {
-      known *= out.dims[i];
+      known = SaturatingMul(known, out.dims[i]);
     }
   }
   const Shape& in = ctx.input_shape(0);
@@ -305,7 +285,9 @@ absl::Status LegalizeSqueeze(LegalizeContext& ctx) {
   tflite::SqueezeOptionsT options;
   const int rank = ctx.input_shape(0).rank();
   for (int64_t a : *axes) {
-    options.squeeze_dims.push_back(static_cast<int32_t>(a < 0 && rank >= 0 ? a + rank : a));
+    auto axis = AxisOption(ctx.node(), "squeeze_dims", a, rank);
+    if (!axis.ok()) return axis.status();
+    options.squeeze_dims.push_back(*axis);
   }
   ctx.Emit(tflite::BuiltinOperator_SQUEEZE, {*x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
@@ -410,6 +392,10 @@ absl::Status InferConcat(InferContext& ctx) {
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   int64_t total = 0;
   for (int i = 0; i < n; ++i) {
+    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      return ctx.Invalid(absl::StrCat("value ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
+                                      ", value 0 ", DataTypeName(ctx.input_dtype(0))));
+    }
     const Shape& s = ctx.input_shape(i);
     if (!s.known_rank) {
       total = -1;
@@ -420,9 +406,16 @@ absl::Status InferConcat(InferContext& ctx) {
                                       out.rank()));
     }
     for (int d = 0; d < out.rank(); ++d) {
-      if (d != *axis && out.dims[d] < 0) out.dims[d] = s.dims[d];
+      if (d == *axis) continue;
+      if (out.dims[d] < 0) {
+        out.dims[d] = s.dims[d];
+      } else if (s.dims[d] >= 0 && s.dims[d] != out.dims[d]) {
+        return ctx.Invalid(absl::StrCat("input ", i, " has shape ", s.ToString(),
+                                        ", which differs from ", out.ToString(),
+                                        " outside axis ", *axis));
+      }
     }
-    total = (total < 0 || s.dims[*axis] < 0) ? -1 : total + s.dims[*axis];
+    total = (total < 0 || s.dims[*axis] < 0) ? -1 : SaturatingAdd(total, s.dims[*axis]);
   }
   out.dims[*axis] = total;
   ctx.SetOutput(0, ctx.input_dtype(0), out);
@@ -480,12 +473,12 @@ absl::Status InferTranspose(InferContext& ctx) {
   std::vector<bool> seen(rank, false);
   std::vector<int> p(rank);
   for (int i = 0; i < rank; ++i) {
-    auto axis = NormalizeAxis(perm[i], rank);
-    if (!axis.ok() || seen[*axis]) {
-      return ctx.Invalid(absl::StrCat("perm ", DimsToString(perm), " is not a permutation"));
+    if (perm[i] < 0 || perm[i] >= rank || seen[perm[i]]) {
+      return ctx.Invalid(absl::StrCat("perm ", DimsToString(perm), " is not a permutation of [0, ",
+                                      rank, ")"));
     }
-    seen[*axis] = true;
-    p[i] = *axis;
+    seen[perm[i]] = true;
+    p[i] = static_cast<int>(perm[i]);
   }
   Dims out(rank, -1);
   if (in.known_rank) {
@@ -493,6 +486,7 @@ absl::Status InferTranspose(InferContext& ctx) {
   }
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
   if (const Tensor* v = ctx.input_value(0); v != nullptr && Foldable(v->dtype())) {
+    if (absl::Status s = ctx.Reserve(v->bytes().size()); !s.ok()) return s;
     ctx.SetValue(0, TransposeTensor(*v, p));
   }
   return absl::OkStatus();
@@ -521,16 +515,9 @@ absl::Status InferPack(InferContext& ctx) {
   if (n < 1) return ctx.Invalid("expects at least one value");
   auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
   if (!axis_attr.ok()) return axis_attr.status();
-  Shape in = Shape::Unknown();
-  for (int i = 0; i < n; ++i) {
-    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
-      return ctx.Invalid(absl::StrCat("value ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
-                                      ", value 0 ", DataTypeName(ctx.input_dtype(0))));
-    }
-    auto merged = MergeShapes(ctx, in, ctx.input_shape(i));
-    if (!merged.ok()) return merged.status();
-    in = *merged;
-  }
+  auto merged = MergeInputShapes(ctx, n);
+  if (!merged.ok()) return merged.status();
+  const Shape& in = *merged;
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
@@ -549,8 +536,9 @@ absl::Status LegalizePack(LegalizeContext& ctx) {
   if (!axis_attr.ok()) return axis_attr.status();
   tflite::PackOptionsT options;
   options.values_count = ctx.num_inputs();
-  const int rank = ctx.output(0).shape.rank();
-  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.output(0).shape.rank());
+  if (!axis.ok()) return axis.status();
+  options.axis = *axis;
   return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
 }
 
@@ -582,6 +570,18 @@ absl::Status SetSplitOutputs(InferContext& ctx, int value_input, int axis,
   return absl::OkStatus();
 }
 
+// The output count in attribute `name` (Split's num_split, Unpack's num):
+// every output costs memory while converting, so it is bounded.
+absl::StatusOr<int> ReadOutputCount(const InferContext& ctx, const char* name, int64_t min) {
+  auto num = GetIntAttr(ctx.node(), name);
+  if (!num.ok()) return num.status();
+  if (*num < min || *num > kMaxNodeOutputs) {
+    return ctx.Invalid(absl::StrCat("attribute '", name, "' is ", *num, " (must be in [", min,
+                                    ", ", kMaxNodeOutputs, "])"));
+  }
+  return static_cast<int>(*num);
+}
+
 // Output shapes of unknown rank for a split whose input rank is unknown.
 void SetUnknownOutputs(InferContext& ctx, int n, DataType dtype) {
   for (int k = 0; k < n; ++k) ctx.SetOutput(k, dtype, Shape::Unknown());
@@ -590,9 +590,8 @@ void SetUnknownOutputs(InferContext& ctx, int n, DataType dtype) {
 // Split(split_dim, value; num_split).
 absl::Status InferSplit(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto num = GetIntAttr(ctx.node(), "num_split");
+  auto num = ReadOutputCount(ctx, "num_split", 1);
   if (!num.ok()) return num.status();
-  if (*num < 1) return ctx.Invalid(absl::StrCat("num_split must be positive, is ", *num));
   const Shape& in = ctx.input_shape(1);
   if (!in.known_rank || ctx.input_value(0) == nullptr) {  // legalizing reports the latter
     SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(1));
@@ -633,7 +632,7 @@ absl::Status LegalizeSplit(LegalizeContext& ctx) {
 // SplitV(value, size_splits, split_dim; num_split); one size may be -1.
 absl::Status InferSplitV(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
-  auto num = GetIntAttr(ctx.node(), "num_split");
+  auto num = ReadOutputCount(ctx, "num_split", 1);
   if (!num.ok()) return num.status();
   if (ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr) {
     SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(0));  // legalizing reports it
@@ -664,7 +663,7 @@ absl::Status InferSplitV(InferContext& ctx) {
     } else if ((*sizes)[k] < 0) {
       return ctx.Invalid(absl::StrCat("size_splits has a negative size ", (*sizes)[k]));
     } else {
-      known += (*sizes)[k];
+      known = SaturatingAdd(known, (*sizes)[k]);
     }
   }
   if (dim >= 0) {
@@ -704,7 +703,7 @@ absl::Status LegalizeSplitV(LegalizeContext& ctx) {
 // Unpack(value; num, axis): the slices along axis, with that axis removed.
 absl::Status InferUnpack(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto num = GetIntAttr(ctx.node(), "num");
+  auto num = ReadOutputCount(ctx, "num", 0);
   if (!num.ok()) return num.status();
   auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
   if (!axis_attr.ok()) return axis_attr.status();
@@ -744,10 +743,11 @@ absl::Status LegalizeUnpack(LegalizeContext& ctx) {
   if (!num.ok()) return num.status();
   auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
   if (!axis_attr.ok()) return axis_attr.status();
-  const int rank = ctx.input_shape(0).rank();
+  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.input_shape(0).rank());
+  if (!axis.ok()) return axis.status();
   tflite::UnpackOptionsT options;
   options.num = static_cast<int32_t>(*num);
-  options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
+  options.axis = *axis;
   return EmitSimple(ctx, tflite::BuiltinOperator_UNPACK, MakeOptions(options),
                     static_cast<int>(*num));
 }
@@ -766,6 +766,10 @@ absl::Status InferSlice(InferContext& ctx) {
     Dims out(std::max(rank, 0), -1);
     if (size_value != nullptr) {
       const std::vector<int64_t> size = size_value->AsInt64Vector();
+      if (static_cast<int>(size.size()) != rank) {
+        return ctx.Invalid(absl::StrCat("size ", DimsToString(size),
+                                        " does not match the input rank ", rank));
+      }
       for (int i = 0; i < rank; ++i) {
         if (size[i] >= 0) out[i] = size[i];
       }
@@ -788,7 +792,7 @@ absl::Status InferSlice(InferContext& ctx) {
     }
     if (size[i] == -1) {
       out[i] = dim < 0 ? -1 : dim - begin[i];
-    } else if (size[i] < 0 || (dim >= 0 && begin[i] + size[i] > dim)) {
+    } else if (size[i] < 0 || (dim >= 0 && SaturatingAdd(begin[i], size[i]) > dim)) {
       return ctx.Invalid(absl::StrCat("size ", DimsToString(size), " is out of range for ",
                                       in.ToString(), " at begin ", DimsToString(begin)));
     } else {
@@ -820,6 +824,8 @@ absl::Status LegalizeSlice(LegalizeContext& ctx) {
 // ---------------------------------------------------------------------------
 // StridedSlice, with TensorFlow's mask semantics.
 
+constexpr size_t kMaskBits = 32;
+
 struct StridedSliceMasks {
   int64_t begin = 0, end = 0, ellipsis = 0, new_axis = 0, shrink_axis = 0;
 };
@@ -830,10 +836,16 @@ absl::StatusOr<StridedSliceMasks> ReadMasks(const Node& node) {
       {"begin_mask", &m.begin},       {"end_mask", &m.end},
       {"ellipsis_mask", &m.ellipsis}, {"new_axis_mask", &m.new_axis},
       {"shrink_axis_mask", &m.shrink_axis}};
+  // TensorFlow's masks are int32 bit sets; one written as a negative int32
+  // (bit 31 set) keeps its bits.
   for (const auto& [name, slot] : attrs) {
     auto v = GetIntAttr(node, name, 0);
     if (!v.ok()) return v.status();
-    *slot = *v;
+    if (*v < std::numeric_limits<int32_t>::min() || *v > std::numeric_limits<uint32_t>::max()) {
+      return NodeInvalid(node, absl::StrCat("attribute '", name, "' is ", *v,
+                                            " (a 32-bit mask)"));
+    }
+    *slot = static_cast<uint32_t>(*v);
   }
   if (m.ellipsis & (m.ellipsis - 1)) {
     return NodeInvalid(node, "ellipsis_mask has more than one bit set");
@@ -856,6 +868,10 @@ absl::StatusOr<ResolvedSlice> ResolveStridedSlice(const InferContext& ctx, const
                                                   const StridedSliceMasks& masks) {
   if (begin.size() != end.size() || begin.size() != strides.size()) {
     return ctx.Invalid("begin, end and strides have different lengths");
+  }
+  if (begin.size() >= kMaskBits) {
+    return ctx.Invalid(absl::StrCat("begin has ", begin.size(), " entries; the 32-bit masks "
+                                    "address at most ", kMaskBits - 1));
   }
   const int rank = in.rank();
   int sparse_dims = static_cast<int>(begin.size());
@@ -1035,7 +1051,7 @@ absl::Status InferTile(InferContext& ctx) {
       return ctx.Invalid(absl::StrCat("multiples ", DimsToString(multiples),
                                       " has a negative entry"));
     }
-    if (in.known_rank && in.dims[i] >= 0) out[i] = in.dims[i] * multiples[i];
+    if (in.known_rank && in.dims[i] >= 0) out[i] = SaturatingMul(in.dims[i], multiples[i]);
     if (multiples[i] == 0) out[i] = 0;
   }
   ctx.SetOutput(0, dtype, Shape::Of(out));
@@ -1043,6 +1059,7 @@ absl::Status InferTile(InferContext& ctx) {
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
   auto value = ctx.NewTensor(dtype, out);
   if (!value.ok()) return value.status();
+  if (absl::Status s = ctx.Reserve(value->num_elements(), sizeof(int64_t)); !s.ok()) return s;
   // Output coordinate c reads input coordinate c mod in_dims.
   const std::vector<int64_t> in_strides = RowMajorStrides(v->dims());
   std::vector<int64_t> index(value->num_elements());
@@ -1090,7 +1107,11 @@ absl::Status InferFill(InferContext& ctx) {
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
   auto out = ctx.NewTensor(dtype, dims);
   if (!out.ok()) return out.status();
-  GatherElements(*v, std::vector<int64_t>(out->num_elements(), 0), *out);
+  const size_t element = DataTypeSize(dtype);
+  char* dst = MutableBytes(*out);
+  for (int64_t i = 0; i < out->num_elements(); ++i) {
+    std::memcpy(dst + i * element, v->bytes().data(), element);
+  }
   ctx.SetValue(0, std::move(*out));
   return absl::OkStatus();
 }
@@ -1109,6 +1130,12 @@ absl::Status LegalizeFill(LegalizeContext& ctx) {
 absl::Status InferRange(InferContext& ctx) {
   if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
   const DataType dtype = ctx.input_dtype(0);
+  for (int i = 1; i < 3; ++i) {
+    if (ctx.input_dtype(i) != dtype) {
+      return ctx.Invalid(absl::StrCat("input ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
+                                      ", start ", DataTypeName(dtype)));
+    }
+  }
   ctx.SetOutput(0, dtype, Shape::Of({-1}));
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   for (int i = 0; i < 3; ++i) {
@@ -1119,6 +1146,10 @@ absl::Status InferRange(InferContext& ctx) {
   const double start = ctx.input_value(0)->ScalarAsDouble(0);
   const double limit = ctx.input_value(1)->ScalarAsDouble(0);
   const double delta = ctx.input_value(2)->ScalarAsDouble(0);
+  if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta)) {
+    return ctx.Invalid(absl::StrCat("start ", start, ", limit ", limit, " and delta ", delta,
+                                    " must be finite"));
+  }
   if (delta == 0) return ctx.Invalid("delta must be non-zero");
   if ((delta > 0 && start > limit) || (delta < 0 && start < limit)) {
     return ctx.Invalid(absl::StrCat("start ", start, " and limit ", limit,
@@ -1132,14 +1163,17 @@ absl::Status InferRange(InferContext& ctx) {
     } else {
       int64_t size;
       if constexpr (std::is_integral_v<T>) {
-        const int64_t s = ctx.input_value(0)->ScalarAsInt(0);
-        const int64_t l = ctx.input_value(1)->ScalarAsInt(0);
-        const int64_t d = ctx.input_value(2)->ScalarAsInt(0);
-        const int64_t span = l > s ? l - s : s - l;
-        const int64_t step = d > 0 ? d : -d;
-        size = (span + step - 1) / step;
+        // Spans of int64 or uint64 values need 65 bits.
+        const __int128 s = ctx.input_value(0)->flat<T>()[0];
+        const __int128 l = ctx.input_value(1)->flat<T>()[0];
+        const __int128 d = ctx.input_value(2)->flat<T>()[0];
+        const __int128 span = l > s ? l - s : s - l;
+        const __int128 step = d > 0 ? d : -d;
+        const __int128 count = (span + step - 1) / step;
+        size = count > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max()
+                                                            : static_cast<int64_t>(count);
       } else {
-        size = static_cast<int64_t>(std::ceil(std::abs((limit - start) / delta)));
+        size = ConvertValue<int64_t>(std::ceil(std::abs((limit - start) / delta)));
       }
       auto out = ctx.NewTensor(dtype, {size});
       if (!out.ok()) {
@@ -1152,7 +1186,7 @@ absl::Status InferRange(InferContext& ctx) {
       T x = s;
       for (int64_t i = 0; i < size; ++i) {
         o[i] = x;
-        x = static_cast<T>(x + d);
+        x = WrapAdd(x, d);
       }
       ctx.SetValue(0, std::move(*out));
     }
@@ -1173,8 +1207,7 @@ absl::Status InferCast(InferContext& ctx) {
   ctx.SetOutput(0, *dst, ctx.input_shape(0));
   const Tensor* v = ctx.input_value(0);
   if (v != nullptr && IsNumeric(v->dtype()) && IsNumeric(*dst)) {
-    auto out = ctx.NewTensor(*dst, v->dims());  // checks limits
-    if (!out.ok()) return out.status();
+    if (absl::Status s = ctx.Reserve(v->num_elements(), DataTypeSize(*dst)); !s.ok()) return s;
     ctx.SetValue(0, v->CastTo(*dst));
   }
   return absl::OkStatus();
@@ -1207,6 +1240,9 @@ absl::Status InferBroadcastTo(InferContext& ctx) {
     return absl::OkStatus();
   }
   const std::vector<int64_t> target = shape_value->AsInt64Vector();
+  for (int64_t d : target) {
+    if (d < 0) return ctx.Invalid(absl::StrCat("shape ", DimsToString(target), " is negative"));
+  }
   auto shape = BroadcastShapes(ctx.input_shape(0), Shape::Of(target));
   if (!shape.ok()) return ctx.Invalid(shape.status().message());
   if (shape->known_rank && shape->dims != target) {
@@ -1218,6 +1254,7 @@ absl::Status InferBroadcastTo(InferContext& ctx) {
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
   auto out = ctx.NewTensor(dtype, target);
   if (!out.ok()) return out.status();
+  if (absl::Status s = ctx.Reserve(out->num_elements(), sizeof(int64_t)); !s.ok()) return s;
   GatherElements(*v, BroadcastIndex(v->dims(), target), *out);
   ctx.SetValue(0, std::move(*out));
   return absl::OkStatus();
@@ -1228,7 +1265,7 @@ absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
 }
 
 // A tensor of `dims` with every element `one ? 1 : 0`.
-absl::StatusOr<Tensor> Splat(const InferContext& ctx, DataType dtype, const Dims& dims,
+absl::StatusOr<Tensor> Splat(InferContext& ctx, DataType dtype, const Dims& dims,
                              bool one) {
   auto out = ctx.NewTensor(dtype, dims);
   if (!out.ok()) return out.status();
@@ -1334,6 +1371,13 @@ absl::Status InferGather(InferContext& ctx) {
   }
   const int axis = (*spec)->axis;
   const int batch = (*spec)->batch_dims;
+  for (int i = 0; i < batch; ++i) {
+    if (params.dims[i] >= 0 && indices.dims[i] >= 0 && params.dims[i] != indices.dims[i]) {
+      return ctx.Invalid(absl::StrCat("params ", params.ToString(), " and indices ",
+                                      indices.ToString(), " differ in their first ", batch,
+                                      " (batch_dims) dimensions"));
+    }
+  }
   Dims out(params.dims.begin(), params.dims.begin() + axis);
   out.insert(out.end(), indices.dims.begin() + batch, indices.dims.end());
   out.insert(out.end(), params.dims.begin() + axis + 1, params.dims.end());
@@ -1343,6 +1387,10 @@ absl::Status InferGather(InferContext& ctx) {
   if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
   auto value = ctx.NewTensor(dtype, out);
   if (!value.ok()) return value.status();
+  if (absl::Status s = ctx.Reserve(value->num_elements() + idx->num_elements(), sizeof(int64_t));
+      !s.ok()) {
+    return s;
+  }
   const Dims& pd = p->dims();
   int64_t batches = 1, outer = 1, inner = 1;
   for (int i = 0; i < batch; ++i) batches *= pd[i];
@@ -1383,7 +1431,9 @@ absl::Status LegalizeGather(LegalizeContext& ctx) {
     if (!batch_dims.ok()) return batch_dims.status();
     const int rank = ctx.input_shape(0).rank();
     const int indices_rank = ctx.input_shape(1).rank();
-    options.axis = static_cast<int32_t>(*axis < 0 && rank >= 0 ? *axis + rank : *axis);
+    auto axis_option = AxisOption(ctx.node(), "axis", *axis, rank);
+    if (!axis_option.ok()) return axis_option.status();
+    options.axis = *axis_option;
     options.batch_dims = static_cast<int32_t>(
         *batch_dims < 0 && indices_rank >= 0 ? *batch_dims + indices_rank : *batch_dims);
   }
@@ -1416,6 +1466,10 @@ absl::Status InferGatherNd(InferContext& ctx) {
   if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
   auto value = ctx.NewTensor(dtype, out);
   if (!value.ok()) return value.status();
+  if (absl::Status s = ctx.Reserve(value->num_elements() + idx->num_elements(), sizeof(int64_t));
+      !s.ok()) {
+    return s;
+  }
   const std::vector<int64_t> strides = RowMajorStrides(p->dims());
   int64_t slice = 1;
   for (int i = static_cast<int>(depth); i < p->rank(); ++i) slice *= p->dims()[i];
@@ -1454,6 +1508,7 @@ absl::Status InferWhereIndices(InferContext& ctx) {
   ctx.SetOutput(0, DT_INT64, Shape::Of({-1, in.known_rank ? in.rank() : -1}));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !IsNumeric(v->dtype())) return absl::OkStatus();
+  if (absl::Status s = ctx.Reserve(v->num_elements(), sizeof(bool)); !s.ok()) return s;
   const Tensor flags = v->CastTo(DT_BOOL);
   auto f = flags.flat<bool>();
   int64_t count = 0;
@@ -1507,13 +1562,27 @@ absl::Status InferSelectImpl(InferContext& ctx) {
       !IsNumeric(ctx.input_dtype(0))) {
     return absl::OkStatus();
   }
-  const Tensor cond = ctx.input_value(0)->CastTo(DT_BOOL);
   const Tensor& t = *ctx.input_value(1);
   const Tensor& e = *ctx.input_value(2);
+  const Dims& cond_dims = ctx.input_value(0)->dims();
+  const bool row_condition = !kBroadcast && cond_dims.size() == 1 && out.rank() > 1;
+  if (!kBroadcast && (t.dims() != out.dims || e.dims() != out.dims ||
+                      (row_condition ? cond_dims[0] != out.dims[0] : cond_dims != out.dims))) {
+    return ctx.Invalid(absl::StrCat("condition ", DimsToString(cond_dims), " and branches ",
+                                    DimsToString(t.dims()), ", ", DimsToString(e.dims()),
+                                    " do not match"));
+  }
   auto value = ctx.NewTensor(dtype, out.dims);
   if (!value.ok()) return value.status();
+  // The condition as bool and three index tables.
+  if (absl::Status s = ctx.Reserve(NumElements(cond_dims) + 3 * sizeof(int64_t) *
+                                                                 value->num_elements());
+      !s.ok()) {
+    return s;
+  }
+  const Tensor cond = ctx.input_value(0)->CastTo(DT_BOOL);
   std::vector<int64_t> ic;
-  if (!kBroadcast && cond.rank() == 1 && out.rank() > 1) {
+  if (row_condition) {
     // One condition per row.
     const int64_t row = out.dims[0] == 0 ? 0 : value->num_elements() / out.dims[0];
     ic.resize(value->num_elements());

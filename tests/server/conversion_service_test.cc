@@ -224,6 +224,7 @@ TEST(ConversionServiceTest, MemoryAndGraphLimitsNameTheLimit) {
   options.admission.max_memory_bytes = 10'000;
   options.admission.max_graph_bytes = 4'000;
   options.admission.memory_factor = 2;
+  options.admission.min_reservation_bytes = 0;
   auto service = MakeService(options);
   v1::ConvertStart start = StartFor("");
   bool retryable = true;
@@ -242,6 +243,33 @@ TEST(ConversionServiceTest, MemoryAndGraphLimitsNameTheLimit) {
   EXPECT_TRUE(retryable);
   first->reset();  // dropping the job releases it
   EXPECT_EQ(service->stats().reserved_bytes, 0u);
+}
+
+TEST(ConversionServiceTest, TinyGraphsReserveTheFloorAndFoldWithinAQuarterOfIt) {
+  ConversionService::Options options;
+  options.admission.min_reservation_bytes = 64 << 20;
+  std::vector<uint64_t> budgets;
+  std::mutex mu;
+  options.convert = [&](absl::string_view, const v1::ConversionOptions& o, const ConvertHooks&) {
+    std::lock_guard<std::mutex> lock(mu);
+    budgets.push_back(o.limits().max_folded_bytes());
+    return ConversionResult{};
+  };
+  auto service = MakeService(std::move(options));
+  const std::string graph = testing::SmallGraph();
+  v1::ConvertStart start = StartFor(graph);
+  for (uint64_t client_budget : {uint64_t{0}, uint64_t{1000}}) {
+    start.mutable_options()->mutable_limits()->set_max_folded_bytes(client_budget);
+    auto recorder = std::make_shared<Recorder>();
+    auto job = service->Admit(start, recorder);
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(service->stats().reserved_bytes, 64u << 20);
+    ASSERT_TRUE((*job)->AddChunk(graph).ok());
+    recorder->Wait();
+    (*job)->Release();
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_THAT(budgets, ::testing::ElementsAre(16u << 20, 1000u));
 }
 
 TEST(ConversionServiceTest, CancelMidUploadFinishesTheJobAndFreesItsMemory) {

@@ -1,6 +1,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "core/graph/tensor.h"
 #include "tests/testing/graph_builder.h"
 
 namespace tflconv {
@@ -156,6 +162,119 @@ TEST(StructureTest, UnfedPlaceholderWithDefaultIsItsDefault) {
   ConversionResult fed = ConvertGraph(g, options);
   ASSERT_TRUE(fed.status.ok()) << fed.status;
   EXPECT_EQ(ModelOf(fed.artifacts[0])->subgraphs()->Get(0)->inputs()->size(), 2u);
+}
+
+
+// Integer division folding, the crafted cases of issue 9: INT_MIN / -1
+// traps in C++ (SIGFPE); TensorFlow's kernels wrap it (safe_div_or_mod_op).
+struct DivisionCase {
+  const char* op;
+  tensorflow::DataType dtype;
+};
+
+std::string DivisionName(const ::testing::TestParamInfo<DivisionCase>& info) {
+  return absl::StrCat(info.param.op, "_", DataTypeName(info.param.dtype));
+}
+
+void PrintTo(const DivisionCase& c, std::ostream* os) {
+  *os << c.op << " " << DataTypeName(c.dtype);
+}
+
+// q = op([INT_MIN, 7], divisor) of the case's dtype, and out = x + q.
+GraphBuilder DivisionGraph(const DivisionCase& c, std::vector<int64_t> divisor) {
+  GraphBuilder g;
+  g.Placeholder("x", c.dtype, {2});
+  if (c.dtype == tensorflow::DT_INT32) {
+    g.ConstInt("a", {2}, {std::numeric_limits<int32_t>::min(), 7});
+    g.ConstInt("b", {2}, std::vector<int32_t>(divisor.begin(), divisor.end()));
+  } else {
+    g.ConstInt64("a", {2}, {std::numeric_limits<int64_t>::min(), 7});
+    g.ConstInt64("b", {2}, divisor);
+  }
+  AttrType(g.Op(c.op, "q", {"a", "b"}), "T", c.dtype);
+  AttrType(g.Op("AddV2", "out", {"x", "q"}), "T", c.dtype);
+  return g;
+}
+
+class IntegerDivisionTest : public ::testing::TestWithParam<DivisionCase> {};
+
+TEST_P(IntegerDivisionTest, MinByMinusOneFoldsAsTensorFlowWrapsIt) {
+  const DivisionCase& c = GetParam();
+  ConversionResult result = ConvertGraph(DivisionGraph(c, {-1, -1}), Options({"x"}, {"out"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  ASSERT_THAT(OperatorNames(model), ElementsAre("ADD"));
+  const int folded = OperatorAt(model, 0)->inputs()->Get(1);
+  const bool modulo = std::string(c.op) == "FloorMod";
+  if (c.dtype == tensorflow::DT_INT32) {
+    const int32_t min = std::numeric_limits<int32_t>::min();
+    const std::vector<int32_t> expected = modulo ? std::vector<int32_t>{0, 0}
+                                                 : std::vector<int32_t>{min, -7};
+    EXPECT_EQ(Int32Buffer(model, folded), expected);
+  } else {
+    const int64_t min = std::numeric_limits<int64_t>::min();
+    const std::vector<int64_t> expected = modulo ? std::vector<int64_t>{0, 0}
+                                                 : std::vector<int64_t>{min, -7};
+    EXPECT_EQ(Int64Buffer(model, folded), expected);
+  }
+}
+
+TEST_P(IntegerDivisionTest, ZeroDivisorIsInvalidArgumentNamingTheNode) {
+  const DivisionCase& c = GetParam();
+  ConversionResult result = ConvertGraph(DivisionGraph(c, {1, 0}), Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr(absl::StrCat("node 'q' (", c.op,
+                                     "): integer division by zero: input 1 holds 0 at index 1")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    DivAndModulo, IntegerDivisionTest,
+    ::testing::Values(DivisionCase{"Div", tensorflow::DT_INT32},
+                      DivisionCase{"Div", tensorflow::DT_INT64},
+                      DivisionCase{"RealDiv", tensorflow::DT_INT32},
+                      DivisionCase{"RealDiv", tensorflow::DT_INT64},
+                      DivisionCase{"FloorDiv", tensorflow::DT_INT32},
+                      DivisionCase{"FloorDiv", tensorflow::DT_INT64},
+                      DivisionCase{"FloorMod", tensorflow::DT_INT32},
+                      DivisionCase{"FloorMod", tensorflow::DT_INT64}),
+    DivisionName);
+
+TEST(ElementwiseTest, OverflowingIntegerFoldsWrapAndCastsSaturate) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {4});
+  const int32_t min = std::numeric_limits<int32_t>::min();
+  const int32_t max = std::numeric_limits<int32_t>::max();
+  g.ConstInt("a", {4}, {min, max, min, 3});
+  AttrType(g.Op("Neg", "neg", {"a"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("Abs", "abs", {"neg"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("Mul", "square", {"abs", "abs"}), "T", tensorflow::DT_INT32);
+  g.ConstFloat("f", {4}, {1e20f, -1e20f, std::nanf(""), 2.7f});
+  auto& cast = g.Op("Cast", "cast", {"f"});
+  AttrType(cast, "SrcT", tensorflow::DT_FLOAT);
+  AttrType(cast, "DstT", tensorflow::DT_INT32);
+  AttrType(g.Op("AddV2", "sum", {"square", "cast"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("AddV2", "out", {"x", "sum"}), "T", tensorflow::DT_INT32);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out", "neg", "cast"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  const auto* outputs = model->subgraphs()->Get(0)->outputs();
+  EXPECT_THAT(Int32Buffer(model, outputs->Get(1)), ElementsAre(min, min + 1, min, -3));
+  EXPECT_THAT(Int32Buffer(model, outputs->Get(2)), ElementsAre(max, min, 0, 2));
+}
+
+TEST(ElementwiseTest, IntegerPowerWithNegativeExponentIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {2});
+  g.ConstInt("a", {2}, {2, 3});
+  g.ConstInt("b", {2}, {31, -1});
+  AttrType(g.Op("Pow", "p", {"a", "b"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("AddV2", "out", {"x", "p"}), "T", tensorflow::DT_INT32);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'p' (Pow): integers to negative integer powers are not allowed: "
+                        "input 1 holds -1 at index 1"));
 }
 
 }  // namespace
