@@ -185,20 +185,22 @@ def main():
     if args.sample and args.sample < len(names):
         names = sorted(random.Random(SAMPLE_SEED).sample(names, args.sample))
     declines = load_declines(args.declines)
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(lambda n: judge(args, os.path.join(args.work, n)), names))
-
     bad = []
     counts = {}
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(judge, args, os.path.join(args.work, n)) for n in names]
+        for future in concurrent.futures.as_completed(futures):
+            name, outcome, detail = future.result()
+            results.append((name, outcome, detail))
+            reason = listed(declines, name, outcome) if outcome in ("declined", "noref") else None
+            verdict = outcome if outcome == "pass" or reason else f"{outcome}!"
+            counts[verdict] = counts.get(verdict, 0) + 1
+            if verdict.endswith("!"):
+                bad.append(name)
+            if outcome != "pass":
+                print(f"{verdict:10} {name:60} {reason or detail}", flush=True)
     departures = sum(1 for _, _, detail in results if detail.startswith("tfjs departs"))
-    for name, outcome, detail in results:
-        reason = listed(declines, name, outcome) if outcome in ("declined", "noref") else None
-        verdict = outcome if outcome == "pass" or reason else f"{outcome}!"
-        counts[verdict] = counts.get(verdict, 0) + 1
-        if verdict.endswith("!"):
-            bad.append(name)
-        if outcome != "pass":
-            print(f"{verdict:10} {name:60} {reason or detail}")
     print(f"\n{len(results)} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
           f"; judged against numpy where tfjs departs from TensorFlow: {departures}")
     if bad:
