@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/lite/kernel_contract.h"
 
 namespace tflconv {
 namespace {
@@ -551,7 +552,33 @@ absl::Status LegalizePack(LegalizeContext& ctx) {
   options.values_count = ctx.num_inputs();
   const int rank = ctx.output(0).shape.rank();
   options.axis = static_cast<int32_t>(*axis_attr < 0 && rank > 0 ? *axis_attr + rank : *axis_attr);
-  return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
+  auto type = ToLiteType(ctx.output(0).dtype);
+  if (!type.ok()) return NodeInvalid(ctx.node(), type.status().message());
+  if (KernelTakes(tflite::BuiltinOperator_PACK, 0, *type)) {
+    return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
+  }
+  // PACK's kernel has no bool (pack.cc); CONCATENATION's has: each value
+  // gets the new axis, then they are joined along it.
+  if (!KernelTakes(tflite::BuiltinOperator_CONCATENATION, 0, *type) ||
+      !ctx.output(0).shape.known_rank) {
+    return ctx.Unsupported(absl::StrCat("Pack of ", DataTypeName(ctx.output(0).dtype)));
+  }
+  const int axis = ctx.Constant(Int32Tensor({options.axis}, /*as_scalar=*/true), "axis");
+  Shape expanded = ctx.output(0).shape;
+  expanded.dims[options.axis] = 1;
+  std::vector<int> values;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    auto value = ctx.Input(i);
+    if (!value.ok()) return value.status();
+    values.push_back(ctx.Intermediate(ctx.output(0).dtype, expanded, absl::StrCat("expanded_", i)));
+    ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {*value, axis}, {values.back()},
+             MakeOptions(tflite::ExpandDimsOptionsT{}));
+  }
+  tflite::ConcatenationOptionsT concat;
+  concat.axis = options.axis;
+  ctx.Emit(tflite::BuiltinOperator_CONCATENATION, std::move(values), {ctx.Output(0)},
+           MakeOptions(concat));
+  return absl::OkStatus();
 }
 
 // Slices input 0 into pieces along `axis` of the given sizes (outputs
