@@ -17,6 +17,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterDetectionRules(*r);
     RegisterQuantizationRules(*r);
     RegisterRandomRules(*r);
+    RegisterIndexingRules(*r);
     return r;
   }();
   return *registry;

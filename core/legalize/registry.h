@@ -35,6 +35,7 @@ void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
 void RegisterQuantizationRules(RuleRegistry& registry);
 void RegisterRandomRules(RuleRegistry& registry);
+void RegisterIndexingRules(RuleRegistry& registry);
 
 }  // namespace tflconv
 

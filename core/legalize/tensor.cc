@@ -138,21 +138,6 @@ absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
   return (*values)[0];
 }
 
-// Emits `op` with all inputs and outputs as they are, and `options`.
-absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
-                        tflite::BuiltinOptionsUnion options, int num_outputs = 1) {
-  std::vector<int> inputs;
-  for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
-  }
-  std::vector<int> outputs;
-  for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));
-  ctx.Emit(op, std::move(inputs), std::move(outputs), std::move(options));
-  return absl::OkStatus();
-}
-
 // Merges two partial shapes of the same tensor (Pack's values, Select's
 // branches): known dims win, conflicting known dims are an error.
 absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {

@@ -198,6 +198,28 @@ Table BuildTable() {
   t[tfl::BuiltinOperator_REDUCE_MIN] = t[tfl::BuiltinOperator_REDUCE_MAX];
   t[tfl::BuiltinOperator_REDUCE_ANY] = Reducer({kBool});
   t[tfl::BuiltinOperator_REDUCE_ALL] = Reducer({kBool});
+  // cumsum.cc (read): uint16 only quantized; the axis one int32 value.
+  t[tfl::BuiltinOperator_CUMSUM] = {"cumsum.cc", {OneOf({kF32, kI32, kI64}, 1), Int32()},
+                                    {SameAs(0)}};
+  // reverse.cc (read): ranks up to 8, int32 axes.
+  t[tfl::BuiltinOperator_REVERSE_V2] = {
+      "reverse.cc", {OneOf({kI32, kF32, kU8, kI8, kI16, kI64, kBool, kF16, kBf16}, 0, 8),
+                     OneOf({kI32}, 1, 1)},
+      {SameAs(0)}};
+  // one_hot.cc (read): depth read as int32; int16 passes Prepare but Eval
+  // has no int16 case.
+  t[tfl::BuiltinOperator_ONE_HOT] = {
+      "one_hot.cc",
+      {Int32Or64(), Int32(), OneOf({kF32, kI32, kI64, kI8, kU8, kBool}), SameAs(2)},
+      {SameAs(2)}};
+  // sparse_to_dense.cc (read): indices of rank < 3 over at most 4 output
+  // dims, values of rank < 2.
+  const Types dense_values = {kI32, kI64, kI8, kU8, kF32};
+  t[tfl::BuiltinOperator_SPARSE_TO_DENSE] = {
+      "sparse_to_dense.cc",
+      {OneOf({kI32, kI64}, 0, 2), OneOf({kI32, kI64}, 1, 1), OneOf(dense_values, 0, 1),
+       SameAs(2)},
+      {OneOf(dense_values, 0, 4)}};
   t[tfl::BuiltinOperator_ARG_MAX] = {
       "arg_min_max.cc", {OneOf({kF32, kU8, kI8, kI32, kBool}), Int32Or64()}, {Int32Or64()}};
   t[tfl::BuiltinOperator_ARG_MIN] = t[tfl::BuiltinOperator_ARG_MAX];

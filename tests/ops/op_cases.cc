@@ -95,6 +95,65 @@ std::vector<OpCase> Cases() {
          AttrType(cast, "SrcT", DT_BOOL);
          AttrType(cast, "DstT", DT_INT32);
        }},
+      {"cumsum_exclusive_reverse", {"x:2x5"}, "", {"out"}, {"CUMSUM"}, {},
+       [](GraphBuilder& g) {
+         g.Placeholder("x", DT_FLOAT, {2, 5});
+         // A positive axis: the reference (tfjs) mishandles a negative one.
+         g.ConstInt("axis", {}, {1});
+         tensorflow::NodeDef& cumsum = g.Op("Cumsum", "out", {"x", "axis"});
+         Typed(cumsum, DT_FLOAT);
+         AttrType(cumsum, "Tidx", DT_INT32);
+         AttrBool(cumsum, "exclusive", true);
+         AttrBool(cumsum, "reverse", true);
+       }},
+      {"reverse_v2_two_runs", {"x:2x3x4"}, "", {"out"}, {"REVERSE_V2"}, {},
+       [](GraphBuilder& g) {
+         g.Placeholder("x", DT_FLOAT, {2, 3, 4});
+         g.ConstInt("axis", {2}, {0, -1});
+         tensorflow::NodeDef& reverse = g.Op("ReverseV2", "out", {"x", "axis"});
+         Typed(reverse, DT_FLOAT);
+         AttrType(reverse, "Tidx", DT_INT32);
+       }},
+      {"one_hot", {"indices:6:int32"}, "0:5", {"out"}, {"ONE_HOT"}, {},
+       [](GraphBuilder& g) {
+         g.Placeholder("indices", DT_INT32, {6});
+         g.ConstInt("depth", {}, {5});
+         g.ConstFloat("on", {}, {2.5f});
+         g.ConstFloat("off", {}, {-1.0f});
+         tensorflow::NodeDef& one_hot = g.Op("OneHot", "out", {"indices", "depth", "on", "off"});
+         Typed(one_hot, DT_FLOAT);
+         AttrType(one_hot, "TI", DT_INT32);
+         // The default axis (-1): the reference (tfjs) ignores any other.
+         AttrInt(one_hot, "axis", -1);
+       }},
+      {"any_all", {"x:3x4"}, "", {"any_out", "all_out"}, {"REDUCE_ANY", "REDUCE_ALL"}, {},
+       [](GraphBuilder& g) {
+         g.Placeholder("x", DT_FLOAT, {3, 4});
+         g.ConstFloat("limit", {}, {0.5f});
+         Typed(g.Op("Less", "small", {"x", "limit"}), DT_FLOAT);
+         g.ConstInt("rows", {1}, {1});
+         g.ConstInt("cols", {1}, {0});
+         AttrType(g.Op("Any", "any", {"small", "rows"}), "Tidx", DT_INT32);
+         tensorflow::NodeDef& all = g.Op("All", "all", {"small", "cols"});
+         AttrType(all, "Tidx", DT_INT32);
+         AttrBool(all, "keep_dims", true);
+         for (const char* name : {"any", "all"}) {
+           tensorflow::NodeDef& cast = g.Op("Cast", std::string(name) + "_out", {name});
+           AttrType(cast, "SrcT", DT_BOOL);
+           AttrType(cast, "DstT", DT_INT32);
+         }
+       }},
+      {"sparse_to_dense", {"values:3"}, "", {"out"}, {"SPARSE_TO_DENSE"}, {},
+       [](GraphBuilder& g) {
+         g.Placeholder("values", DT_FLOAT, {3});
+         g.ConstInt("indices", {3, 2}, {0, 1, 2, 3, 1, 0});
+         g.ConstInt("shape", {2}, {3, 4});
+         g.ConstFloat("default", {}, {0.25f});
+         tensorflow::NodeDef& dense =
+             g.Op("SparseToDense", "out", {"indices", "shape", "values", "default"});
+         Typed(dense, DT_FLOAT);
+         AttrType(dense, "Tindices", DT_INT32);
+       }},
   };
 }
 
