@@ -126,11 +126,15 @@ Table BuildTable() {
   // expand_dims.cc (read): memcpy of any type; axis int32 or int64.
   t[tfl::BuiltinOperator_EXPAND_DIMS] = {"expand_dims.cc", {Any(), Int32Or64()}, {SameAs(0)}};
   t[tfl::BuiltinOperator_SHAPE] = {"shape.cc", {Any()}, {Int32Or64()}};
-  t[tfl::BuiltinOperator_TRANSPOSE] = {
-      "transpose.cc", {OneOf({kF32, kF16, kBf16, kU8, kI8, kI16, kI32, kI64, kBool}, 0, 6), Int32()},
-      {SameAs(0)}};
+  // transpose.cc (read): moves values by their width, any type; up to 8
+  // dims (ranks above 6 get version 8, see versioning.cc); perm read as int32.
+  t[tfl::BuiltinOperator_TRANSPOSE] = {"transpose.cc", {OneOf(kAllNumeric, 0, 8), Int32()},
+                                       {SameAs(0)}};
+  // gather.cc (read): strings only 1-D; int16/int32/int64 positions.
   t[tfl::BuiltinOperator_GATHER] = {
-      "gather.cc", {OneOf({kF32, kU8, kI8, kI16, kI32, kI64, kBool, kString}), OneOf({kI16, kI32, kI64})},
+      "gather.cc",
+      {OneOf({kF32, kF16, kBf16, kU8, kI8, kI16, kU16, kI32, kI64, kBool, kString}),
+       OneOf({kI16, kI32, kI64})},
       {SameAs(0)}};
   t[tfl::BuiltinOperator_GATHER_ND] = {
       "gather_nd.cc",
@@ -139,8 +143,13 @@ Table BuildTable() {
   const Types slice_types = {kF32, kF16, kI8, kU8, kI16, kI32, kU32, kI64, kBool, kString};
   t[tfl::BuiltinOperator_SLICE] = {
       "slice.cc", {OneOf(slice_types, 0, 5), Int32Or64(), SameAs(1)}, {SameAs(0)}};
+  // strided_slice.cc (read): moves values by width, strings too; begin, end
+  // and strides int32 only. Ranks above 5 only in runtimes newer than the
+  // version rules know.
+  Types with_strings = kAllNumeric;
+  with_strings.push_back(kString);
   t[tfl::BuiltinOperator_STRIDED_SLICE] = {
-      "strided_slice.cc", {OneOf(slice_types, 0, 5), Int32(), Int32(), Int32()}, {SameAs(0)}};
+      "strided_slice.cc", {OneOf(with_strings, 0, 5), Int32(), Int32(), Int32()}, {SameAs(0)}};
   t[tfl::BuiltinOperator_PAD] = {
       "pad.cc", {OneOf({kF32, kU8, kI8, kI16, kI32, kI64, kBool}, 0, 5), Int32Or64()},
       {SameAs(0)}};
@@ -149,9 +158,9 @@ Table BuildTable() {
       {SameAs(0)}};
   t[tfl::BuiltinOperator_MIRROR_PAD] = {
       "mirror_pad.cc", {OneOf({kF32, kI32, kI64, kU8, kI8, kI16}), Int32Or64()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_TILE] = {
-      "tile.cc", {OneOf({kF32, kI32, kI64, kU8, kI8, kI16, kBool, kString}), Int32Or64()},
-      {SameAs(0)}};
+  // tile.cc (read): moves values by width, strings too; int32 or int64
+  // multiples.
+  t[tfl::BuiltinOperator_TILE] = {"tile.cc", {OneOf(with_strings), Int32Or64()}, {SameAs(0)}};
   t[tfl::BuiltinOperator_BROADCAST_TO] = {"broadcast_to.cc", {OneOf(kAllNumeric, 0, 8), Int32Or64()},
                                           {SameAs(0)}};
   // concatenation.cc (read): Prepare requires activation NONE and the

@@ -73,11 +73,11 @@ TEST(KernelContractTest, ActivationFusedIntoConcatenationIsRefused) {
 
 TEST(KernelContractTest, RankAndSameTypeRules) {
   ModelBuilder b;
-  const int x = b.Tensor({1, 1, 1, 1, 1, 2, 3}, tflite::TensorType_FLOAT32, "x");
-  const int perm = b.Tensor({7}, tflite::TensorType_INT32, "perm");
-  const int y = b.Tensor({1, 1, 1, 1, 1, 3, 2}, tflite::TensorType_FLOAT32, "y");
+  const int x = b.Tensor({1, 1, 1, 1, 1, 1, 1, 2, 3}, tflite::TensorType_FLOAT32, "x");
+  const int perm = b.Tensor({9}, tflite::TensorType_INT32, "perm");
+  const int y = b.Tensor({1, 1, 1, 1, 1, 1, 1, 3, 2}, tflite::TensorType_FLOAT32, "y");
   b.Op(tflite::BuiltinOperator_TRANSPOSE, {x, perm}, {y}, MakeOptions(tflite::TransposeOptionsT{}));
-  EXPECT_THAT(b.Check().message(), HasSubstr("has rank 7; the kernel takes ranks 0 to 6"));
+  EXPECT_THAT(b.Check().message(), HasSubstr("has rank 9; the kernel takes ranks 0 to 8"));
 
   ModelBuilder add;
   const int f = add.Tensor({2}, tflite::TensorType_FLOAT32, "f");
