@@ -1,6 +1,9 @@
 // What the official TFLite runtime's kernel of each builtin tflconv emits
 // accepts: the dtypes of every input and output, the fused activations the
-// kernel really applies, rank limits, and inputs that must be constant.
+// kernel really applies, and rank limits. None of these kernels needs a
+// constant input: those that read shapes or axes from an input (TRANSPOSE,
+// SPLIT, TILE, FILL, ONE_HOT, ...) make their output dynamic when it is
+// computed.
 // The facts come from the Prepare/Eval checks of LiteRT's
 // tflite/kernels/<op>.cc (each entry names its file); they hold for every
 // version of the op that tflconv emits (the version itself follows from the
@@ -42,7 +45,6 @@ struct KernelContract {
   bool variadic = false;
   // The fused activations the kernel applies (none: it must stay NONE).
   std::vector<tflite::ActivationFunctionType> activations;
-  std::vector<int> constant_inputs;
   // SPLIT, SPLIT_V, UNPACK: the last output rule holds for every further
   // output.
   bool variadic_outputs = false;
