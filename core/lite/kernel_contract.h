@@ -29,22 +29,22 @@ namespace tflconv {
 struct TensorRule {
   enum class Kind { kAny, kOneOf, kSameAsInput };
   Kind kind = Kind::kAny;
-  std::vector<tflite::TensorType> types;  // kOneOf
+  std::vector<tflite::TensorType> types = {};  // kOneOf
   int same_as = 0;                        // kSameAsInput: that input's dtype
   int min_rank = 0;
   int max_rank = -1;                      // -1: no limit
 };
 
 struct KernelContract {
-  const char* kernel_file;          // LiteRT tflite/kernels/<file>, the source
-  std::vector<TensorRule> inputs;   // by index; omitted optional inputs pass
-  std::vector<TensorRule> outputs;
+  const char* kernel_file = "";     // LiteRT tflite/kernels/<file>, the source
+  std::vector<TensorRule> inputs = {};   // by index; omitted optional inputs pass
+  std::vector<TensorRule> outputs = {};
   // CONCATENATION, PACK, ADD_N: the last input rule holds for every further
   // input. Otherwise an operator with more inputs than rules breaks the
   // contract.
   bool variadic = false;
   // The fused activations the kernel applies (none: it must stay NONE).
-  std::vector<tflite::ActivationFunctionType> activations;
+  std::vector<tflite::ActivationFunctionType> activations = {};
   // SPLIT, SPLIT_V, UNPACK: the last output rule holds for every further
   // output.
   bool variadic_outputs = false;
