@@ -7,6 +7,7 @@
 #include "core/graph/import.h"
 #include "core/legalize/legalizer.h"
 #include "core/lite/export.h"
+#include "core/lite/kernel_contract.h"
 #include "core/lite/optimize.h"
 #include "core/lite/versioning.h"
 #include "core/quantize/fp16.h"
@@ -105,6 +106,9 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   // them through artifact_ready.
   auto deliver = [&](v1::ArtifactKind kind, const char* file_name,
                      const LiteModel& lite) -> absl::Status {
+    // Rules, the optimizer and the fp16 pass all had their say: a model the
+    // runtime's kernels would refuse (or run wrongly) is a converter bug.
+    if (absl::Status s = CheckKernelContracts(lite); !s.ok()) return s;
     auto serialized = ExportModel(lite, export_options);
     if (!serialized.ok()) return serialized.status();
     Artifact artifact{kind, file_name, serialized->bytes, std::move(serialized->storage)};

@@ -8,6 +8,7 @@
 #include "core/legalize/flex.h"
 #include "core/legalize/flex_allowlist.h"
 #include "core/legalize/registry.h"
+#include "core/lite/kernel_contract.h"
 
 namespace tflconv {
 
@@ -292,6 +293,12 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     if (rule != nullptr && rule->legalize != nullptr) {
       status = rule->legalize(ctx);
       if (status.ok() && model.operators.size() == ops_before) disposition = v1::REMOVED;
+      // A form the runtime's kernels would refuse is no builtin form.
+      for (size_t k = ops_before; status.ok() && k < model.operators.size(); ++k) {
+        if (absl::Status s = CheckKernelContract(model, model.operators[k]); !s.ok()) {
+          status = ctx.Unsupported(s.message());
+        }
+      }
       // What builtins cannot express takes the route of an op without a
       // rule (Flex, custom or unsupported), as TensorFlow's converter
       // falls back when a legalization pattern does not apply.

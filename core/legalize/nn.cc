@@ -9,6 +9,7 @@
 // converter inserts.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/conv_util.h"
+#include "core/legalize/matmul_util.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -264,8 +265,9 @@ absl::Status InferMatMul(InferContext& ctx) {
   return absl::OkStatus();
 }
 
-// A constant right-hand side becomes FULLY_CONNECTED (weights [out, in]);
-// a computed one becomes BATCH_MATMUL.
+// A constant float right-hand side becomes FULLY_CONNECTED (weights
+// [out, in]); a computed one becomes BATCH_MATMUL; integer products become
+// MUL + SUM (matmul_util.h).
 absl::Status LegalizeMatMul(LegalizeContext& ctx) {
   auto ta = GetBoolAttr(ctx.node(), "transpose_a", false);
   auto tb = GetBoolAttr(ctx.node(), "transpose_b", false);
@@ -279,6 +281,15 @@ absl::Status LegalizeMatMul(LegalizeContext& ctx) {
   auto a = ctx.Input(0);
   if (!a.ok()) return a.status();
   const DataType dtype = ctx.output(0).dtype;
+  if (!BatchMatMulComputes(dtype)) {
+    if (!constants->bias.empty() || !epilogue->activation.empty()) {
+      return ctx.Unsupported(absl::StrCat("a fused bias or activation on a ", DataTypeName(dtype),
+                                          " matmul"));
+    }
+    auto b = ctx.Input(1);
+    if (!b.ok()) return b.status();
+    return EmitProductSum(ctx, *a, *b, *ta, *tb);
+  }
   if (*ta) {
     const Shape& s = ctx.input_shape(0);
     *a = EmitTranspose(ctx, *a, {1, 0}, dtype,

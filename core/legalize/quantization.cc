@@ -77,6 +77,8 @@ absl::StatusOr<QuantRange> ReadRange(const Ctx& ctx) {
 }
 
 absl::Status InferFakeQuant(InferContext& ctx) {
+  const bool ranges_are_inputs = ctx.node().op != "FakeQuantWithMinMaxArgs";
+  if (absl::Status s = ctx.ExpectInputs(ranges_are_inputs ? 3 : 1); !s.ok()) return s;
   if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
   const Tensor* x = ctx.input_value(0);
   if (x == nullptr || x->dtype() != tensorflow::DT_FLOAT) return absl::OkStatus();

@@ -1,4 +1,5 @@
-// Reductions over constant axes: Mean, Sum, Max, Min, Prod, ArgMax, ArgMin.
+// Reductions over constant axes: Mean, Sum, Max, Min, Prod, Any, All,
+// ArgMax, ArgMin (Any/All -> REDUCE_ANY / REDUCE_ALL like the others).
 //
 // Mean/Sum/Max/Min/Prod become MEAN / SUM / REDUCE_MAX / REDUCE_MIN /
 // REDUCE_PROD with ReducerOptions.keep_dims and an int32 axis tensor, as the
@@ -304,6 +305,10 @@ void RegisterReductionRules(RuleRegistry& registry) {
                {InferReduce<Reducer::kMin>, LegalizeReduce<B::BuiltinOperator_REDUCE_MIN>});
   registry.Add("Prod",
                {InferReduce<Reducer::kProd>, LegalizeReduce<B::BuiltinOperator_REDUCE_PROD>});
+  // Any and All are Max and Min over bools (not folded: the fold kernels
+  // skip bool).
+  registry.Add("Any", {InferReduce<Reducer::kMax>, LegalizeReduce<B::BuiltinOperator_REDUCE_ANY>});
+  registry.Add("All", {InferReduce<Reducer::kMin>, LegalizeReduce<B::BuiltinOperator_REDUCE_ALL>});
   registry.Add("ArgMax", {InferArg<true>, LegalizeArg<true>});
   registry.Add("ArgMin", {InferArg<false>, LegalizeArg<false>});
 }

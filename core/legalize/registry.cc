@@ -1,5 +1,7 @@
 #include "core/legalize/registry.h"
 
+#include <algorithm>
+
 namespace tflconv {
 
 const RuleRegistry& RuleRegistry::Global() {
@@ -15,6 +17,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterDetectionRules(*r);
     RegisterQuantizationRules(*r);
     RegisterRandomRules(*r);
+    RegisterIndexingRules(*r);
     return r;
   }();
   return *registry;
@@ -23,6 +26,13 @@ const RuleRegistry& RuleRegistry::Global() {
 const OpRule* RuleRegistry::Find(absl::string_view op) const {
   auto it = rules_.find(op);
   return it == rules_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> RuleRegistry::OpNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, rule] : rules_) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void RuleRegistry::Add(absl::string_view op, OpRule rule) {

@@ -3,6 +3,7 @@
 #define TFLCONV_CORE_LEGALIZE_REGISTRY_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "core/legalize/rule.h"
@@ -16,6 +17,8 @@ class RuleRegistry {
   // Null when no rule handles `op` (it goes to Flex, custom or unsupported).
   const OpRule* Find(absl::string_view op) const;
   void Add(absl::string_view op, OpRule rule);
+  // Every op with a rule, sorted (for tests that sweep all rules).
+  std::vector<std::string> OpNames() const;
 
  private:
   absl::flat_hash_map<std::string, OpRule> rules_;
@@ -32,6 +35,7 @@ void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
 void RegisterQuantizationRules(RuleRegistry& registry);
 void RegisterRandomRules(RuleRegistry& registry);
+void RegisterIndexingRules(RuleRegistry& registry);
 
 }  // namespace tflconv
 

@@ -270,4 +270,18 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
   return out;
 }
 
+absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                        tflite::BuiltinOptionsUnion options, int num_outputs) {
+  std::vector<int> inputs;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    auto t = ctx.Input(i);
+    if (!t.ok()) return t.status();
+    inputs.push_back(*t);
+  }
+  std::vector<int> outputs;
+  for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));
+  ctx.Emit(op, std::move(inputs), std::move(outputs), std::move(options));
+  return absl::OkStatus();
+}
+
 }  // namespace tflconv

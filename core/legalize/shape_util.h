@@ -137,6 +137,11 @@ Tensor Int32Tensor(const std::vector<int64_t>& values, bool as_scalar = false);
 // The tensor with dimensions permuted: out.dims[i] = in.dims[perm[i]].
 Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
 
+// Emits `op` over all the node's inputs and its first `num_outputs` outputs
+// as they are, with `options`.
+absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                        tflite::BuiltinOptionsUnion options, int num_outputs = 1);
+
 }  // namespace tflconv
 
 #endif  // TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_

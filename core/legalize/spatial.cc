@@ -8,7 +8,7 @@
 //     {2, 0, 1, 3}) and the optional bias omitted (-1), as the official
 //     converter writes it; NCHW graphs get TRANSPOSEs around it as nn.cc does.
 //   BatchMatMul{,V2,V3} -> BATCH_MATMUL(adj_x, adj_y); the kernel broadcasts
-//     batch dims itself.
+//     batch dims itself. Integer products become MUL + SUM (matmul_util.h).
 //   ResizeBilinear / ResizeNearestNeighbor -> RESIZE_* (align_corners,
 //     half_pixel_centers), size as an int32 tensor.
 //   Pad / PadV2 / MirrorPad -> PAD / PADV2 / MIRROR_PAD(mode).
@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/conv_util.h"
+#include "core/legalize/matmul_util.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 
@@ -284,12 +285,16 @@ absl::Status LegalizeBatchMatMul(LegalizeContext& ctx) {
   const DataType ta = ctx.input(0).dtype;
   const DataType tb = ctx.input(1).dtype;
   const DataType tout = ctx.output(0).dtype;
-  // TFLite's BATCH_MATMUL computes float32, or int8/int16 on quantized
-  // tensors only; the output type is the inputs'.
-  if (ta != tensorflow::DT_FLOAT || tb != tensorflow::DT_FLOAT || tout != tensorflow::DT_FLOAT) {
-    return ctx.Unsupported(absl::StrCat("BATCH_MATMUL of ", DataTypeName(ta), " x ",
-                                        DataTypeName(tb), " -> ", DataTypeName(tout),
-                                        " (float32 only)"));
+  if (ta != tb || ta != tout) {
+    return ctx.Unsupported(absl::StrCat("a matrix product of ", DataTypeName(ta), " x ",
+                                        DataTypeName(tb), " -> ", DataTypeName(tout)));
+  }
+  if (!BatchMatMulComputes(tout)) {
+    auto a = ctx.Input(0);
+    if (!a.ok()) return a.status();
+    auto b = ctx.Input(1);
+    if (!b.ok()) return b.status();
+    return EmitProductSum(ctx, *a, *b, attrs->adj_x, attrs->adj_y);
   }
   for (int i = 0; i < 2; ++i) {
     const Shape& s = ctx.input_shape(i);

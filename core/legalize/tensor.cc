@@ -12,6 +12,7 @@
 #include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/lite/kernel_contract.h"
 
 namespace tflconv {
 namespace {
@@ -138,20 +139,6 @@ absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
   return (*values)[0];
 }
 
-// Emits `op` with all inputs and outputs as they are, and `options`.
-absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
-                        tflite::BuiltinOptionsUnion options, int num_outputs = 1) {
-  std::vector<int> inputs;
-  for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
-  }
-  std::vector<int> outputs;
-  for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));
-  ctx.Emit(op, std::move(inputs), std::move(outputs), std::move(options));
-  return absl::OkStatus();
-}
 
 // ---------------------------------------------------------------------------
 // Reshape, Squeeze, ExpandDims, Shape, ConcatV2.
@@ -536,10 +523,36 @@ absl::Status LegalizePack(LegalizeContext& ctx) {
   if (!axis_attr.ok()) return axis_attr.status();
   tflite::PackOptionsT options;
   options.values_count = ctx.num_inputs();
-  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.output(0).shape.rank());
-  if (!axis.ok()) return axis.status();
-  options.axis = *axis;
-  return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
+  auto axis_option = AxisOption(ctx.node(), "axis", *axis_attr, ctx.output(0).shape.rank());
+  if (!axis_option.ok()) return axis_option.status();
+  options.axis = *axis_option;
+  auto type = ToLiteType(ctx.output(0).dtype);
+  if (!type.ok()) return NodeInvalid(ctx.node(), type.status().message());
+  if (KernelTakes(tflite::BuiltinOperator_PACK, 0, *type)) {
+    return EmitSimple(ctx, tflite::BuiltinOperator_PACK, MakeOptions(options));
+  }
+  // PACK's kernel has no bool (pack.cc); CONCATENATION's has: each value
+  // gets the new axis, then they are joined along it.
+  if (!KernelTakes(tflite::BuiltinOperator_CONCATENATION, 0, *type) ||
+      !ctx.output(0).shape.known_rank) {
+    return ctx.Unsupported(absl::StrCat("Pack of ", DataTypeName(ctx.output(0).dtype)));
+  }
+  const int axis = ctx.Constant(Int32Tensor({options.axis}, /*as_scalar=*/true), "axis");
+  Shape expanded = ctx.output(0).shape;
+  expanded.dims[options.axis] = 1;
+  std::vector<int> values;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    auto value = ctx.Input(i);
+    if (!value.ok()) return value.status();
+    values.push_back(ctx.Intermediate(ctx.output(0).dtype, expanded, absl::StrCat("expanded_", i)));
+    ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {*value, axis}, {values.back()},
+             MakeOptions(tflite::ExpandDimsOptionsT{}));
+  }
+  tflite::ConcatenationOptionsT concat;
+  concat.axis = options.axis;
+  ctx.Emit(tflite::BuiltinOperator_CONCATENATION, std::move(values), {ctx.Output(0)},
+           MakeOptions(concat));
+  return absl::OkStatus();
 }
 
 // Slices input 0 into pieces along `axis` of the given sizes (outputs

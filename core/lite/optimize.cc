@@ -3,37 +3,12 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/lite/kernel_contract.h"
 
 namespace tflconv {
 namespace {
 
 using tflite::BuiltinOperator;
-
-// The producer's fused activation field, or nullptr for ops without one.
-tflite::ActivationFunctionType* ActivationSlot(LiteOperator& op) {
-  switch (op.options.type) {
-    case tflite::BuiltinOptions_Conv2DOptions:
-      return &op.options.AsConv2DOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_DepthwiseConv2DOptions:
-      return &op.options.AsDepthwiseConv2DOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_FullyConnectedOptions:
-      return &op.options.AsFullyConnectedOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_AddOptions:
-      return &op.options.AsAddOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_SubOptions:
-      return &op.options.AsSubOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_MulOptions:
-      return &op.options.AsMulOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_DivOptions:
-      return &op.options.AsDivOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_Pool2DOptions:
-      return &op.options.AsPool2DOptions()->fused_activation_function;
-    case tflite::BuiltinOptions_ConcatenationOptions:
-      return &op.options.AsConcatenationOptions()->fused_activation_function;
-    default:
-      return nullptr;
-  }
-}
 
 bool HasWeights(const LiteOperator& op) {
   return op.builtin == tflite::BuiltinOperator_CONV_2D ||
@@ -98,7 +73,7 @@ class Optimizer {
   void Absorb(int producer, size_t victim) {
     LiteOperator& p = model_.operators[producer];
     LiteOperator& v = model_.operators[victim];
-    if (auto* from = ActivationSlot(v)) *ActivationSlot(p) = *from;
+    if (auto* from = FusedActivationSlot(v)) *FusedActivationSlot(p) = *from;
     p.outputs[0] = v.outputs[0];
     producer_[v.outputs[0]] = producer;
     deleted_[victim] = true;
@@ -118,7 +93,7 @@ class Optimizer {
         continue;
       }
       LiteOperator& prod = model_.operators[p];
-      if (!HasWeights(prod) || *ActivationSlot(prod) != tflite::ActivationFunctionType_NONE) {
+      if (!HasWeights(prod) || *FusedActivationSlot(prod) != tflite::ActivationFunctionType_NONE) {
         continue;
       }
       const int channels = OutputChannels(prod);
@@ -214,8 +189,13 @@ class Optimizer {
     const int p = SoleProducer(op.inputs[0]);
     if (p < 0) return;
     LiteOperator& prod = model_.operators[p];
-    tflite::ActivationFunctionType* slot = ActivationSlot(prod);
-    if (slot == nullptr || *slot != tflite::ActivationFunctionType_NONE) return;
+    // Only where the kernel applies it: CONCATENATION, for one, has the
+    // field but its kernel leaves the values unactivated.
+    tflite::ActivationFunctionType* slot = FusedActivationSlot(prod);
+    if (slot == nullptr || *slot != tflite::ActivationFunctionType_NONE ||
+        !KernelAppliesActivation(prod.builtin, activation)) {
+      return;
+    }
     if (model_.tensors[prod.outputs[0]].type != tflite::TensorType_FLOAT32) return;
     *slot = activation;
     prod.outputs[0] = op.outputs[0];

@@ -2,7 +2,8 @@
 // does: fold per-channel MUL (batch-norm scale) into the weights of the
 // preceding CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, fold a constant
 // ADD (BiasAdd, batch-norm offset) into their bias, fuse RELU / RELU6 /
-// RELU_N1_TO_1 into the producer's fused_activation_function, and drop
+// RELU_N1_TO_1 into the producer's fused_activation_function where its kernel
+// applies it (kernel_contract.h), and drop
 // tensors and buffers nothing uses.
 #ifndef TFLCONV_CORE_LITE_OPTIMIZE_H_
 #define TFLCONV_CORE_LITE_OPTIMIZE_H_

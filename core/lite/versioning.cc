@@ -8,30 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "core/lite/tensor_types.h"
+
 namespace tflconv {
 namespace {
 
 namespace tfl = tflite;
 using tfl::BuiltinOperator;
 using tfl::TensorType;
-
-constexpr TensorType kF32 = tfl::TensorType_FLOAT32;
-constexpr TensorType kF16 = tfl::TensorType_FLOAT16;
-constexpr TensorType kF64 = tfl::TensorType_FLOAT64;
-constexpr TensorType kBf16 = tfl::TensorType_BFLOAT16;
-constexpr TensorType kI2 = tfl::TensorType_INT2;
-constexpr TensorType kI4 = tfl::TensorType_INT4;
-constexpr TensorType kU4 = tfl::TensorType_UINT4;
-constexpr TensorType kI8 = tfl::TensorType_INT8;
-constexpr TensorType kU8 = tfl::TensorType_UINT8;
-constexpr TensorType kI16 = tfl::TensorType_INT16;
-constexpr TensorType kU16 = tfl::TensorType_UINT16;
-constexpr TensorType kI32 = tfl::TensorType_INT32;
-constexpr TensorType kU32 = tfl::TensorType_UINT32;
-constexpr TensorType kI64 = tfl::TensorType_INT64;
-constexpr TensorType kBool = tfl::TensorType_BOOL;
-constexpr TensorType kString = tfl::TensorType_STRING;
-constexpr TensorType kC64 = tfl::TensorType_COMPLEX64;
+using namespace tensor_types;
 
 // What an op's version depends on besides the types and ranks of its
 // tensors.
@@ -673,8 +658,7 @@ const std::vector<RuntimeVersions>& RuntimeTable() {
   return *kTable;
 }
 
-// "" when the table has no entry, as in the official lookup.
-std::string RuntimeVersionOf(BuiltinOperator op, int version) {
+const RuntimeVersions* RuntimeVersionsOf(BuiltinOperator op) {
   static const auto* const kByOp = [] {
     auto* by_op = new std::map<BuiltinOperator, const RuntimeVersions*>;
     for (const RuntimeVersions& entry : RuntimeTable()) {
@@ -683,10 +667,7 @@ std::string RuntimeVersionOf(BuiltinOperator op, int version) {
     return by_op;
   }();
   auto it = kByOp->find(op);
-  if (it == kByOp->end()) return "";
-  const int i = version - it->second->first_version;
-  if (i < 0 || i >= static_cast<int>(it->second->since.size())) return "";
-  return it->second->since[i];
+  return it == kByOp->end() ? nullptr : it->second;
 }
 
 // Numeric, so that "2.13.0" sorts after "2.2.0".
@@ -703,6 +684,21 @@ std::array<int, 3> ParseVersion(const std::string& version) {
 }
 
 }  // namespace
+
+bool HasVersionRule(BuiltinOperator op) {
+  if (RulesFor(op) != nullptr) return true;
+  const RuntimeVersions* versions = RuntimeVersionsOf(op);
+  return versions != nullptr && versions->since.size() == 1;
+}
+
+// "" when the table has no entry, as in the official lookup.
+std::string RuntimeVersionOf(BuiltinOperator op, int version) {
+  const RuntimeVersions* versions = RuntimeVersionsOf(op);
+  if (versions == nullptr) return "";
+  const int i = version - versions->first_version;
+  if (i < 0 || i >= static_cast<int>(versions->since.size())) return "";
+  return versions->since[i];
+}
 
 int OpVersion(const LiteModel& model, const LiteOperator& op) {
   const std::vector<Rule>* rules = RulesFor(op.builtin);

@@ -17,6 +17,14 @@ int OpVersion(const LiteModel& model, const LiteOperator& op);
 // Sets every builtin operator's version with OpVersion().
 void AssignOpVersions(LiteModel& model);
 
+// Whether versioning knows `op`: it has version rules, or the runtime table
+// lists a single version for it.
+bool HasVersionRule(tflite::BuiltinOperator op);
+
+// The runtime that added version `version` of `op` ("2.3.0"), or "" when the
+// table does not list it.
+std::string RuntimeVersionOf(tflite::BuiltinOperator op, int version);
+
 // The lowest TFLite runtime that has every (op, version) of `model`, as
 // "major.minor.patch", or "" when no op needs more than the first runtime
 // (what the official converter writes too).

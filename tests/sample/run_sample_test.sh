@@ -14,14 +14,8 @@ if [[ $# -ne 4 ]]; then
   exit 2
 fi
 tflconv=$1 generator=$2 shared=$3 work=$4
-reference=$shared/graphdef-reference/reference
-oracle=$shared/tflite-oracle/oracle
-
-if [[ ! -x $reference || ! -x $oracle ]]; then
-  echo "SKIP: sample_model test needs $reference and $oracle (../shared is absent);" \
-       "the sample model was NOT checked" >&2
-  exit 77
-fi
+. "$(dirname "$0")/../testing/oracle_tools.sh"
+find_oracle_tools "$shared" "the sample model"
 
 size=64
 rm -rf "$work"

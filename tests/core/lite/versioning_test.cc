@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/legalize/rule.h"
+#include "tests/testing/lite_model_builder.h"
+
 namespace tflconv {
 namespace {
 
@@ -13,42 +16,10 @@ using tflite::TensorType;
 
 // Builds one-op models; expectations are the versions the official
 // op_version.cc and runtime_version.cc give for the same signatures.
-class ModelBuilder {
+class ModelBuilder : public testing::LiteModelBuilder {
  public:
-  int Tensor(std::vector<int32_t> shape,
-             TensorType type = tflite::TensorType_FLOAT32) {
-    LiteTensor tensor;
-    tensor.type = type;
-    tensor.shape = std::move(shape);
-    return model_.AddTensor(std::move(tensor));
-  }
-
-  LiteOperator& Op(BuiltinOperator builtin, std::vector<int> inputs,
-                   std::vector<int> outputs) {
-    LiteOperator op;
-    op.builtin = builtin;
-    op.inputs = std::move(inputs);
-    op.outputs = std::move(outputs);
-    model_.operators.push_back(std::move(op));
-    return model_.operators.back();
-  }
-
-  int Version() const {
-    return OpVersion(model_, model_.operators.back());
-  }
-
-  LiteModel& model() { return model_; }
-
- private:
-  LiteModel model_;
+  int Version() const { return OpVersion(model(), model().operators.back()); }
 };
-
-template <typename T>
-tflite::BuiltinOptionsUnion Options(T options) {
-  tflite::BuiltinOptionsUnion u;
-  u.Set(std::move(options));
-  return u;
-}
 
 TEST(OpVersionTest, FullyConnected) {
   ModelBuilder b;
@@ -58,21 +29,21 @@ TEST(OpVersionTest, FullyConnected) {
   const int y = b.Tensor({2, 3, 4});
   tflite::FullyConnectedOptionsT fc;
   b.Op(tflite::BuiltinOperator_FULLY_CONNECTED, {x, w, bias}, {y}).options =
-      Options(fc);
+      MakeOptions(fc);
   EXPECT_EQ(b.Version(), 1);
 
   fc.keep_num_dims = true;
   b.Op(tflite::BuiltinOperator_FULLY_CONNECTED, {x, w, bias}, {y}).options =
-      Options(fc);
+      MakeOptions(fc);
   EXPECT_EQ(b.Version(), 5);
 
   // An omitted bias still counts as a third input.
   b.Op(tflite::BuiltinOperator_FULLY_CONNECTED, {x, w, -1}, {y}).options =
-      Options(fc);
+      MakeOptions(fc);
   EXPECT_EQ(b.Version(), 5);
 
   b.Op(tflite::BuiltinOperator_FULLY_CONNECTED, {x, w}, {y}).options =
-      Options(fc);
+      MakeOptions(fc);
   EXPECT_EQ(b.Version(), 6);
 }
 
@@ -83,13 +54,13 @@ TEST(OpVersionTest, Conv2D) {
   const int y = b.Tensor({1, 8, 8, 4});
   b.Op(tflite::BuiltinOperator_CONV_2D, {x, b.Tensor({4, 3, 3, 6}), bias},
        {y})
-      .options = Options(tflite::Conv2DOptionsT());
+      .options = MakeOptions(tflite::Conv2DOptionsT());
   EXPECT_EQ(b.Version(), 1);
 
   // Filter input channels differ from the input's: grouped convolution.
   b.Op(tflite::BuiltinOperator_CONV_2D, {x, b.Tensor({4, 3, 3, 3}), bias},
        {y})
-      .options = Options(tflite::Conv2DOptionsT());
+      .options = MakeOptions(tflite::Conv2DOptionsT());
   EXPECT_EQ(b.Version(), 6);
 }
 
@@ -101,12 +72,12 @@ TEST(OpVersionTest, DepthwiseConv2DDilation) {
   tflite::DepthwiseConv2DOptionsT dw;
   dw.depth_multiplier = 1;
   b.Op(tflite::BuiltinOperator_DEPTHWISE_CONV_2D, {x, w, -1}, {y}).options =
-      Options(dw);
+      MakeOptions(dw);
   EXPECT_EQ(b.Version(), 1);
 
   dw.dilation_h_factor = 2;
   b.Op(tflite::BuiltinOperator_DEPTHWISE_CONV_2D, {x, w, -1}, {y}).options =
-      Options(dw);
+      MakeOptions(dw);
   EXPECT_EQ(b.Version(), 2);
 }
 
@@ -130,7 +101,7 @@ TEST(OpVersionTest, StridedSlice) {
   auto slice = [&](int input, tflite::StridedSliceOptionsT options) {
     b.Op(tflite::BuiltinOperator_STRIDED_SLICE, {input, idx, idx, idx},
          {b.Tensor({1})})
-        .options = Options(std::move(options));
+        .options = MakeOptions(std::move(options));
     return b.Version();
   };
   const int rank4 = b.Tensor({2, 3, 4, 5});
@@ -162,12 +133,12 @@ TEST(OpVersionTest, ResizeBilinearHalfPixelCenters) {
   const int y = b.Tensor({1, 8, 8, 3});
   tflite::ResizeBilinearOptionsT resize;
   b.Op(tflite::BuiltinOperator_RESIZE_BILINEAR, {x, size}, {y}).options =
-      Options(resize);
+      MakeOptions(resize);
   EXPECT_EQ(b.Version(), 1);
 
   resize.half_pixel_centers = true;
   b.Op(tflite::BuiltinOperator_RESIZE_BILINEAR, {x, size}, {y}).options =
-      Options(resize);
+      MakeOptions(resize);
   EXPECT_EQ(b.Version(), 3);
 }
 

@@ -1,0 +1,52 @@
+// What the oracle cases (tests/ops) cannot check against the tfjs
+// reference: OneHot's axis attribute and ReverseV2 over axes that are not
+// adjacent.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/graph_builder.h"
+
+namespace tflconv {
+namespace {
+
+using ::testing::ElementsAre;
+using namespace tflconv::testing;
+
+TEST(IndexingRulesTest, OneHotOnAxisZeroPutsDepthFirst) {
+  GraphBuilder g;
+  g.Placeholder("indices", tensorflow::DT_INT32, {6});
+  g.ConstInt("depth", {}, {5});
+  g.ConstFloat("on", {}, {1.0f});
+  g.ConstFloat("off", {}, {0.0f});
+  tensorflow::NodeDef& one_hot = g.Op("OneHot", "out", {"indices", "depth", "on", "off"});
+  AttrType(one_hot, "T", tensorflow::DT_FLOAT);
+  AttrInt(one_hot, "axis", 0);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"indices"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("ONE_HOT"));
+  const tflite::Operator* op = OperatorAt(model, 0);
+  ASSERT_NE(op->builtin_options_as_OneHotOptions(), nullptr);
+  EXPECT_EQ(op->builtin_options_as_OneHotOptions()->axis(), 0);
+  EXPECT_THAT(ShapeOf(model, op->outputs()->Get(0)), ElementsAre(5, 6));
+}
+
+// The kernel reverses contiguous axes only: axes {0, 2} take two ops.
+TEST(IndexingRulesTest, ReverseV2SplitsAxesIntoContiguousRuns) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {2, 3, 4});
+  g.ConstInt("axis", {3}, {2, 0, 1});
+  AttrType(g.Op("ReverseV2", "all_three", {"x", "axis"}), "T", tensorflow::DT_FLOAT);
+  g.ConstInt("outer", {2}, {-1, 0});
+  AttrType(g.Op("ReverseV2", "out", {"all_three", "outer"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("REVERSE_V2", "REVERSE_V2", "REVERSE_V2"));
+  EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 0)->inputs()->Get(1)), ElementsAre(0, 1, 2));
+  EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 1)->inputs()->Get(1)), ElementsAre(0));
+  EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 2)->inputs()->Get(1)), ElementsAre(2));
+}
+
+}  // namespace
+}  // namespace tflconv
