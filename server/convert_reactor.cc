@@ -402,7 +402,7 @@ class ConvertCall final : public Reactor {
         ",\"graph_sha256\":\"", stream_->graph_sha256(), "\",\"graph_size\":", start_.graph_size(),
         ",\"options\":", options.empty() ? "{}" : options, ",\"duration_ms\":",
         absl::ToInt64Milliseconds(absl::Now() - started_), ",\"bytes_out\":",
-        stream_->bytes_out(), ",\"result\":\"", StatusCodeName(status.code()),
+        stream_->bytes_out(), ",\"result\":\"", absl::StatusCodeToString(status.code()),
         "\",\"message\":", JsonString(std::string(status.message()).substr(0, 512)), "}\n");
     std::cerr << line << std::flush;
   }

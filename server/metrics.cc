@@ -3,7 +3,6 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
-#include "server/grpc_status.h"
 
 namespace tflconv::server {
 namespace {
@@ -80,7 +79,7 @@ int Metrics::port() const {
 }
 
 void Metrics::RequestFinished(absl::StatusCode code) {
-  requests_->Add({{"code", StatusCodeName(code)}}).Increment();
+  requests_->Add({{"code", absl::StatusCodeToString(code)}}).Increment();
 }
 
 void Metrics::ObserveQueueWait(double seconds) { queue_wait_->Observe(seconds); }
