@@ -155,8 +155,11 @@ class Stream final : public JobListener, public IdleWatchdog::Watched {
     bool download = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (finish_called_ || cancelled_ || !idle_status_.ok()) return;
-      if (reading_ && read_is_upload_ && now - read_started_ >= upload_idle_timeout_) {
+      if (finish_called_ || cancelled_) return;
+      // After a stalled upload, its error status may still wait behind a
+      // response the client does not take either: then the download rule.
+      if (idle_status_.ok() && reading_ && read_is_upload_ &&
+          now - read_started_ >= upload_idle_timeout_) {
         idle_direction_ = "upload";
         reason = absl::DeadlineExceededError(absl::StrCat(
             "no request message for ", absl::FormatDuration(upload_idle_timeout_),
