@@ -267,11 +267,14 @@ std::string TargetList(absl::string_view target) {
   return absl::StrJoin(absl::StrSplit(target, ','), ", ");
 }
 
-absl::Status Unreachable(grpc::Channel& channel, const RemoteOptions& remote) {
+// After waiting `waited`, which `limit` ("--connect_timeout" or "what
+// --timeout left") set.
+absl::Status Unreachable(grpc::Channel& channel, const RemoteOptions& remote,
+                         absl::Duration waited, absl::string_view limit) {
   const bool failing = channel.GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
   return absl::UnavailableError(absl::StrCat(
       "cannot reach the server (tried ", TargetList(remote.target), "): no connection within ",
-      absl::FormatDuration(remote.connect_timeout), " (--connect_timeout); ",
+      absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))), " (", limit, "); ",
       failing ? "connecting fails (refused, reset or no route)"
               : "connecting has not completed (no answer)"));
 }
@@ -331,9 +334,13 @@ RemoteResult ConvertRemote(const std::shared_ptr<grpc::Channel>& channel,
   absl::Duration backoff = absl::Milliseconds(100);
   for (;;) {
     ++out.attempts;
-    if (!channel->WaitForConnected(
-            absl::ToChronoTime(std::min(deadline, absl::Now() + remote.connect_timeout)))) {
-      out.result.status = Unreachable(*channel, remote);
+    const absl::Time now = absl::Now();
+    const bool timeout_first = deadline < now + remote.connect_timeout;
+    const absl::Time connect_by = timeout_first ? deadline : now + remote.connect_timeout;
+    if (!channel->WaitForConnected(absl::ToChronoTime(connect_by))) {
+      out.result.status =
+          Unreachable(*channel, remote, connect_by - now,
+                      timeout_first ? "what --timeout left" : "--connect_timeout");
       break;
     }
     Attempt attempt = Call(graph, start, remote, deadline, out, bar).Run(stub);
