@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config python3 ca-certificates \
-  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
+  libgrpc++-dev libssl-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libflatbuffers-dev flatbuffers-compiler libabsl-dev libgtest-dev libgmock-dev \
   prometheus-cpp-dev libcivetweb-dev >/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -41,14 +41,18 @@ remote mode (same flags, same files; add):
   --server=TARGET       host:port, ipv4:127.0.0.1:5001,127.0.0.1:5002 or dns:///name:port
                         (several servers are balanced round-robin)
   --timeout=SECONDS     overall limit, retries included (default 600)
+  --connect_timeout=SECONDS  give up when no server can be reached for this long
+                        (default 10)
   --plaintext           no TLS (the server must run with --plaintext)
   --tls_ca=CA.pem       CA that signed the server's certificate (default: system roots)
   --tls_cert=C.pem --tls_key=K.pem   client certificate for mutual TLS
   --tls_server_name=N   name expected in the server's certificate
   --auth_token=T | --auth_token_file=F   bearer token (default: $TFLCONV_AUTH_TOKEN)
   --chunk_size=BYTES    upload chunk size (default 1048576)
-  UNAVAILABLE and RESOURCE_EXHAUSTED are retried with backoff; progress bars
-  are drawn when stderr is a terminal (not with --quiet).
+  What the server marks retryable (busy, draining) is retried with backoff; a
+  call that broke off without the server's verdict is not (the server may have
+  crashed on the graph). Progress bars are drawn when stderr is a terminal (not
+  with --quiet).
 )";
 
 int Usage(absl::string_view message) {
@@ -60,11 +64,11 @@ int Usage(absl::string_view message) {
 const std::set<std::string> kConvertFlags = {
     "graph_def_file", "input_arrays", "input_shapes", "output_arrays", "target_ops",
     "allow_custom_ops", "artifacts", "output_dir", "output_file", "post_training_quantize",
-    "quantize_to_float16", "quiet", "server", "timeout", "plaintext", "tls_ca", "tls_cert",
-    "tls_key", "tls_server_name", "auth_token", "auth_token_file", "chunk_size"};
+    "quantize_to_float16", "quiet", "server", "timeout", "connect_timeout", "plaintext", "tls_ca",
+    "tls_cert", "tls_key", "tls_server_name", "auth_token", "auth_token_file", "chunk_size"};
 
 const std::set<std::string> kRemoteOnlyFlags = {
-    "timeout", "plaintext", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "auth_token",
+    "timeout", "connect_timeout", "plaintext", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "auth_token",
     "auth_token_file", "chunk_size"};
 
 // The remote-mode flags into RemoteOptions (usage errors as status).
@@ -72,12 +76,15 @@ absl::StatusOr<RemoteOptions> RemoteFromArgs(const ParsedArgs& args) {
   RemoteOptions remote;
   remote.target = args.Get("server");
   if (remote.target.empty()) return absl::InvalidArgumentError("--server needs a target");
-  if (args.Has("timeout")) {
+  for (auto [flag, duration] : {std::pair{"timeout", &remote.timeout},
+                                 {"connect_timeout", &remote.connect_timeout}}) {
+    if (!args.Has(flag)) continue;
     double seconds = 0;
-    if (!absl::SimpleAtod(args.Get("timeout"), &seconds) || seconds <= 0) {
-      return absl::InvalidArgumentError("--timeout takes a positive number of seconds");
+    if (!absl::SimpleAtod(args.Get(flag), &seconds) || seconds <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " takes a positive number of seconds"));
     }
-    remote.timeout = absl::Seconds(seconds);
+    *duration = absl::Seconds(seconds);
   }
   if (args.Has("chunk_size")) {
     uint64_t bytes = 0;

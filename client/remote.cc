@@ -4,11 +4,15 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "client/progress.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -24,7 +28,10 @@ namespace {
 
 struct Attempt {
   absl::Status status;
-  bool retryable_trailer = true;  // the server did not say "tflconv-retryable: false"
+  // The server's "tflconv-retryable" trailer: absent when the call ended
+  // without the server's verdict (the connection broke: it may have
+  // crashed on this very graph, which must not travel to the next one).
+  std::optional<bool> retryable;
 };
 
 // TFLite flatbuffers stay under 2 GiB; a larger announced size is an error
@@ -204,7 +211,7 @@ class Call final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     Attempt attempt;
     const auto& trailers = context_.GetServerTrailingMetadata();
     auto it = trailers.find(kRetryableTrailer);
-    if (it != trailers.end() && it->second == "false") attempt.retryable_trailer = false;
+    if (it != trailers.end()) attempt.retryable = it->second == "true";
     attempt.status = protocol_.ok() ? FromGrpcStatus(status_) : protocol_;
     if (attempt.status.ok() && current_) {
       attempt.status = absl::DataLossError("the stream ended inside an artifact");
@@ -251,6 +258,26 @@ class Call final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
   grpc::Status status_;
   std::mutex trace_mu_;
 };
+
+// The addresses of a gRPC target, for messages: "ipv4:a:1,b:2" -> "a:1, b:2".
+std::string TargetList(absl::string_view target) {
+  for (absl::string_view scheme : {"ipv4:", "ipv6:", "dns:///", "dns:", "unix:"}) {
+    if (absl::ConsumePrefix(&target, scheme)) break;
+  }
+  return absl::StrJoin(absl::StrSplit(target, ','), ", ");
+}
+
+// After waiting `waited`, which `limit` ("--connect_timeout" or "what
+// --timeout left") set.
+absl::Status Unreachable(grpc::Channel& channel, const RemoteOptions& remote,
+                         absl::Duration waited, absl::string_view limit) {
+  const bool failing = channel.GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
+  return absl::UnavailableError(absl::StrCat(
+      "cannot reach the server (tried ", TargetList(remote.target), "): no connection within ",
+      absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))), " (", limit, "); ",
+      failing ? "connecting fails (refused, reset or no route)"
+              : "connecting has not completed (no answer)"));
+}
 
 }  // namespace
 
@@ -307,12 +334,24 @@ RemoteResult ConvertRemote(const std::shared_ptr<grpc::Channel>& channel,
   absl::Duration backoff = absl::Milliseconds(100);
   for (;;) {
     ++out.attempts;
+    const absl::Time now = absl::Now();
+    const bool timeout_first = deadline < now + remote.connect_timeout;
+    const absl::Time connect_by = timeout_first ? deadline : now + remote.connect_timeout;
+    if (!channel->WaitForConnected(absl::ToChronoTime(connect_by))) {
+      out.result.status =
+          Unreachable(*channel, remote, connect_by - now,
+                      timeout_first ? "what --timeout left" : "--connect_timeout");
+      break;
+    }
     Attempt attempt = Call(graph, start, remote, deadline, out, bar).Run(stub);
     out.result.status = attempt.status;
-    const bool retryable =
-        absl::IsUnavailable(attempt.status) ||
-        (absl::IsResourceExhausted(attempt.status) && attempt.retryable_trailer);
-    if (!retryable) break;
+    if (!attempt.retryable && absl::IsUnavailable(attempt.status)) {
+      out.result.status = absl::UnavailableError(absl::StrCat(
+          attempt.status.message(), " (the call broke off without the server's verdict; the "
+          "server may have crashed on this graph, so it is not retried on another)"));
+    }
+    // Only what the server marks retryable (busy, draining) is tried again.
+    if (!attempt.retryable.value_or(false)) break;
     // Full jitter: sleep a random part of the backoff, which doubles.
     const absl::Duration sleep =
         backoff * std::uniform_real_distribution<double>(0.5, 1.0)(random);

@@ -1,8 +1,11 @@
 // The CLI's remote mode: converts through a tflconv server's ConvertModel
 // RPC and returns what a local Convert() returns (artifacts verified
 // against their sha256, the report), so both modes write the same files.
-// Retries UNAVAILABLE and RESOURCE_EXHAUSTED with backoff under an overall
-// timeout; targets may list several servers, balanced round-robin.
+// Retries, with backoff under an overall timeout, only what the server
+// marks retryable (the "tflconv-retryable: true" trailer: busy, draining),
+// never a call that broke off without the server's verdict (the server may
+// have crashed on the graph); fails after connect_timeout when no target
+// can be reached. Targets may list several servers, balanced round-robin.
 #ifndef TFLCONV_CLIENT_REMOTE_H_
 #define TFLCONV_CLIENT_REMOTE_H_
 
@@ -29,6 +32,8 @@ struct RemoteOptions {
   std::string tls_server_name;  // overrides the name checked in the server cert
   std::string auth_token;       // sent as "authorization: Bearer <token>"
   absl::Duration timeout = absl::Minutes(10);  // overall, retries included
+  // How long each attempt waits for a connection to some target.
+  absl::Duration connect_timeout = absl::Seconds(10);
   size_t chunk_bytes = 1 << 20;
   bool show_progress = false;
   // Called with what happens during a call ("hashed", "accepted",

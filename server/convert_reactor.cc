@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/grpc_status.h"
+#include "server/idle_watchdog.h"
 #include "server/metrics.h"
 #include "server/wire.h"
 
@@ -42,15 +43,28 @@ absl::Time DeadlineOf(grpc::CallbackServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-// The call's write side, shared with the job (whose listener it is) so that
-// worker threads can outlive the reactor safely. Every decision to write,
-// read or finish is taken under mu_, and the gRPC call made after it is
-// released: Finish happens once, with no write or read in flight, and
+// The call's write side, shared with the job (whose listener it is) and
+// the idle watchdog so that worker threads and the watchdog can outlive
+// the reactor safely. Every decision to write, read or finish is taken
+// under mu_, and the gRPC call made after it is released: Finish happens
+// once, with no write in flight (a read may be: gRPC then fails it), and
 // nothing touches the reactor after that.
-class Stream final : public JobListener {
+class Stream final : public JobListener, public IdleWatchdog::Watched {
  public:
-  Stream(Reactor* reactor, grpc::CallbackServerContext* context, size_t chunk_bytes)
-      : reactor_(reactor), context_(context), chunk_bytes_(chunk_bytes) {}
+  Stream(Reactor* reactor, grpc::CallbackServerContext* context,
+         const ConverterCallbackService::Options& options)
+      : reactor_(reactor),
+        context_(context),
+        chunk_bytes_(options.response_chunk_bytes),
+        upload_idle_timeout_(options.upload_idle_timeout),
+        download_idle_timeout_(options.download_idle_timeout) {}
+
+  // The job admitted for this call, which a protocol violation or an idle
+  // timeout stops.
+  void Attach(const std::shared_ptr<Job>& job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = job;
+  }
 
   void OnProgress(absl::string_view stage, double fraction) override {
     v1::ConvertResponse response;
@@ -101,14 +115,82 @@ class Stream final : public JobListener {
   }
 
   // Ends the call with `status` once the pending messages are out (no
-  // report: for errors before a job exists).
-  void Fail(absl::Status status, std::optional<bool> retryable = std::nullopt) {
+  // report: for errors before a job exists); `retryable` goes into the
+  // trailer.
+  void Fail(absl::Status status, bool retryable = false) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!final_status_) {
         final_status_ = std::move(status);
         retryable_ = retryable;
       }
+    }
+    Pump();
+  }
+
+  // The client broke the protocol: the call fails with `status` even when
+  // the job is already over (its artifacts are not sent).
+  void Violation(absl::Status status) {
+    std::shared_ptr<Job> job;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finish_called_) return;
+      final_status_ = status;
+      retryable_.reset();
+      artifacts_.clear();
+      offset_ = 0;
+      job = job_.lock();
+    }
+    if (job) job->Cancel(status);
+    Pump();
+  }
+
+  // A stalled upload (no request message while one is awaited) fails the
+  // call with the read in flight; a stalled download (a response that the
+  // client does not take) cancels it, as its status could not get past
+  // the unsent data. Either way the job stops and its reservation goes.
+  void CheckIdle(absl::Time now) override {
+    std::shared_ptr<Job> job;
+    absl::Status reason;
+    bool download = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finish_called_ || cancelled_) return;
+      // After a stalled upload, its error status may still wait behind a
+      // response the client does not take either: then the download rule.
+      if (idle_status_.ok() && reading_ && read_is_upload_ &&
+          now - read_started_ >= upload_idle_timeout_) {
+        idle_direction_ = "upload";
+        reason = absl::DeadlineExceededError(absl::StrCat(
+            "no request message for ", absl::FormatDuration(upload_idle_timeout_),
+            " while the server waited for the upload (--upload_idle_timeout_seconds)"));
+        final_status_ = reason;
+        retryable_.reset();
+      } else if (writing_ && now - write_started_ >= download_idle_timeout_) {
+        idle_direction_ = "download";
+        download = true;
+        reason = absl::DeadlineExceededError(absl::StrCat(
+            "the client took no response data for ", absl::FormatDuration(download_idle_timeout_),
+            " (--download_idle_timeout_seconds)"));
+        cancelled_ = true;
+        cancel_reason_ = reason;
+        artifacts_.clear();
+        offset_ = 0;
+        cancelling_ = true;  // no Finish (so context_ stays) until TryCancel returns
+      } else {
+        return;
+      }
+      idle_status_ = reason;
+      job = job_.lock();
+    }
+    if (job) {
+      job->Cancel(reason);
+      job->Release();
+    }
+    if (download) {
+      context_->TryCancel();
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelling_ = false;
     }
     Pump();
   }
@@ -124,11 +206,15 @@ class Stream final : public JobListener {
     Pump();
   }
 
-  // The reactor asks before each StartRead; false once finishing.
-  bool BeginRead() {
+  // The reactor asks before each StartRead; false once finishing. An
+  // upload read (the start or graph data awaited) is subject to the
+  // upload idle timeout; the read for the client's half-close is not.
+  bool BeginRead(bool upload) {
     std::lock_guard<std::mutex> lock(mu_);
     if (finish_called_ || final_status_ || cancelled_) return false;
     reading_ = true;
+    read_is_upload_ = upload;
+    read_started_ = absl::Now();
     return true;
   }
   // After a read reaction, which may have started the next read.
@@ -157,36 +243,47 @@ class Stream final : public JobListener {
 
   void Pump() {
     const grpc::ByteBuffer* write = nullptr;
-    std::optional<grpc::Status> finish;
+    std::optional<absl::Status> finish;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (writing_ || finish_called_) return;
+      if (writing_ || finish_called_ || cancelling_) return;
       if (cancelled_) {
         if (reading_) return;
-        finish_status_ = cancel_reason_;
-        finish = ToGrpcStatus(cancel_reason_);
+        finish = cancel_reason_;
       } else if (!pending_.empty()) {
         current_ = wire::Serialize(pending_.front());
         pending_.pop_front();
         write = &current_;
       } else if (NextResultLocked()) {
         write = &current_;
-      } else if (final_status_ && !reading_) {
-        finish_status_ = *final_status_;
-        finish = ToGrpcStatus(*final_status_);
-        if (retryable_) {
-          context_->AddTrailingMetadata(kRetryableTrailer, *retryable_ ? "true" : "false");
+      } else if (final_status_) {
+        finish = *final_status_;
+      }
+      if (write) {
+        writing_ = true;
+        write_started_ = absl::Now();
+      }
+      if (finish) {
+        finish_called_ = true;
+        finish_status_ = *finish;
+        // Every error says whether another attempt (on this server or
+        // another) can succeed. The service refuses or stops a job with
+        // UNAVAILABLE only for its own reasons (draining, shutting down).
+        if (!finish->ok()) {
+          const bool retryable = retryable_.value_or(absl::IsUnavailable(*finish));
+          context_->AddTrailingMetadata(kRetryableTrailer, retryable ? "true" : "false");
         }
       }
-      if (write) writing_ = true;
-      if (finish) finish_called_ = true;
     }
     if (write) reactor_->StartWrite(write);
-    if (finish) reactor_->Finish(*finish);
+    if (finish) reactor_->Finish(ToGrpcStatus(*finish));
   }
 
   // For the log line, after OnDone.
   absl::Status finish_status() const { return finish_status_; }
+  // Not OK when an idle timeout ended the call ("upload" or "download").
+  absl::Status idle_status() const { return idle_status_; }
+  absl::string_view idle_direction() const { return idle_direction_; }
   uint64_t bytes_out() const { return bytes_out_; }
   std::string graph_sha256() const { return graph_sha256_; }
 
@@ -232,7 +329,10 @@ class Stream final : public JobListener {
   Reactor* const reactor_;
   grpc::CallbackServerContext* const context_;
   const size_t chunk_bytes_;
+  const absl::Duration upload_idle_timeout_;
+  const absl::Duration download_idle_timeout_;
   std::mutex mu_;
+  std::weak_ptr<Job> job_;
   std::deque<v1::ConvertResponse> pending_;  // small messages, sent first
   grpc::ByteBuffer current_;                 // the write in flight
   size_t current_artifact_bytes_ = 0;        // artifact data in it
@@ -241,9 +341,15 @@ class Stream final : public JobListener {
   std::optional<JobOutcome> outcome_;
   bool report_sent_ = false;
   bool writing_ = false;
+  absl::Time write_started_;
   bool reading_ = false;
+  bool read_is_upload_ = false;
+  absl::Time read_started_;
   bool cancelled_ = false;
+  bool cancelling_ = false;  // the watchdog is cancelling the call
   absl::Status cancel_reason_;
+  absl::Status idle_status_;
+  absl::string_view idle_direction_;
   bool finish_called_ = false;
   std::optional<absl::Status> final_status_;
   std::optional<bool> retryable_;
@@ -255,18 +361,19 @@ class Stream final : public JobListener {
 class ConvertCall final : public Reactor {
  public:
   ConvertCall(grpc::CallbackServerContext* context, ConversionService* service, Metrics* metrics,
-              const ConverterCallbackService::Options& options)
+              IdleWatchdog* watchdog, const ConverterCallbackService::Options& options)
       : context_(context),
         service_(service),
         metrics_(metrics),
-        stream_(std::make_shared<Stream>(this, context, options.response_chunk_bytes)),
+        stream_(std::make_shared<Stream>(this, context, options)),
         started_(absl::Now()),
         peer_(context->peer()) {
+    watchdog->Watch(stream_);
     if (!options.auth_token.empty() && !TokenMatches(context, options.auth_token)) {
       stream_->Fail(absl::UnauthenticatedError("missing or wrong bearer token"));
       return;
     }
-    Read();
+    Read(/*upload=*/true);
   }
 
   void OnReadDone(bool ok) override {
@@ -285,21 +392,27 @@ class ConvertCall final : public Reactor {
       return;
     }
     if (!received_.Reset(request_)) {
-      Abort(absl::InternalError("cannot read the request's bytes"));
+      stream_->Violation(absl::InternalError("cannot read the request's bytes"));
       return;
     }
     if (!job_) return Admit();
+    if (job_->upload_complete()) {
+      stream_->Violation(absl::InvalidArgumentError(absl::StrCat(
+          "a request after the graph's last byte (start.graph_size=", job_->graph_size(),
+          "): the stream must end there")));
+      return;
+    }
     // The common case without protobuf: a graph chunk, appended from the
     // receive slices.
     std::vector<absl::string_view> pieces;
     if (!received_.GraphChunk(&pieces)) {
       v1::ConvertRequest request;
       if (!received_.Parse(&request)) {
-        job_->Cancel(absl::InvalidArgumentError("cannot parse a ConvertRequest"));
+        stream_->Violation(absl::InvalidArgumentError("cannot parse a ConvertRequest"));
         return;
       }
       if (!request.has_graph_chunk()) {
-        job_->Cancel(absl::InvalidArgumentError("only the first request may carry start"));
+        stream_->Violation(absl::InvalidArgumentError("only the first request may carry start"));
         return;
       }
       received_chunk_ = std::move(*request.mutable_graph_chunk());
@@ -318,7 +431,9 @@ class ConvertCall final : public Reactor {
       progress.mutable_progress()->set_fraction(static_cast<double>(job_->received()) / size);
       stream_->Push(std::move(progress));
     }
-    if (!job_->upload_complete()) Read();
+    // Once the graph is complete, the next read waits for the client's
+    // half-close: anything else is a violation.
+    Read(/*upload=*/!job_->upload_complete());
   }
 
   void OnWriteDone(bool ok) override { stream_->WriteDone(ok); }
@@ -329,18 +444,22 @@ class ConvertCall final : public Reactor {
       std::lock_guard<std::mutex> lock(job_mu_);
       job = job_;
     }
-    absl::Status reason = absl::Now() >= DeadlineOf(context_)
-                              ? absl::DeadlineExceededError("the call's deadline passed")
-                              : absl::CancelledError("cancelled by the client");
+    const absl::Status reason = CancelReason();
     if (job) job->Cancel(reason);
     stream_->Cancelled(reason);
   }
 
+  // Counted and logged as what ended the call: an idle timeout, else a
+  // cancellation or the deadline whatever the stage (a cancelled call's
+  // read may fail before OnCancel, and the failed upload finish the job
+  // with another error first), else the status sent.
   void OnDone() override {
-    absl::Status status = stream_->finish_status();
+    absl::Status status = stream_->idle_status();
+    if (status.ok()) status = context_->IsCancelled() ? CancelReason() : stream_->finish_status();
     if (metrics_) {
       metrics_->RequestFinished(status.code());
       metrics_->AddBytesOut(stream_->bytes_out());
+      if (!stream_->idle_status().ok()) metrics_->IdleTimeout(stream_->idle_direction());
     }
     LogLine(status);
     if (job_) job_->Release();
@@ -348,16 +467,15 @@ class ConvertCall final : public Reactor {
   }
 
  private:
-  void Read() {
-    if (stream_->BeginRead()) StartRead(&request_);
+  void Read(bool upload) {
+    if (stream_->BeginRead(upload)) StartRead(&request_);
   }
 
-  void Abort(absl::Status status) {
-    if (job_) {
-      job_->Cancel(std::move(status));
-    } else {
-      stream_->Fail(std::move(status));
+  absl::Status CancelReason() const {
+    if (absl::Now() >= DeadlineOf(context_)) {
+      return absl::DeadlineExceededError("the call's deadline passed");
     }
+    return absl::CancelledError("the call was cancelled (by the client, or its connection broke)");
   }
 
   void Admit() {
@@ -374,20 +492,19 @@ class ConvertCall final : public Reactor {
     bool retryable = false;
     auto job = service_->Admit(start_, stream_, DeadlineOf(context_), &retryable);
     if (!job.ok()) {
-      stream_->Fail(job.status(), absl::IsResourceExhausted(job.status())
-                                      ? std::optional<bool>(retryable)
-                                      : std::nullopt);
+      stream_->Fail(job.status(), retryable);
       return;
     }
     {
       std::lock_guard<std::mutex> lock(job_mu_);
       job_ = *std::move(job);
     }
+    stream_->Attach(job_);
     v1::ConvertResponse accepted;
     accepted.mutable_accepted()->set_job_id(job_->id());
     accepted.mutable_accepted()->set_queue_position(job_->queue_position());
     stream_->Push(std::move(accepted));
-    Read();
+    Read(/*upload=*/true);
   }
 
   // One structured line per call on stderr.
@@ -402,7 +519,7 @@ class ConvertCall final : public Reactor {
         ",\"graph_sha256\":\"", stream_->graph_sha256(), "\",\"graph_size\":", start_.graph_size(),
         ",\"options\":", options.empty() ? "{}" : options, ",\"duration_ms\":",
         absl::ToInt64Milliseconds(absl::Now() - started_), ",\"bytes_out\":",
-        stream_->bytes_out(), ",\"result\":\"", StatusCodeName(status.code()),
+        stream_->bytes_out(), ",\"result\":\"", absl::StatusCodeToString(status.code()),
         "\",\"message\":", JsonString(std::string(status.message()).substr(0, 512)), "}\n");
     std::cerr << line << std::flush;
   }
@@ -438,9 +555,19 @@ class ConvertCall final : public Reactor {
 
 }  // namespace
 
+ConverterCallbackService::ConverterCallbackService(ConversionService* service, Metrics* metrics,
+                                                   Options options)
+    : service_(service),
+      metrics_(metrics),
+      options_(std::move(options)),
+      // Checked a few times per timeout, so that a call overstays it by a
+      // quarter at most.
+      watchdog_(std::clamp(std::min(options_.upload_idle_timeout, options_.download_idle_timeout) / 4,
+                           absl::Milliseconds(10), absl::Seconds(1))) {}
+
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 ConverterCallbackService::ConvertModel(grpc::CallbackServerContext* context) {
-  return new ConvertCall(context, service_, metrics_, options_);
+  return new ConvertCall(context, service_, metrics_, &watchdog_, options_);
 }
 
 }  // namespace tflconv::server

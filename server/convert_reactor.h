@@ -17,8 +17,10 @@
 #include <cstddef>
 #include <string>
 
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/conversion_service.h"
+#include "server/idle_watchdog.h"
 #include "tflconv/v1/converter.grpc.pb.h"
 
 namespace tflconv::server {
@@ -34,10 +36,17 @@ class ConverterCallbackService final
     // Artifact data per response message. Clients' default receive limit
     // is 4 MiB (gRPC's), so stay below it.
     size_t response_chunk_bytes = 1 << 20;
+    // A call fails with DEADLINE_EXCEEDED, its job stopped and its queue
+    // slot and memory freed, when the server has waited this long for the
+    // next request message (the start, or graph data: a whole message,
+    // so a chunk must arrive within it) ...
+    absl::Duration upload_idle_timeout = absl::Seconds(30);
+    // ... or for the client to take the response message being sent (a
+    // client that stopped reading).
+    absl::Duration download_idle_timeout = absl::Seconds(30);
   };
 
-  ConverterCallbackService(ConversionService* service, Metrics* metrics, Options options)
-      : service_(service), metrics_(metrics), options_(std::move(options)) {}
+  ConverterCallbackService(ConversionService* service, Metrics* metrics, Options options);
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ConvertModel(
       grpc::CallbackServerContext* context) override;
@@ -46,6 +55,7 @@ class ConverterCallbackService final
   ConversionService* service_;
   Metrics* metrics_;
   Options options_;
+  IdleWatchdog watchdog_;
 };
 
 }  // namespace tflconv::server

@@ -43,6 +43,11 @@ const std::vector<FlagSpec>& Specs() {
       {"auth_token_file", "", "file holding the bearer token (e.g. a mounted Secret)"},
       {"max_message_bytes", "16M", "largest gRPC message (upload chunk) accepted"},
       {"keepalive_seconds", "60", "server keepalive ping interval"},
+      {"upload_idle_timeout_seconds", "30",
+       "fail a call (DEADLINE_EXCEEDED) that sends no request message for this long while its "
+       "start or graph data is awaited"},
+      {"download_idle_timeout_seconds", "30",
+       "fail a call whose client takes no response data for this long"},
   };
   return specs;
 }
@@ -164,6 +169,13 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   if (!keepalive.ok()) return keepalive.status();
   if (*keepalive < 1) return absl::InvalidArgumentError("--keepalive_seconds must be >= 1");
   o.grpc.keepalive_time_ms = static_cast<int>(*keepalive * 1000);
+  for (auto [name, timeout] : {std::pair{"upload_idle_timeout_seconds", &o.rpc.upload_idle_timeout},
+                               {"download_idle_timeout_seconds", &o.rpc.download_idle_timeout}}) {
+    auto seconds = ParseInt(name, values[name]);
+    if (!seconds.ok()) return seconds.status();
+    if (*seconds < 1) return absl::InvalidArgumentError(absl::StrCat("--", name, " must be >= 1"));
+    *timeout = absl::Seconds(*seconds);
+  }
   auto plaintext = ParseBool("plaintext", values["plaintext"]);
   if (!plaintext.ok()) return plaintext.status();
   o.tls.plaintext = *plaintext;

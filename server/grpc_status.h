@@ -21,9 +21,6 @@ inline constexpr char kRetryableTrailer[] = "tflconv-retryable";
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// "OK", "INVALID_ARGUMENT", ... (the label used in metrics and logs).
-const char* StatusCodeName(absl::StatusCode code);
-
 }  // namespace tflconv
 
 #endif  // TFLCONV_SERVER_GRPC_STATUS_H_

@@ -5,6 +5,7 @@
 // second signal stops at once. Exit 2 on bad flags, 1 when it cannot start.
 #include <signal.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -58,5 +59,10 @@ int main(int argc, char** argv) {
   (*server)->Stop();
   std::cerr << "{\"event\":\"stopped\",\"drained\":" << (drained ? "true" : "false") << "}"
             << std::endl;
-  return 0;
+  // Out at once, without destroying the server: gRPC is stopped and every
+  // job has ended, but the metrics web server (civetweb) takes up to 2 s to
+  // notice a stop and gRPC's library shutdown waits up to 10 s for its
+  // objects, delays a drained pod need not sit through.
+  std::cout.flush();
+  std::_Exit(0);
 }

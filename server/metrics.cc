@@ -3,7 +3,6 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
-#include "server/grpc_status.h"
 
 namespace tflconv::server {
 namespace {
@@ -46,6 +45,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("Jobs uploading or waiting for a worker")
                       .Register(*registry_)
                       .Add({});
+  idle_timeouts_ = &BuildCounter()
+                       .Name("tflconv_idle_timeouts_total")
+                       .Help("Calls failed for want of upload data or of a reading client, by direction")
+                       .Register(*registry_);
   bytes_in_ = &BuildCounter()
                    .Name("tflconv_bytes_in_total")
                    .Help("Graph bytes received")
@@ -80,7 +83,11 @@ int Metrics::port() const {
 }
 
 void Metrics::RequestFinished(absl::StatusCode code) {
-  requests_->Add({{"code", StatusCodeName(code)}}).Increment();
+  requests_->Add({{"code", absl::StatusCodeToString(code)}}).Increment();
+}
+
+void Metrics::IdleTimeout(absl::string_view direction) {
+  idle_timeouts_->Add({{"direction", std::string(direction)}}).Increment();
 }
 
 void Metrics::ObserveQueueWait(double seconds) { queue_wait_->Observe(seconds); }

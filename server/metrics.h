@@ -36,6 +36,8 @@ class Metrics {
   int port() const;
 
   void RequestFinished(absl::StatusCode code);
+  // "upload" or "download".
+  void IdleTimeout(absl::string_view direction);
   void ObserveQueueWait(double seconds);
   void ObserveStage(absl::string_view stage, double seconds);
   void SetInFlight(int64_t jobs);
@@ -52,6 +54,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* stage_seconds_;
   prometheus::Family<prometheus::Counter>* unsupported_ops_;
+  prometheus::Family<prometheus::Counter>* idle_timeouts_;
   prometheus::Histogram* queue_wait_;
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* queue_depth_;

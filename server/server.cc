@@ -107,8 +107,10 @@ void Server::Stop() {
   stopped_ = true;
   if (service_) service_->StartDraining();
   if (grpc_) {
-    // Calls still open after a second are cancelled; their reactors finish.
-    grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    // Jobs had their grace (GracefulStop) or get none: the calls still open
+    // are cancelled now (their reactors finish) and the connections closed,
+    // instead of waiting for clients to hang up.
+    grpc_->Shutdown(std::chrono::system_clock::now());
     grpc_->Wait();
   }
   if (service_) service_->Stop();

@@ -7,8 +7,8 @@
 //      the port stays open so probes and in-flight calls keep working;
 //   2. wait for in-flight jobs (upload, conversion, streaming back) up to
 //      the grace period;
-//   3. gRPC Shutdown with a short deadline: calls still open are cancelled
-//      and their reactors finish;
+//   3. gRPC Shutdown at once: calls still open are cancelled, their
+//      reactors finish, and client connections are closed;
 //   4. the conversion service stops: remaining jobs cancelled, workers
 //      joined;
 //   5. the metrics endpoint goes last (destruction), so scrapes see the

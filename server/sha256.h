@@ -1,15 +1,15 @@
 // SHA-256 in lowercase hex, as the ConvertModel RPC carries it (graph and
-// artifact digests). Shared by the server and the CLI's remote mode.
-//
-// Two block functions behind one class: the x86 SHA extensions (SHA-NI,
-// picked at run time when the CPU has them, with SSE4.1) and a portable
-// one. Both give the same digests; the tests compare them.
+// artifact digests), through OpenSSL's EVP interface (which uses the CPU's
+// SHA extensions where it has them; bench/digest_bench measured it as fast
+// as the project's former SHA-NI code). Shared by the server and the CLI's
+// remote mode.
 #ifndef TFLCONV_SERVER_SHA256_H_
 #define TFLCONV_SERVER_SHA256_H_
 
+#include <openssl/types.h>
+
 #include <condition_variable>
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,42 +18,28 @@
 
 namespace tflconv {
 
+// "" only when OpenSSL fails (out of memory): never a valid digest, so
+// every comparison with one fails.
 std::string Sha256Hex(absl::string_view bytes);
 
 // Incremental form, for hashing a stream chunk by chunk as it arrives.
 class Sha256 {
  public:
-  enum class Implementation {
-    kAuto,      // SHA-NI when supported, else portable
-    kPortable,  // plain C++
-    kShaNi,     // x86 SHA extensions; only where Supported(kShaNi)
-  };
-  // Whether this CPU (and build) can run `implementation`.
-  static bool Supported(Implementation implementation);
-  // What kAuto resolves to here (for logs and benchmarks).
-  static Implementation Selected();
-
-  // An unsupported `implementation` falls back to kAuto.
-  explicit Sha256(Implementation implementation = Implementation::kAuto);
+  Sha256();
+  ~Sha256();
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
   void Update(absl::string_view bytes);
-  // The digest of everything so far; the hasher starts over afterwards.
+  // The digest of everything so far ("" as Sha256Hex); the hasher starts
+  // over afterwards.
   std::string HexDigest();
-  // The same as 32 raw bytes.
-  void Digest(uint8_t out[32]);
-
-  using BlockFn = void (*)(uint32_t state[8], const uint8_t* blocks, size_t count);
 
  private:
-  void Reset();
+  void Start();
 
-  BlockFn blocks_;
-  uint32_t state_[8];
-  uint64_t length_ = 0;  // bytes hashed so far
-  size_t buffered_ = 0;  // bytes in buffer_
-  uint8_t buffer_[64];
+  EVP_MD_CTX* context_;
+  bool ok_;  // every EVP call so far succeeded
 };
 
 // Hashes a buffer while it is being filled, on a thread of its own that

@@ -26,81 +26,6 @@ namespace {
 using ::testing::HasSubstr;
 using server::Server;
 
-// The value of a metric line such as `tflconv_requests_total{code="OK"}`.
-double Metric(int port, const std::string& series) {
-  auto text = HttpGet(port, "/metrics");
-  if (!text.ok()) return -1;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    if (absl::StartsWith(line, series + " ")) {
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
-    }
-  }
-  return 0;
-}
-
-// Waits (without a time assertion) until `done` holds.
-template <typename F>
-bool Eventually(F done, absl::Duration limit = absl::Seconds(30)) {
-  const absl::Time deadline = absl::Now() + limit;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return true;
-}
-
-// A call left open mid-upload (it holds a queue slot).
-class HeldUpload {
- public:
-  HeldUpload(const std::shared_ptr<grpc::Channel>& channel, const std::string& graph)
-      : stub_(channel) {
-    stream_ = stub_.ConvertModel(&context_);
-    auto requests = Requests(graph, SmallGraphOptions(), graph.size() / 2 + 1);
-    stream_->Write(requests[0]);
-    stream_->Write(requests[1]);
-    accepted_ = stream_->Read(&first_) && first_.has_accepted();
-  }
-  bool accepted() const { return accepted_; }
-  // Sends the rest and reads everything.
-  grpc::Status Complete(const std::string& graph) {
-    auto requests = Requests(graph, SmallGraphOptions(), graph.size() / 2 + 1);
-    for (size_t i = 2; i < requests.size(); ++i) stream_->Write(requests[i]);
-    stream_->WritesDone();
-    v1::ConvertResponse response;
-    while (stream_->Read(&response)) {}
-    return stream_->Finish();
-  }
-  grpc::Status Cancel() {
-    context_.TryCancel();
-    v1::ConvertResponse response;
-    while (stream_->Read(&response)) {}
-    return stream_->Finish();
-  }
-
- private:
-  v1::Converter::Stub stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::ConvertRequest, v1::ConvertResponse>> stream_;
-  v1::ConvertResponse first_;
-  bool accepted_ = false;
-};
-
-cli::RemoteOptions Remote(int port) {
-  cli::RemoteOptions remote;
-  remote.target = Target(port);
-  remote.plaintext = true;
-  remote.timeout = absl::Seconds(60);
-  return remote;
-}
-
-cli::RemoteResult ConvertVia(const cli::RemoteOptions& remote, const std::string& graph,
-                             const v1::ConversionOptions& options = SmallGraphOptions()) {
-  auto channel = cli::MakeChannel(remote);
-  EXPECT_TRUE(channel.ok()) << channel.status();
-  return cli::ConvertRemote(*channel, graph, "small.pb", options, remote);
-}
-
 TEST(GrpcServerTest, RemoteGivesTheLocalArtifactsAndReport) {
   auto server = StartServer(LoopbackOptions());
   const std::string graph = SmallGraph();
@@ -313,18 +238,6 @@ class ScriptedConverter final : public v1::Converter::Service {
   const std::string bytes_;
   const std::vector<std::string> sha_per_chunk_;
 };
-
-cli::RemoteResult ConvertAgainst(ScriptedConverter& service) {
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  EXPECT_NE(port, 0);
-  cli::RemoteResult result = ConvertVia(Remote(port), SmallGraph());
-  server->Shutdown();
-  return result;
-}
 
 TEST(GrpcServerTest, ClientChecksEveryArtifactAgainstItsSha256) {
   std::string bytes(10'000, '\0');

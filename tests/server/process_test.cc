@@ -183,9 +183,32 @@ TEST(ProcessTest, SigtermDrainsAJobInFlightThenExitsZero) {
   EXPECT_EQ(server->Wait(), 0);
 }
 
+TEST(ProcessTest, ADrainedServerExitsAsSoonAsItsLastJobEnds) {
+  Ports ports;
+  // With metrics: their web server (civetweb) polls for a stop every 2 s
+  // from its start, which the exit must not wait for.
+  auto server = StartServerProcess({"--plaintext", "--metrics_listen=127.0.0.1:0"}, &ports);
+  ASSERT_NE(server, nullptr);
+  const absl::Time started = absl::Now();
+  auto channel = PlaintextChannel(ports.grpc);
+  const std::string graph = SmallGraph();
+  HeldUpload held(channel, graph);
+  ASSERT_TRUE(held.accepted());
+  // Just after civetweb's second poll began: it would sleep ~1.8 s more.
+  absl::SleepFor(started + absl::Milliseconds(2200) - absl::Now());
+  server->Signal(SIGTERM);
+  while (HealthStatus(channel) != 2) absl::SleepFor(absl::Milliseconds(10));
+  // The client keeps its connection open after the job.
+  ASSERT_TRUE(held.Complete(graph).ok());
+  const absl::Time job_ended = absl::Now();
+  EXPECT_EQ(server->Wait(), 0);
+  EXPECT_LT(absl::Now() - job_ended, absl::Milliseconds(1000));
+}
+
 TEST(ProcessTest, BadFlagsAndHelp) {
   EXPECT_EQ(RunCommand({TFLCONV_SERVER_BIN, "--help"}), 0);
   EXPECT_EQ(RunCommand({TFLCONV_SERVER_BIN, "--no_such_flag"}), 2);
+  EXPECT_EQ(RunCommand({TFLCONV_SERVER_BIN, "--plaintext", "--upload_idle_timeout_seconds=0"}), 2);
   // Neither TLS material nor --plaintext.
   EXPECT_EQ(RunCommand({TFLCONV_SERVER_BIN, "--listen=127.0.0.1:0", "--metrics_listen="}), 2);
   // The CLI keeps remote-only flags out of local mode.

@@ -15,7 +15,10 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/graph_builder.h"
@@ -48,6 +51,74 @@ std::string UnsupportedGraph() {
   auto& op = g.Op("NotARealTfOp", "out", {"x"});
   AttrType(op, "T", tensorflow::DT_FLOAT);
   return g.Binary();
+}
+
+cli::RemoteOptions Remote(int port) {
+  cli::RemoteOptions remote;
+  remote.target = Target(port);
+  remote.plaintext = true;
+  remote.timeout = absl::Seconds(60);
+  return remote;
+}
+
+cli::RemoteResult ConvertVia(const cli::RemoteOptions& remote, const std::string& graph,
+                             const v1::ConversionOptions& options) {
+  auto channel = cli::MakeChannel(remote);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return cli::ConvertRemote(*channel, graph, "small.pb", options, remote);
+}
+
+double Metric(int port, const std::string& series) {
+  auto text = HttpGet(port, "/metrics");
+  if (!text.ok()) return -1;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (absl::StartsWith(line, series + " ")) {
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+    }
+  }
+  return 0;
+}
+
+HeldUpload::HeldUpload(const std::shared_ptr<grpc::Channel>& channel, const std::string& graph)
+    : stub_(channel) {
+  stream_ = stub_.ConvertModel(&context_);
+  auto requests = Requests(graph, SmallGraphOptions(), graph.size() / 2 + 1);
+  stream_->Write(requests[0]);
+  stream_->Write(requests[1]);
+  accepted_ = stream_->Read(&first_) && first_.has_accepted();
+}
+
+grpc::Status HeldUpload::Complete(const std::string& graph) {
+  auto requests = Requests(graph, SmallGraphOptions(), graph.size() / 2 + 1);
+  for (size_t i = 2; i < requests.size(); ++i) stream_->Write(requests[i]);
+  stream_->WritesDone();
+  v1::ConvertResponse response;
+  while (stream_->Read(&response)) {
+  }
+  return stream_->Finish();
+}
+
+grpc::Status HeldUpload::Cancel() {
+  context_.TryCancel();
+  v1::ConvertResponse response;
+  while (stream_->Read(&response)) {
+  }
+  return stream_->Finish();
+}
+
+cli::RemoteResult ConvertAgainst(grpc::Service& service, absl::Duration timeout) {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  EXPECT_NE(port, 0);
+  cli::RemoteOptions remote = Remote(port);
+  remote.timeout = timeout;
+  cli::RemoteResult result = ConvertVia(remote, SmallGraph());
+  server->Shutdown();
+  return result;
 }
 
 void Latch::Notify() {

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/remote.h"
 #include "core/convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -72,6 +74,48 @@ RawCall CallRaw(const std::shared_ptr<grpc::Channel>& channel,
 std::vector<v1::ConvertRequest> Requests(const std::string& graph,
                                          const v1::ConversionOptions& options,
                                          size_t chunk = 1 << 20);
+
+// Remote-mode options for a plaintext server on 127.0.0.1:port.
+cli::RemoteOptions Remote(int port);
+// ConvertRemote of `graph` ("small.pb") through a new channel.
+cli::RemoteResult ConvertVia(const cli::RemoteOptions& remote, const std::string& graph,
+                             const v1::ConversionOptions& options = SmallGraphOptions());
+
+// The value of a metric line such as `tflconv_requests_total{code="OK"}`
+// (0 when absent, -1 when /metrics cannot be read).
+double Metric(int port, const std::string& series);
+
+// Waits (without a time assertion) until `done` holds; false after `limit`.
+template <typename F>
+bool Eventually(F done, absl::Duration limit = absl::Seconds(30)) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
+// A call left open mid-upload (it holds a queue slot).
+class HeldUpload {
+ public:
+  HeldUpload(const std::shared_ptr<grpc::Channel>& channel, const std::string& graph);
+  bool accepted() const { return accepted_; }
+  // Sends the rest and reads everything.
+  grpc::Status Complete(const std::string& graph);
+  grpc::Status Cancel();
+
+ private:
+  v1::Converter::Stub stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ConvertRequest, v1::ConvertResponse>> stream_;
+  v1::ConvertResponse first_;
+  bool accepted_ = false;
+};
+
+// Serves `service` (a stand-in Converter) on loopback for one ConvertVia
+// of SmallGraph() with a `timeout`.
+cli::RemoteResult ConvertAgainst(grpc::Service& service, absl::Duration timeout = absl::Seconds(60));
 
 // grpc.health.v1 Check; -1 when the call fails.
 int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service = "");
