@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  build-essential cmake pkg-config python3 ca-certificates \
+  build-essential cmake pkg-config python3 python3-numpy ca-certificates \
   libgrpc++-dev libssl-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libflatbuffers-dev flatbuffers-compiler libabsl-dev libgtest-dev libgmock-dev \
   prometheus-cpp-dev libcivetweb-dev >/dev/null

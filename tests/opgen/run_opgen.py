@@ -167,6 +167,8 @@ def main():
                                                            "declines.tsv"))
     parser.add_argument("--sample", type=int, default=0, help="judge N cases (0: all)")
     parser.add_argument("--only", default="")
+    parser.add_argument("--always", default="",
+                        help="with --sample: also judge every case this regex matches")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
 
@@ -183,7 +185,9 @@ def main():
     if args.only:
         names = [n for n in names if re.search(args.only, n)]
     if args.sample and args.sample < len(names):
-        names = sorted(random.Random(SAMPLE_SEED).sample(names, args.sample))
+        always = [n for n in names if args.always and re.search(args.always, n)]
+        sample = random.Random(SAMPLE_SEED).sample(names, args.sample)
+        names = sorted(set(sample) | set(always))
     declines = load_declines(args.declines)
     bad = []
     counts = {}

@@ -281,6 +281,9 @@ void AddGathersAndScans(Cases& cases) {
     AttrType(oh, "TI", DT_INT32);
     AttrInt(oh, "axis", axis);
     c.outputs = {"y"};
+    // tfjs ignores OneHot's axis.
+    c.numpy = absl::StrCat(
+        "np.moveaxis(np.where(indices[..., None] == np.arange(4), 2.0, -1.0), -1, ", axis, ")");
     cases.push_back(std::move(c));
   }
 }
@@ -328,9 +331,33 @@ void AddReshapes(Cases& cases) {
   }
 }
 
+void AddSparseToDense(Cases& cases) {
+  for (bool validate : {false, true}) {
+    for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+      OpCase c;
+      c.name = absl::StrCat("sparse_to_dense/", DtypeName(dtype), validate ? "_validated" : "");
+      AddInput(c, "values", dtype, {3}, -9, 9);
+      c.graph.ConstInt("indices", {3, 2}, {0, 1, 1, 0, 2, 3});
+      c.graph.ConstInt("shape", {2}, {3, 4});
+      if (dtype == DT_FLOAT) {
+        c.graph.ConstFloat("default", {}, {0.25f});
+      } else {
+        c.graph.ConstInt("default", {}, {7});
+      }
+      auto& dense = AddTyped(c, "SparseToDense", "y", {"indices", "shape", "values", "default"},
+                             dtype);
+      AttrType(dense, "Tindices", DT_INT32);
+      testing::AttrBool(dense, "validate_indices", validate);
+      c.outputs = {"y"};
+      cases.push_back(std::move(c));
+    }
+  }
+}
+
 }  // namespace
 
 void AddTensorCases(Cases& cases) {
+  AddSparseToDense(cases);
   AddTransposes(cases);
   AddStridedSlices(cases);
   AddJoinsAndSplits(cases);
