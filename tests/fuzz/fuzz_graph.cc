@@ -33,6 +33,11 @@ v1::ConversionOptions FuzzOptions(const tensorflow::GraphDef& graph) {
     for (const std::string& input : node.input()) consumed.insert(InputNode(input));
   }
   for (const tensorflow::NodeDef& node : graph.node()) {
+    if (node.op() == "Placeholder" && !node.name().empty()) {
+      options.add_input_arrays()->set_name(node.name());
+    }
+  }
+  for (const tensorflow::NodeDef& node : graph.node()) {
     if (options.output_arrays_size() == kMaxOutputs) break;
     if (!node.name().empty() && !consumed.contains(node.name())) {
       options.add_output_arrays(node.name());

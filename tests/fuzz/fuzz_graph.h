@@ -12,8 +12,9 @@ namespace tflconv::fuzz {
 v1::Limits FuzzLimits();
 
 // Outputs: the graph's sink nodes (none consumes them; at most a few), or
-// its last node when every node is consumed. Inputs: none, the graph's
-// Placeholders keep their own shapes. Every op set, custom ops allowed, so
+// its last node when every node is consumed. Inputs: every Placeholder,
+// with the shape the graph gives it (a converter refuses a Placeholder
+// that is not an input array). Every op set, custom ops allowed, so
 // that as many graphs as possible reach legalization and export.
 v1::ConversionOptions FuzzOptions(const tensorflow::GraphDef& graph);
 
