@@ -63,14 +63,16 @@ for target in "${targets[@]}"; do
   esac
   dirs=()
   for dir in "${seed_dirs[@]}"; do [ -d "$dir" ] && dirs+=("$dir"); done
+  saved_before=$(find "$findings" -type f | wc -l)
   set +e
   "$build/tests/fuzz/fuzz_$target" "$corpus" "${dirs[@]}" -dict="$dict" \
     -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=$max_len \
     -artifact_prefix="$findings/" >"$log" 2>&1
   set -e
+  saved=$(($(find "$findings" -type f | wc -l) - saved_before))
   # Fork mode's status lines: "#N: cov: C ft: F corp: ... oom/timeout/crash: O/T/X time: ..."
-  awk -v target="$target" -v findings="$findings" '
+  awk -v target="$target" -v findings="$findings" -v saved="$saved" '
     /^#[0-9]+: cov: / { line = $0 }
     END {
       if (line == "") { printf "%-13s no status line (see the log)\n", target; exit }
@@ -81,7 +83,7 @@ for target in "${targets[@]}"; do
         if (f[i] == "ft:") ft = f[i + 1]
         if (f[i] == "oom/timeout/crash:") split(f[i + 1], c, "/")
       }
-      printf "%-13s executions %s  cov %s  ft %s  crashes %d  ooms %d  timeouts %d  -> %s\n",
-             target, execs, cov, ft, c[3], c[1], c[2], findings
+      printf "%-13s executions %s  cov %s  ft %s  crashes %d  ooms %d  timeouts %d  (%d inputs saved in %s)\n",
+             target, execs, cov, ft, c[3], c[1], c[2], saved, findings
     }' "$log"
 done
