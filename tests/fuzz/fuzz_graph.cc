@@ -49,6 +49,9 @@ v1::ConversionOptions FuzzOptions(const tensorflow::GraphDef& graph) {
   options.add_target_ops(v1::TFLITE_BUILTINS);
   options.add_target_ops(v1::SELECT_TF_OPS);
   options.set_allow_custom_ops(true);
+  // The fp16 artifact is built from the fp32 model and goes through the
+  // same exporter: one export per execution covers both.
+  options.add_artifacts(v1::FP16);
   *options.mutable_limits() = FuzzLimits();
   return options;
 }

@@ -14,8 +14,9 @@ v1::Limits FuzzLimits();
 // Outputs: the graph's sink nodes (none consumes them; at most a few), or
 // its last node when every node is consumed. Inputs: every Placeholder,
 // with the shape the graph gives it (a converter refuses a Placeholder
-// that is not an input array). Every op set, custom ops allowed, so
-// that as many graphs as possible reach legalization and export.
+// that is not an input array). Every op set, custom ops allowed, so that
+// as many graphs as possible reach legalization and export; the fp16
+// artifact only (built from the fp32 model, through the same exporter).
 v1::ConversionOptions FuzzOptions(const tensorflow::GraphDef& graph);
 
 }  // namespace tflconv::fuzz

@@ -2,7 +2,8 @@
 // mutations of a GraphDef mostly break its wire format; this one parses
 // the input with the project's GraphDef subset and edits it through
 // protobuf reflection: a scalar anywhere set to a boundary value (0, -1,
-// INT_MIN, 2^32, NaN, an enum value outside the DataType enum, ...), an op
+// INT_MIN, 2^32, NaN, an enum value outside the DataType enum, ...), most
+// often one the node already has (a stride, a constant's value), an op
 // swapped for another one with a rule, an attribute added by name, an
 // input rewired, a node duplicated or dropped. Names come from the
 // dictionary run.sh gives libFuzzer (TFLCONV_FUZZ_DICT), so both mutators
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -62,7 +64,7 @@ const T& Pick(const std::vector<T>& values, Random& random) {
 
 int64_t BoundaryInt(Random& random) {
   static const std::vector<int64_t> values = {
-      0, 1, -1, 2, 3, 4, 7, 8, 255, 256, 65535, 1 << 20,
+      0, 0, 0, -1, -1, 1, 2, 3, 4, 7, 8, 255, 256, 65535, 1 << 20,
       std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(),
       int64_t{1} << 31, int64_t{1} << 32, (int64_t{1} << 32) + 1,
       std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
@@ -181,41 +183,74 @@ void MutateField(Message& message, const Message& root, Random& random, int dept
   }
 }
 
+// Walks down through fields that are set (an attribute's list, a tensor's
+// values, a shape's dims) and changes a value found there, so that a
+// mutation edits what a rule reads rather than adding what it ignores.
+void MutatePresentField(Message& message, const Message& root, Random& random, int depth) {
+  const Reflection* r = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(message, &fields);
+  if (fields.empty() || depth >= kMaxDepth) {
+    MutateField(message, root, random, depth);
+    return;
+  }
+  const FieldDescriptor* field = Pick(fields, random);
+  const bool is_message = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+  if (!field->is_repeated()) {
+    if (is_message) {
+      MutatePresentField(*r->MutableMessage(&message, field), root, random, depth + 1);
+    } else {
+      SetScalar(message, field, 0, root, random);
+    }
+    return;
+  }
+  const int index = random() % r->FieldSize(message, field);
+  if (is_message) {
+    MutatePresentField(*r->MutableRepeatedMessage(&message, field, index), root, random,
+                       depth + 1);
+  } else if (random() % 8 == 0) {
+    AddElement(message, field, root, random);
+  } else if (random() % 8 == 0) {
+    r->SwapElements(&message, field, index, r->FieldSize(message, field) - 1);
+    r->RemoveLast(&message, field);
+  } else {
+    SetScalar(message, field, index, root, random);
+  }
+}
+
 void MutateGraph(tensorflow::GraphDef& graph, Random& random) {
   if (graph.node_size() == 0) {
     MutateField(graph, graph, random, 0);
     return;
   }
   tensorflow::NodeDef& node = *graph.mutable_node(random() % graph.node_size());
-  switch (random() % 6) {
-    case 0:  // another op, same inputs and attributes
-      node.set_op(AnyString(graph, random));
-      break;
-    case 1: {  // an attribute by name, with a value found by the field walk
-      tensorflow::AttrValue& value = (*node.mutable_attr())[AnyString(graph, random)];
-      MutateField(value, graph, random, 1);
-      break;
+  const unsigned choice = random() % 20;
+  if (choice < 6 && node.attr_size() > 0) {  // a value of an attribute the node has
+    auto it = node.mutable_attr()->begin();
+    std::advance(it, random() % node.attr_size());
+    MutatePresentField(it->second, graph, random, 1);
+  } else if (choice < 10) {  // a value the node has anywhere (a constant's, a shape's)
+    MutatePresentField(node, graph, random, 1);
+  } else if (choice < 12) {  // anything inside the node, set or not
+    MutateField(node, graph, random, 1);
+  } else if (choice < 14) {  // another op, same inputs and attributes
+    node.set_op(AnyString(graph, random));
+  } else if (choice < 16) {  // an attribute by name, with a value found by the field walk
+    MutateField((*node.mutable_attr())[AnyString(graph, random)], graph, random, 1);
+  } else if (choice < 18) {  // an input rewired to another node
+    if (node.input_size() > 0) {
+      node.set_input(random() % node.input_size(), AnyString(graph, random));
+    } else {
+      node.add_input(AnyString(graph, random));
     }
-    case 2:  // an input rewired to another node
-      if (node.input_size() > 0) {
-        node.set_input(random() % node.input_size(), AnyString(graph, random));
-      } else {
-        node.add_input(AnyString(graph, random));
-      }
-      break;
-    case 3: {  // a copy under a new name, fed by the original
-      tensorflow::NodeDef copy = node;
-      copy.set_name(node.name() + "_" + std::to_string(random() % 100));
-      if (copy.input_size() > 0) copy.set_input(0, node.name());
-      *graph.add_node() = std::move(copy);
-      break;
-    }
-    case 4:  // a node dropped
-      graph.mutable_node()->SwapElements(random() % graph.node_size(), graph.node_size() - 1);
-      graph.mutable_node()->RemoveLast();
-      break;
-    default:  // anything inside the node
-      MutateField(node, graph, random, 1);
+  } else if (choice == 18) {  // a copy under a new name, fed by the original
+    tensorflow::NodeDef copy = node;
+    copy.set_name(node.name() + "_" + std::to_string(random() % 100));
+    if (copy.input_size() > 0) copy.set_input(0, node.name());
+    *graph.add_node() = std::move(copy);
+  } else {  // a node dropped
+    graph.mutable_node()->SwapElements(random() % graph.node_size(), graph.node_size() - 1);
+    graph.mutable_node()->RemoveLast();
   }
 }
 
@@ -229,8 +264,9 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   if (random() % 4 == 0 || !graph.ParseFromArray(data, static_cast<int>(size))) {
     return LLVMFuzzerMutate(data, size, max_size);
   }
-  const int mutations = 1 + random() % 3;
-  for (int i = 0; i < mutations; ++i) tflconv::fuzz::MutateGraph(graph, random);
+  // One edit per call: libFuzzer stacks calls itself, and a single edit
+  // keeps the rest of a graph that reaches deep valid.
+  tflconv::fuzz::MutateGraph(graph, random);
   const std::string bytes = graph.SerializeAsString();
   if (bytes.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);
   std::memcpy(data, bytes.data(), bytes.size());
