@@ -111,7 +111,7 @@ __attribute__((target("avx2,f16c"))) void TransposeBlocksAvx2(const char* src, i
 }
 
 bool HasAvx2F16c() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  static const bool has = __builtin_cpu_supports("avx2") && CpuHasAvxF16c();
   return has;
 }
 #endif

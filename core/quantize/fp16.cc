@@ -3,6 +3,7 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -64,6 +65,15 @@ float HalfToFloat(uint16_t bits) {
   return out;
 }
 
+bool CpuHasAvxF16c() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_AVX) && (ecx & bit_F16C);
+#else
+  return false;
+#endif
+}
+
 #if defined(__x86_64__)
 namespace {
 
@@ -83,7 +93,7 @@ __attribute__((target("avx,f16c"))) void FloatsToHalvesF16c(const float* in, uin
 
 void FloatsToHalves(const float* in, uint16_t* out, size_t count) {
 #if defined(__x86_64__)
-  static const bool has_f16c = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static const bool has_f16c = CpuHasAvxF16c();
   if (has_f16c) return FloatsToHalvesF16c(in, out, count);
 #endif
   for (size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);

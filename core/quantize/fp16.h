@@ -17,6 +17,9 @@ float HalfToFloat(uint16_t bits);
 // FloatToHalf over an array, with the CPU's F16C instructions when it has
 // them (same rounding).
 void FloatsToHalves(const float* in, uint16_t* out, size_t count);
+// Whether the CPU has AVX and F16C (read with CPUID: clang 14's
+// __builtin_cpu_supports does not know "f16c").
+bool CpuHasAvxF16c();
 
 struct Fp16Stats {
   int tensors_converted = 0;
