@@ -28,8 +28,15 @@ std::vector<T> ToVector(const flatbuffers::Vector<T>* v) {
   return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>{};
 }
 
-std::string OpName(const tflite::Model* model, const tflite::Operator* op) {
-  const tflite::OperatorCode* code = model->operator_codes()->Get(op->opcode_index());
+// The Verifier checks the flatbuffer's structure, not the indices in it.
+absl::StatusOr<std::string> OpName(const tflite::Model* model, const tflite::Operator* op) {
+  const auto* codes = model->operator_codes();
+  if (codes == nullptr || op->opcode_index() >= codes->size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a valid model: an operator has opcode_index ", op->opcode_index(),
+                     " but the model has ", codes ? codes->size() : 0, " operator codes"));
+  }
+  const tflite::OperatorCode* code = codes->Get(op->opcode_index());
   const auto builtin = std::max<int>(code->builtin_code(), code->deprecated_builtin_code());
   if (builtin == tflite::BuiltinOperator_CUSTOM && code->custom_code()) {
     return code->custom_code()->str();
@@ -63,7 +70,9 @@ absl::StatusOr<std::string> InspectModel(absl::string_view bytes, bool json) {
       const tflite::Operator* op = ops->Get(i);
       const auto op_inputs = ToVector(op->inputs());
       const auto op_outputs = ToVector(op->outputs());
-      const std::string name = OpName(model, op);
+      auto name_or = OpName(model, op);
+      if (!name_or.ok()) return name_or.status();
+      const std::string& name = *name_or;
       absl::StrAppend(&text, "  Op#", i, " ", name, "(T#", absl::StrJoin(op_inputs, ", T#"),
                       ") -> [T#", absl::StrJoin(op_outputs, ", T#"), "]\n");
       absl::StrAppend(&js, i ? "," : "", "{\"op\":", JsonString(name), ",\"inputs\":[",

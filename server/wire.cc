@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "google/protobuf/descriptor.h"
+
 namespace tflconv::wire {
 namespace {
 
@@ -143,6 +145,8 @@ bool Received::ArtifactChunk(v1::ArtifactChunk* header,
   while (cursor.remaining() > 0) {
     uint64_t tag = 0, value = 0;
     if (!cursor.ReadVarint(&tag)) return false;
+    // Field numbers run from 1 to 2^29 - 1; protobuf rejects any other tag.
+    if (tag >> 3 == 0 || tag >> 3 > google::protobuf::FieldDescriptor::kMaxNumber) return false;
     const int field = static_cast<int>(tag >> 3);
     const int wire_type = static_cast<int>(tag & 7);
     const bool varint = wire_type == kVarint;

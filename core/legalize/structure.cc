@@ -41,6 +41,7 @@ absl::Status InferForward(InferContext& ctx) {
 }
 
 absl::Status InferIdentityN(InferContext& ctx) {
+  if (ctx.num_inputs() < 1) return ctx.Invalid("expects at least one input");
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     ctx.SetOutput(i, ctx.input_dtype(i), ctx.input_shape(i));
     if (const Tensor* v = ctx.input_value(i)) ctx.SetValue(i, *v);

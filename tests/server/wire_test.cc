@@ -198,5 +198,23 @@ TEST(WireTest, ArtifactReaderSkipsUnknownFieldsAndTakesTheLastData) {
   EXPECT_TRUE(header.last());
 }
 
+// Field numbers 0 and past 2^29 - 1 do not exist; protobuf refuses them, so
+// must the zero-copy reader (found by tests/fuzz/wire_fuzzer.cc).
+TEST(WireTest, ArtifactReaderRefusesFieldNumbersProtobufRefuses) {
+  const std::string field_0 = std::string("\x00\x01", 2);                   // 0: varint 1
+  const std::string field_2pow29 = std::string("\x80\x80\x80\x80\x10\x01", 6);  // 2^29: varint 1
+  for (const std::string& field : {field_0, field_2pow29}) {
+    const std::string inner = Header().SerializeAsString() + field;
+    const std::string message = "\x1a" + std::string(1, static_cast<char>(inner.size())) + inner;
+    v1::ConvertResponse reference;
+    EXPECT_FALSE(reference.ParseFromString(message));
+    Received received;
+    ASSERT_TRUE(received.Reset(Sliced(message, {3})));
+    v1::ArtifactChunk header;
+    std::vector<absl::string_view> pieces;
+    EXPECT_FALSE(received.ArtifactChunk(&header, &pieces));
+  }
+}
+
 }  // namespace
 }  // namespace tflconv::wire

@@ -71,6 +71,12 @@ std::vector<HostileCase> Cases() {
          Add(g, "x", "bad");
        },
        kInvalid, "node 'bad' (Split): attribute 'num_split' is 2147483648"},
+      {"IdentityNWithoutInputs",  // found by tests/fuzz (convert target)
+       [](GraphBuilder& g) {
+         g.Op("IdentityN", "bad", {});
+         Add(g, "x", "bad");
+       },
+       kInvalid, "node 'bad' (IdentityN): expects at least one input"},
       {"OutputIndexFarBeyondTheNode",
        [](GraphBuilder& g) {
          g.Op("Relu", "bad", {"x"});
@@ -207,6 +213,12 @@ std::vector<HostileCase> Cases() {
          g.Op("Identity", "out", {"bad"});
        },
        kInvalid, "node 'bad' (FakeQuantWithMinMaxVars): min and max (inputs 1, 2) must be scalars"},
+      {"FakeQuantWithOnlyItsInput",  // found by tests/fuzz (convert target)
+       [](GraphBuilder& g) {
+         g.Op("FakeQuantWithMinMaxVars", "bad", {"x"});
+         g.Op("Identity", "out", {"bad"});
+       },
+       kInvalid, "node 'bad' (FakeQuantWithMinMaxVars): expects 3 inputs"},
       {"NonMaxSuppressionWithEmptyThreshold",
        [](GraphBuilder& g) {
          g.Placeholder("boxes", tensorflow::DT_FLOAT, {4, 4});
