@@ -139,7 +139,6 @@ absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
   return (*values)[0];
 }
 
-
 // ---------------------------------------------------------------------------
 // Reshape, Squeeze, ExpandDims, Shape, ConcatV2.
 

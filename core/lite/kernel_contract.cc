@@ -19,7 +19,6 @@ using tfl::TensorType;
 using namespace tensor_types;
 using Types = std::vector<TensorType>;
 
-
 TensorRule Any() { return {}; }
 TensorRule OneOf(Types types, int min_rank = 0, int max_rank = -1) {
   return {TensorRule::Kind::kOneOf, std::move(types), 0, min_rank, max_rank};

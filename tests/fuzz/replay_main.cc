@@ -1,7 +1,8 @@
 // Replays fuzz inputs without libFuzzer: every regular file under the
 // directories given (recursively) goes through the target's
 // LLVMFuzzerTestOneInput once. A crash or sanitizer report fails the run;
-// a missing directory is empty.
+// a missing directory is empty (a target may have no regressions yet), but
+// no input at all means the paths are wrong.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -35,5 +36,5 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
   std::printf("replayed %zu inputs\n", inputs.size());
-  return 0;
+  return inputs.empty() ? 1 : 0;
 }
