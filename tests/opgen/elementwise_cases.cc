@@ -58,6 +58,7 @@ const std::vector<Broadcast> kBroadcasts = {
 // tfjs floors integer Div (TensorFlow truncates) and lacks TruncateDiv.
 std::string IntegerDivision(const std::string& op, tensorflow::DataType dtype,
                             const std::string& b) {
+  if (op == "TruncateDiv" && dtype == DT_FLOAT) return absl::StrCat("np.trunc(a / ", b, ")");
   if (dtype != DT_INT32) return "";
   if (op == "Div" || op == "TruncateDiv") {
     return absl::StrCat("np.trunc(a / ", b, ").astype(np.int32)");
