@@ -11,8 +11,8 @@
 //      reactors finish, and client connections are closed;
 //   4. the conversion service stops: remaining jobs cancelled, workers
 //      joined;
-//   5. the metrics endpoint goes last (destruction), so scrapes see the
-//      drain.
+//   5. the metrics endpoint stays up to the end, so scrapes see the drain;
+//      main() then exits without destroying it (see main.cc).
 #ifndef TFLCONV_SERVER_SERVER_H_
 #define TFLCONV_SERVER_SERVER_H_
 

@@ -38,9 +38,10 @@ int64_t SaturatingAdd(int64_t a, int64_t b);
 int64_t SaturatingMul(int64_t a, int64_t b);
 std::string DimsToString(const Dims& dims);  // "[1,224,224,3]"
 
-// `value` converted to To as TensorFlow's Cast does, without undefined
-// behaviour: a floating-point value out of an integer type's range
-// saturates to its bounds and NaN becomes 0 (C++ leaves both undefined).
+// `value` converted to To with a defined result where C++ has none: a
+// floating-point value out of an integer type's range saturates to its
+// bounds and NaN becomes 0. TensorFlow's CPU Cast leaves those cases to the
+// hardware (INT_MIN on x86), so only they may fold differently.
 template <typename To, typename From>
 To ConvertValue(From value) {
   if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> &&

@@ -134,10 +134,10 @@ absl::Status InferAddN(InferContext& ctx) {
   if (!shape.ok()) return shape.status();
   ctx.SetOutput(0, ctx.input_dtype(0), *shape);
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
-  Tensor sum = ctx.input_value(0)->CastTo(ctx.input_dtype(0));
-  auto out = ctx.NewTensor(sum.dtype(), sum.dims());
+  const DataType dtype = ctx.input_dtype(0);
+  auto out = ctx.NewTensor(dtype, ctx.input_value(0)->dims());
   if (!out.ok()) return out.status();
-  DispatchNumeric(sum.dtype(), [&](auto zero) {
+  DispatchNumeric(dtype, [&](auto zero) {
     using T = decltype(zero);
     auto o = out->mutable_flat<T>();
     for (int i = 0; i < ctx.num_inputs(); ++i) {

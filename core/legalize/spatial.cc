@@ -20,6 +20,7 @@
 // constants when constant and cast to int32 when computed as int64.
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/conv_util.h"
@@ -405,8 +406,11 @@ absl::StatusOr<tflite::MirrorPadMode> ReadMirrorMode(const Node& node) {
 absl::Status InferPad(InferContext& ctx) {
   const bool v2 = ctx.node().op == "PadV2";
   if (absl::Status s = ctx.ExpectInputs(v2 ? 3 : 2); !s.ok()) return s;
+  std::optional<tflite::MirrorPadMode> mirror_mode;
   if (ctx.node().op == "MirrorPad") {
-    if (auto mode = ReadMirrorMode(ctx.node()); !mode.ok()) return mode.status();
+    auto mode = ReadMirrorMode(ctx.node());
+    if (!mode.ok()) return mode.status();
+    mirror_mode = *mode;
   }
   const Shape& in = ctx.input_shape(0);
   const Shape& pad_shape = ctx.input_shape(1);
@@ -426,7 +430,6 @@ absl::Status InferPad(InferContext& ctx) {
     if (static_cast<int>(p.size()) != 2 * rank) {
       return ctx.Invalid(absl::StrCat("paddings has ", p.size() / 2, " rows for rank ", rank));
     }
-    const bool mirror = ctx.node().op == "MirrorPad";
     for (int i = 0; i < rank; ++i) {
       const int64_t before = p[2 * i], after = p[2 * i + 1];
       if (before < 0 || after < 0) {
@@ -435,9 +438,8 @@ absl::Status InferPad(InferContext& ctx) {
       const int64_t dim = out.dims[i];
       // MirrorPad reflects the input: each padding is at most its size
       // (REFLECT excludes the edge, so one less); TensorFlow checks the same.
-      if (mirror && dim >= 0) {
-        auto mode = ReadMirrorMode(ctx.node());
-        const int64_t most = *mode == tflite::MirrorPadMode_REFLECT ? dim - 1 : dim;
+      if (mirror_mode && dim >= 0) {
+        const int64_t most = *mirror_mode == tflite::MirrorPadMode_REFLECT ? dim - 1 : dim;
         if (before > most || after > most) {
           return ctx.Invalid(absl::StrCat("paddings ", DimsToString(p), " exceed what dimension ",
                                           i, " of size ", dim, " can mirror (", most, ")"));
