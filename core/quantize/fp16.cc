@@ -68,7 +68,15 @@ float HalfToFloat(uint16_t bits) {
 bool CpuHasAvxF16c() {
 #if defined(__x86_64__)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_AVX) && (ecx & bit_F16C);
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_AVX) || !(ecx & bit_F16C) ||
+      !(ecx & bit_OSXSAVE)) {
+    return false;
+  }
+  // The CPU having AVX is not enough: the OS must save the YMM state
+  // (XCR0 bits 1 and 2), as __builtin_cpu_supports("avx") checked.
+  unsigned xcr0_low = 0, xcr0_high = 0;
+  __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  return (xcr0_low & 6) == 6;
 #else
   return false;
 #endif

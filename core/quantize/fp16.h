@@ -17,8 +17,8 @@ float HalfToFloat(uint16_t bits);
 // FloatToHalf over an array, with the CPU's F16C instructions when it has
 // them (same rounding).
 void FloatsToHalves(const float* in, uint16_t* out, size_t count);
-// Whether the CPU has AVX and F16C (read with CPUID: clang 14's
-// __builtin_cpu_supports does not know "f16c").
+// Whether the CPU has AVX and F16C and the OS enables AVX state (read with
+// CPUID and XGETBV: clang 14's __builtin_cpu_supports does not know "f16c").
 bool CpuHasAvxF16c();
 
 struct Fp16Stats {
