@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/graph/import.h"
+#include "core/legalize/control_flow.h"
 #include "core/legalize/legalizer.h"
 #include "core/lite/export.h"
 #include "core/lite/kernel_contract.h"
@@ -76,7 +79,31 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
 
   if (absl::Status s = pipeline.Begin(kStageOptimize); !s.ok()) return s;
   InferStats infer_stats;
-  if (absl::Status s = InferGraph(*graph, limits, &infer_stats); !s.ok()) return s;
+  std::optional<LoweredGraph> lowered;
+  std::string control_flow_kept;  // why control flow stays as TF ops
+  if (HasControlFlow(*graph)) {
+    const uint64_t unroll_limit =
+        options.has_unroll_limit() ? options.unroll_limit() : kDefaultUnrollLimit;
+    auto result = LowerControlFlow(*graph, limits, unroll_limit, &infer_stats);
+    if (result.ok()) {
+      lowered = *std::move(result);
+      *graph = std::move(lowered->graph);
+      for (const v1::ControlFlowRegion& region : lowered->regions) {
+        *report.add_control_flow() = region;
+      }
+    } else if (result.status().code() == absl::StatusCode::kUnimplemented) {
+      control_flow_kept = std::string(result.status().message());
+      v1::ControlFlowRegion* region = report.add_control_flow();
+      region->set_kind("control flow");
+      region->set_disposition(absl::StrCat("kept as TensorFlow ops: ", control_flow_kept));
+      infer_stats = InferStats();
+    } else {
+      return result.status();
+    }
+  }
+  if (!lowered) {
+    if (absl::Status s = InferGraph(*graph, limits, &infer_stats); !s.ok()) return s;
+  }
   pipeline.End(infer_stats.nodes_folded,
                absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants (",
                             infer_stats.folded_bytes, " bytes)",
@@ -87,8 +114,14 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
 
   if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
   LegalizeResult legalized = LegalizeGraph(*graph, options);
+  if (lowered) AddLoweredCoverage(*lowered, legalized.coverage);
   *report.mutable_coverage() = legalized.coverage;
-  if (!legalized.status.ok()) return legalized.status;
+  if (!legalized.status.ok()) {
+    if (control_flow_kept.empty()) return legalized.status;
+    return absl::Status(legalized.status.code(),
+                        absl::StrCat(legalized.status.message(),
+                                     "; control flow was not lowered: ", control_flow_kept));
+  }
   LiteModel& model = legalized.model;
   const OptimizeStats optimized = OptimizeLiteModel(model);
   AssignOpVersions(model);

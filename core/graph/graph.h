@@ -84,6 +84,9 @@ struct Graph {
   std::vector<std::string> input_names;
   std::vector<Endpoint> outputs;  // one per output array, in order
   std::vector<std::string> output_names;
+  // NodeDefs of the nodes a pass made (control-flow lowering's Pack,
+  // Unpack, Identity, Const), which their nodes point into.
+  std::vector<std::unique_ptr<tensorflow::NodeDef>> made_defs;
 
   const OutputInfo& info(Endpoint e) const {
     return nodes[e.node].outputs[e.index];
