@@ -58,6 +58,10 @@ struct Node {
   const tensorflow::NodeDef* def = nullptr;  // attributes
   std::vector<Endpoint> inputs;              // data inputs, in order
   std::vector<OutputInfo> outputs;           // filled by inference
+  // Sources of control edges ("^node"), kept only in graphs with v1 control
+  // flow: there they tie constants to a loop frame or a cond branch, which
+  // decides whether the node runs.
+  std::vector<int> control_inputs;
   bool is_model_input = false;               // cut here by input_arrays
   int num_consumers = 0;                     // data edges, after pruning
 };

@@ -254,6 +254,7 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
   }
   node.op = "Placeholder";
   node.inputs.clear();
+  node.control_inputs.clear();
   node.is_model_input = true;
   node.outputs.assign(1, OutputInfo{dtype, std::move(shape), std::nullopt});
   graph.inputs.push_back({input_node, 0});
@@ -263,8 +264,21 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
 
 // Keeps the nodes the outputs need, in topological order. NextIteration
 // edges close v1 while loops; they are the only cycles allowed.
+bool HasFrameOps(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op == "Switch" || node.op == "Enter") return true;
+  }
+  return false;
+}
+
 absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
   const int n = static_cast<int>(graph.nodes.size());
+  if (!HasFrameOps(graph)) {
+    for (Node& node : graph.nodes) {
+      stats->control_edges_dropped += static_cast<int>(node.control_inputs.size());
+      node.control_inputs.clear();
+    }
+  }
   std::vector<bool> needed(n, false);
   std::vector<int> stack;
   for (const Endpoint& out : graph.outputs) stack.push_back(out.node);
@@ -275,6 +289,7 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
     if (needed[i]) continue;
     needed[i] = true;
     for (const Endpoint& in : graph.nodes[i].inputs) stack.push_back(in.node);
+    for (int source : graph.nodes[i].control_inputs) stack.push_back(source);
   }
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);
@@ -284,6 +299,11 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
       if (graph.nodes[in.node].op == kNextIteration) continue;
       ++pending[i];
       consumers[in.node].push_back(i);
+    }
+    for (int source : graph.nodes[i].control_inputs) {
+      if (graph.nodes[source].op == kNextIteration) continue;
+      ++pending[i];
+      consumers[source].push_back(i);
     }
   }
   std::deque<int> ready;
@@ -317,6 +337,7 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
   for (int i : order) sorted.push_back(std::move(graph.nodes[i]));
   for (Node& node : sorted) {
     for (Endpoint& in : node.inputs) in.node = new_index[in.node];
+    for (int& source : node.control_inputs) source = new_index[source];
   }
   stats->nodes_pruned = n - static_cast<int>(order.size());
   graph.nodes = std::move(sorted);
@@ -371,7 +392,7 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
                                               "' names no node of the graph"));
       }
       if (control) {
-        ++stats->control_edges_dropped;
+        node.control_inputs.push_back(it->second);
         continue;
       }
       node.inputs.push_back({it->second, parsed->second});

@@ -35,7 +35,7 @@ ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLim
   lowered_.graph.parsed = graph.parsed;
 }
 
-absl::Status ControlFlowEvaluator::AssignFrame(int i) {
+absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
   const Node& node = graph_.nodes[i];
   auto input_frame = [&](int k) { return frame_of_[node.inputs[k].node]; };
   if (node.op == "Enter") {
@@ -43,16 +43,23 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i) {
     auto name = GetStringAttr(node, "frame_name");
     if (!name.ok()) return name.status();
     if (name->empty()) return FrameError(node, "attribute 'frame_name' is empty");
-    const int parent = input_frame(0);
-    for (int child : frames_[parent].children) {
-      if (frames_[child].name == *name) {
-        frame_of_[i] = child;
-        return absl::OkStatus();
+    // Frame names are unique in a graph. A frame sits inside the deepest
+    // frame any of its Enters reads from: constants of an outer body come
+    // in through control edges, which import drops, so some Enters of a
+    // nested loop read from the root.
+    const int outer = input_frame(0);
+    auto [it, inserted] = frame_by_name_.emplace(*name, static_cast<int>(frames_.size()));
+    if (inserted) frames_.push_back(Frame{*name, outer});
+    Frame& frame = frames_[it->second];
+    if (frame.parent != outer && Depth(outer) > Depth(frame.parent)) {
+      if (IsAncestor(it->second, outer)) {
+        return FrameError(node, absl::StrCat("enters loop frame '", *name, "' from inside it"));
       }
+      frame.parent = outer;
+      frames_changed_ = true;
     }
-    frames_.push_back(Frame{*name, parent});
-    frames_[parent].children.push_back(static_cast<int>(frames_.size()) - 1);
-    frame_of_[i] = static_cast<int>(frames_.size()) - 1;
+    frame_of_[i] = it->second;
+    frame.enters.push_back(i);
     return absl::OkStatus();
   }
   if (node.op == "Exit") {
@@ -66,11 +73,6 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i) {
   // The deepest frame among the inputs; every other input must come from
   // that frame or one enclosing it (a loop's values leave it through Exit).
   int frame = 0;
-  auto depth = [&](int f) {
-    int d = 0;
-    for (; f != 0; f = frames_[f].parent) ++d;
-    return d;
-  };
   for (size_t k = 0; k < node.inputs.size(); ++k) {
     const Node& source = graph_.nodes[node.inputs[k].node];
     if (source.op == "NextIteration") {
@@ -82,15 +84,25 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i) {
       continue;
     }
     const int f = input_frame(static_cast<int>(k));
-    if (depth(f) > depth(frame)) frame = f;
+    if (Depth(f) > Depth(frame)) frame = f;
   }
-  for (size_t k = 0; k < node.inputs.size(); ++k) {
-    if (graph_.nodes[node.inputs[k].node].op == "NextIteration") continue;
-    int f = frame;
-    const int wanted = input_frame(static_cast<int>(k));
-    while (f != wanted && f != 0) f = frames_[f].parent;
-    if (f != wanted) {
-      return FrameError(node, absl::StrCat("reads '", graph_.nodes[node.inputs[k].node].name,
+  for (int source : node.control_inputs) {
+    if (Depth(frame_of_[source]) > Depth(frame)) frame = frame_of_[source];
+  }
+  std::vector<int> sources = node.control_inputs;
+  for (const Endpoint& in : node.inputs) sources.push_back(in.node);
+  for (int source : sources) {
+    if (graph_.nodes[source].op == "NextIteration") continue;
+    const int wanted = frame_of_[source];
+    const Node& producer = graph_.nodes[source];
+    if (validate && producer.op == "Exit" &&
+        IsAncestor(frame_of_[producer.inputs[0].node], frame)) {
+      return FrameError(node, absl::StrCat("reads '", producer.name, "', a result of loop '",
+                                           frames_[frame_of_[producer.inputs[0].node]].name,
+                                           "', from inside that loop"));
+    }
+    if (validate && !IsAncestor(wanted, frame)) {
+      return FrameError(node, absl::StrCat("reads '", graph_.nodes[source].name,
                                            "' of loop frame '", frames_[wanted].name,
                                            "' from frame '", frames_[frame].name,
                                            "' without an Exit"));
@@ -112,12 +124,41 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i) {
   return absl::OkStatus();
 }
 
+int ControlFlowEvaluator::Depth(int frame) const {
+  int depth = 0;
+  for (; frame != 0; frame = frames_[frame].parent) ++depth;
+  return depth;
+}
+
+bool ControlFlowEvaluator::IsAncestor(int ancestor, int frame) const {
+  for (; frame != 0; frame = frames_[frame].parent) {
+    if (frame == ancestor) return true;
+  }
+  return ancestor == 0;
+}
+
 absl::Status ControlFlowEvaluator::FindFrames() {
   frames_.assign(1, Frame{});
   frame_of_.assign(graph_.nodes.size(), 0);
   feeds_back_.assign(graph_.nodes.size(), false);
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    if (absl::Status s = AssignFrame(static_cast<int>(i)); !s.ok()) return s;
+  // Frames may move deeper as later Enters are seen; assign again until the
+  // tree stands (each pass moves some frame down a level, so it ends).
+  // Reads across frames are checked once the tree stands.
+  for (bool validate = false;;) {
+    frames_changed_ = false;
+    for (Frame& frame : frames_) {
+      frame.enters.clear();
+      frame.exits.clear();
+      frame.loop_cond = -1;
+    }
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (absl::Status s = AssignFrame(static_cast<int>(i), validate); !s.ok()) return s;
+    }
+    if (validate) break;
+    validate = !frames_changed_;
+  }
+  for (size_t f = 1; f < frames_.size(); ++f) {
+    frames_[frames_[f].parent].children.push_back(static_cast<int>(f));
   }
   // A Merge fed back by a NextIteration must share its frame.
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
@@ -173,12 +214,14 @@ absl::Status ControlFlowEvaluator::ScheduleFrames() {
   for (int i = 0; i < n; ++i) {
     const Node& node = graph_.nodes[i];
     if (node.op == "Exit") continue;  // runs as part of its loop
-    for (const Endpoint& in : node.inputs) {
-      if (graph_.nodes[in.node].op == "NextIteration") continue;
+    std::vector<int> sources = node.control_inputs;
+    for (const Endpoint& in : node.inputs) sources.push_back(in.node);
+    for (int source : sources) {
+      if (graph_.nodes[source].op == "NextIteration") continue;
       // The frame where producer and consumer are units side by side.
-      int f = frame_of_[in.node];
-      int consumer = unit_in(f, i);
-      int producer = unit_in(f, in.node);
+      const int f = frame_of_[source];
+      const int consumer = unit_in(f, i);
+      const int producer = unit_in(f, source);
       if (producer == consumer) continue;
       edges[f][producer].push_back(consumer);
       ++pending[f][consumer];
@@ -205,6 +248,16 @@ absl::Status ControlFlowEvaluator::ScheduleFrames() {
     }
   }
   return absl::OkStatus();
+}
+
+bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
+  const Scope* s = &scope;
+  while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
+  if (s == nullptr) return false;
+  auto it = s->values.find(node);
+  if (it == s->values.end() || it->second.empty()) return false;
+  return std::all_of(it->second.begin(), it->second.end(),
+                     [](const FlowValue& v) { return v.kind == FlowValue::kDead; });
 }
 
 const FlowValue* ControlFlowEvaluator::Lookup(const Scope& scope, Endpoint e) const {
@@ -240,7 +293,8 @@ absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
   }
   lowered.nodes.push_back(std::move(node));
   if (absl::Status s = inferrer_.Infer(index, outputs_used_[i]); !s.ok()) return s;
-  if (absl::Status s = CountUnrolled(scope, index); !s.ok()) return s;
+  // Nodes only control edges read (asserts, no-ops) never reach the model.
+  if (absl::Status s = CountUnrolled(scope, index, source.num_consumers > 0); !s.ok()) return s;
   return index;
 }
 
@@ -260,7 +314,7 @@ absl::StatusOr<int> ControlFlowEvaluator::Make(const Scope& scope, tensorflow::N
   }
   lowered.nodes.push_back(std::move(node));
   if (absl::Status s = inferrer_.Infer(index, outputs_used); !s.ok()) return s;
-  if (absl::Status s = CountUnrolled(scope, index); !s.ok()) return s;
+  if (absl::Status s = CountUnrolled(scope, index, true); !s.ok()) return s;
   return index;
 }
 
@@ -289,8 +343,9 @@ absl::StatusOr<int> ControlFlowEvaluator::MakeIntConst(const Scope& scope,
   return Make(scope, std::move(def), {}, 1);
 }
 
-absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered_node) {
-  if (scope.frame == 0) return absl::OkStatus();
+absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered_node,
+                                                 bool feeds_data) {
+  if (scope.frame == 0 || !feeds_data) return absl::OkStatus();
   const Node& node = lowered_.graph.nodes[lowered_node];
   const bool folded = std::all_of(node.outputs.begin(), node.outputs.end(),
                                   [](const OutputInfo& o) { return o.value.has_value(); });
@@ -389,6 +444,12 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
     }
     in.push_back(*v);
   }
+  for (int source : node.control_inputs) {
+    if (IsDead(scope, source)) {
+      scope.values[i].assign(std::max<int64_t>(outputs_used_[i], 2), FlowValue::Dead());
+      return absl::OkStatus();
+    }
+  }
   if (node.op == "Switch") return RunSwitch(scope, i, in);
   if (IsArrayOp(node.op)) return RunArrayOp(scope, i, in);
   std::vector<FlowValue>& out = scope.values[i];
@@ -429,6 +490,14 @@ absl::Status ControlFlowEvaluator::RunFrame(Scope& scope) {
 
 absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
   const Frame& loop = frames_[frame];
+  // A loop on the side of a cond that is not taken does not run.
+  for (int enter : loop.enters) {
+    const FlowValue* v = Lookup(parent, graph_.nodes[enter].inputs[0]);
+    if (v == nullptr || v->kind == FlowValue::kDead) {
+      for (int exit : loop.exits) parent.values[exit] = {FlowValue::Dead()};
+      return absl::OkStatus();
+    }
+  }
   std::unique_ptr<Scope> previous;
   for (int64_t k = 0;; ++k) {
     if (static_cast<uint64_t>(k) > limits_.max_nodes) {
@@ -485,6 +554,12 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
   for (size_t j = 0; j < graph_.outputs.size(); ++j) {
     const Endpoint e = graph_.outputs[j];
     const Node& source = graph_.nodes[e.node];
+    if (frame_of_[e.node] != 0) {
+      return NodeInvalid(source, absl::StrCat("output '", graph_.output_names[j],
+                                              "' is computed inside loop frame '",
+                                              frames_[frame_of_[e.node]].name,
+                                              "'; a loop's results leave it through Exit"));
+    }
     const FlowValue* v = Lookup(root, e);
     if (v == nullptr || v->kind == FlowValue::kDead) {
       return NodeInvalid(source, absl::StrCat("output '", graph_.output_names[j],
@@ -492,8 +567,9 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
                                               "cond that is not taken"));
     }
     if (v->kind != FlowValue::kTensor) {
-      return NodeInvalid(source, absl::StrCat("output '", graph_.output_names[j],
-                                              "' is a TensorArray or TensorList, not a tensor"));
+      return NodeError(absl::StatusCode::kUnimplemented, source,
+                       absl::StrCat("output '", graph_.output_names[j],
+                                    "' is a TensorArray or TensorList, not a tensor"));
     }
     if (lowered.nodes[v->tensor.node].name == source.name) {
       lowered.outputs.push_back(v->tensor);

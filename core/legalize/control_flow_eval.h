@@ -38,6 +38,7 @@ struct Frame {
   std::string name;  // Enter's frame_name; empty for the root
   int parent = -1;
   std::vector<int> children;
+  std::vector<int> enters;    // Enter nodes into this frame
   std::vector<int> exits;     // Exit nodes leaving this frame
   int loop_cond = -1;         // the LoopCond node deciding each iteration
   std::vector<int> schedule;  // node index, or ~frame for a nested loop
@@ -77,7 +78,9 @@ class ControlFlowEvaluator {
   };
 
   absl::Status FindFrames();
-  absl::Status AssignFrame(int node);
+  absl::Status AssignFrame(int node, bool validate);
+  int Depth(int frame) const;
+  bool IsAncestor(int ancestor, int frame) const;
   absl::Status ScheduleFrames();
   absl::Status RunFrame(Scope& scope);
   absl::Status RunLoop(Scope& parent, int frame);
@@ -94,7 +97,9 @@ class ControlFlowEvaluator {
                            std::vector<Endpoint> inputs, int64_t outputs_used);
   absl::StatusOr<int> MakeIntConst(const Scope& scope, const std::string& name, DataType dtype,
                                    const std::vector<int64_t>& values, bool scalar);
-  absl::Status CountUnrolled(const Scope& scope, int lowered_node);
+  absl::Status CountUnrolled(const Scope& scope, int lowered_node, bool feeds_data);
+  // True when every output of graph node `node` is dead in `scope`.
+  bool IsDead(const Scope& scope, int node) const;
 
   // array_ops.cc
   absl::Status RunArrayOp(Scope& scope, int node, const std::vector<FlowValue>& in);
@@ -122,6 +127,8 @@ class ControlFlowEvaluator {
   std::vector<int64_t> outputs_used_;
   std::vector<int> frame_of_;
   std::vector<Frame> frames_;
+  absl::flat_hash_map<std::string, int> frame_by_name_;
+  bool frames_changed_ = false;
   std::vector<bool> feeds_back_;  // Merge nodes with a NextIteration input
   uint64_t unrolled_ops_ = 0;
   std::vector<Array> arrays_;
