@@ -87,10 +87,15 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
 
   if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
   LegalizeResult legalized = LegalizeGraph(*graph, options);
-  *report.mutable_coverage() = legalized.coverage;
-  if (!legalized.status.ok()) return legalized.status;
+  if (!legalized.status.ok()) {
+    *report.mutable_coverage() = legalized.coverage.Build();
+    return legalized.status;
+  }
   LiteModel& model = legalized.model;
   const OptimizeStats optimized = OptimizeLiteModel(model);
+  // The report tells what the model became, not the legalizer's first answer.
+  legalized.coverage.ApplyAbsorbed(optimized.absorbed);
+  *report.mutable_coverage() = legalized.coverage.Build();
   AssignOpVersions(model);
   pipeline.End(optimized.scales_folded + optimized.biases_folded + optimized.activations_fused,
                absl::StrCat(optimized.scales_folded, " scales (batch norms) folded into weights, ",
