@@ -65,13 +65,21 @@ void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report) {
   }
 }
 
-std::string ReportToJson(const v1::ConversionReport& report) {
+absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   std::string json;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("printing ", message.GetTypeName(), " as JSON: ",
+                                            status.message().ToString()));
+  }
   return json;
+}
+
+std::string ReportToJson(const v1::ConversionReport& report) {
+  return MessageToJson(report).value_or("");
 }
 
 std::string ReportSummary(const v1::ConversionReport& report) {
