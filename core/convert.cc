@@ -115,8 +115,8 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
   LegalizeResult legalized = LegalizeGraph(*graph, options);
   if (lowered) AddLoweredCoverage(*lowered, legalized.coverage);
-  *report.mutable_coverage() = legalized.coverage;
   if (!legalized.status.ok()) {
+    *report.mutable_coverage() = legalized.coverage.Build();
     if (control_flow_kept.empty()) return legalized.status;
     return absl::Status(legalized.status.code(),
                         absl::StrCat(legalized.status.message(),
@@ -124,6 +124,9 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   }
   LiteModel& model = legalized.model;
   const OptimizeStats optimized = OptimizeLiteModel(model);
+  // The report tells what the model became, not the legalizer's first answer.
+  legalized.coverage.ApplyAbsorbed(optimized.absorbed);
+  *report.mutable_coverage() = legalized.coverage.Build();
   AssignOpVersions(model);
   pipeline.End(optimized.scales_folded + optimized.biases_folded + optimized.activations_fused,
                absl::StrCat(optimized.scales_folded, " scales (batch norms) folded into weights, ",

@@ -633,15 +633,12 @@ absl::StatusOr<LoweredGraph> LowerControlFlow(const Graph& graph, const Resolved
   return ControlFlowEvaluator(graph, limits, unroll_limit, stats).Run();
 }
 
-void AddLoweredCoverage(const LoweredGraph& lowered, v1::OpCoverageReport& coverage) {
-  std::map<std::string, std::vector<std::string>> by_op;
-  for (const auto& [op, node] : lowered.lowered_nodes) by_op[op].push_back(node);
-  for (auto& [op, nodes] : by_op) {
-    v1::OpCoverage* entry = coverage.add_ops();
-    entry->set_tf_op(op);
-    entry->set_count(static_cast<int>(nodes.size()));
-    entry->set_disposition(v1::LOWERED);
-    for (std::string& node : nodes) entry->add_node_names(std::move(node));
+void AddLoweredCoverage(const LoweredGraph& lowered, CoverageBuilder& coverage) {
+  for (const auto& [op, name] : lowered.lowered_nodes) {
+    Node node;
+    node.op = op;
+    node.name = name;
+    coverage.Add(node, v1::LOWERED, {}, "");
   }
 }
 

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "core/graph/graph.h"
 #include "core/graph/import.h"
+#include "core/legalize/coverage.h"
 #include "core/legalize/legalizer.h"
 #include "tflconv/v1/report.pb.h"
 
@@ -53,7 +54,7 @@ absl::StatusOr<LoweredGraph> LowerControlFlow(const Graph& graph, const Resolved
                                               uint64_t unroll_limit, InferStats* stats);
 
 // Adds the lowered nodes to the op-coverage table as LOWERED.
-void AddLoweredCoverage(const LoweredGraph& lowered, v1::OpCoverageReport& coverage);
+void AddLoweredCoverage(const LoweredGraph& lowered, CoverageBuilder& coverage);
 
 }  // namespace tflconv
 

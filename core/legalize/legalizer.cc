@@ -1,10 +1,9 @@
 #include "core/legalize/legalizer.h"
 
-#include <map>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/legalize/coverage.h"
 #include "core/legalize/flex.h"
 #include "core/legalize/flex_allowlist.h"
 #include "core/legalize/registry.h"
@@ -144,52 +143,6 @@ Route RouteWithoutRule(const Node& node, const v1::ConversionOptions& options) {
   return Route::kUnsupported;
 }
 
-// Accumulates the op-coverage report, one entry per (op type, disposition).
-class CoverageBuilder {
- public:
-  void Add(const Node& node, v1::Disposition disposition, const std::vector<std::string>& lite_ops,
-           const std::string& warning) {
-    v1::OpCoverage& entry = entries_[{node.op, disposition}];
-    entry.set_tf_op(node.op);
-    entry.set_disposition(disposition);
-    entry.set_count(entry.count() + 1);
-    entry.add_node_names(node.name);
-    for (const std::string& op : lite_ops) {
-      if (std::find(entry.tflite_ops().begin(), entry.tflite_ops().end(), op) ==
-          entry.tflite_ops().end()) {
-        entry.add_tflite_ops(op);
-      }
-    }
-    if (!warning.empty() && std::find(entry.warnings().begin(), entry.warnings().end(),
-                                      warning) == entry.warnings().end()) {
-      entry.add_warnings(warning);
-    }
-  }
-
-  v1::OpCoverageReport Build() const {
-    v1::OpCoverageReport report;
-    for (const auto& [key, entry] : entries_) {
-      *report.add_ops() = entry;
-      switch (entry.disposition()) {
-        case v1::BUILTIN: report.set_builtin_ops(report.builtin_ops() + entry.count()); break;
-        case v1::FLEX: report.set_flex_ops(report.flex_ops() + entry.count()); break;
-        case v1::CUSTOM: report.set_custom_ops(report.custom_ops() + entry.count()); break;
-        case v1::UNSUPPORTED:
-          report.set_unsupported_ops(report.unsupported_ops() + entry.count());
-          break;
-        default: break;
-      }
-      if (!entry.warnings().empty() && entry.disposition() != v1::UNSUPPORTED) {
-        report.set_has_runtime_warnings(true);
-      }
-    }
-    return report;
-  }
-
- private:
-  std::map<std::pair<std::string, int>, v1::OpCoverage> entries_;
-};
-
 std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
                                const v1::ConversionOptions& options) {
   std::vector<std::string> parts;
@@ -259,7 +212,7 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
   absl::flat_hash_map<Endpoint, int> tensor_of;
   const RuleRegistry& rules = RuleRegistry::Global();
   const std::vector<bool> live = LiveNodes(graph);
-  CoverageBuilder coverage;
+  CoverageBuilder& coverage = result.coverage;
   bool unsupported = false;
 
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
@@ -341,7 +294,6 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     }
     if (!status.ok()) {
       result.status = status;
-      result.coverage = coverage.Build();
       return result;
     }
     std::vector<std::string> lite_ops;
@@ -354,9 +306,8 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     }
     coverage.Add(node, disposition, lite_ops, warning);
   }
-  result.coverage = coverage.Build();
   if (unsupported) {
-    result.status = absl::FailedPreconditionError(UnsupportedMessage(result.coverage, options));
+    result.status = absl::FailedPreconditionError(UnsupportedMessage(coverage.Build(), options));
     return result;
   }
 

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "core/graph/graph.h"
 #include "core/graph/import.h"
+#include "core/legalize/coverage.h"
 #include "core/legalize/rule.h"
 #include "core/lite/lite_model.h"
 #include "tflconv/v1/options.pb.h"
@@ -46,7 +47,7 @@ absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* 
 struct LegalizeResult {
   absl::Status status;
   LiteModel model;
-  v1::OpCoverageReport coverage;  // filled even when status is not OK
+  CoverageBuilder coverage;  // filled even when status is not OK
 };
 
 // Legalizes every live node: rules for builtins, then Flex or custom ops

@@ -70,13 +70,14 @@ class Optimizer {
 
   // `victim` (reading the producer's output) disappears: the producer now
   // writes the victim's output and takes its activation.
-  void Absorb(int producer, size_t victim) {
+  void Absorb(int producer, size_t victim, AbsorbedOperator::Into into) {
     LiteOperator& p = model_.operators[producer];
     LiteOperator& v = model_.operators[victim];
     if (auto* from = FusedActivationSlot(v)) *FusedActivationSlot(p) = *from;
     p.outputs[0] = v.outputs[0];
     producer_[v.outputs[0]] = producer;
     deleted_[victim] = true;
+    stats_.absorbed.push_back({v.builtin, v.tf_node, into, p.builtin});
   }
 
   // Finds (producer with weights, constant per-channel vector) for a
@@ -168,7 +169,7 @@ class Optimizer {
         for (int k = 0; k < channels; ++k) v[k] *= scale[k];
       });
     }
-    Absorb(p, index);
+    Absorb(p, index, AbsorbedOperator::Into::kWeights);
     ++stats_.scales_folded;
   }
 
@@ -180,7 +181,7 @@ class Optimizer {
     RewriteFloats(bias, offset.size(), [&](std::vector<float>& v) {
       for (size_t k = 0; k < offset.size(); ++k) v[k] += offset[k];
     });
-    Absorb(p, index);
+    Absorb(p, index, AbsorbedOperator::Into::kBias);
     ++stats_.biases_folded;
   }
 
@@ -198,9 +199,7 @@ class Optimizer {
     }
     if (model_.tensors[prod.outputs[0]].type != tflite::TensorType_FLOAT32) return;
     *slot = activation;
-    prod.outputs[0] = op.outputs[0];
-    producer_[op.outputs[0]] = p;
-    deleted_[index] = true;
+    Absorb(p, index, AbsorbedOperator::Into::kActivation);
     ++stats_.activations_fused;
   }
 
