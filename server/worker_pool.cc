@@ -268,8 +268,9 @@ ConversionResult WorkerPool::Convert(const Job& job, const ConvertHooks& hooks) 
   rlimit cpu{RLIM_INFINITY, RLIM_INFINITY};
   if (job.deadline != absl::InfiniteFuture()) {
     const double wall = std::max(0.0, absl::ToDoubleSeconds(job.deadline - absl::Now()));
+    // The soft limit only (SIGXCPU, which kills it): a hard one could not
+    // be raised again for the next job without CAP_SYS_RESOURCE.
     cpu.rlim_cur = static_cast<rlim_t>(std::ceil(CpuSeconds(pid) + kCpuPerWallSecond * wall + 1));
-    cpu.rlim_max = cpu.rlim_cur + 1;  // SIGXCPU first, SIGKILL a second later
   }
   if (prlimit(pid, RLIMIT_AS, &memory, nullptr) != 0 || prlimit(pid, RLIMIT_CPU, &cpu, nullptr) != 0) {
     result.status = absl::InternalError(absl::StrCat("cannot limit a worker: ", strerror(errno)));
