@@ -62,6 +62,7 @@ absl::Status Job::AddChunk(const std::vector<absl::string_view>& pieces) {
       overflow = false;
       for (absl::string_view piece : pieces) {
         if (graph_memory_) {
+          graph_memory_->PopulateForWriting(received_, piece.size());
           memcpy(graph_memory_->data() + received_, piece.data(), piece.size());
           received_ += piece.size();
         } else {

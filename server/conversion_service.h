@@ -1,7 +1,8 @@
 // The conversion service behind the ConvertModel RPC, with no gRPC in it:
 // admission control (queued jobs, bytes held in memory, graph size), the
-// upload buffer, a worker pool running Convert(), cancellation, deadlines
-// and draining. The gRPC reactor (convert_reactor.h) is a thin adapter;
+// upload buffer, worker threads running Convert() (each through a
+// sandboxed worker process with --isolation=process, worker_pool.h),
+// cancellation, deadlines and draining. The gRPC reactor (convert_reactor.h) is a thin adapter;
 // the tests drive this class directly.
 //
 // A job's life: Admit() -> AddChunk()... -> (upload complete: queued) ->

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -99,6 +100,14 @@ void SharedMemory::Unmap() {
   if (data_ != nullptr) munmap(data_, size_);
   data_ = nullptr;
   size_ = 0;
+}
+
+void SharedMemory::PopulateForWriting(size_t offset, size_t length) {
+  static const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (length == 0 || offset >= size_) return;
+  const size_t begin = offset / kPage * kPage;
+  const size_t end = std::min(size_, offset + length);
+  (void)madvise(data_ + begin, end - begin, MADV_POPULATE_WRITE);
 }
 
 absl::Status SharedMemory::SealSize() {

@@ -58,6 +58,13 @@ class SharedMemory {
   absl::string_view view() const { return {data_, size_}; }
   int fd() const { return fd_.get(); }
 
+  // Allocates and maps the pages of [offset, offset + length) of a
+  // read-write mapping in one call (MADV_POPULATE_WRITE) before they are
+  // written, instead of one page fault each: filling 141 MB this way takes
+  // ~45 ms more than the heap, against ~115 ms with faults. A kernel
+  // without it (before 5.14) leaves the pages to the faults.
+  void PopulateForWriting(size_t offset, size_t length);
+
   // Seals the size (F_SEAL_SHRINK, F_SEAL_GROW) before the memfd is passed
   // on: a receiver refuses one that could shrink under its mapping.
   absl::Status SealSize();

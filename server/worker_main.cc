@@ -73,6 +73,8 @@ class ArtifactMemfds {
   std::shared_ptr<char> Allocate(size_t size) {
     auto memory = SharedMemory::Create("tflconv-artifact", size);
     if (!memory.ok()) throw std::bad_alloc();
+    // The exporter writes (nearly) all of it.
+    memory->PopulateForWriting(0, size);
     auto block = std::make_shared<SharedMemory>(*std::move(memory));
     for (auto it = blocks_.begin(); it != blocks_.end();) {
       it = it->second.expired() ? blocks_.erase(it) : std::next(it);
@@ -177,6 +179,9 @@ int WorkerMain(int argc, char** argv) {
     return 2;
   }
   const bool test_hooks = std::getenv(kWorkerTestHooksEnv) != nullptr;
+  // The job's limit bounds address space, where each thread's malloc arena
+  // would reserve 64 MiB of its own: one arena for all.
+  mallopt(M_ARENA_MAX, 1);
   if (absl::Status s = EnterSandbox(channel); !s.ok()) {
     std::cerr << "tflconv-server worker: cannot enter the sandbox: " << s.message() << "\n";
     return 1;
