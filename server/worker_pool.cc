@@ -65,6 +65,24 @@ double CpuSeconds(pid_t pid) {
   return static_cast<double>(used.tv_sec) + used.tv_nsec / 1e9;
 }
 
+// The limits of `job`, set on its worker from here (the worker's sandbox
+// keeps it from raising them).
+absl::Status LimitWorker(pid_t pid, const WorkerPool::Conversion& job) {
+  const rlimit memory{AddressSpaceBytes(pid) + job.memory_limit_bytes + kAddressSpaceSlack,
+                      RLIM_INFINITY};
+  rlimit cpu{RLIM_INFINITY, RLIM_INFINITY};
+  if (job.deadline != absl::InfiniteFuture()) {
+    const double wall = std::max(0.0, absl::ToDoubleSeconds(job.deadline - absl::Now()));
+    // The soft limit only (SIGXCPU, which kills it): a hard one could not
+    // be raised again for the next job without CAP_SYS_RESOURCE.
+    cpu.rlim_cur = static_cast<rlim_t>(std::ceil(CpuSeconds(pid) + kCpuPerWallSecond * wall + 1));
+  }
+  if (prlimit(pid, RLIMIT_AS, &memory, nullptr) != 0 || prlimit(pid, RLIMIT_CPU, &cpu, nullptr) != 0) {
+    return absl::InternalError(absl::StrCat("cannot limit a conversion worker: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 void LogEvent(const std::string& fields) {
   std::cerr << absl::StrCat("{\"ts\":\"",
                             absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
@@ -257,7 +275,7 @@ absl::Status WorkerPool::Crashed(WorkerProcess& worker, absl::string_view job_id
       "); the server goes on, but the same graph would crash it again: do not retry it"));
 }
 
-ConversionResult WorkerPool::Convert(const Job& job, const ConvertHooks& hooks) {
+ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& hooks) {
   ConversionResult result;
   auto acquired = Acquire();
   if (!acquired.ok()) {
@@ -266,19 +284,8 @@ ConversionResult WorkerPool::Convert(const Job& job, const ConvertHooks& hooks) 
   }
   std::unique_ptr<WorkerProcess> worker = *std::move(acquired);
   const pid_t pid = worker->pid();
-  // The limits of this job, set on the worker from here (its sandbox keeps
-  // it from raising them).
-  const rlimit memory{AddressSpaceBytes(pid) + job.memory_limit_bytes + kAddressSpaceSlack,
-                      RLIM_INFINITY};
-  rlimit cpu{RLIM_INFINITY, RLIM_INFINITY};
-  if (job.deadline != absl::InfiniteFuture()) {
-    const double wall = std::max(0.0, absl::ToDoubleSeconds(job.deadline - absl::Now()));
-    // The soft limit only (SIGXCPU, which kills it): a hard one could not
-    // be raised again for the next job without CAP_SYS_RESOURCE.
-    cpu.rlim_cur = static_cast<rlim_t>(std::ceil(CpuSeconds(pid) + kCpuPerWallSecond * wall + 1));
-  }
-  if (prlimit(pid, RLIMIT_AS, &memory, nullptr) != 0 || prlimit(pid, RLIMIT_CPU, &cpu, nullptr) != 0) {
-    result.status = absl::InternalError(absl::StrCat("cannot limit a worker: ", strerror(errno)));
+  if (absl::Status limited = LimitWorker(pid, job); !limited.ok()) {
+    result.status = limited;
     Retire(std::move(worker));
     return result;
   }

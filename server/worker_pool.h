@@ -43,7 +43,7 @@ class WorkerPool {
     Metrics* metrics = nullptr;  // optional, not owned
   };
 
-  struct Job {
+  struct Conversion {
     absl::string_view id;
     const SharedMemory* graph = nullptr;  // size-sealed by the caller
     const v1::ConversionOptions* options = nullptr;
@@ -62,7 +62,7 @@ class WorkerPool {
   // hooks.cancelled is polled while the worker runs; a cancelled job that
   // does not stop within a grace period loses its worker. Blocks; at most
   // `workers` calls at a time.
-  ConversionResult Convert(const Job& job, const ConvertHooks& hooks);
+  ConversionResult Convert(const Conversion& job, const ConvertHooks& hooks);
 
   // The workers' process ids (for monitoring and the tests).
   std::vector<pid_t> pids() const;
