@@ -83,6 +83,21 @@ absl::Status LimitWorker(pid_t pid, const WorkerPool::Conversion& job) {
   return absl::OkStatus();
 }
 
+// The artifact a worker announced, mapped from the memfd passed with it.
+absl::StatusOr<Artifact> ReceivedArtifact(const internal::WorkerArtifact& header,
+                                          std::vector<UniqueFd>& fds) {
+  if (fds.size() != 1) return absl::InternalError("an artifact without its memfd");
+  auto mapped = SharedMemory::MapReadOnly(std::move(fds[0]));
+  if (!mapped.ok()) return mapped.status();
+  if (header.size() == 0 || header.offset() > mapped->size() ||
+      header.size() > mapped->size() - header.offset()) {
+    return absl::InternalError("an artifact outside its memfd");
+  }
+  auto memory = std::make_shared<SharedMemory>(*std::move(mapped));
+  return Artifact{header.kind(), header.file_name(),
+                  memory->view().substr(header.offset(), header.size()), memory};
+}
+
 void LogEvent(const std::string& fields) {
   std::cerr << absl::StrCat("{\"ts\":\"",
                             absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
@@ -332,37 +347,34 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     if (poll(&ready, 1, static_cast<int>(absl::ToInt64Milliseconds(wait)) + 1) <= 0) continue;
     internal::FromWorker event;
     std::vector<UniqueFd> fds;
-    const absl::Status received = ReceiveMessage(worker->channel(), &event, &fds);
+    absl::Status received = ReceiveMessage(worker->channel(), &event, &fds);
     if (absl::IsUnavailable(received)) {
       result.status = Crashed(*worker, job.id);
       usable = false;
       break;
     }
-    if (event.has_progress()) {
+    if (received.ok() && event.has_progress()) {
       if (hooks.progress) hooks.progress(event.progress().stage(), event.progress().fraction());
       continue;
     }
-    if (received.ok() && event.has_artifact() && fds.size() == 1) {
-      const internal::WorkerArtifact& header = event.artifact();
-      auto mapped = SharedMemory::MapReadOnly(std::move(fds[0]));
-      if (mapped.ok() && header.size() > 0 && header.offset() <= mapped->size() &&
-          header.size() <= mapped->size() - header.offset()) {
-        auto memory = std::make_shared<SharedMemory>(*std::move(mapped));
-        Artifact artifact{header.kind(), header.file_name(),
-                          memory->view().substr(header.offset(), header.size()), memory};
+    if (received.ok() && event.has_artifact()) {
+      absl::StatusOr<Artifact> artifact = ReceivedArtifact(event.artifact(), fds);
+      if (artifact.ok()) {
         if (!hooks.artifact_ready) {
-          result.artifacts.push_back(std::move(artifact));
+          result.artifacts.push_back(*std::move(artifact));
           continue;
         }
-        absl::Status handed = hooks.artifact_ready(std::move(artifact));
+        absl::Status handed = hooks.artifact_ready(*std::move(artifact));
         if (!handed.ok() && hook_error.ok()) {
           hook_error = std::move(handed);
           stop();
         }
         continue;
       }
+      received = artifact.status();
     }
-    if (received.ok() && event.has_done()) {
+    if (received.ok() && event.has_done() && event.done().code() >= 0 &&
+        event.done().code() <= static_cast<int>(absl::StatusCode::kUnauthenticated)) {
       const internal::WorkerDone& done = event.done();
       result.status = absl::Status(static_cast<absl::StatusCode>(done.code()), done.message());
       result.report = done.report();
@@ -375,7 +387,8 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     // Not what a worker sends: it is not trusted with another job.
     worker->Kill();
     result.status = absl::InternalError(absl::StrCat(
-        "the conversion worker broke its protocol (job ", job.id, "): ", received.message()));
+        "the conversion worker broke its protocol (job ", job.id, "): ",
+        received.ok() ? "an unexpected message" : received.message()));
     usable = false;
     break;
   }
