@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -43,7 +44,7 @@ std::string ProbeSandbox() {
 }
 
 // The test hooks (worker_main.h): acts on the first marker in the graph.
-absl::Status RunTestHook(absl::string_view graph) {
+absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled) {
   const size_t at = graph.find(kTestHookMarker);
   if (at == absl::string_view::npos) return absl::OkStatus();
   const absl::string_view hook = graph.substr(at + strlen(kTestHookMarker));
@@ -59,6 +60,9 @@ absl::Status RunTestHook(absl::string_view graph) {
     std::vector<std::unique_ptr<char[]>> blocks;
     for (int i = 0; i < 256; ++i) blocks.emplace_back(new char[64 << 20]);
     return absl::InternalError("16 GiB allocated: the memory limit did not stop the job");
+  } else if (absl::StartsWith(hook, "wait")) {
+    while (!cancelled()) absl::SleepFor(absl::Milliseconds(5));
+    return absl::CancelledError("the job was cancelled while it waited (test hook)");
   } else if (absl::StartsWith(hook, "sandbox")) {
     return absl::PermissionDeniedError(ProbeSandbox());
   }
@@ -147,7 +151,7 @@ bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd, bool
   ConversionResult result;
   bool exiting = false;
   try {
-    if (test_hooks) result.status = RunTestHook(graph->view());
+    if (test_hooks) result.status = RunTestHook(graph->view(), hooks.cancelled);
     if (result.status.ok()) result = Convert(graph->view(), job.options(), hooks);
   } catch (const std::bad_alloc&) {
     result.status = absl::ResourceExhaustedError(absl::StrCat(

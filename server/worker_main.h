@@ -7,10 +7,10 @@
 //
 // Test hooks: when the environment variable TFLCONV_WORKER_TEST_HOOKS is
 // set (the server passes it on to its workers), a graph whose bytes carry
-// "tflconv-test-hook:segv", ":spin", ":alloc" or ":sandbox" makes the
-// worker raise SIGSEGV, loop forever, allocate until its memory limit
-// stops it, or fail the job with what the sandbox answered to open,
-// socket and fork. Without the variable graphs are converted whatever
+// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait" or ":sandbox" makes
+// the worker raise SIGSEGV, loop forever, allocate until its memory limit
+// stops it, wait until the job is cancelled (or past its deadline), or
+// fail the job with what the sandbox answered to open, socket and fork. Without the variable graphs are converted whatever
 // they carry.
 #ifndef TFLCONV_SERVER_WORKER_MAIN_H_
 #define TFLCONV_SERVER_WORKER_MAIN_H_

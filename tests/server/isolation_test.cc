@@ -137,6 +137,17 @@ TEST_F(IsolationTest, ASpinningJobIsKilledAtItsDeadline) {
   ExpectServing();
 }
 
+TEST_F(IsolationTest, AJobThatStopsAtItsDeadlineKeepsItsWorker) {
+  Start();
+  const pid_t worker = server_->service()->worker_pids().at(0);
+  RawCall waited =
+      CallRaw(channel_, Requests(HookedGraph("wait"), SmallGraphOptions()), absl::Seconds(1));
+  EXPECT_EQ(waited.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ExpectServing();
+  // It stopped when asked: not killed, not replaced.
+  EXPECT_EQ(server_->service()->worker_pids(), std::vector<pid_t>{worker});
+}
+
 TEST_F(IsolationTest, AMemoryBlowUpHitsTheJobsLimit) {
   Start();
   RawCall blow_up = Convert(HookedGraph("alloc"));
