@@ -137,6 +137,7 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   *report.mutable_size() = StartSizeReport(graph_bytes.size(), model);
   ExportOptions export_options;
   export_options.cancelled = hooks.cancelled;
+  export_options.allocate = hooks.artifact_memory;
   // One artifact at a time, each written by several threads: as fast as
   // exporting both at once, and only one is in memory when the caller takes
   // them through artifact_ready.

@@ -74,8 +74,11 @@ class BufferTable {
 // finished model is handed over in place, without a copy.
 class BlockAllocator : public flatbuffers::Allocator {
  public:
+  explicit BlockAllocator(const ArtifactAllocator& allocate) : allocate_(allocate) {}
+
   uint8_t* allocate(size_t size) override {
-    blocks_.push_back(std::shared_ptr<char[]>(new char[size]));
+    blocks_.push_back(allocate_ ? allocate_(size)
+                                : std::shared_ptr<char>(new char[size], std::default_delete<char[]>()));
     return reinterpret_cast<uint8_t*>(blocks_.back().get());
   }
   void deallocate(uint8_t* p, size_t) override {
@@ -90,7 +93,8 @@ class BlockAllocator : public flatbuffers::Allocator {
   std::shared_ptr<const void> TakeLive() { return std::move(blocks_.back()); }
 
  private:
-  std::list<std::shared_ptr<char[]>> blocks_;
+  const ArtifactAllocator& allocate_;
+  std::list<std::shared_ptr<char>> blocks_;
 };
 
 // Writes every buffer's stored bytes to its place, largest first, on
@@ -179,7 +183,7 @@ absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
     if (buffer) reserve += buffer->size() + kBufferAlignment + 32;
   }
   for (const LiteOperator& op : model.operators) reserve += op.custom_options.size();
-  BlockAllocator allocator;
+  BlockAllocator allocator(options.allocate);
   flatbuffers::FlatBufferBuilder fbb(reserve, &allocator);
 
   // Operator codes, one per (builtin, custom code, version).

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/artifact.h"
 #include "core/lite/lite_model.h"
 
 namespace tflconv {
@@ -16,6 +17,8 @@ struct ExportOptions {
   int threads = 0;
   // Polled between buffers; true stops the export with CANCELLED.
   std::function<bool()> cancelled;
+  // Where the flatbuffer is built (null: the heap).
+  ArtifactAllocator allocate;
 };
 
 // A finished flatbuffer: `bytes` lies inside `storage`.
