@@ -4,7 +4,9 @@
 // ADD (BiasAdd, batch-norm offset) into their bias, fuse RELU / RELU6 /
 // RELU_N1_TO_1 into the producer's fused_activation_function where its kernel
 // applies it (kernel_contract.h), and drop
-// tensors and buffers nothing uses.
+// tensors and buffers nothing uses. Each subgraph is rewritten on its own:
+// a tensor a subgraph takes or returns is used by its caller, so nothing
+// is fused across a WHILE or IF boundary.
 #ifndef TFLCONV_CORE_LITE_OPTIMIZE_H_
 #define TFLCONV_CORE_LITE_OPTIMIZE_H_
 
@@ -21,7 +23,8 @@ struct OptimizeStats {
 
 OptimizeStats OptimizeLiteModel(LiteModel& model);
 
-// Removes tensors no operator or signature uses and buffers no tensor uses.
+// Removes, in every subgraph, the tensors no operator or signature uses,
+// then the buffers no tensor of any subgraph uses.
 int RemoveUnusedTensors(LiteModel& model);
 
 }  // namespace tflconv
