@@ -27,9 +27,10 @@ struct SerializedModel {
   std::shared_ptr<const void> storage;
 };
 
-// The flatbuffer for `model`: operator codes with the versions assigned by
-// AssignOpVersions(), identical constant buffers stored once, a
-// "serving_default" signature, "min_runtime_version" metadata and a
+// The flatbuffer for `model`: every subgraph in order (the main one first),
+// operator codes with the versions assigned by AssignOpVersions(),
+// identical constant buffers stored once across subgraphs, a
+// "serving_default" signature of the main subgraph, "min_runtime_version" metadata and a
 // description naming tflconv. The metadata is laid out first, then the
 // buffers' pending transforms are written straight into their place, on
 // several threads. Fails (INTERNAL) if the result does not pass the

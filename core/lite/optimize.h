@@ -4,8 +4,10 @@
 // ADD (BiasAdd, batch-norm offset) into their bias, fuse RELU / RELU6 /
 // RELU_N1_TO_1 into the producer's fused_activation_function where its kernel
 // applies it (kernel_contract.h), and drop
-// tensors and buffers nothing uses. What it removed, and where each removed
-// operator went, is returned for the op-coverage report.
+// tensors and buffers nothing uses. Each subgraph is rewritten on its own:
+// a tensor a subgraph takes or returns is used by its caller, so nothing
+// is fused across a WHILE or IF boundary. What it removed, and where each
+// removed operator went, is returned for the op-coverage report.
 #ifndef TFLCONV_CORE_LITE_OPTIMIZE_H_
 #define TFLCONV_CORE_LITE_OPTIMIZE_H_
 
@@ -39,7 +41,8 @@ struct OptimizeStats {
 
 OptimizeStats OptimizeLiteModel(LiteModel& model);
 
-// Removes tensors no operator or signature uses and buffers no tensor uses.
+// Removes, in every subgraph, the tensors no operator or signature uses,
+// then the buffers no tensor of any subgraph uses.
 int RemoveUnusedTensors(LiteModel& model);
 
 }  // namespace tflconv
