@@ -65,8 +65,8 @@ FunctionCall NewCall(const NodeDef& node, std::string field, std::string functio
 
 class Lowering {
  public:
-  Lowering(tensorflow::GraphDef& graph, uint64_t max_nodes)
-      : graph_(graph), library_(graph.library()), names_(graph), max_nodes_(max_nodes) {}
+  Lowering(tensorflow::GraphDef& graph, const FunctionLibrary& library, uint64_t max_nodes)
+      : graph_(graph), library_(library), names_(graph), max_nodes_(max_nodes) {}
 
   absl::StatusOr<FunctionalStats> Run() {
     // Nodes appended by a lowering are visited by this same loop, which
@@ -284,7 +284,8 @@ class Lowering {
             else_call->function, "'"));
       }
       NodeDef& merge = AddNode(absl::StrCat(name, "/output_", k), "Merge",
-                               {then_body->outputs[k], else_body->outputs[k]}, then_type);
+                               {then_body->outputs[k], else_body->outputs[k]},
+                               then_type != tensorflow::DT_INVALID ? then_type : else_type);
       (*merge.mutable_attr())["N"].set_i(2);
       merges.push_back(merge.name());
     }
@@ -380,7 +381,7 @@ class Lowering {
   }
 
   tensorflow::GraphDef& graph_;
-  FunctionLibrary library_;
+  const FunctionLibrary& library_;
   NameScope names_;
   const uint64_t max_nodes_;
   absl::flat_hash_map<int, Chain> chains_;  // appended functional node -> its chain
@@ -392,7 +393,14 @@ class Lowering {
 
 absl::StatusOr<FunctionalStats> LowerFunctionalOps(tensorflow::GraphDef& graph,
                                                    uint64_t max_nodes) {
-  return Lowering(graph, max_nodes).Run();
+  const FunctionLibrary library(graph.library());
+  // Most graphs call no function: they pay one lookup per node, not the
+  // name index the lowering needs.
+  if (std::none_of(graph.node().begin(), graph.node().end(),
+                   [&](const NodeDef& node) { return library.IsFunctionalOp(node); })) {
+    return FunctionalStats{};
+  }
+  return Lowering(graph, library, max_nodes).Run();
 }
 
 }  // namespace tflconv

@@ -76,7 +76,7 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
     ErrorCollector errors;
     parser.RecordErrorsTo(&errors);
     // Text graphs from newer TensorFlow carry fields this subset omits
-    // (function bodies, debug info); they do not affect conversion.
+    // (debug info, function arg attributes); they do not affect conversion.
     parser.AllowUnknownField(true);
     parser.SetRecursionLimit(kMaxMessageNesting);
     if (!parser.ParseFromString(std::string(bytes), def)) {

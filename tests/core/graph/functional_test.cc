@@ -6,10 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/graph/import.h"
 #include "google/protobuf/text_format.h"
@@ -328,19 +328,77 @@ TEST(FunctionalTest, NestedIfInLoopBodyIsLoweredInTheFrame) {
   EXPECT_EQ(OpOf(graph, "w/body/double"), "Identity");
 }
 
-// The PartitionedCall fixture: the call's Tout lists an output more than
-// the function returns, which nothing reads.
-TEST(FunctionalTest, FixtureWithStatefulPartitionedCallConvertsToBuiltins) {
-  const std::string path = std::string(TFLCONV_SOURCE_DIR) +
-                           "/../shared/fixtures/corpus/tf_end2end_disallow_stateful_partitioned_call/model.pb";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent";
+// Graph-style bodies: _Arg nodes stand for the inputs, _Retval nodes for
+// the outputs when the FunctionDef has no ret entry.
+TEST(FunctionalTest, ArgAndRetvalNodesStandForInputsAndOutputs) {
+  const std::string text = absl::StrCat(kFloatPlaceholder, R"(
+node { name: "c" op: "negate" input: "x" }
+library { function {
+  signature { name: "negate" input_arg { name: "a" type: DT_FLOAT } output_arg { name: "y" type: DT_FLOAT } }
+  node_def { name: "arg" op: "_Arg" attr { key: "index" value { i: 0 } } }
+  node_def { name: "neg" op: "Neg" input: "arg:output:0" attr { key: "T" value { type: DT_FLOAT } } }
+  node_def { name: "ret" op: "_Retval" input: "neg:y:0" attr { key: "index" value { i: 0 } } }
+} })");
+  tensorflow::GraphDef graph = ParseText(text);
+  ASSERT_TRUE(LowerFunctionalOps(graph, kNoLimit).ok());
+  EXPECT_THAT(InputsOf(graph, "c/neg"), ElementsAre("c/input_0"));
+  EXPECT_THAT(InputsOf(graph, "c"), ElementsAre("c/neg"));
+  for (const auto& node : graph.node()) {
+    EXPECT_NE(node.op(), "_Arg");
+    EXPECT_NE(node.op(), "_Retval");
+  }
+}
+
+std::string FixtureBytes(const std::string& name) {
+  const std::string path =
+      absl::StrCat(TFLCONV_SOURCE_DIR, "/../shared/fixtures/corpus/", name, "/model.pb");
   std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// The corpus's If and While graphs lower completely and import for their
+// outputs; each While gets its own frame.
+TEST(FunctionalTest, CorpusIfAndWhileGraphsLowerAndImport) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> fixtures = {
+      {"tf_end2end_if_op", {"StatefulIf", "StatelessIf"}},
+      {"graphdef2mlir_functional-if-ops", {"StatefulIf", "StatelessIf"}},
+      {"graphdef2mlir_functional-while-ops",
+       {"StatefulWhile:1", "StatelessWhile:1", "WhileWithOutputShapes:1"}}};
+  for (const auto& [name, outputs] : fixtures) {
+    const std::string bytes = FixtureBytes(name);
+    if (bytes.empty()) GTEST_SKIP() << name << " is absent";
+    auto parsed = ParseGraphDef(bytes, ResolveLimits({}));
+    ASSERT_TRUE(parsed.ok()) << name << ": " << parsed.status();
+    EXPECT_EQ((*parsed)->functional_ops_lowered, static_cast<int>(outputs.size())) << name;
+    absl::flat_hash_set<std::string> frames;
+    for (const auto& node : (*parsed)->def.node()) {
+      EXPECT_THAT(node.op(), ::testing::Not(::testing::AnyOf("If", "StatelessIf", "While",
+                                                             "StatelessWhile")));
+      if (node.op() == "Enter") frames.insert(node.attr().at("frame_name").s());
+    }
+    if (name == "graphdef2mlir_functional-while-ops") {
+      EXPECT_THAT(frames, ::testing::UnorderedElementsAre("StatefulWhile", "StatelessWhile",
+                                                          "WhileWithOutputShapes"));
+    }
+    v1::ConversionOptions options;
+    for (const std::string& output : outputs) options.add_output_arrays(output);
+    ImportStats stats;
+    auto graph = ImportGraph(*parsed, options, ResolveLimits({}), &stats);
+    EXPECT_TRUE(graph.ok()) << name << ": " << graph.status();
+  }
+}
+
+// The PartitionedCall fixture: the call's Tout lists an output more than
+// the function returns, which nothing reads.
+TEST(FunctionalTest, FixtureWithStatefulPartitionedCallConvertsToBuiltins) {
+  const std::string bytes = FixtureBytes("tf_end2end_disallow_stateful_partitioned_call");
+  if (bytes.empty()) GTEST_SKIP() << "the fixture is absent";
   v1::ConversionOptions options = testing::Options({"input0"}, {"add"});
   options.mutable_input_arrays(0)->add_shape(4);
   options.mutable_input_arrays(0)->set_has_shape(true);
-  ConversionResult result = Convert(bytes.str(), options);
+  ConversionResult result = Convert(bytes, options);
   ASSERT_TRUE(result.status.ok()) << result.status;
   EXPECT_THAT(testing::OperatorNames(testing::ModelOf(result.artifacts[0])), ElementsAre("ADD"));
   EXPECT_EQ(result.report.coverage().flex_ops(), 0);
