@@ -365,6 +365,14 @@ class BodyInliner {
     auto it = body_.find(name);
     if (it == body_.end()) return absl::InvalidArgumentError("names no node of the function");
     const NodeDef& producer = *it->second;
+    if (!library_.KnowsOutputArgs(producer)) {
+      auto [seen, first_use] = single_output_arg_.emplace(name, std::string(parts[1]));
+      if (!first_use && seen->second != parts[1]) {
+        return absl::UnimplementedError(absl::StrCat(
+            "op '", producer.op(), "' is read through output args '", seen->second, "' and '",
+            parts[1], "'; tflconv knows its outputs only as one tensor"));
+      }
+    }
     auto range = library_.OutputArgRange(producer, parts[1]);
     if (!range.ok()) return range.status();
     std::vector<std::string> tensors;
@@ -427,6 +435,8 @@ class BodyInliner {
   absl::flat_hash_map<std::string, int> arg_nodes_;                 // _Arg node -> flat input
   absl::flat_hash_map<int64_t, std::string> retvals_;               // _Retval index -> reference
   std::vector<std::string> input_nodes_;                            // Identity per flat input
+  // Body node of an op taken to have one output -> the output arg read.
+  absl::flat_hash_map<std::string, std::string> single_output_arg_;
 };
 
 }  // namespace
@@ -490,6 +500,10 @@ absl::StatusOr<InlinedFunction> FunctionLibrary::Inline(const FunctionCall& call
   const tensorflow::FunctionDef* function = Find(call.function);
   if (function == nullptr) return CallError(call, "is not in the graph's function library");
   return BodyInliner(*this, call, *function, graph, names).Run(max_nodes);
+}
+
+bool FunctionLibrary::KnowsOutputArgs(const NodeDef& node) const {
+  return Find(node.op()) != nullptr || MultiOutputOps().contains(node.op());
 }
 
 absl::StatusOr<std::pair<int, int>> FunctionLibrary::OutputArgRange(const NodeDef& node,

@@ -83,6 +83,10 @@ class FunctionLibrary {
   absl::StatusOr<InlinedFunction> Inline(const FunctionCall& call, uint64_t max_nodes,
                                          tensorflow::GraphDef& graph, NameScope& names) const;
 
+  // Whether OutputArgRange knows the op's output args (rather than taking
+  // it to have one output).
+  bool KnowsOutputArgs(const tensorflow::NodeDef& node) const;
+
   // The flat output range [first, first + count) of output arg `arg` of a
   // node: from the signature of a library function, the output args of the
   // multi-output ops TensorFlow graphs use, or one output for other ops.

@@ -439,6 +439,16 @@ TEST(FunctionalTest, UnresolvableReferencesNameFunctionNodeAndReference) {
               HasSubstr("body node 'concat' input 'split:values': op 'Split' has no output arg 'values'"));
 }
 
+// An op outside the table of multi-output ops is taken to have one output;
+// reading it through two output args contradicts that.
+TEST(FunctionalTest, UnknownOpReadThroughTwoOutputArgsIsRefused) {
+  std::string text = Replaced(CallGraph("scale_add"), R"(input: "mul:z:0" input: "b")",
+                              R"(input: "mul:z:0" input: "mul:other:0")");
+  EXPECT_THAT(LowerError(text).message(),
+              HasSubstr("body node 'add' input 'mul:other:0': op 'Mul' is read through output "
+                        "args 'z' and 'other'"));
+}
+
 TEST(FunctionalTest, UnboundPlaceholderIsAnError) {
   const std::string text = Replaced(kDirectCall, R"(input: "x" attr { key: "T" value { type: DT_FLOAT } })",
                                     R"(input: "x")");
