@@ -75,7 +75,11 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   pipeline.End(import_stats.nodes_pruned,
                absl::StrCat(import_stats.nodes_in_graph, " nodes, ", import_stats.nodes_pruned,
                             " pruned, ", import_stats.control_edges_dropped,
-                            " control edges dropped"));
+                            " control edges dropped",
+                            import_stats.functional_ops_lowered == 0
+                                ? ""
+                                : absl::StrCat(", ", import_stats.functional_ops_lowered,
+                                               " functional ops lowered (If, While, calls)")));
 
   if (absl::Status s = pipeline.Begin(kStageOptimize); !s.ok()) return s;
   InferStats infer_stats;

@@ -73,6 +73,8 @@ struct Node {
 struct ParsedGraphDef {
   tensorflow::GraphDef def;
   absl::flat_hash_map<const tensorflow::TensorProto*, absl::string_view> tensor_contents;
+  // If, While and function calls lowered to v1 control flow (functional.h).
+  int functional_ops_lowered = 0;
 
   // The proto's tensor_content, wherever it is kept.
   absl::string_view TensorContent(const tensorflow::TensorProto& proto) const;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/graph/functional.h"
 #include "core/graph/wire_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -75,7 +76,7 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
     ErrorCollector errors;
     parser.RecordErrorsTo(&errors);
     // Text graphs from newer TensorFlow carry fields this subset omits
-    // (function bodies, debug info); they do not affect conversion.
+    // (debug info, function arg attributes); they do not affect conversion.
     parser.AllowUnknownField(true);
     parser.SetRecursionLimit(kMaxMessageNesting);
     if (!parser.ParseFromString(std::string(bytes), def)) {
@@ -106,6 +107,12 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
         limits.max_nodes, " (limits.max_nodes)"));
   }
   if (def->node_size() == 0) return absl::InvalidArgumentError("graph has no nodes");
+  // Functional ops become v1 control flow before the Graph is built; this
+  // only appends nodes, so the tensor_contents above stay valid.
+  auto lowered = LowerFunctionalOps(*def, limits.max_nodes);
+  if (!lowered.ok()) return lowered.status();
+  parsed->functional_ops_lowered =
+      lowered->calls_inlined + lowered->conds_lowered + lowered->loops_lowered;
   return parsed;
 }
 
@@ -358,6 +365,7 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
   const tensorflow::GraphDef* def = &parsed->def;
   graph.parsed = std::move(parsed);
   stats->nodes_in_graph = def->node_size();
+  stats->functional_ops_lowered = graph.parsed->functional_ops_lowered;
   graph.nodes.reserve(def->node_size());
   for (const tensorflow::NodeDef& node_def : def->node()) {
     if (node_def.name().empty()) {
