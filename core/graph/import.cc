@@ -271,22 +271,10 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
 
 // Keeps the nodes the outputs need, in topological order. NextIteration
 // edges close v1 while loops; they are the only cycles allowed.
-bool HasFrameOps(const Graph& graph) {
-  for (const Node& node : graph.nodes) {
-    if (node.op == "Switch" || node.op == "Enter") return true;
-  }
-  return false;
-}
-
-absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
-  const int n = static_cast<int>(graph.nodes.size());
-  if (!HasFrameOps(graph)) {
-    for (Node& node : graph.nodes) {
-      stats->control_edges_dropped += static_cast<int>(node.control_inputs.size());
-      node.control_inputs.clear();
-    }
-  }
-  std::vector<bool> needed(n, false);
+// The nodes the outputs and inputs need, through data edges and, when
+// `control` is set, control edges too.
+std::vector<bool> NeededNodes(const Graph& graph, bool control) {
+  std::vector<bool> needed(graph.nodes.size(), false);
   std::vector<int> stack;
   for (const Endpoint& out : graph.outputs) stack.push_back(out.node);
   for (const Endpoint& in : graph.inputs) stack.push_back(in.node);
@@ -296,7 +284,29 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
     if (needed[i]) continue;
     needed[i] = true;
     for (const Endpoint& in : graph.nodes[i].inputs) stack.push_back(in.node);
-    for (int source : graph.nodes[i].control_inputs) stack.push_back(source);
+    if (control) {
+      for (int source : graph.nodes[i].control_inputs) stack.push_back(source);
+    }
+  }
+  return needed;
+}
+
+absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
+  const int n = static_cast<int>(graph.nodes.size());
+  std::vector<bool> needed = NeededNodes(graph, /*control=*/false);
+  // Control edges matter only where v1 control flow decides which nodes
+  // run; elsewhere they order side effects a frozen graph no longer has.
+  bool frames = false;
+  for (int i = 0; i < n; ++i) {
+    frames |= needed[i] && (graph.nodes[i].op == "Switch" || graph.nodes[i].op == "Enter");
+  }
+  if (frames) {
+    needed = NeededNodes(graph, /*control=*/true);
+  } else {
+    for (Node& node : graph.nodes) {
+      stats->control_edges_dropped += static_cast<int>(node.control_inputs.size());
+      node.control_inputs.clear();
+    }
   }
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);

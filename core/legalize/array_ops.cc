@@ -46,6 +46,30 @@ bool IsArrayOp(absl::string_view op) {
   return ArrayOps().contains(BaseOp(op));
 }
 
+// A constant int32/int64 vector input (gather and scatter indices).
+absl::StatusOr<std::vector<int64_t>> ControlFlowEvaluator::ConstantIndices(
+    int node, const FlowValue& value) {
+  const OutputInfo* info =
+      value.kind == FlowValue::kTensor ? &lowered_.graph.info(value.tensor) : nullptr;
+  if (info == nullptr || !info->value) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     "its indices are known only at run time");
+  }
+  const Tensor& indices = *info->value;
+  if ((indices.dtype() != tensorflow::DT_INT32 && indices.dtype() != tensorflow::DT_INT64) ||
+      indices.rank() != 1) {
+    return NodeInvalid(graph_.nodes[node],
+                       absl::StrCat("indices must be an int32 or int64 vector, not ",
+                                    DataTypeName(indices.dtype()), " of rank ", indices.rank()));
+  }
+  if (static_cast<uint64_t>(indices.num_elements()) > static_cast<uint64_t>(kMaxNodeOutputs)) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat(indices.num_elements(), " indices are more than the ",
+                                  kMaxNodeOutputs, " elements an array is lowered to"));
+  }
+  return indices.AsInt64Vector();
+}
+
 absl::StatusOr<int64_t> ControlFlowEvaluator::ConstantIndex(int node, const FlowValue& value,
                                                             absl::string_view what) {
   const OutputInfo* info =
@@ -60,7 +84,13 @@ absl::StatusOr<int64_t> ControlFlowEvaluator::ConstantIndex(int node, const Flow
   return info->value->ScalarAsInt(0);
 }
 
-int ControlFlowEvaluator::NewState(ArrayState state) {
+absl::StatusOr<int> ControlFlowEvaluator::NewState(int node, ArrayState state) {
+  array_work_ += state.elements.size();
+  if (array_work_ > kMaxArrayWork) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat("lowering its arrays would copy more than ", kMaxArrayWork,
+                                  " elements"));
+  }
   Array& array = arrays_[state.array];
   array.largest_size = std::max<int64_t>(array.largest_size, state.elements.size());
   states_.push_back(std::move(state));
@@ -72,7 +102,8 @@ absl::StatusOr<const ControlFlowEvaluator::ArrayState*> ControlFlowEvaluator::St
   if (flow.kind == FlowValue::kArrayState) return &states_[flow.state];
   // TensorArrayV2 graphs start the flow from a constant.
   if (handle.kind == FlowValue::kArrayHandle) return &states_[arrays_[handle.array].initial_state];
-  return NodeInvalid(graph_.nodes[node], "its input is not a TensorArray or TensorList");
+  return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                   "its array input does not come from a TensorArray or TensorList op");
 }
 
 absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64_t index,
@@ -176,13 +207,15 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   }
   arrays_.push_back(std::move(array));
   const int id = static_cast<int>(arrays_.size()) - 1;
-  const int state = NewState({id, std::vector<std::optional<Endpoint>>(count)});
-  arrays_[id].initial_state = state;
+  auto state = NewState(node, {id, std::vector<std::optional<Endpoint>>(count)});
+  if (!state.ok()) return state.status();
+  arrays_[id].initial_state = *state;
   std::vector<FlowValue>& out = scope.values[node];
   if (kind == "TensorArray") {
-    out = {FlowValue{FlowValue::kArrayHandle, {}, id}, FlowValue{FlowValue::kArrayState, {}, -1, state}};
+    out = {FlowValue{FlowValue::kArrayHandle, {}, id},
+           FlowValue{FlowValue::kArrayState, {}, -1, *state}};
   } else {
-    out = {FlowValue{FlowValue::kArrayState, {}, -1, state}};
+    out = {FlowValue{FlowValue::kArrayState, {}, -1, *state}};
   }
   return absl::OkStatus();
 }
@@ -204,7 +237,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   };
   auto state_value = [](int state) { return FlowValue{FlowValue::kArrayState, {}, -1, state}; };
   auto tensor_input = [&](size_t k) -> absl::StatusOr<Endpoint> {
-    if (in[k].kind != FlowValue::kTensor) return NodeInvalid(source, absl::StrCat("input ", k, " is not a tensor"));
+    if (in[k].kind != FlowValue::kTensor) {
+      return NodeInvalid(source, absl::StrCat("input ", k, " is not a tensor"));
+    }
     return in[k].tensor;
   };
   // The array an op reads: (handle, flow) for TensorArrays, a list value
@@ -213,11 +248,13 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
 
   if (op == "TensorArray" || op == "TensorListReserve" || op == "EmptyTensorList") {
     if (absl::Status s = expect(op == "TensorArray" ? 1 : 2); !s.ok()) return s;
-    const bool dynamic = op == "EmptyTensorList" ||
-                         (op == "TensorArray" && GetBoolAttr(source, "dynamic_size", false).value_or(false));
+    const bool dynamic =
+        op == "EmptyTensorList" ||
+        (op == "TensorArray" && GetBoolAttr(source, "dynamic_size", false).value_or(false));
     const bool array = op == "TensorArray";
-    if (absl::Status s = CreateArray(scope, node, op == "EmptyTensorList" ? FlowValue::Dead() : in[array ? 0 : 1],
-                                     array ? "TensorArray" : "TensorList", dynamic);
+    const FlowValue& size = op == "EmptyTensorList" ? FlowValue::Dead() : in[array ? 0 : 1];
+    if (absl::Status s =
+            CreateArray(scope, node, size, array ? "TensorArray" : "TensorList", dynamic);
         !s.ok()) {
       return s;
     }
@@ -252,7 +289,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     if (!value.ok()) return value.status();
     ArrayState next = **state;
     if (absl::Status s = SetElement(node, next, *index, *value); !s.ok()) return s;
-    out = {state_value(NewState(std::move(next)))};
+    auto made = NewState(node, std::move(next));
+    if (!made.ok()) return made.status();
+    out = {state_value(*made)};
     return absl::OkStatus();
   }
   if (op == "TensorListPushBack") {
@@ -264,7 +303,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     ArrayState next = **state;
     arrays_[next.array].dynamic_size = true;
     if (absl::Status s = SetElement(node, next, next.elements.size(), *value); !s.ok()) return s;
-    out = {state_value(NewState(std::move(next)))};
+    auto made = NewState(node, std::move(next));
+    if (!made.ok()) return made.status();
+    out = {state_value(*made)};
     return absl::OkStatus();
   }
   if (op == "TensorArrayScatter" || op == "TensorListFromTensor") {
@@ -275,7 +316,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     std::vector<int64_t> indices;
     if (list) {
       const Shape& shape = lowered_.graph.info(*value).shape;
-      if (shape.rank() < 1 || shape.dims[0] < 0) {
+      if (shape.rank() < 1 || shape.dims[0] < 0 || shape.dims[0] > kMaxNodeOutputs) {
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          absl::StrCat("makes a list from a value of shape ", shape.ToString(),
                                       ", whose row count is known only at run time"));
@@ -286,12 +327,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
         return s;
       }
     } else {
-      const OutputInfo* info = in[1].kind == FlowValue::kTensor ? &lowered_.graph.info(in[1].tensor) : nullptr;
-      if (info == nullptr || !info->value) {
-        return NodeError(absl::StatusCode::kUnimplemented, source,
-                         "scatters to indices known only at run time");
-      }
-      indices = info->value->AsInt64Vector();
+      auto constant = ConstantIndices(node, in[1]);
+      if (!constant.ok()) return constant.status();
+      indices = *std::move(constant);
     }
     auto rows = UnpackRows(scope, node, *value, static_cast<int64_t>(indices.size()));
     if (!rows.ok()) return rows.status();
@@ -306,23 +344,23 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     for (size_t k = 0; k < indices.size(); ++k) {
       if (absl::Status s = SetElement(node, next, indices[k], (*rows)[k]); !s.ok()) return s;
     }
-    out = {state_value(NewState(std::move(next)))};
+    auto made = NewState(node, std::move(next));
+    if (!made.ok()) return made.status();
+    out = {state_value(*made)};
     return absl::OkStatus();
   }
   if (op == "TensorArrayGather" || op == "TensorListGather" || op == "TensorListStack") {
     const bool array = op == "TensorArrayGather";
+    if (absl::Status s = expect(op == "TensorListStack" ? 2 : 3); !s.ok()) return s;
     auto state = array ? state_at(0, 2) : state_at(0, 0);
     if (!state.ok()) return state.status();
     std::vector<int64_t> indices;
     if (op == "TensorListStack") {
       for (size_t k = 0; k < (*state)->elements.size(); ++k) indices.push_back(k);
     } else {
-      const OutputInfo* info = in[1].kind == FlowValue::kTensor ? &lowered_.graph.info(in[1].tensor) : nullptr;
-      if (info == nullptr || !info->value) {
-        return NodeError(absl::StatusCode::kUnimplemented, source,
-                         "gathers indices known only at run time");
-      }
-      indices = info->value->AsInt64Vector();
+      auto constant = ConstantIndices(node, in[1]);
+      if (!constant.ok()) return constant.status();
+      indices = *std::move(constant);
     }
     auto packed = PackElements(scope, node, **state, indices);
     if (!packed.ok()) return packed.status();
@@ -330,6 +368,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     return absl::OkStatus();
   }
   if (op == "TensorArraySize" || op == "TensorListLength" || op == "TensorListElementShape") {
+    if (absl::Status s = expect(op == "TensorArraySize" ? 2 : 1); !s.ok()) return s;
     auto state = op == "TensorArraySize" ? state_at(0, 1) : state_at(0, 0);
     if (!state.ok()) return state.status();
     std::vector<int64_t> values = {static_cast<int64_t>((*state)->elements.size())};

@@ -1,9 +1,11 @@
 // The evaluator behind LowerControlFlow (control_flow.h): frames found in
-// the imported graph, values that may be dead or arrays, and the scopes one
-// loop iteration evaluates in. Array ops live in array_ops.cc.
+// the imported graph (control_flow_frames.cc), values that may be dead or
+// arrays, and the scopes one loop iteration evaluates in. Array ops live in
+// array_ops.cc.
 #ifndef TFLCONV_CORE_LEGALIZE_CONTROL_FLOW_EVAL_H_
 #define TFLCONV_CORE_LEGALIZE_CONTROL_FLOW_EVAL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,14 +14,26 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "core/graph/graph.h"
 #include "core/legalize/control_flow.h"
 #include "core/legalize/legalizer.h"
 
 namespace tflconv {
 
+// Loops nested deeper are refused: evaluation recurses once per level.
+inline constexpr int kMaxFrameNesting = 64;
+// Element slots the array states of one conversion may copy in all (each
+// write copies its array's list).
+inline constexpr uint64_t kMaxArrayWork = uint64_t{1} << 26;
+
 // TensorArray and TensorList ops, any version (array_ops.cc).
 bool IsArrayOp(absl::string_view op);
+
+// INVALID_ARGUMENT "malformed control flow: ..." naming `node`.
+inline absl::Status FrameError(const Node& node, absl::string_view message) {
+  return NodeInvalid(node, absl::StrCat("malformed control flow: ", message));
+}
 
 // A value flowing through the evaluated graph.
 struct FlowValue {
@@ -104,9 +118,10 @@ class ControlFlowEvaluator {
   // array_ops.cc
   absl::Status RunArrayOp(Scope& scope, int node, const std::vector<FlowValue>& in);
   absl::StatusOr<int64_t> ConstantIndex(int node, const FlowValue& value, absl::string_view what);
+  absl::StatusOr<std::vector<int64_t>> ConstantIndices(int node, const FlowValue& value);
   absl::StatusOr<const ArrayState*> StateOf(int node, const FlowValue& handle,
                                             const FlowValue& flow);
-  int NewState(ArrayState state);
+  absl::StatusOr<int> NewState(int node, ArrayState state);
   absl::Status SetElement(int node, ArrayState& state, int64_t index, Endpoint element);
   absl::StatusOr<Endpoint> Element(int node, const ArrayState& state, int64_t index);
   absl::StatusOr<FlowValue> PackElements(const Scope& scope, int node,
@@ -115,7 +130,7 @@ class ControlFlowEvaluator {
   absl::StatusOr<std::vector<Endpoint>> UnpackRows(const Scope& scope, int node,
                                                    Endpoint value, int64_t rows);
   absl::Status CreateArray(Scope& scope, int node, const FlowValue& size, absl::string_view kind,
-                           bool has_handle);
+                           bool dynamic_size);
   void ReportArrays();
 
   const Graph& graph_;
@@ -133,6 +148,7 @@ class ControlFlowEvaluator {
   uint64_t unrolled_ops_ = 0;
   std::vector<Array> arrays_;
   std::vector<ArrayState> states_;
+  uint64_t array_work_ = 0;  // element slots copied into states_
   // Per cond predicate node: whether its true / false side was taken.
   absl::flat_hash_map<int, std::pair<bool, bool>> conds_;
   absl::flat_hash_map<int, int64_t> loop_iterations_;  // frame -> total iterations

@@ -363,5 +363,52 @@ TEST(ControlFlowTest, MalformedFramesNameTheNodeAndFrame) {
   }
 }
 
+
+// Hostile layouts end in clear errors, not crashes (found in review).
+TEST(ControlFlowTest, HostileArraysAndFramesAreRefusedCleanly) {
+  {
+    // An Enter of loop 'inner' reads the bodies of two sibling loops.
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    CountedLoop(g, "a", "x", 2);
+    CountedLoop(g, "b", "x", 2);
+    for (const char* side : {"a", "b"}) {
+      tensorflow::NodeDef& enter = g.Op("Enter", absl::StrCat("inner/Enter_", side),
+                                        {absl::StrCat(side, "/x_next")});
+      AttrType(enter, "T", DT_FLOAT);
+      AttrString(enter, "frame_name", "inner");
+    }
+    TypedOp(g, "AddV2", "inner/sum", {"inner/Enter_a", "inner/Enter_b"}, DT_FLOAT);
+    g.Op("LoopCond", "inner/LoopCond", {"inner/sum"});
+    TypedOp(g, "Exit", "out", {"inner/sum"}, DT_FLOAT);
+    absl::Status status = ConvertStatus(g, "out");
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(status.message(), HasSubstr("malformed control flow"));
+  }
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    g.ConstInt("size", {}, {2});
+    AttrType(g.Op("TensorArrayV3", "ta", {"size"}), "dtype", DT_FLOAT);
+    g.Op("TensorArraySizeV3", "n", {"ta"});
+    TypedOp(g, "Cast", "out", {"n"}, DT_INT32);
+    absl::Status status = ConvertStatus(g, "n");
+    EXPECT_THAT(status.message(), HasSubstr("node 'n' (TensorArraySizeV3): expects 2 inputs"));
+  }
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    g.ConstInt("size", {}, {2});
+    AttrType(g.Op("TensorArrayV3", "ta", {"size"}), "dtype", DT_FLOAT);
+    g.ConstFloat("indices", {2}, {0.0f, 1.0f});
+    AttrType(g.Op("TensorArrayScatterV3", "scatter", {"ta", "indices", "x", "ta:1"}), "T",
+             DT_FLOAT);
+    g.ConstInt("all", {2}, {0, 1});
+    AttrType(g.Op("TensorArrayGatherV3", "out", {"ta", "all", "scatter"}), "dtype", DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "out").message(),
+                HasSubstr("indices must be an int32 or int64 vector, not float32"));
+  }
+}
+
 }  // namespace
 }  // namespace tflconv
