@@ -12,6 +12,7 @@
 #include "core/lite/versioning.h"
 #include "core/quantize/fp16.h"
 #include "core/report/report.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -63,20 +64,19 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   Pipeline pipeline(hooks, report);
   const ResolvedLimits limits = ResolveLimits(options.limits());
 
-  if (absl::Status s = pipeline.Begin(kStageParse); !s.ok()) return s;
-  auto def = ParseGraphDef(graph_bytes, limits);
-  if (!def.ok()) return def.status();
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageParse));
+  TFLCONV_ASSIGN_OR_RETURN(auto def, ParseGraphDef(graph_bytes, limits));
   ImportStats import_stats;
-  auto graph = ImportGraph(*std::move(def), options, limits, &import_stats);
-  if (!graph.ok()) return graph.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto graph,
+                           ImportGraph(std::move(def), options, limits, &import_stats));
   pipeline.End(import_stats.nodes_pruned,
                absl::StrCat(import_stats.nodes_in_graph, " nodes, ", import_stats.nodes_pruned,
                             " pruned, ", import_stats.control_edges_dropped,
                             " control edges dropped"));
 
-  if (absl::Status s = pipeline.Begin(kStageOptimize); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageOptimize));
   InferStats infer_stats;
-  if (absl::Status s = InferGraph(*graph, limits, &infer_stats); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(InferGraph(graph, limits, &infer_stats));
   pipeline.End(infer_stats.nodes_folded,
                absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants (",
                             infer_stats.folded_bytes, " bytes)",
@@ -85,8 +85,8 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                                 : absl::StrCat(", ", infer_stats.folds_declined,
                                                " left to run time over limits.max_folded_bytes")));
 
-  if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
-  LegalizeResult legalized = LegalizeGraph(*graph, options);
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageLegalize));
+  LegalizeResult legalized = LegalizeGraph(graph, options);
   *report.mutable_coverage() = legalized.coverage;
   if (!legalized.status.ok()) return legalized.status;
   LiteModel& model = legalized.model;
@@ -108,26 +108,25 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                      const LiteModel& lite) -> absl::Status {
     // Rules, the optimizer and the fp16 pass all had their say: a model the
     // runtime's kernels would refuse (or run wrongly) is a converter bug.
-    if (absl::Status s = CheckKernelContracts(lite); !s.ok()) return s;
-    auto serialized = ExportModel(lite, export_options);
-    if (!serialized.ok()) return serialized.status();
-    Artifact artifact{kind, file_name, serialized->bytes, std::move(serialized->storage)};
+    TFLCONV_RETURN_IF_ERROR(CheckKernelContracts(lite));
+    TFLCONV_ASSIGN_OR_RETURN(auto serialized, ExportModel(lite, export_options));
+    Artifact artifact{kind, file_name, serialized.bytes, std::move(serialized.storage)};
     AddArtifactSize(artifact, *report.mutable_size());
     if (hooks.artifact_ready) return hooks.artifact_ready(std::move(artifact));
     result.artifacts.push_back(std::move(artifact));
     return absl::OkStatus();
   };
   if (Wants(options, v1::FP32)) {
-    if (absl::Status s = pipeline.Begin(kStageExportFp32); !s.ok()) return s;
-    if (absl::Status s = deliver(v1::FP32, "model_fp32.tflite", model); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageExportFp32));
+    TFLCONV_RETURN_IF_ERROR(deliver(v1::FP32, "model_fp32.tflite", model));
     pipeline.End();
   }
   if (Wants(options, v1::FP16)) {
-    if (absl::Status s = pipeline.Begin(kStageExportFp16); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageExportFp16));
     Fp16Stats stats;
     LiteModel half = ToFloat16Weights(model, &stats);
     AssignOpVersions(half);
-    if (absl::Status s = deliver(v1::FP16, "model_fp16.tflite", half); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(deliver(v1::FP16, "model_fp16.tflite", half));
     pipeline.End(stats.tensors_converted,
                  absl::StrCat(stats.tensors_converted, " constants stored as float16"));
   }

@@ -7,6 +7,7 @@
 #include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 using tflite::BuiltinOperator;
 
 absl::Status InferBroadcast(InferContext& ctx, bool bool_result) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
     return ctx.Invalid(absl::StrCat("inputs have different dtypes (",
                                     DataTypeName(ctx.input_dtype(0)), ", ",
@@ -57,8 +58,8 @@ absl::Status RejectZeroDivisor(const InferContext& ctx) {
 // CHECK runs before folding and may reject the constant inputs.
 #define TFLCONV_BINARY_INFER_CHECKED(NAME, BOOL_RESULT, CHECK, EXPR)              \
   absl::Status Infer##NAME(InferContext& ctx) {                                  \
-    if (absl::Status s = InferBroadcast(ctx, BOOL_RESULT); !s.ok()) return s;    \
-    if (absl::Status s = CHECK; !s.ok()) return s;                               \
+    TFLCONV_RETURN_IF_ERROR(InferBroadcast(ctx, BOOL_RESULT));                   \
+    TFLCONV_RETURN_IF_ERROR(CHECK);                                              \
     return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; });    \
   }
 #define TFLCONV_BINARY_INFER(NAME, BOOL_RESULT, EXPR) \
@@ -119,42 +120,37 @@ tflite::BuiltinOptionsUnion BinaryOptions(BuiltinOperator op) {
 
 template <BuiltinOperator kOp>
 absl::Status LegalizeBinary(LegalizeContext& ctx) {
-  auto a = ctx.Input(0);
-  if (!a.ok()) return a.status();
-  auto b = ctx.Input(1);
-  if (!b.ok()) return b.status();
-  ctx.Emit(kOp, {*a, *b}, {ctx.Output(0)}, BinaryOptions(kOp));
+  TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+  ctx.Emit(kOp, {a, b}, {ctx.Output(0)}, BinaryOptions(kOp));
   return absl::OkStatus();
 }
 
 // AddN sums any number of same-shaped tensors.
 absl::Status InferAddN(InferContext& ctx) {
   if (ctx.num_inputs() < 1) return ctx.Invalid("expects at least one input");
-  auto shape = MergeInputShapes(ctx, ctx.num_inputs());
-  if (!shape.ok()) return shape.status();
-  ctx.SetOutput(0, ctx.input_dtype(0), *shape);
+  TFLCONV_ASSIGN_OR_RETURN(auto shape, MergeInputShapes(ctx, ctx.num_inputs()));
+  ctx.SetOutput(0, ctx.input_dtype(0), shape);
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   const DataType dtype = ctx.input_dtype(0);
-  auto out = ctx.NewTensor(dtype, ctx.input_value(0)->dims());
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(dtype, ctx.input_value(0)->dims()));
   DispatchNumeric(dtype, [&](auto zero) {
     using T = decltype(zero);
-    auto o = out->mutable_flat<T>();
+    auto o = out.mutable_flat<T>();
     for (int i = 0; i < ctx.num_inputs(); ++i) {
       auto in = ctx.input_value(i)->flat<T>();
       for (size_t k = 0; k < o.size(); ++k) o[k] = WrapAdd(o[k], in[k]);
     }
   });
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeAddN(LegalizeContext& ctx) {
   std::vector<int> inputs;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   if (inputs.size() == 1) return ctx.Forward(0, 0);
   ctx.Emit(tflite::BuiltinOperator_ADD_N, std::move(inputs), {ctx.Output(0)},
@@ -164,7 +160,7 @@ absl::Status LegalizeAddN(LegalizeContext& ctx) {
 
 #define TFLCONV_UNARY_INFER(NAME, EXPR)                                  \
   absl::Status Infer##NAME(InferContext& ctx) {                         \
-    if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;      \
+    TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));                     \
     return FoldUnary(ctx, [](auto x) { return EXPR; });                 \
   }
 
@@ -183,14 +179,13 @@ TFLCONV_UNARY_INFER(Reciprocal, 1.0 / static_cast<double>(x))
 #undef TFLCONV_UNARY_INFER
 
 absl::Status InferLogicalNot(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
   if (const Tensor* v = ctx.input_value(0); v != nullptr && v->dtype() == tensorflow::DT_BOOL) {
-    auto out = ctx.NewTensor(tensorflow::DT_BOOL, v->dims());
-    if (!out.ok()) return out.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(tensorflow::DT_BOOL, v->dims()));
     auto in = v->flat<bool>();
-    auto o = out->mutable_flat<bool>();
+    auto o = out.mutable_flat<bool>();
     for (size_t i = 0; i < in.size(); ++i) o[i] = !in[i];
-    ctx.SetValue(0, std::move(*out));
+    ctx.SetValue(0, std::move(out));
   }
   return absl::OkStatus();
 }
@@ -208,21 +203,19 @@ tflite::BuiltinOptionsUnion UnaryOptions(BuiltinOperator op) {
 
 template <BuiltinOperator kOp>
 absl::Status LegalizeUnary(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  ctx.Emit(kOp, {*x}, {ctx.Output(0)}, UnaryOptions(kOp));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  ctx.Emit(kOp, {x}, {ctx.Output(0)}, UnaryOptions(kOp));
   return absl::OkStatus();
 }
 
 // TFLite has no reciprocal: 1 / x.
 absl::Status LegalizeReciprocal(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   Tensor one = Tensor::Zeros(ctx.input(0).dtype, {});
   DispatchNumeric(one.dtype(), [&](auto zero) {
     one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
   });
-  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), *x}, {ctx.Output(0)},
+  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), x}, {ctx.Output(0)},
            MakeOptions(tflite::DivOptionsT{}));
   return absl::OkStatus();
 }

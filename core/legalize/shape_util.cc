@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -125,9 +126,8 @@ absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n) {
       return ctx.Invalid(absl::StrCat("input ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
                                       ", input 0 ", DataTypeName(ctx.input_dtype(0))));
     }
-    auto shape = MergeShapes(ctx, merged, ctx.input_shape(i));
-    if (!shape.ok()) return shape.status();
-    merged = *shape;
+    TFLCONV_ASSIGN_OR_RETURN(auto shape, MergeShapes(ctx, merged, ctx.input_shape(i)));
+    merged = shape;
   }
   return merged;
 }
@@ -274,9 +274,8 @@ absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
                         tflite::BuiltinOptionsUnion options, int num_outputs) {
   std::vector<int> inputs;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   std::vector<int> outputs;
   for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));

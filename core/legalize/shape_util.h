@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "core/graph/graph.h"
 #include "core/legalize/rule.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -77,26 +78,24 @@ absl::Status FoldBinary(InferContext& ctx, Fn fn) {
   const Tensor& b = *ctx.input_value(1);
   auto shape = BroadcastShapes(Shape::Of(a.dims()), Shape::Of(b.dims()));
   if (!shape.ok()) return ctx.Invalid(shape.status().message());
-  auto out = ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims);
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(
+      auto out, ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims));
   const int tables = NeedsBroadcastIndex(a.dims(), shape->dims) +
                      NeedsBroadcastIndex(b.dims(), shape->dims);
-  if (absl::Status s = ctx.Reserve(tables * out->num_elements(), sizeof(int64_t)); !s.ok()) {
-    return s;
-  }
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(tables * out.num_elements(), sizeof(int64_t)));
   bool folded = false;
   DispatchNumeric(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (kBoolResult) {
-      BinaryKernel<bool, T>(a, b, *out, fn);
+      BinaryKernel<bool, T>(a, b, out, fn);
       folded = true;
     } else if constexpr (!std::is_same_v<T, bool>) {
-      BinaryKernel<T, T>(a, b, *out, fn);
+      BinaryKernel<T, T>(a, b, out, fn);
       folded = true;
     }
   });
   if (!folded) return absl::OkStatus();  // left to run time
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -105,19 +104,18 @@ template <typename Fn>
 absl::Status FoldUnary(InferContext& ctx, Fn fn) {
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   const Tensor& a = *ctx.input_value(0);
-  auto out = ctx.NewTensor(a.dtype(), a.dims());
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(a.dtype(), a.dims()));
   bool folded = false;
   DispatchNumeric(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (!std::is_same_v<T, bool>) {
       auto in = a.flat<T>();
-      auto o = out->mutable_flat<T>();
+      auto o = out.mutable_flat<T>();
       for (size_t i = 0; i < in.size(); ++i) o[i] = ConvertValue<T>(fn(in[i]));
       folded = true;
     }
   });
-  if (folded) ctx.SetValue(0, std::move(*out));
+  if (folded) ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 

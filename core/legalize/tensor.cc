@@ -13,6 +13,7 @@
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
 #include "core/lite/kernel_contract.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -104,10 +105,9 @@ absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view su
     Tensor t = Int32Tensor(values).Reshaped(v->dims());
     return ctx.Constant(t, suffix);
   }
-  auto t = ctx.Input(i);
-  if (!t.ok()) return t.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
   const DataType dtype = ctx.input(i).dtype;
-  if (dtype == DT_INT32) return *t;
+  if (dtype == DT_INT32) return t;
   if (dtype != DT_INT64) {
     return ctx.Unsupported(absl::StrCat(suffix, " of dtype ", DataTypeName(dtype)));
   }
@@ -115,28 +115,26 @@ absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view su
   tflite::CastOptionsT options;
   options.in_data_type = tflite::TensorType_INT64;
   options.out_data_type = tflite::TensorType_INT32;
-  ctx.Emit(tflite::BuiltinOperator_CAST, {*t}, {cast}, MakeOptions(options));
+  ctx.Emit(tflite::BuiltinOperator_CAST, {t}, {cast}, MakeOptions(options));
   return cast;
 }
 
 // The single int of a constant scalar or one-element input.
 absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what) {
-  auto values = ConstantInts(ctx, i, what);
-  if (!values.ok()) return values.status();
-  if (values->size() != 1) {
-    return ctx.Invalid(absl::StrCat(what, " must hold one value, has ", values->size()));
+  TFLCONV_ASSIGN_OR_RETURN(auto values, ConstantInts(ctx, i, what));
+  if (values.size() != 1) {
+    return ctx.Invalid(absl::StrCat(what, " must hold one value, has ", values.size()));
   }
-  return (*values)[0];
+  return values[0];
 }
 absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
                                        absl::string_view what) {
-  auto values = ConstantInts(ctx, i, what);
-  if (!values.ok()) return values.status();
-  if (values->size() != 1) {
+  TFLCONV_ASSIGN_OR_RETURN(auto values, ConstantInts(ctx, i, what));
+  if (values.size() != 1) {
     return NodeInvalid(ctx.node(),
-                       absl::StrCat(what, " must hold one value, has ", values->size()));
+                       absl::StrCat(what, " must hold one value, has ", values.size()));
   }
-  return (*values)[0];
+  return values[0];
 }
 
 // ---------------------------------------------------------------------------
@@ -175,7 +173,7 @@ absl::StatusOr<Shape> ReshapeTarget(const InferContext& ctx, const std::vector<i
 }
 
 absl::Status InferReshape(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Tensor* target = ctx.input_value(1);
   if (target == nullptr) {
     const Shape& ts = ctx.input_shape(1);
@@ -184,10 +182,9 @@ absl::Status InferReshape(InferContext& ctx) {
     ctx.SetOutput(0, ctx.input_dtype(0), out);
     return absl::OkStatus();
   }
-  auto shape = ReshapeTarget(ctx, target->AsInt64Vector());
-  if (!shape.ok()) return shape.status();
-  ctx.SetOutput(0, ctx.input_dtype(0), *shape);
-  if (const Tensor* v = ctx.input_value(0)) ctx.SetValue(0, v->Reshaped(shape->dims));
+  TFLCONV_ASSIGN_OR_RETURN(auto shape, ReshapeTarget(ctx, target->AsInt64Vector()));
+  ctx.SetOutput(0, ctx.input_dtype(0), shape);
+  if (const Tensor* v = ctx.input_value(0)) ctx.SetValue(0, v->Reshaped(shape.dims));
   return absl::OkStatus();
 }
 
@@ -203,16 +200,14 @@ absl::Status EmitReshape(LegalizeContext& ctx, int x, const Shape& out_shape, in
 }
 
 absl::Status LegalizeReshape(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   if (ctx.input_value(1) == nullptr) {
-    auto shape = Int32Input(ctx, 1, "shape");
-    if (!shape.ok()) return shape.status();
-    ctx.Emit(tflite::BuiltinOperator_RESHAPE, {*x, *shape}, {ctx.Output(0)},
+    TFLCONV_ASSIGN_OR_RETURN(auto shape, Int32Input(ctx, 1, "shape"));
+    ctx.Emit(tflite::BuiltinOperator_RESHAPE, {x, shape}, {ctx.Output(0)},
              MakeOptions(tflite::ReshapeOptionsT{}));
     return absl::OkStatus();
   }
-  return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
+  return EmitReshape(ctx, x, ctx.output(0).shape, ctx.Output(0));
 }
 
 // A shape RESHAPE can express: known rank, at most one unknown dim.
@@ -224,16 +219,16 @@ bool ReshapeExpressible(const Shape& shape) {
 }
 
 absl::Status InferSqueeze(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto axes = GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{});
-  if (!axes.ok()) return axes.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto axes,
+                           GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{}));
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
   }
   std::vector<bool> drop(in.rank(), false);
-  for (int64_t a : *axes) {
+  for (int64_t a : axes) {
     auto axis = NormalizeAxis(a, in.rank());
     if (!axis.ok()) return ctx.Invalid(axis.status().message());
     if (in.dims[*axis] != 1 && in.dims[*axis] != -1) {
@@ -242,14 +237,14 @@ absl::Status InferSqueeze(InferContext& ctx) {
     }
     drop[*axis] = true;
   }
-  if (axes->empty() && !in.fully_defined()) {
+  if (axes.empty() && !in.fully_defined()) {
     // Which dims are 1 is known only at run time.
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
   }
   Dims out;
   for (int i = 0; i < in.rank(); ++i) {
-    const bool squeeze = axes->empty() ? in.dims[i] == 1 : drop[i];
+    const bool squeeze = axes.empty() ? in.dims[i] == 1 : drop[i];
     if (!squeeze) out.push_back(in.dims[i]);
   }
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
@@ -261,26 +256,24 @@ absl::Status InferSqueeze(InferContext& ctx) {
 // inferred shape when it is known well enough, else TFLite's SQUEEZE /
 // EXPAND_DIMS, which work from the run-time shape.
 absl::Status LegalizeSqueeze(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   if (ReshapeExpressible(ctx.output(0).shape)) {
-    return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
+    return EmitReshape(ctx, x, ctx.output(0).shape, ctx.Output(0));
   }
-  auto axes = GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{});
-  if (!axes.ok()) return axes.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axes,
+                           GetIntListAttr(ctx.node(), "squeeze_dims", std::vector<int64_t>{}));
   tflite::SqueezeOptionsT options;
   const int rank = ctx.input_shape(0).rank();
-  for (int64_t a : *axes) {
-    auto axis = AxisOption(ctx.node(), "squeeze_dims", a, rank);
-    if (!axis.ok()) return axis.status();
-    options.squeeze_dims.push_back(*axis);
+  for (int64_t a : axes) {
+    TFLCONV_ASSIGN_OR_RETURN(auto axis, AxisOption(ctx.node(), "squeeze_dims", a, rank));
+    options.squeeze_dims.push_back(axis);
   }
-  ctx.Emit(tflite::BuiltinOperator_SQUEEZE, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  ctx.Emit(tflite::BuiltinOperator_SQUEEZE, {x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
 absl::Status InferExpandDims(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Shape& in = ctx.input_shape(0);
   if (ctx.input_value(1) == nullptr) {
     // Run-time axis: only the rank is known.
@@ -288,13 +281,12 @@ absl::Status InferExpandDims(InferContext& ctx) {
                   in.known_rank ? Shape::Of(Dims(in.rank() + 1, -1)) : Shape::Unknown());
     return absl::OkStatus();
   }
-  auto axis_value = ConstantScalar(ctx, 1, "axis");
-  if (!axis_value.ok()) return axis_value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 1, "axis"));
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis(*axis_value, in.rank() + 1);
+  auto axis = NormalizeAxis(axis_value, in.rank() + 1);
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   Dims out = in.dims;
   out.insert(out.begin() + *axis, 1);
@@ -304,38 +296,35 @@ absl::Status InferExpandDims(InferContext& ctx) {
 }
 
 absl::Status LegalizeExpandDims(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   if (ctx.input_value(1) != nullptr && ReshapeExpressible(ctx.output(0).shape)) {
-    return EmitReshape(ctx, *x, ctx.output(0).shape, ctx.Output(0));
+    return EmitReshape(ctx, x, ctx.output(0).shape, ctx.Output(0));
   }
-  auto axis = Int32Input(ctx, 1, "axis");
-  if (!axis.ok()) return axis.status();
-  ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {*x, *axis}, {ctx.Output(0)},
+  TFLCONV_ASSIGN_OR_RETURN(auto axis, Int32Input(ctx, 1, "axis"));
+  ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {x, axis}, {ctx.Output(0)},
            MakeOptions(tflite::ExpandDimsOptionsT{}));
   return absl::OkStatus();
 }
 
 absl::Status InferShape(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto out_type = GetTypeAttr(ctx.node(), "out_type", tensorflow::DT_INT32);
-  if (!out_type.ok()) return out_type.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto out_type,
+                           GetTypeAttr(ctx.node(), "out_type", tensorflow::DT_INT32));
   const Shape& in = ctx.input_shape(0);
-  ctx.SetOutput(0, *out_type, Shape::Of({in.known_rank ? in.rank() : -1}));
+  ctx.SetOutput(0, out_type, Shape::Of({in.known_rank ? in.rank() : -1}));
   if (in.fully_defined()) {
-    Tensor value = Int32Tensor(in.dims).CastTo(*out_type);
+    Tensor value = Int32Tensor(in.dims).CastTo(out_type);
     ctx.SetValue(0, std::move(value));
   }
   return absl::OkStatus();
 }
 
 absl::Status LegalizeShape(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   tflite::ShapeOptionsT options;
   options.out_type = ctx.output(0).dtype == tensorflow::DT_INT64 ? tflite::TensorType_INT64
                                                                  : tflite::TensorType_INT32;
-  ctx.Emit(tflite::BuiltinOperator_SHAPE, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  ctx.Emit(tflite::BuiltinOperator_SHAPE, {x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
@@ -344,14 +333,13 @@ absl::Status LegalizeShape(LegalizeContext& ctx) {
 // `axis` of the result's `out_dims`, each contributing one chunk per
 // position of the dimensions before the axis.
 absl::Status SetJoinedValue(InferContext& ctx, int n, const Dims& out_dims, int axis) {
-  auto value = ctx.NewTensor(ctx.input_dtype(0), out_dims);
-  if (!value.ok()) return value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(ctx.input_dtype(0), out_dims));
   int64_t outer = 1;
   for (int i = 0; i < axis; ++i) outer *= out_dims[i];
   std::vector<const Tensor*> values;
   for (int i = 0; i < n; ++i) values.push_back(ctx.input_value(i));
-  InterleaveChunks(values, outer, MutableBytes(*value));
-  ctx.SetValue(0, std::move(*value));
+  InterleaveChunks(values, outer, MutableBytes(value));
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
@@ -368,13 +356,12 @@ absl::Status InferConcat(InferContext& ctx) {
     ctx.SetOutput(0, ctx.input_dtype(0), out);
     return absl::OkStatus();
   }
-  auto axis_value = ConstantScalar(ctx, n, "axis");
-  if (!axis_value.ok()) return axis_value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, n, "axis"));
   if (!out.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), out);
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis(*axis_value, out.rank());
+  auto axis = NormalizeAxis(axis_value, out.rank());
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   int64_t total = 0;
   for (int i = 0; i < n; ++i) {
@@ -413,17 +400,15 @@ absl::Status InferConcat(InferContext& ctx) {
 
 absl::Status LegalizeConcat(LegalizeContext& ctx) {
   const int n = ctx.num_inputs() - 1;
-  auto axis_value = ConstantScalar(ctx, n, "axis");
-  if (!axis_value.ok()) return axis_value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, n, "axis"));
   std::vector<int> inputs;
   for (int i = 0; i < n; ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   int rank = ctx.output(0).shape.rank();
   for (int i = 0; i < n && rank < 0; ++i) rank = ctx.input_shape(i).rank();
-  int64_t axis = *axis_value;
+  int64_t axis = axis_value;
   if (rank >= 0) {
     auto normalized = NormalizeAxis(axis, rank);
     if (!normalized.ok()) return NodeInvalid(ctx.node(), normalized.status().message());
@@ -443,7 +428,7 @@ absl::Status LegalizeConcat(LegalizeContext& ctx) {
 // Transpose, Pack, Unpack, Split, SplitV, Slice.
 
 absl::Status InferTranspose(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Shape& in = ctx.input_shape(0);
   if (ctx.input_value(1) == nullptr) {
     ctx.SetOutput(0, ctx.input_dtype(0),
@@ -472,7 +457,7 @@ absl::Status InferTranspose(InferContext& ctx) {
   }
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
   if (const Tensor* v = ctx.input_value(0); v != nullptr && Foldable(v->dtype())) {
-    if (absl::Status s = ctx.Reserve(v->bytes().size()); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(ctx.Reserve(v->bytes().size()));
     ctx.SetValue(0, TransposeTensor(*v, p));
   }
   return absl::OkStatus();
@@ -483,11 +468,9 @@ absl::Status InferTranspose(InferContext& ctx) {
 template <typename Options>
 absl::Status EmitWithInt32Operand(LegalizeContext& ctx, tflite::BuiltinOperator op,
                                   absl::string_view operand) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto value = Int32Input(ctx, 1, operand);
-  if (!value.ok()) return value.status();
-  ctx.Emit(op, {*x, *value}, {ctx.Output(0)}, MakeOptions(Options{}));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, Int32Input(ctx, 1, operand));
+  ctx.Emit(op, {x, value}, {ctx.Output(0)}, MakeOptions(Options{}));
   return absl::OkStatus();
 }
 
@@ -499,16 +482,14 @@ absl::Status LegalizeTranspose(LegalizeContext& ctx) {
 absl::Status InferPack(InferContext& ctx) {
   const int n = ctx.num_inputs();
   if (n < 1) return ctx.Invalid("expects at least one value");
-  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
-  if (!axis_attr.ok()) return axis_attr.status();
-  auto merged = MergeInputShapes(ctx, n);
-  if (!merged.ok()) return merged.status();
-  const Shape& in = *merged;
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_attr, GetIntAttr(ctx.node(), "axis", 0));
+  TFLCONV_ASSIGN_OR_RETURN(auto merged, MergeInputShapes(ctx, n));
+  const Shape& in = merged;
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis(*axis_attr, in.rank() + 1);
+  auto axis = NormalizeAxis(axis_attr, in.rank() + 1);
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   Dims out = in.dims;
   out.insert(out.begin() + *axis, n);
@@ -518,13 +499,12 @@ absl::Status InferPack(InferContext& ctx) {
 }
 
 absl::Status LegalizePack(LegalizeContext& ctx) {
-  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
-  if (!axis_attr.ok()) return axis_attr.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_attr, GetIntAttr(ctx.node(), "axis", 0));
   tflite::PackOptionsT options;
   options.values_count = ctx.num_inputs();
-  auto axis_option = AxisOption(ctx.node(), "axis", *axis_attr, ctx.output(0).shape.rank());
-  if (!axis_option.ok()) return axis_option.status();
-  options.axis = *axis_option;
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_option,
+                           AxisOption(ctx.node(), "axis", axis_attr, ctx.output(0).shape.rank()));
+  options.axis = axis_option;
   auto type = ToLiteType(ctx.output(0).dtype);
   if (!type.ok()) return NodeInvalid(ctx.node(), type.status().message());
   if (KernelTakes(tflite::BuiltinOperator_PACK, 0, *type)) {
@@ -541,10 +521,9 @@ absl::Status LegalizePack(LegalizeContext& ctx) {
   expanded.dims[options.axis] = 1;
   std::vector<int> values;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto value = ctx.Input(i);
-    if (!value.ok()) return value.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.Input(i));
     values.push_back(ctx.Intermediate(ctx.output(0).dtype, expanded, absl::StrCat("expanded_", i)));
-    ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {*value, axis}, {values.back()},
+    ctx.Emit(tflite::BuiltinOperator_EXPAND_DIMS, {value, axis}, {values.back()},
              MakeOptions(tflite::ExpandDimsOptionsT{}));
   }
   tflite::ConcatenationOptionsT concat;
@@ -573,11 +552,10 @@ absl::Status SetSplitOutputs(InferContext& ctx, int value_input, int axis,
   for (size_t k = 0; k < sizes.size(); ++k) {
     Dims dims = v->dims();
     dims[axis] = sizes[k];
-    auto piece = ctx.NewTensor(dtype, dims);
-    if (!piece.ok()) return piece.status();
-    StridedCopy(*v, begin, stride, *piece);
+    TFLCONV_ASSIGN_OR_RETURN(auto piece, ctx.NewTensor(dtype, dims));
+    StridedCopy(*v, begin, stride, piece);
     begin[axis] += sizes[k];
-    ctx.SetValue(static_cast<int>(k), std::move(*piece));
+    ctx.SetValue(static_cast<int>(k), std::move(piece));
   }
   return absl::OkStatus();
 }
@@ -585,13 +563,12 @@ absl::Status SetSplitOutputs(InferContext& ctx, int value_input, int axis,
 // The output count in attribute `name` (Split's num_split, Unpack's num):
 // every output costs memory while converting, so it is bounded.
 absl::StatusOr<int> ReadOutputCount(const InferContext& ctx, const char* name, int64_t min) {
-  auto num = GetIntAttr(ctx.node(), name);
-  if (!num.ok()) return num.status();
-  if (*num < min || *num > kMaxNodeOutputs) {
-    return ctx.Invalid(absl::StrCat("attribute '", name, "' is ", *num, " (must be in [", min,
+  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), name));
+  if (num < min || num > kMaxNodeOutputs) {
+    return ctx.Invalid(absl::StrCat("attribute '", name, "' is ", num, " (must be in [", min,
                                     ", ", kMaxNodeOutputs, "])"));
   }
-  return static_cast<int>(*num);
+  return static_cast<int>(num);
 }
 
 // Output shapes of unknown rank for a split whose input rank is unknown.
@@ -601,172 +578,155 @@ void SetUnknownOutputs(InferContext& ctx, int n, DataType dtype) {
 
 // Split(split_dim, value; num_split).
 absl::Status InferSplit(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto num = ReadOutputCount(ctx, "num_split", 1);
-  if (!num.ok()) return num.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_ASSIGN_OR_RETURN(auto num, ReadOutputCount(ctx, "num_split", 1));
   const Shape& in = ctx.input_shape(1);
   if (!in.known_rank || ctx.input_value(0) == nullptr) {  // legalizing reports the latter
-    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(1));
+    SetUnknownOutputs(ctx, static_cast<int>(num), ctx.input_dtype(1));
     return absl::OkStatus();
   }
-  auto axis_value = ConstantScalar(ctx, 0, "split_dim");
-  if (!axis_value.ok()) return axis_value.status();
-  auto axis = NormalizeAxis(*axis_value, in.rank());
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 0, "split_dim"));
+  auto axis = NormalizeAxis(axis_value, in.rank());
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   const int64_t dim = in.dims[*axis];
-  if (dim >= 0 && dim % *num != 0) {
+  if (dim >= 0 && dim % num != 0) {
     return ctx.Invalid(absl::StrCat("dimension ", *axis, " of size ", dim,
-                                    " does not split evenly into ", *num));
+                                    " does not split evenly into ", num));
   }
-  return SetSplitOutputs(ctx, 1, *axis, std::vector<int64_t>(*num, dim < 0 ? -1 : dim / *num));
+  return SetSplitOutputs(ctx, 1, *axis, std::vector<int64_t>(num, dim < 0 ? -1 : dim / num));
 }
 
 absl::Status LegalizeSplit(LegalizeContext& ctx) {
-  auto num = GetIntAttr(ctx.node(), "num_split");
-  if (!num.ok()) return num.status();
-  auto axis_value = ConstantScalar(ctx, 0, "split_dim");
-  if (!axis_value.ok()) return axis_value.status();
-  int64_t axis = *axis_value;
+  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), "num_split"));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 0, "split_dim"));
+  int64_t axis = axis_value;
   const int rank = ctx.input_shape(1).rank();
   if (axis < 0 && rank >= 0) axis += rank;
-  auto x = ctx.Input(1);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(1));
   const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
   std::vector<int> outputs;
-  for (int k = 0; k < *num; ++k) outputs.push_back(ctx.Output(k));
+  for (int k = 0; k < num; ++k) outputs.push_back(ctx.Output(k));
   tflite::SplitOptionsT options;
-  options.num_splits = static_cast<int32_t>(*num);
-  ctx.Emit(tflite::BuiltinOperator_SPLIT, {axis_tensor, *x}, std::move(outputs),
+  options.num_splits = static_cast<int32_t>(num);
+  ctx.Emit(tflite::BuiltinOperator_SPLIT, {axis_tensor, x}, std::move(outputs),
            MakeOptions(options));
   return absl::OkStatus();
 }
 
 // SplitV(value, size_splits, split_dim; num_split); one size may be -1.
 absl::Status InferSplitV(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
-  auto num = ReadOutputCount(ctx, "num_split", 1);
-  if (!num.ok()) return num.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
+  TFLCONV_ASSIGN_OR_RETURN(auto num, ReadOutputCount(ctx, "num_split", 1));
   if (ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr) {
-    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(0));  // legalizing reports it
+    SetUnknownOutputs(ctx, static_cast<int>(num), ctx.input_dtype(0));  // legalizing reports it
     return absl::OkStatus();
   }
-  auto sizes = ConstantInts(ctx, 1, "size_splits");
-  if (!sizes.ok()) return sizes.status();
-  if (static_cast<int64_t>(sizes->size()) != *num) {
-    return ctx.Invalid(absl::StrCat("size_splits has ", sizes->size(), " entries, num_split is ",
-                                    *num));
+  TFLCONV_ASSIGN_OR_RETURN(auto sizes, ConstantInts(ctx, 1, "size_splits"));
+  if (static_cast<int64_t>(sizes.size()) != num) {
+    return ctx.Invalid(absl::StrCat("size_splits has ", sizes.size(), " entries, num_split is ",
+                                    num));
   }
-  auto axis_value = ConstantScalar(ctx, 2, "split_dim");
-  if (!axis_value.ok()) return axis_value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 2, "split_dim"));
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) {
-    SetUnknownOutputs(ctx, static_cast<int>(*num), ctx.input_dtype(0));
+    SetUnknownOutputs(ctx, static_cast<int>(num), ctx.input_dtype(0));
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis(*axis_value, in.rank());
+  auto axis = NormalizeAxis(axis_value, in.rank());
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
   const int64_t dim = in.dims[*axis];
   int inferred = -1;
   int64_t known = 0;
-  for (size_t k = 0; k < sizes->size(); ++k) {
-    if ((*sizes)[k] == -1) {
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    if (sizes[k] == -1) {
       if (inferred >= 0) return ctx.Invalid("size_splits has more than one -1");
       inferred = static_cast<int>(k);
-    } else if ((*sizes)[k] < 0) {
-      return ctx.Invalid(absl::StrCat("size_splits has a negative size ", (*sizes)[k]));
+    } else if (sizes[k] < 0) {
+      return ctx.Invalid(absl::StrCat("size_splits has a negative size ", sizes[k]));
     } else {
-      known = SaturatingAdd(known, (*sizes)[k]);
+      known = SaturatingAdd(known, sizes[k]);
     }
   }
   if (dim >= 0) {
     if (inferred >= 0) {
       if (known > dim) return ctx.Invalid("size_splits exceed the split dimension");
-      (*sizes)[inferred] = dim - known;
+      sizes[inferred] = dim - known;
     } else if (known != dim) {
       return ctx.Invalid(absl::StrCat("size_splits sum to ", known, ", dimension ", *axis,
                                       " has size ", dim));
     }
   }
-  return SetSplitOutputs(ctx, 0, *axis, *sizes);
+  return SetSplitOutputs(ctx, 0, *axis, sizes);
 }
 
 absl::Status LegalizeSplitV(LegalizeContext& ctx) {
-  auto num = GetIntAttr(ctx.node(), "num_split");
-  if (!num.ok()) return num.status();
-  auto axis_value = ConstantScalar(ctx, 2, "split_dim");
-  if (!axis_value.ok()) return axis_value.status();
-  int64_t axis = *axis_value;
+  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), "num_split"));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 2, "split_dim"));
+  int64_t axis = axis_value;
   const int rank = ctx.input_shape(0).rank();
   if (axis < 0 && rank >= 0) axis += rank;
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto sizes = Int32Input(ctx, 1, "size_splits");
-  if (!sizes.ok()) return sizes.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto sizes, Int32Input(ctx, 1, "size_splits"));
   const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
   std::vector<int> outputs;
-  for (int k = 0; k < *num; ++k) outputs.push_back(ctx.Output(k));
+  for (int k = 0; k < num; ++k) outputs.push_back(ctx.Output(k));
   tflite::SplitVOptionsT options;
-  options.num_splits = static_cast<int32_t>(*num);
-  ctx.Emit(tflite::BuiltinOperator_SPLIT_V, {*x, *sizes, axis_tensor}, std::move(outputs),
+  options.num_splits = static_cast<int32_t>(num);
+  ctx.Emit(tflite::BuiltinOperator_SPLIT_V, {x, sizes, axis_tensor}, std::move(outputs),
            MakeOptions(options));
   return absl::OkStatus();
 }
 
 // Unpack(value; num, axis): the slices along axis, with that axis removed.
 absl::Status InferUnpack(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto num = ReadOutputCount(ctx, "num", 0);
-  if (!num.ok()) return num.status();
-  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
-  if (!axis_attr.ok()) return axis_attr.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto num, ReadOutputCount(ctx, "num", 0));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_attr, GetIntAttr(ctx.node(), "axis", 0));
   const Shape& in = ctx.input_shape(0);
   const DataType dtype = ctx.input_dtype(0);
   if (!in.known_rank) {
-    SetUnknownOutputs(ctx, static_cast<int>(*num), dtype);
+    SetUnknownOutputs(ctx, static_cast<int>(num), dtype);
     return absl::OkStatus();
   }
-  auto axis = NormalizeAxis(*axis_attr, in.rank());
+  auto axis = NormalizeAxis(axis_attr, in.rank());
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
-  if (in.dims[*axis] >= 0 && in.dims[*axis] != *num) {
-    return ctx.Invalid(absl::StrCat("num is ", *num, " but dimension ", *axis, " has size ",
+  if (in.dims[*axis] >= 0 && in.dims[*axis] != num) {
+    return ctx.Invalid(absl::StrCat("num is ", num, " but dimension ", *axis, " has size ",
                                     in.dims[*axis]));
   }
   Dims out = in.dims;
   out.erase(out.begin() + *axis);
-  for (int k = 0; k < *num; ++k) ctx.SetOutput(k, dtype, Shape::Of(out));
+  for (int k = 0; k < num; ++k) ctx.SetOutput(k, dtype, Shape::Of(out));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
   std::vector<int64_t> begin(in.rank(), 0);
   const std::vector<int64_t> stride(in.rank(), 1);
   Dims piece_dims = in.dims;
   piece_dims[*axis] = 1;
-  for (int k = 0; k < *num; ++k) {
-    auto piece = ctx.NewTensor(dtype, piece_dims);
-    if (!piece.ok()) return piece.status();
+  for (int k = 0; k < num; ++k) {
+    TFLCONV_ASSIGN_OR_RETURN(auto piece, ctx.NewTensor(dtype, piece_dims));
     begin[*axis] = k;
-    StridedCopy(*v, begin, stride, *piece);
-    ctx.SetValue(k, piece->Reshaped(out));
+    StridedCopy(*v, begin, stride, piece);
+    ctx.SetValue(k, piece.Reshaped(out));
   }
   return absl::OkStatus();
 }
 
 absl::Status LegalizeUnpack(LegalizeContext& ctx) {
-  auto num = GetIntAttr(ctx.node(), "num");
-  if (!num.ok()) return num.status();
-  auto axis_attr = GetIntAttr(ctx.node(), "axis", 0);
-  if (!axis_attr.ok()) return axis_attr.status();
-  auto axis = AxisOption(ctx.node(), "axis", *axis_attr, ctx.input_shape(0).rank());
-  if (!axis.ok()) return axis.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), "num"));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_attr, GetIntAttr(ctx.node(), "axis", 0));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis,
+                           AxisOption(ctx.node(), "axis", axis_attr, ctx.input_shape(0).rank()));
   tflite::UnpackOptionsT options;
-  options.num = static_cast<int32_t>(*num);
-  options.axis = *axis;
+  options.num = static_cast<int32_t>(num);
+  options.axis = axis;
   return EmitSimple(ctx, tflite::BuiltinOperator_UNPACK, MakeOptions(options),
-                    static_cast<int>(*num));
+                    static_cast<int>(num));
 }
 
 // Slice(input, begin, size); size -1 means "to the end".
 absl::Status InferSlice(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
   const Shape& in = ctx.input_shape(0);
   const DataType dtype = ctx.input_dtype(0);
   const Tensor* begin_value = ctx.input_value(1);
@@ -814,21 +774,17 @@ absl::Status InferSlice(InferContext& ctx) {
   ctx.SetOutput(0, dtype, Shape::Of(out));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto value = ctx.NewTensor(dtype, out);
-  if (!value.ok()) return value.status();
-  StridedCopy(*v, begin, std::vector<int64_t>(rank, 1), *value);
-  ctx.SetValue(0, std::move(*value));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, out));
+  StridedCopy(*v, begin, std::vector<int64_t>(rank, 1), value);
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeSlice(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto begin = Int32Input(ctx, 1, "begin");
-  if (!begin.ok()) return begin.status();
-  auto size = Int32Input(ctx, 2, "size");
-  if (!size.ok()) return size.status();
-  ctx.Emit(tflite::BuiltinOperator_SLICE, {*x, *begin, *size}, {ctx.Output(0)},
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto begin, Int32Input(ctx, 1, "begin"));
+  TFLCONV_ASSIGN_OR_RETURN(auto size, Int32Input(ctx, 2, "size"));
+  ctx.Emit(tflite::BuiltinOperator_SLICE, {x, begin, size}, {ctx.Output(0)},
            MakeOptions(tflite::SliceOptionsT{}));
   return absl::OkStatus();
 }
@@ -851,13 +807,12 @@ absl::StatusOr<StridedSliceMasks> ReadMasks(const Node& node) {
   // TensorFlow's masks are int32 bit sets; one written as a negative int32
   // (bit 31 set) keeps its bits.
   for (const auto& [name, slot] : attrs) {
-    auto v = GetIntAttr(node, name, 0);
-    if (!v.ok()) return v.status();
-    if (*v < std::numeric_limits<int32_t>::min() || *v > std::numeric_limits<uint32_t>::max()) {
-      return NodeInvalid(node, absl::StrCat("attribute '", name, "' is ", *v,
+    TFLCONV_ASSIGN_OR_RETURN(auto v, GetIntAttr(node, name, 0));
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<uint32_t>::max()) {
+      return NodeInvalid(node, absl::StrCat("attribute '", name, "' is ", v,
                                             " (a 32-bit mask)"));
     }
-    *slot = static_cast<uint32_t>(*v);
+    *slot = static_cast<uint32_t>(v);
   }
   if (m.ellipsis & (m.ellipsis - 1)) {
     return NodeInvalid(node, "ellipsis_mask has more than one bit set");
@@ -989,9 +944,8 @@ absl::StatusOr<ResolvedSlice> ResolveStridedSlice(const InferContext& ctx, const
 
 // StridedSlice(input, begin, end, strides; masks).
 absl::Status InferStridedSlice(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(4); !s.ok()) return s;
-  auto masks = ReadMasks(ctx.node());
-  if (!masks.ok()) return masks.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(4));
+  TFLCONV_ASSIGN_OR_RETURN(auto masks, ReadMasks(ctx.node()));
   const Shape& in = ctx.input_shape(0);
   const DataType dtype = ctx.input_dtype(0);
   if (!in.known_rank || ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr ||
@@ -999,40 +953,36 @@ absl::Status InferStridedSlice(InferContext& ctx) {
     ctx.SetOutput(0, dtype, Shape::Unknown());
     return absl::OkStatus();
   }
-  auto r = ResolveStridedSlice(ctx, in, ctx.input_value(1)->AsInt64Vector(),
-                               ctx.input_value(2)->AsInt64Vector(),
-                               ctx.input_value(3)->AsInt64Vector(), *masks);
-  if (!r.ok()) return r.status();
-  ctx.SetOutput(0, dtype, Shape::Of(r->out_shape));
+  TFLCONV_ASSIGN_OR_RETURN(auto r,
+                           ResolveStridedSlice(ctx, in, ctx.input_value(1)->AsInt64Vector(),
+                                               ctx.input_value(2)->AsInt64Vector(),
+                                               ctx.input_value(3)->AsInt64Vector(), masks));
+  ctx.SetOutput(0, dtype, Shape::Of(r.out_shape));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto value = ctx.NewTensor(dtype, r->sizes);
-  if (!value.ok()) return value.status();
-  StridedCopy(*v, r->begin, r->stride, *value);
-  ctx.SetValue(0, value->Reshaped(r->out_shape));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, r.sizes));
+  StridedCopy(*v, r.begin, r.stride, value);
+  ctx.SetValue(0, value.Reshaped(r.out_shape));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeStridedSlice(LegalizeContext& ctx) {
-  auto masks = ReadMasks(ctx.node());
-  if (!masks.ok()) return masks.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  std::vector<int> inputs = {*x};
+  TFLCONV_ASSIGN_OR_RETURN(auto masks, ReadMasks(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  std::vector<int> inputs = {x};
   const char* names[] = {"begin", "end", "strides"};
   for (int i = 1; i <= 3; ++i) {
-    auto t = Int32Input(ctx, i, names[i - 1], /*clamp=*/true);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, Int32Input(ctx, i, names[i - 1], /*clamp=*/true));
+    inputs.push_back(t);
   }
   tflite::StridedSliceOptionsT options;
   // TensorFlow takes a shrunk axis at `begin` whatever the masks say; the
   // runtime's kernel would start a begin-masked one at 0.
-  options.begin_mask = static_cast<int32_t>(masks->begin & ~masks->shrink_axis);
-  options.end_mask = static_cast<int32_t>(masks->end & ~masks->shrink_axis);
-  options.ellipsis_mask = static_cast<int32_t>(masks->ellipsis);
-  options.new_axis_mask = static_cast<int32_t>(masks->new_axis);
-  options.shrink_axis_mask = static_cast<int32_t>(masks->shrink_axis);
+  options.begin_mask = static_cast<int32_t>(masks.begin & ~masks.shrink_axis);
+  options.end_mask = static_cast<int32_t>(masks.end & ~masks.shrink_axis);
+  options.ellipsis_mask = static_cast<int32_t>(masks.ellipsis);
+  options.new_axis_mask = static_cast<int32_t>(masks.new_axis);
+  options.shrink_axis_mask = static_cast<int32_t>(masks.shrink_axis);
   options.offset = false;
   ctx.Emit(tflite::BuiltinOperator_STRIDED_SLICE, std::move(inputs), {ctx.Output(0)},
            MakeOptions(options));
@@ -1043,7 +993,7 @@ absl::Status LegalizeStridedSlice(LegalizeContext& ctx) {
 // Tile, Fill, Range, Cast, BroadcastTo, ZerosLike, OnesLike.
 
 absl::Status InferTile(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Shape& in = ctx.input_shape(0);
   const DataType dtype = ctx.input_dtype(0);
   const Tensor* multiples_value = ctx.input_value(1);
@@ -1069,12 +1019,11 @@ absl::Status InferTile(InferContext& ctx) {
   ctx.SetOutput(0, dtype, Shape::Of(out));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto value = ctx.NewTensor(dtype, out);
-  if (!value.ok()) return value.status();
-  if (absl::Status s = ctx.Reserve(value->num_elements(), sizeof(int64_t)); !s.ok()) return s;
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, out));
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(value.num_elements(), sizeof(int64_t)));
   // Output coordinate c reads input coordinate c mod in_dims.
   const std::vector<int64_t> in_strides = RowMajorStrides(v->dims());
-  std::vector<int64_t> index(value->num_elements());
+  std::vector<int64_t> index(value.num_elements());
   std::vector<int64_t> coord(rank, 0);
   for (size_t n = 0; n < index.size(); ++n) {
     int64_t offset = 0;
@@ -1085,8 +1034,8 @@ absl::Status InferTile(InferContext& ctx) {
       coord[i] = 0;
     }
   }
-  GatherElements(*v, index, *value);
-  ctx.SetValue(0, std::move(*value));
+  GatherElements(*v, index, value);
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
@@ -1096,7 +1045,7 @@ absl::Status LegalizeTile(LegalizeContext& ctx) {
 
 // Fill(dims, value).
 absl::Status InferFill(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const DataType dtype = ctx.input_dtype(1);
   const Shape& value_shape = ctx.input_shape(1);
   if (value_shape.known_rank && value_shape.rank() != 0) {
@@ -1117,30 +1066,27 @@ absl::Status InferFill(InferContext& ctx) {
   ctx.SetOutput(0, dtype, Shape::Of(dims));
   const Tensor* v = ctx.input_value(1);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto out = ctx.NewTensor(dtype, dims);
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(dtype, dims));
   const size_t element = DataTypeSize(dtype);
-  char* dst = MutableBytes(*out);
-  for (int64_t i = 0; i < out->num_elements(); ++i) {
+  char* dst = MutableBytes(out);
+  for (int64_t i = 0; i < out.num_elements(); ++i) {
     std::memcpy(dst + i * element, v->bytes().data(), element);
   }
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeFill(LegalizeContext& ctx) {
-  auto dims = Int32Input(ctx, 0, "dims");
-  if (!dims.ok()) return dims.status();
-  auto value = ctx.Input(1);
-  if (!value.ok()) return value.status();
-  ctx.Emit(tflite::BuiltinOperator_FILL, {*dims, *value}, {ctx.Output(0)},
+  TFLCONV_ASSIGN_OR_RETURN(auto dims, Int32Input(ctx, 0, "dims"));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.Input(1));
+  ctx.Emit(tflite::BuiltinOperator_FILL, {dims, value}, {ctx.Output(0)},
            MakeOptions(tflite::FillOptionsT{}));
   return absl::OkStatus();
 }
 
 // Range(start, limit, delta).
 absl::Status InferRange(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
   const DataType dtype = ctx.input_dtype(0);
   for (int i = 1; i < 3; ++i) {
     if (ctx.input_dtype(i) != dtype) {
@@ -1213,14 +1159,13 @@ absl::Status EmitRange(LegalizeContext& ctx) {
 
 // Cast(x; SrcT, DstT).
 absl::Status InferCast(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto dst = GetTypeAttr(ctx.node(), "DstT");
-  if (!dst.ok()) return dst.status();
-  ctx.SetOutput(0, *dst, ctx.input_shape(0));
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto dst, GetTypeAttr(ctx.node(), "DstT"));
+  ctx.SetOutput(0, dst, ctx.input_shape(0));
   const Tensor* v = ctx.input_value(0);
-  if (v != nullptr && IsNumeric(v->dtype()) && IsNumeric(*dst)) {
-    if (absl::Status s = ctx.Reserve(v->num_elements(), DataTypeSize(*dst)); !s.ok()) return s;
-    ctx.SetValue(0, v->CastTo(*dst));
+  if (v != nullptr && IsNumeric(v->dtype()) && IsNumeric(dst)) {
+    TFLCONV_RETURN_IF_ERROR(ctx.Reserve(v->num_elements(), DataTypeSize(dst)));
+    ctx.SetValue(0, v->CastTo(dst));
   }
   return absl::OkStatus();
 }
@@ -1241,7 +1186,7 @@ absl::Status LegalizeCast(LegalizeContext& ctx) {
 
 // BroadcastTo(input, shape).
 absl::Status InferBroadcastTo(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const DataType dtype = ctx.input_dtype(0);
   const Tensor* shape_value = ctx.input_value(1);
   if (shape_value == nullptr) {
@@ -1264,11 +1209,10 @@ absl::Status InferBroadcastTo(InferContext& ctx) {
   ctx.SetOutput(0, dtype, Shape::Of(target));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto out = ctx.NewTensor(dtype, target);
-  if (!out.ok()) return out.status();
-  if (absl::Status s = ctx.Reserve(out->num_elements(), sizeof(int64_t)); !s.ok()) return s;
-  GatherElements(*v, BroadcastIndex(v->dims(), target), *out);
-  ctx.SetValue(0, std::move(*out));
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(dtype, target));
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(out.num_elements(), sizeof(int64_t)));
+  GatherElements(*v, BroadcastIndex(v->dims(), target), out);
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -1279,12 +1223,11 @@ absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
 // A tensor of `dims` with every element `one ? 1 : 0`.
 absl::StatusOr<Tensor> Splat(InferContext& ctx, DataType dtype, const Dims& dims,
                              bool one) {
-  auto out = ctx.NewTensor(dtype, dims);
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(dtype, dims));
   if (one) {
     DispatchNumeric(dtype, [&](auto zero) {
       using T = decltype(zero);
-      for (T& x : out->mutable_flat<T>()) x = static_cast<T>(1);
+      for (T& x : out.mutable_flat<T>()) x = static_cast<T>(1);
     });
   }
   return out;
@@ -1294,14 +1237,13 @@ absl::StatusOr<Tensor> Splat(InferContext& ctx, DataType dtype, const Dims& dims
 // also whenever the input's shape is static (else FILL(SHAPE(x), 1)).
 template <bool kOne>
 absl::Status InferFillLike(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
   const DataType dtype = ctx.input_dtype(0);
   const Shape& in = ctx.input_shape(0);
   if (!IsNumeric(dtype)) return absl::OkStatus();
   if (ctx.input_value(0) == nullptr && !(kOne && in.fully_defined())) return absl::OkStatus();
-  auto out = Splat(ctx, dtype, in.dims, kOne);
-  if (!out.ok()) return out.status();
-  ctx.SetValue(0, std::move(*out));
+  TFLCONV_ASSIGN_OR_RETURN(auto out, Splat(ctx, dtype, in.dims, kOne));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -1311,8 +1253,7 @@ absl::Status LegalizeZerosLike(LegalizeContext& ctx) {
 }
 
 absl::Status LegalizeOnesLike(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   const DataType dtype = ctx.output(0).dtype;
   if (!IsNumeric(dtype)) return ctx.Unsupported(absl::StrCat("T ", DataTypeName(dtype)));
   const Shape& in = ctx.input_shape(0);
@@ -1320,7 +1261,7 @@ absl::Status LegalizeOnesLike(LegalizeContext& ctx) {
                                      "shape");
   tflite::ShapeOptionsT shape_options;
   shape_options.out_type = tflite::TensorType_INT32;
-  ctx.Emit(tflite::BuiltinOperator_SHAPE, {*x}, {shape}, MakeOptions(shape_options));
+  ctx.Emit(tflite::BuiltinOperator_SHAPE, {x}, {shape}, MakeOptions(shape_options));
   Tensor one = Tensor::Zeros(dtype, {});
   DispatchNumeric(dtype, [&](auto zero) {
     one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
@@ -1344,26 +1285,24 @@ absl::StatusOr<std::optional<GatherSpec>> ReadGatherSpec(const InferContext& ctx
   GatherSpec spec;
   if (ctx.node().op == "Gather") return std::optional<GatherSpec>(spec);
   if (ctx.input_value(2) == nullptr) return std::optional<GatherSpec>();  // legalizing reports it
-  auto axis_value = ConstantScalar(ctx, 2, "axis");
-  if (!axis_value.ok()) return axis_value.status();
-  auto batch_dims = GetIntAttr(ctx.node(), "batch_dims", 0);
-  if (!batch_dims.ok()) return batch_dims.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 2, "axis"));
+  TFLCONV_ASSIGN_OR_RETURN(auto batch_dims, GetIntAttr(ctx.node(), "batch_dims", 0));
   if (rank < 0 || indices_rank < 0) {
-    if (*axis_value < 0 || *batch_dims < 0) return std::optional<GatherSpec>();
-    spec.axis = static_cast<int>(*axis_value);
-    spec.batch_dims = static_cast<int>(*batch_dims);
+    if (axis_value < 0 || batch_dims < 0) return std::optional<GatherSpec>();
+    spec.axis = static_cast<int>(axis_value);
+    spec.batch_dims = static_cast<int>(batch_dims);
     return std::optional<GatherSpec>(spec);
   }
-  auto axis = NormalizeAxis(*axis_value, rank);
+  auto axis = NormalizeAxis(axis_value, rank);
   if (!axis.ok()) return ctx.Invalid(axis.status().message());
-  int64_t b = *batch_dims < 0 ? *batch_dims + indices_rank : *batch_dims;
+  int64_t b = batch_dims < 0 ? batch_dims + indices_rank : batch_dims;
   if (b < 0 || b > indices_rank) {
-    return ctx.Invalid(absl::StrCat("batch_dims ", *batch_dims, " is out of range for indices "
+    return ctx.Invalid(absl::StrCat("batch_dims ", batch_dims, " is out of range for indices "
                                     "of rank ", indices_rank));
   }
   if (b > *axis) {
-    return ctx.Invalid(absl::StrCat("batch_dims ", *batch_dims, " must not exceed axis ",
-                                    *axis_value));
+    return ctx.Invalid(absl::StrCat("batch_dims ", batch_dims, " must not exceed axis ",
+                                    axis_value));
   }
   spec.axis = *axis;
   spec.batch_dims = static_cast<int>(b);
@@ -1371,18 +1310,17 @@ absl::StatusOr<std::optional<GatherSpec>> ReadGatherSpec(const InferContext& ctx
 }
 
 absl::Status InferGather(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(ctx.node().op == "Gather" ? 2 : 3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(ctx.node().op == "Gather" ? 2 : 3));
   const Shape& params = ctx.input_shape(0);
   const Shape& indices = ctx.input_shape(1);
   const DataType dtype = ctx.input_dtype(0);
-  auto spec = ReadGatherSpec(ctx, params.rank(), indices.rank());
-  if (!spec.ok()) return spec.status();
-  if (!params.known_rank || !indices.known_rank || !spec->has_value()) {
+  TFLCONV_ASSIGN_OR_RETURN(auto spec, ReadGatherSpec(ctx, params.rank(), indices.rank()));
+  if (!params.known_rank || !indices.known_rank || !spec.has_value()) {
     ctx.SetOutput(0, dtype, Shape::Unknown());
     return absl::OkStatus();
   }
-  const int axis = (*spec)->axis;
-  const int batch = (*spec)->batch_dims;
+  const int axis = spec->axis;
+  const int batch = spec->batch_dims;
   for (int i = 0; i < batch; ++i) {
     if (params.dims[i] >= 0 && indices.dims[i] >= 0 && params.dims[i] != indices.dims[i]) {
       return ctx.Invalid(absl::StrCat("params ", params.ToString(), " and indices ",
@@ -1397,12 +1335,8 @@ absl::Status InferGather(InferContext& ctx) {
   const Tensor* p = ctx.input_value(0);
   const Tensor* idx = ctx.input_value(1);
   if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto value = ctx.NewTensor(dtype, out);
-  if (!value.ok()) return value.status();
-  if (absl::Status s = ctx.Reserve(value->num_elements() + idx->num_elements(), sizeof(int64_t));
-      !s.ok()) {
-    return s;
-  }
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, out));
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(value.num_elements() + idx->num_elements(), sizeof(int64_t)));
   const Dims& pd = p->dims();
   int64_t batches = 1, outer = 1, inner = 1;
   for (int i = 0; i < batch; ++i) batches *= pd[i];
@@ -1412,7 +1346,7 @@ absl::Status InferGather(InferContext& ctx) {
   const int64_t per_batch = batches == 0 ? 0 : idx->num_elements() / batches;
   const std::vector<int64_t> positions = idx->AsInt64Vector();
   std::vector<int64_t> index;
-  index.reserve(value->num_elements());
+  index.reserve(value.num_elements());
   for (int64_t b = 0; b < batches; ++b) {
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t k = 0; k < per_batch; ++k) {
@@ -1425,38 +1359,33 @@ absl::Status InferGather(InferContext& ctx) {
       }
     }
   }
-  GatherElements(*p, index, *value);
-  ctx.SetValue(0, std::move(*value));
+  GatherElements(*p, index, value);
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeGather(LegalizeContext& ctx) {
-  auto params = ctx.Input(0);
-  if (!params.ok()) return params.status();
-  auto indices = ctx.Input(1);
-  if (!indices.ok()) return indices.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto params, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto indices, ctx.Input(1));
   tflite::GatherOptionsT options;
   if (ctx.node().op != "Gather") {
-    auto axis = ConstantScalar(ctx, 2, "axis");
-    if (!axis.ok()) return axis.status();
-    auto batch_dims = GetIntAttr(ctx.node(), "batch_dims", 0);
-    if (!batch_dims.ok()) return batch_dims.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto axis, ConstantScalar(ctx, 2, "axis"));
+    TFLCONV_ASSIGN_OR_RETURN(auto batch_dims, GetIntAttr(ctx.node(), "batch_dims", 0));
     const int rank = ctx.input_shape(0).rank();
     const int indices_rank = ctx.input_shape(1).rank();
-    auto axis_option = AxisOption(ctx.node(), "axis", *axis, rank);
-    if (!axis_option.ok()) return axis_option.status();
-    options.axis = *axis_option;
+    TFLCONV_ASSIGN_OR_RETURN(auto axis_option, AxisOption(ctx.node(), "axis", axis, rank));
+    options.axis = axis_option;
     options.batch_dims = static_cast<int32_t>(
-        *batch_dims < 0 && indices_rank >= 0 ? *batch_dims + indices_rank : *batch_dims);
+        batch_dims < 0 && indices_rank >= 0 ? batch_dims + indices_rank : batch_dims);
   }
-  ctx.Emit(tflite::BuiltinOperator_GATHER, {*params, *indices}, {ctx.Output(0)},
+  ctx.Emit(tflite::BuiltinOperator_GATHER, {params, indices}, {ctx.Output(0)},
            MakeOptions(options));
   return absl::OkStatus();
 }
 
 // GatherNd(params, indices): out = indices[:-1] + params[indices[-1]:].
 absl::Status InferGatherNd(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Shape& params = ctx.input_shape(0);
   const Shape& indices = ctx.input_shape(1);
   const DataType dtype = ctx.input_dtype(0);
@@ -1476,19 +1405,15 @@ absl::Status InferGatherNd(InferContext& ctx) {
   const Tensor* p = ctx.input_value(0);
   const Tensor* idx = ctx.input_value(1);
   if (p == nullptr || idx == nullptr || !Foldable(dtype)) return absl::OkStatus();
-  auto value = ctx.NewTensor(dtype, out);
-  if (!value.ok()) return value.status();
-  if (absl::Status s = ctx.Reserve(value->num_elements() + idx->num_elements(), sizeof(int64_t));
-      !s.ok()) {
-    return s;
-  }
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, out));
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(value.num_elements() + idx->num_elements(), sizeof(int64_t)));
   const std::vector<int64_t> strides = RowMajorStrides(p->dims());
   int64_t slice = 1;
   for (int i = static_cast<int>(depth); i < p->rank(); ++i) slice *= p->dims()[i];
   const std::vector<int64_t> positions = idx->AsInt64Vector();
   const int64_t count = NumElements(Dims(indices.dims.begin(), indices.dims.end() - 1));
   std::vector<int64_t> index;
-  index.reserve(value->num_elements());
+  index.reserve(value.num_elements());
   for (int64_t n = 0; n < count; ++n) {
     int64_t base = 0;
     for (int64_t d = 0; d < depth; ++d) {
@@ -1501,8 +1426,8 @@ absl::Status InferGatherNd(InferContext& ctx) {
     }
     for (int64_t i = 0; i < slice; ++i) index.push_back(base + i);
   }
-  GatherElements(*p, index, *value);
-  ctx.SetValue(0, std::move(*value));
+  GatherElements(*p, index, value);
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
@@ -1520,14 +1445,13 @@ absl::Status InferWhereIndices(InferContext& ctx) {
   ctx.SetOutput(0, DT_INT64, Shape::Of({-1, in.known_rank ? in.rank() : -1}));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr || !IsNumeric(v->dtype())) return absl::OkStatus();
-  if (absl::Status s = ctx.Reserve(v->num_elements(), sizeof(bool)); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(v->num_elements(), sizeof(bool)));
   const Tensor flags = v->CastTo(DT_BOOL);
   auto f = flags.flat<bool>();
   int64_t count = 0;
   for (bool b : f) count += b ? 1 : 0;
-  auto out = ctx.NewTensor(DT_INT64, {count, v->rank()});
-  if (!out.ok()) return out.status();
-  auto o = out->mutable_flat<int64_t>();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(DT_INT64, {count, v->rank()}));
+  auto o = out.mutable_flat<int64_t>();
   const std::vector<int64_t> strides = RowMajorStrides(v->dims());
   int64_t row = 0;
   for (size_t n = 0; n < f.size(); ++n) {
@@ -1537,7 +1461,7 @@ absl::Status InferWhereIndices(InferContext& ctx) {
     }
     ++row;
   }
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -1545,7 +1469,7 @@ absl::Status InferWhereIndices(InferContext& ctx) {
 // SelectV2 (NumPy broadcasting of all three) and 3-input Where.
 template <bool kBroadcast>
 absl::Status InferSelectImpl(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
   const DataType dtype = ctx.input_dtype(1);
   if (ctx.input_dtype(2) != dtype) {
     return ctx.Invalid(absl::StrCat("branches have different dtypes (", DataTypeName(dtype), ", ",
@@ -1559,9 +1483,8 @@ absl::Status InferSelectImpl(InferContext& ctx) {
     if (!all.ok()) return ctx.Invalid(all.status().message());
     out = *all;
   } else {
-    auto merged = MergeShapes(ctx, ctx.input_shape(1), ctx.input_shape(2));
-    if (!merged.ok()) return merged.status();
-    out = *merged;
+    TFLCONV_ASSIGN_OR_RETURN(auto merged, MergeShapes(ctx, ctx.input_shape(1), ctx.input_shape(2)));
+    out = merged;
     const Shape& c = ctx.input_shape(0);
     if (c.known_rank && out.known_rank && c.rank() != out.rank() &&
         !(c.rank() == 1 && out.rank() >= 1)) {
@@ -1584,20 +1507,16 @@ absl::Status InferSelectImpl(InferContext& ctx) {
                                     DimsToString(t.dims()), ", ", DimsToString(e.dims()),
                                     " do not match"));
   }
-  auto value = ctx.NewTensor(dtype, out.dims);
-  if (!value.ok()) return value.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.NewTensor(dtype, out.dims));
   // The condition as bool and three index tables.
-  if (absl::Status s = ctx.Reserve(NumElements(cond_dims) + 3 * sizeof(int64_t) *
-                                                                 value->num_elements());
-      !s.ok()) {
-    return s;
-  }
+  TFLCONV_RETURN_IF_ERROR(
+      ctx.Reserve(NumElements(cond_dims) + 3 * sizeof(int64_t) * value.num_elements()));
   const Tensor cond = ctx.input_value(0)->CastTo(DT_BOOL);
   std::vector<int64_t> ic;
   if (row_condition) {
     // One condition per row.
-    const int64_t row = out.dims[0] == 0 ? 0 : value->num_elements() / out.dims[0];
-    ic.resize(value->num_elements());
+    const int64_t row = out.dims[0] == 0 ? 0 : value.num_elements() / out.dims[0];
+    ic.resize(value.num_elements());
     for (size_t n = 0; n < ic.size(); ++n) ic[n] = static_cast<int64_t>(n) / row;
   } else {
     ic = BroadcastIndex(cond.dims(), out.dims);
@@ -1606,13 +1525,13 @@ absl::Status InferSelectImpl(InferContext& ctx) {
   const std::vector<int64_t> ie = BroadcastIndex(e.dims(), out.dims);
   auto c = cond.flat<bool>();
   const size_t element = DataTypeSize(dtype);
-  char* dst = MutableBytes(*value);
+  char* dst = MutableBytes(value);
   for (size_t n = 0; n < ic.size(); ++n) {
     const char* src = c[ic[n]] ? t.bytes().data() + it[n] * element
                                : e.bytes().data() + ie[n] * element;
     std::memcpy(dst + n * element, src, element);
   }
-  ctx.SetValue(0, std::move(*value));
+  ctx.SetValue(0, std::move(value));
   return absl::OkStatus();
 }
 
@@ -1620,7 +1539,7 @@ absl::Status InferSelect(InferContext& ctx) { return InferSelectImpl<false>(ctx)
 absl::Status InferSelectV2(InferContext& ctx) { return InferSelectImpl<true>(ctx); }
 
 absl::Status InferWhere(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1, 3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 3));
   if (ctx.num_inputs() == 1) return InferWhereIndices(ctx);
   if (ctx.num_inputs() != 3) return ctx.Invalid("expects 1 or 3 inputs");
   return InferSelectImpl<true>(ctx);
