@@ -1,5 +1,6 @@
-// Shape arithmetic shared by the rules: broadcasting, axis normalization and
-// element-wise evaluation for constant folding.
+// Shape arithmetic shared by the rules: broadcasting, axis normalization,
+// element-wise evaluation and data movement for constant folding, and the
+// int32 shape-like inputs TFLite's kernels read.
 #ifndef TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
 #define TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
 
@@ -139,6 +140,45 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
 // as they are, with `options`.
 absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
                         tflite::BuiltinOptionsUnion options, int num_outputs = 1);
+
+// Constant folding of data movement (shape, slicing, gather and fill ops).
+
+// True for dtypes the folding kernels can copy (fixed element size).
+bool Foldable(DataType dtype);
+// True for numeric and bool dtypes (what Tensor::CastTo converts).
+bool IsNumeric(DataType dtype);
+std::vector<int64_t> RowMajorStrides(const Dims& dims);
+// The bytes of a tensor made by NewTensor, to fill in.
+char* MutableBytes(Tensor& t);
+// out[c] = in[begin + c * stride] for every coordinate c of `out` (same rank
+// as `in`): slices, strided slices, splits and unpacks.
+void StridedCopy(const Tensor& in, const std::vector<int64_t>& begin,
+                 const std::vector<int64_t>& stride, Tensor& out);
+// out[i] = in[index[i]], element by element.
+void GatherElements(const Tensor& in, const std::vector<int64_t>& index, Tensor& out);
+
+// The single int of a constant scalar or one-element input.
+absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what);
+absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i, absl::string_view what);
+
+// Input i (a shape, axes, paddings, block shape...; named `what`) as the
+// int32 TFLite tensor the kernels read: an int32 input as it is, an int64
+// constant as a new int32 constant (values outside int32 clamped when
+// `clamp`, else the node is declined), a computed int64 input through a
+// CAST. Other dtypes are an error naming the node and the input.
+absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view what,
+                               bool clamp = false);
+
+// `op`(x, operand) where the operand (perm, multiples, shape) is made int32,
+// with the op's empty options table: TRANSPOSE, TILE, BROADCAST_TO.
+template <typename Options>
+absl::Status EmitWithInt32Operand(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                                  absl::string_view operand) {
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, Int32Input(ctx, 1, operand));
+  ctx.Emit(op, {x, value}, {ctx.Output(0)}, MakeOptions(Options{}));
+  return absl::OkStatus();
+}
 
 }  // namespace tflconv
 

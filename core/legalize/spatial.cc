@@ -50,34 +50,6 @@ int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shap
   return out;
 }
 
-// Input i (an integer shape, paddings or block shape) as an int32 tensor: a
-// new int32 constant when it is constant, the input itself when it is int32,
-// else a CAST to int32.
-absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view what) {
-  if (i >= ctx.num_inputs()) {
-    return NodeInvalid(ctx.node(), absl::StrCat("missing input ", i, " (", what, ")"));
-  }
-  const OutputInfo& info = ctx.input(i);
-  if (info.dtype != tensorflow::DT_INT32 && info.dtype != tensorflow::DT_INT64) {
-    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") must be int32 or int64, not ",
-                                                DataTypeName(info.dtype)));
-  }
-  if (const Tensor* value = ctx.input_value(i)) {
-    const std::vector<int64_t> values = value->AsInt64Vector();
-    for (int64_t v : values) {
-      if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-        return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") value ", v,
-                                                    " does not fit in int32"));
-      }
-    }
-    return ctx.Constant(Int32Tensor(values).Reshaped(value->dims()), what);
-  }
-  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(i));
-  if (info.dtype == tensorflow::DT_INT32) return x;
-  return EmitCast(ctx, x, info.dtype, tensorflow::DT_INT32, info.shape,
-                  absl::StrCat(what, "_int32"));
-}
-
 // Rejects a data_format other than NHWC, naming the attribute.
 absl::Status RequireNhwc(const Node& node) {
   TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", "NHWC"));
@@ -324,7 +296,7 @@ absl::StatusOr<ResizeAttrs> ReadResizeAttrs(const Node& node) {
 template <bool kBilinear>
 absl::Status InferResize(InferContext& ctx) {
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
-  TFLCONV_ASSIGN_OR_RETURN(auto attrs, ReadResizeAttrs(ctx.node()));
+  TFLCONV_RETURN_IF_ERROR(ReadResizeAttrs(ctx.node()).status());
   const Shape& in = ctx.input_shape(0);
   if (in.known_rank && in.rank() != 4) return ctx.Invalid("images must be 4-D");
   Shape out = in.known_rank ? in : UnknownOfRank(4);
