@@ -18,23 +18,6 @@ absl::Status LegalizeActivation(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status InferRelu(InferContext& ctx) {
-  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
-  return FoldUnary(ctx, [](auto x) { return x > 0 ? x : decltype(x)(0); });
-}
-absl::Status InferRelu6(InferContext& ctx) {
-  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
-  return FoldUnary(ctx, [](auto x) { return std::min<double>(std::max<double>(x, 0), 6); });
-}
-absl::Status InferSigmoid(InferContext& ctx) {
-  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
-  return FoldUnary(ctx, [](auto x) { return 1.0 / (1.0 + std::exp(-static_cast<double>(x))); });
-}
-absl::Status InferTanh(InferContext& ctx) {
-  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
-  return FoldUnary(ctx, [](auto x) { return std::tanh(static_cast<double>(x)); });
-}
-
 absl::Status LegalizeLeakyRelu(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   TFLCONV_ASSIGN_OR_RETURN(auto alpha, GetFloatAttr(ctx.node(), "alpha", 0.2f));
@@ -78,11 +61,15 @@ absl::Status LegalizePrelu(LegalizeContext& ctx) {
 
 void RegisterActivationRules(RuleRegistry& registry) {
   using B = BuiltinOperator;
-  registry.Add("Relu", {InferRelu, LegalizeActivation<B::BuiltinOperator_RELU>});
-  registry.Add("Relu6", {InferRelu6, LegalizeActivation<B::BuiltinOperator_RELU6>});
+  registry.Add("Relu", {TFLCONV_FOLD_UNARY(x > 0 ? x : decltype(x)(0)),
+                        LegalizeActivation<B::BuiltinOperator_RELU>});
+  registry.Add("Relu6", {TFLCONV_FOLD_UNARY(std::min<double>(std::max<double>(x, 0), 6)),
+                         LegalizeActivation<B::BuiltinOperator_RELU6>});
   registry.Add("Elu", {InferSameAsInput, LegalizeActivation<B::BuiltinOperator_ELU>});
-  registry.Add("Sigmoid", {InferSigmoid, LegalizeActivation<B::BuiltinOperator_LOGISTIC>});
-  registry.Add("Tanh", {InferTanh, LegalizeActivation<B::BuiltinOperator_TANH>});
+  registry.Add("Sigmoid", {TFLCONV_FOLD_UNARY(1.0 / (1.0 + std::exp(-static_cast<double>(x)))),
+                           LegalizeActivation<B::BuiltinOperator_LOGISTIC>});
+  registry.Add("Tanh", {TFLCONV_FOLD_UNARY(std::tanh(static_cast<double>(x))),
+                        LegalizeActivation<B::BuiltinOperator_TANH>});
   registry.Add("LeakyRelu", {InferSameAsInput, LegalizeLeakyRelu});
   registry.Add("Softmax", {InferSameAsInput, LegalizeSoftmax});
   registry.Add("LogSoftmax", {InferSameAsInput, LegalizeLogSoftmax});

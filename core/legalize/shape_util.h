@@ -123,6 +123,14 @@ absl::Status FoldUnary(InferContext& ctx, Fn fn) {
 // Output 0 gets input 0's dtype and shape (element-wise unary ops).
 absl::Status InferSameAsInput(InferContext& ctx);
 
+// An OpRule's infer function for an element-wise unary op: the input's
+// dtype and shape, and when it is constant the value, EXPR of each element x.
+#define TFLCONV_FOLD_UNARY(EXPR)                        \
+  [](InferContext& ctx) -> absl::Status {               \
+    TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));     \
+    return FoldUnary(ctx, [](auto x) { return EXPR; }); \
+  }
+
 // The constant int list in input i (axes, shapes, paddings...), or an error
 // naming the node when the input is not constant.
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const InferContext& ctx, int i,
