@@ -7,7 +7,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config python3 python3-numpy ca-certificates \
   libgrpc++-dev libssl-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libflatbuffers-dev flatbuffers-compiler libabsl-dev libgtest-dev libgmock-dev \
-  prometheus-cpp-dev libcivetweb-dev >/dev/null
+  prometheus-cpp-dev libcivetweb-dev libseccomp-dev >/dev/null
 # tests/fuzz/run.sh: clang with libFuzzer and the sanitizer runtimes
 # (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev).
 apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null

@@ -3,7 +3,9 @@
 # built yet), generate a ~20 MB sample RetinaNet, start tflconv-server on
 # loopback, convert the model through it to fp32 + fp16 with
 # `tflconv convert --server`, check the files match a local conversion
-# byte for byte, and inspect the fp16 model.
+# byte for byte, and inspect the fp16 model. Then the model with its
+# post-processing (TensorArrays and a while loop) converts with
+# --target_ops=TFLITE_BUILTINS and runs on the official runtime.
 #
 #   bench/demo.sh                      # from the repository root or anywhere
 #   DEMO_MB=141 bench/demo.sh          # the full-size model
@@ -70,5 +72,21 @@ step "tflconv inspect model_fp16.tflite (first ${DEMO_INSPECT_LINES:-40} lines)"
 "$tflconv" inspect "$work/remote/model_fp16.tflite" > "$work/inspect_fp16.txt"
 head -n "${DEMO_INSPECT_LINES:-40}" "$work/inspect_fp16.txt"
 echo "... ($(wc -l < "$work/inspect_fp16.txt") lines in all; DEMO_INSPECT_LINES=N shows more)"
+
+step "the model with its post-processing (tf.map_fn box decoding: TensorArrays, a while loop)"
+"$sample_model" --out="$work/retinanet_post.pb" --target_mb=5 --image_size=256 --postprocess
+"$tflconv" convert --server="127.0.0.1:$port" --plaintext --quiet \
+  --graph_def_file="$work/retinanet_post.pb" --input_arrays=image \
+  --output_arrays=decoded_boxes,classification --target_ops=TFLITE_BUILTINS \
+  --artifacts=fp32 --output_dir="$work/post" 2> "$work/post.log" || { cat "$work/post.log"; exit 1; }
+grep -E "^(Enter|Exit|Merge|Switch|LoopCond|NextIteration|TensorArray)" "$work/post.log" || true
+oracle=$root/../shared/tflite-oracle/oracle
+if [[ -x $oracle ]]; then
+  echo "running it on the official TFLite runtime (builtins only, no Flex delegate):"
+  "$oracle" run "$work/post/model_fp32.tflite" --seed 0 --out "$work/post/run"
+  ls "$work/post/run"
+else
+  echo "(the official runtime's oracle is not at $oracle: not run)"
+fi
 
 if [[ -n ${KEEP:-} ]]; then echo; echo "files kept in $work"; fi

@@ -31,6 +31,8 @@ namespace tflconv::bench {
 inline constexpr char kSampleInput[] = "image";
 inline constexpr char kSampleBoxOutput[] = "box_regression";
 inline constexpr char kSampleClassOutput[] = "classification";
+// With `postprocess`: the boxes decoded against the anchors.
+inline constexpr char kSampleDecodedOutput[] = "decoded_boxes";
 
 struct SampleModelOptions {
   int image_size = 640;      // input is [1, image_size, image_size, 3]
@@ -40,6 +42,10 @@ struct SampleModelOptions {
   int num_classes = 80;
   int num_anchors = 9;
   bool bilinear = false;  // ResizeBilinear instead of ResizeNearestNeighbor
+  // Appends the seed model's post-processing: tf.map_fn box decoding over
+  // the batch, with TensorArrays and a while loop as TensorFlow 1.x writes
+  // them, ending in `decoded_boxes` [1, anchors, 4].
+  bool postprocess = false;
   uint64_t seed = 0;
 };
 

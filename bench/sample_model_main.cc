@@ -4,7 +4,7 @@
 //   tflconv-sample-model --out=M.pb [--target_mb=141 | --width=W]
 //   [--image_size=640]
 //                        [--head_convs=4] [--num_classes=80] [--anchors=9]
-//                        [--bilinear] [--seed=0] [--text]
+//                        [--bilinear] [--postprocess] [--seed=0] [--text]
 //
 // Exit status: 0 written, 1 I/O error, 2 bad usage.
 #include <cstdio>
@@ -22,7 +22,7 @@ constexpr char kUsage[] =
     "usage: tflconv-sample-model --out=M.pb "
     "[--target_mb=141 | --width=W] [--image_size=640]\n"
     "         [--head_convs=4] [--num_classes=80] "
-    "[--anchors=9] [--bilinear] [--seed=0] [--text]\n";
+    "[--anchors=9] [--bilinear] [--postprocess] [--seed=0] [--text]\n";
 
 int Usage(const std::string& message) {
   std::cerr << "tflconv-sample-model: " << message << "\n" << kUsage;
@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
     const std::string key = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
     const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
     long long n = 0;
-    if (key == "text" || key == "bilinear") {
+    if (key == "text" || key == "bilinear" || key == "postprocess") {
       if (eq != std::string::npos) return Usage("--" + key + " takes no value");
-      (key == "text" ? text : options.bilinear) = true;
+      (key == "text" ? text : key == "bilinear" ? options.bilinear : options.postprocess) = true;
     } else if (key == "out") {
       out = value;
     } else if (key == "target_mb") {

@@ -17,6 +17,12 @@
 //       one server, then against three servers behind one round-robin
 //       channel; prints failures, corrupted responses, p50/p99 latency and
 //       each server's peak RSS next to its --max_memory_bytes.
+//   service_bench isolation [--target_mb=141] [--runs=5] [--small_runs=200]
+//       The cost of --isolation=process, side by side with --isolation=thread
+//       in one run (two servers, one worker each, calls alternating): end
+//       to end on the sample RetinaNet (target: at most 5% slower) and per
+//       job on a small graph (target: at most 3 ms more); artifacts must be
+//       identical.
 //   --server_bin=PATH overrides the tflconv-server built alongside.
 #include <signal.h>
 #include <sys/resource.h>
@@ -324,6 +330,16 @@ void PrintLoad(const char* label, const LoadResult& load) {
       load.corrupted, load.retried, 1000 * at(0.5), 1000 * at(0.99));
 }
 
+// The small graph of `service_bench load` (~0.1 MB).
+std::string SmallSample() {
+  tflconv::bench::SampleModelOptions sample;
+  sample.image_size = 64;
+  sample.width = 16;
+  sample.head_convs = 1;
+  sample.num_classes = 4;
+  return tflconv::bench::BuildSampleModel(sample)->SerializeAsString();
+}
+
 int Load(const std::map<std::string, std::string>& flags) {
   const int clients = flags.count("clients") ? std::stoi(flags.at("clients")) : 16;
   const int conversions = flags.count("conversions") ? std::stoi(flags.at("conversions")) : 200;
@@ -345,12 +361,7 @@ int Load(const std::map<std::string, std::string>& flags) {
     }
     options = *parsed;
   } else {
-    tflconv::bench::SampleModelOptions sample;
-    sample.image_size = 64;
-    sample.width = 16;
-    sample.head_convs = 1;
-    sample.num_classes = 4;
-    graph = tflconv::bench::BuildSampleModel(sample)->SerializeAsString();
+    graph = SmallSample();
     options.add_input_arrays()->set_name(tflconv::bench::kSampleInput);
     options.add_output_arrays(tflconv::bench::kSampleBoxOutput);
     options.add_output_arrays(tflconv::bench::kSampleClassOutput);
@@ -395,6 +406,91 @@ int Load(const std::map<std::string, std::string>& flags) {
   return bad == 0 ? 0 : 1;
 }
 
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
+int Isolation(const std::map<std::string, std::string>& flags) {
+  tflconv::bench::SampleModelOptions sample;
+  if (flags.count("target_mb")) sample.target_mb = std::stod(flags.at("target_mb"));
+  const int runs = flags.count("runs") ? std::stoi(flags.at("runs")) : 5;
+  const int small_runs = flags.count("small_runs") ? std::stoi(flags.at("small_runs")) : 200;
+  const std::string big = tflconv::bench::BuildSampleModel(sample)->SerializeAsString();
+  const std::string small = SmallSample();
+  tflconv::v1::ConversionOptions options;
+  options.add_input_arrays()->set_name(tflconv::bench::kSampleInput);
+  options.add_output_arrays(tflconv::bench::kSampleBoxOutput);
+  options.add_output_arrays(tflconv::bench::kSampleClassOutput);
+
+  const char* kModes[] = {"thread", "process"};
+  std::vector<ServerProcess> servers;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  tflconv::cli::RemoteOptions remote;
+  remote.plaintext = true;
+  remote.timeout = absl::Seconds(300);
+  for (const char* mode : kModes) {
+    servers.push_back(ServerProcess::Start(
+        ServerBin(flags), {"--workers=1", "--max_graph_bytes=2G", "--max_memory_bytes=16G",
+                           absl::StrCat("--isolation=", mode)}));
+    remote.target = absl::StrCat("127.0.0.1:", servers.back().port);
+    channels.push_back(*tflconv::cli::MakeChannel(remote));
+  }
+  // One call; its seconds, or -1 when it failed or its artifacts differ
+  // from the other mode's.
+  std::map<std::string, std::vector<std::string>> reference;
+  auto call = [&](int mode, const std::string& graph) -> double {
+    const auto start = Clock::now();
+    auto result = tflconv::cli::ConvertRemote(channels[mode], graph, "bench.pb", options, remote);
+    const double took = Seconds(start);
+    if (!result.result.status.ok()) {
+      std::cerr << kModes[mode] << ": " << result.result.status << "\n";
+      return -1;
+    }
+    std::vector<std::string> artifacts;
+    for (const auto& artifact : result.result.artifacts) artifacts.emplace_back(artifact.bytes);
+    const std::string key = graph.size() == big.size() ? "big" : "small";
+    if (!reference.count(key)) reference[key] = artifacts;
+    return reference[key] == artifacts ? took : -1;
+  };
+  std::vector<double> big_times[2], small_times[2];
+  bool ok = true;
+  for (int i = 0; i < runs; ++i) {
+    for (int mode : {0, 1}) {
+      big_times[mode].push_back(call(mode, big));
+      ok &= big_times[mode].back() > 0;
+    }
+  }
+  // Blocks of 10 calls per mode, alternating, so that both see the same load.
+  for (int i = 0; i < small_runs; i += 10) {
+    for (int mode : {0, 1}) {
+      for (int j = 0; j < 10; ++j) {
+        small_times[mode].push_back(call(mode, small));
+        ok &= small_times[mode].back() > 0;
+      }
+    }
+  }
+  std::printf("isolation: %.1f MB graph x %d and %.2f MB graph x %d per mode, one worker each\n",
+              big.size() / 1e6, runs, small.size() / 1e6, small_runs);
+  for (int mode : {0, 1}) {
+    std::printf("  --isolation=%-8s %.1f MB: best %.3f s, median %.3f s; small: median %.2f ms, "
+                "best %.2f ms; peak RSS %.0f MiB\n",
+                kModes[mode], big.size() / 1e6,
+                *std::min_element(big_times[mode].begin(), big_times[mode].end()),
+                Median(big_times[mode]), 1000 * Median(small_times[mode]),
+                1000 * *std::min_element(small_times[mode].begin(), small_times[mode].end()),
+                servers[mode].PeakRssMiB());
+  }
+  const double big_cost = Median(big_times[1]) / Median(big_times[0]) - 1;
+  const double small_cost = 1000 * (Median(small_times[1]) - Median(small_times[0]));
+  std::printf("  process vs thread: %+.1f%% end to end (median; target <= 5%%: %s), %+.2f ms per "
+              "small job (median; target <= 3 ms: %s); artifacts identical: %s\n",
+              100 * big_cost, big_cost <= 0.05 ? "PASS" : "MISS", small_cost,
+              small_cost <= 3 ? "PASS" : "MISS", ok ? "yes" : "NO");
+  for (ServerProcess& server : servers) ok &= server.Stop() == 0;
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -402,6 +498,7 @@ int main(int argc, char** argv) {
   auto flags = Flags(argc, argv);
   if (mode == "e2e") return EndToEnd(flags);
   if (mode == "load") return Load(flags);
-  std::cerr << "usage: service_bench e2e|load [flags] (see the source's header)\n";
+  if (mode == "isolation") return Isolation(flags);
+  std::cerr << "usage: service_bench e2e|load|isolation [flags] (see the source's header)\n";
   return 2;
 }

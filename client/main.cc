@@ -33,7 +33,7 @@ constexpr char kUsage[] = R"(usage:
   tflconv convert --graph_def_file=M.pb --output_arrays=x[,y] --output_dir=DIR
                   [--input_arrays=a,b --input_shapes=1,224,224,3:1,10]
                   [--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS] [--allow_custom_ops]
-                  [--artifacts=fp32,fp16]
+                  [--artifacts=fp32,fp16] [--unroll_limit=OPERATORS]
                   [--output_file=M.tflite [--post_training_quantize --quantize_to_float16]]
   tflconv inspect MODEL.tflite [--json]
 
@@ -64,7 +64,7 @@ int Usage(absl::string_view message) {
 const std::set<std::string> kConvertFlags = {
     "graph_def_file", "input_arrays", "input_shapes", "output_arrays", "target_ops",
     "allow_custom_ops", "artifacts", "output_dir", "output_file", "post_training_quantize",
-    "quantize_to_float16", "quiet", "server", "timeout", "connect_timeout", "plaintext", "tls_ca",
+    "quantize_to_float16", "unroll_limit", "quiet", "server", "timeout", "connect_timeout", "plaintext", "tls_ca",
     "tls_cert", "tls_key", "tls_server_name", "auth_token", "auth_token_file", "chunk_size"};
 
 const std::set<std::string> kRemoteOnlyFlags = {
@@ -128,6 +128,7 @@ int Convert(int argc, char** argv) {
   flags.target_ops = args->Get("target_ops");
   flags.allow_custom_ops = args->Has("allow_custom_ops");
   flags.artifacts = args->Get("artifacts");
+  flags.unroll_limit = args->Get("unroll_limit");
   if (!target.output_file.empty()) {
     // tflite_convert's spelling: one artifact, fp16 when asked for.
     if (args->Has("artifacts")) return Usage("--artifacts goes with --output_dir");

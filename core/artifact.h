@@ -3,6 +3,7 @@
 #ifndef TFLCONV_CORE_ARTIFACT_H_
 #define TFLCONV_CORE_ARTIFACT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,14 @@
 namespace tflconv {
 
 inline constexpr char kConverterVersion[] = "0.1.0";
+
+// Memory an artifact is built in: `size` uninitialized bytes, freed when
+// the last copy of the pointer goes; throws std::bad_alloc when there is
+// none, as operator new does. A finished artifact lies inside one such
+// block, and its Artifact::storage points to the block's start. The
+// server's worker processes build artifacts straight into shared memory
+// this way; by default they are built on the heap.
+using ArtifactAllocator = std::function<std::shared_ptr<char>(size_t size)>;
 
 struct Artifact {
   v1::ArtifactKind kind = v1::ARTIFACT_KIND_UNSPECIFIED;

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/graph/import.h"
+#include "core/legalize/control_flow.h"
 #include "core/legalize/legalizer.h"
 #include "core/lite/export.h"
 #include "core/lite/kernel_contract.h"
@@ -72,11 +75,37 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   pipeline.End(import_stats.nodes_pruned,
                absl::StrCat(import_stats.nodes_in_graph, " nodes, ", import_stats.nodes_pruned,
                             " pruned, ", import_stats.control_edges_dropped,
-                            " control edges dropped"));
+                            " control edges dropped",
+                            import_stats.functional_ops_lowered == 0
+                                ? ""
+                                : absl::StrCat(", ", import_stats.functional_ops_lowered,
+                                               " functional ops lowered (If, While, calls)")));
 
   TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageOptimize));
   InferStats infer_stats;
-  TFLCONV_RETURN_IF_ERROR(InferGraph(graph, limits, &infer_stats));
+  std::optional<LoweredGraph> lowered;
+  std::string control_flow_kept;  // why control flow stays as TF ops
+  if (HasControlFlow(graph)) {
+    const uint64_t unroll_limit =
+        options.has_unroll_limit() ? options.unroll_limit() : kDefaultUnrollLimit;
+    auto lowering = LowerControlFlow(graph, limits, unroll_limit, &infer_stats);
+    if (lowering.ok()) {
+      lowered = *std::move(lowering);
+      graph = std::move(lowered->graph);
+      for (const v1::ControlFlowRegion& region : lowered->regions) {
+        *report.add_control_flow() = region;
+      }
+    } else if (lowering.status().code() == absl::StatusCode::kUnimplemented) {
+      control_flow_kept = std::string(lowering.status().message());
+      v1::ControlFlowRegion* region = report.add_control_flow();
+      region->set_kind("control flow");
+      region->set_disposition(absl::StrCat("kept as TensorFlow ops: ", control_flow_kept));
+      infer_stats = InferStats();
+    } else {
+      return lowering.status();
+    }
+  }
+  if (!lowered) TFLCONV_RETURN_IF_ERROR(InferGraph(graph, limits, &infer_stats));
   pipeline.End(infer_stats.nodes_folded,
                absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants (",
                             infer_stats.folded_bytes, " bytes)",
@@ -87,10 +116,19 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
 
   TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageLegalize));
   LegalizeResult legalized = LegalizeGraph(graph, options);
-  *report.mutable_coverage() = legalized.coverage;
-  if (!legalized.status.ok()) return legalized.status;
+  if (lowered) AddLoweredCoverage(*lowered, legalized.coverage);
+  if (!legalized.status.ok()) {
+    *report.mutable_coverage() = legalized.coverage.Build();
+    if (control_flow_kept.empty()) return legalized.status;
+    return absl::Status(legalized.status.code(),
+                        absl::StrCat(legalized.status.message(),
+                                     "; control flow was not lowered: ", control_flow_kept));
+  }
   LiteModel& model = legalized.model;
   const OptimizeStats optimized = OptimizeLiteModel(model);
+  // The report tells what the model became, not the legalizer's first answer.
+  legalized.coverage.ApplyAbsorbed(optimized.absorbed);
+  *report.mutable_coverage() = legalized.coverage.Build();
   AssignOpVersions(model);
   pipeline.End(optimized.scales_folded + optimized.biases_folded + optimized.activations_fused,
                absl::StrCat(optimized.scales_folded, " scales (batch norms) folded into weights, ",
@@ -101,6 +139,7 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   *report.mutable_size() = StartSizeReport(graph_bytes.size(), model);
   ExportOptions export_options;
   export_options.cancelled = hooks.cancelled;
+  export_options.allocate = hooks.artifact_memory;
   // One artifact at a time, each written by several threads: as fast as
   // exporting both at once, and only one is in memory when the caller takes
   // them through artifact_ready.

@@ -39,6 +39,8 @@ struct ConvertHooks {
   // valid only once Convert() returns OK. An error returned here stops the
   // conversion with it.
   std::function<absl::Status(Artifact artifact)> artifact_ready;
+  // When set, the memory artifacts are built in (see ArtifactAllocator).
+  ArtifactAllocator artifact_memory;
 };
 
 struct ConversionResult {

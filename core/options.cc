@@ -65,6 +65,14 @@ absl::StatusOr<v1::ConversionOptions> OptionsFromFlags(const ConverterFlags& fla
     }
     options.add_artifacts(value);
   }
+  if (!flags.unroll_limit.empty()) {
+    uint64_t limit = 0;
+    if (!absl::SimpleAtoi(flags.unroll_limit, &limit)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--unroll_limit: '", flags.unroll_limit, "' is not a count of operators (0 or more)"));
+    }
+    options.set_unroll_limit(limit);
+  }
   return options;
 }
 

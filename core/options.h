@@ -19,6 +19,7 @@ struct ConverterFlags {
   std::string target_ops;     // "TFLITE_BUILTINS,SELECT_TF_OPS"
   bool allow_custom_ops = false;
   std::string artifacts;      // "fp32,fp16"
+  std::string unroll_limit;   // "" (the default), "0", "4096"
 };
 
 // Errors name the flag and the offending entry.

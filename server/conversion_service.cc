@@ -1,6 +1,7 @@
 #include "server/conversion_service.h"
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <thread>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "server/metrics.h"
 #include "server/sha256.h"
+#include "server/worker_pool.h"
 
 namespace tflconv::server {
 
@@ -58,9 +60,17 @@ absl::Status Job::AddChunk(const std::vector<absl::string_view>& pieces) {
     if (cancelled_.load()) return absl::CancelledError("the job was cancelled");
     if (size <= graph_size_ - received_) {
       overflow = false;
-      for (absl::string_view piece : pieces) graph_.append(piece.data(), piece.size());
-      graph_hash_.Advance(graph_.data(), graph_.size());
-      received_ += size;
+      for (absl::string_view piece : pieces) {
+        if (graph_memory_) {
+          graph_memory_->PopulateForWriting(received_, piece.size());
+          memcpy(graph_memory_->data() + received_, piece.data(), piece.size());
+          received_ += piece.size();
+        } else {
+          graph_.append(piece.data(), piece.size());
+          received_ = graph_.size();
+        }
+      }
+      graph_hash_.Advance(graph().data(), received_);
       if (service_->options_.metrics) service_->options_.metrics->AddBytesIn(size);
     }
   }
@@ -89,6 +99,15 @@ void Job::Release() {
   if (service_ != nullptr) service_->ReleaseJob(this);
 }
 
+absl::string_view Job::graph() const {
+  return graph_memory_ ? absl::string_view(graph_memory_->data(), received_) : graph_;
+}
+
+void Job::FreeGraph() {
+  std::string().swap(graph_);
+  graph_memory_.reset();
+}
+
 // ---------------------------------------------------------------- service
 
 ConversionService::ConversionService(Options options) : options_(std::move(options)) {
@@ -107,12 +126,24 @@ absl::StatusOr<std::unique_ptr<ConversionService>> ConversionService::Create(Opt
   if (options.admission.memory_factor < 1) {
     return absl::InvalidArgumentError("memory_factor must be >= 1");
   }
+  if (options.max_conversion_time <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("max_conversion_time must be > 0");
+  }
+  if (options.convert && !options.worker_binary.empty()) {
+    return absl::InvalidArgumentError("a substitute conversion runs on the service's threads only");
+  }
   if (!options.convert) options.convert = [](absl::string_view graph,
                                              const v1::ConversionOptions& o,
                                              const ConvertHooks& hooks) {
     return tflconv::Convert(graph, o, hooks);
   };
   std::unique_ptr<ConversionService> service(new ConversionService(std::move(options)));
+  if (!service->options_.worker_binary.empty()) {
+    auto pool = WorkerPool::Create({service->options_.workers, service->options_.worker_binary,
+                                    service->options_.metrics});
+    if (!pool.ok()) return pool.status();
+    service->pool_ = *std::move(pool);
+  }
   for (int i = 0; i < service->options_.workers; ++i) {
     service->threads_.emplace_back([s = service.get()] { s->WorkerLoop(); });
   }
@@ -156,6 +187,13 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
         " bytes, over the server's max_memory_bytes=", admission.max_memory_bytes));
   }
 
+  // The memfd a worker process will map (no page is touched yet).
+  std::optional<SharedMemory> graph_memory;
+  if (pool_) {
+    auto memory = SharedMemory::Create("tflconv-graph", start.graph_size());
+    if (!memory.ok()) return memory.status();
+    graph_memory = *std::move(memory);
+  }
   auto job = std::shared_ptr<Job>(new Job());
   std::unique_lock<std::mutex> lock(mu_);
   if (draining_ || stopping_) {
@@ -188,7 +226,8 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
   job->deadline_ = deadline;
   const int busy = running_ + static_cast<int>(queue_.size());
   job->queue_position_ = busy < workers() ? 0 : busy - workers() + 1;
-  job->graph_.reserve(start.graph_size());
+  job->graph_memory_ = std::move(graph_memory);
+  if (!pool_) job->graph_.reserve(start.graph_size());
   reserved_bytes_ += reservation;
   ++pending_;
   ++in_flight_;
@@ -242,12 +281,13 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
   ConversionResult result;
   // listener_ stays put until the job is done (below).
   ArtifactHandoff handoff(job->listener_.get());
+  const absl::Time deadline = std::min(job->deadline_, absl::Now() + options_.max_conversion_time);
   if (status.ok()) {
     Metrics* metrics = options_.metrics;
     absl::Time stage_start = absl::Now();
     ConvertHooks hooks;
-    hooks.cancelled = [j = job.get()] {
-      return j->cancelled_.load() || absl::Now() >= j->deadline_;
+    hooks.cancelled = [j = job.get(), deadline] {
+      return j->cancelled_.load() || absl::Now() >= deadline;
     };
     hooks.progress = [&, j = job.get()](absl::string_view stage, double fraction) {
       if (fraction == 0) stage_start = absl::Now();
@@ -261,7 +301,16 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
       handoff.Hand(std::move(artifact));
       return absl::OkStatus();
     };
-    result = options_.convert(job->graph_, job->convert_options_, hooks);
+    if (pool_) {
+      result.status = job->graph_memory_->SealSize();
+      if (result.status.ok()) {
+        result = pool_->Convert(
+            {job->id_, &*job->graph_memory_, &job->convert_options_, job->reserved_bytes_, deadline},
+            hooks);
+      }
+    } else {
+      result = options_.convert(job->graph(), job->convert_options_, hooks);
+    }
     // A conversion that kept its artifacts (a substitute ConvertFn) hands
     // them over now.
     if (result.status.ok()) {
@@ -280,14 +329,19 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
     }
   }
   // The graph is no longer needed.
-  std::string().swap(job->graph_);
+  job->FreeGraph();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (job->cancelled_.load() && !job->cancel_reason_.ok()) {
       status = job->cancel_reason_;
-    } else if (absl::IsCancelled(status) && absl::Now() >= job->deadline_) {
-      status = absl::DeadlineExceededError(
-          absl::StrCat("deadline exceeded during the conversion: ", status.message()));
+    } else if (absl::IsCancelled(status) && absl::Now() >= deadline) {
+      status = absl::DeadlineExceededError(absl::StrCat(
+          deadline < job->deadline_
+              ? absl::StrCat("the conversion ran past its limit of ",
+                             absl::FormatDuration(options_.max_conversion_time),
+                             " (--max_conversion_seconds): ")
+              : "deadline exceeded during the conversion: ",
+          status.message()));
     }
   }
   if (!status.ok() && outcome.has_report) {
@@ -318,7 +372,7 @@ void ConversionService::FinishIdle(Job* job, absl::Status status,
   {
     std::lock_guard<std::mutex> upload_lock(job->upload_mu_);
     job->graph_hash_.Stop();
-    std::string().swap(job->graph_);
+    job->FreeGraph();
   }
   std::shared_ptr<JobListener> listener = std::move(job->listener_);
   UpdateGaugesLocked();
@@ -404,6 +458,10 @@ void ConversionService::Stop() {
   work_cv_.notify_all();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+std::vector<pid_t> ConversionService::worker_pids() const {
+  return pool_ ? pool_->pids() : std::vector<pid_t>();
 }
 
 ConversionService::Stats ConversionService::stats() const {

@@ -1,7 +1,8 @@
 // The conversion service behind the ConvertModel RPC, with no gRPC in it:
 // admission control (queued jobs, bytes held in memory, graph size), the
-// upload buffer, a worker pool running Convert(), cancellation, deadlines
-// and draining. The gRPC reactor (convert_reactor.h) is a thin adapter;
+// upload buffer, worker threads running Convert() (each through a
+// sandboxed worker process with --isolation=process, worker_pool.h),
+// cancellation, deadlines and draining. The gRPC reactor (convert_reactor.h) is a thin adapter;
 // the tests drive this class directly.
 //
 // A job's life: Admit() -> AddChunk()... -> (upload complete: queued) ->
@@ -13,6 +14,8 @@
 #ifndef TFLCONV_SERVER_CONVERSION_SERVICE_H_
 #define TFLCONV_SERVER_CONVERSION_SERVICE_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,12 +34,14 @@
 #include "absl/time/time.h"
 #include "core/convert.h"
 #include "server/sha256.h"
+#include "server/worker_ipc.h"
 #include "tflconv/v1/converter.pb.h"
 
 namespace tflconv::server {
 
 class Metrics;
 class ConversionService;
+class WorkerPool;
 
 struct ArtifactOut {
   Artifact artifact;
@@ -113,10 +119,17 @@ class Job : public std::enable_shared_from_this<Job> {
   int queue_position_ = 0;
   absl::Time deadline_ = absl::InfiniteFuture();
   absl::Time queued_at_;
-  std::mutex upload_mu_;  // guards graph_ and received_ while uploading
-  std::string graph_;     // reserved at admission: never moves
-  // Hashes graph_ on its own thread as chunks arrive (declared after it:
-  // stopped before it goes).
+  // The bytes received so far.
+  absl::string_view graph() const;
+  void FreeGraph();
+
+  std::mutex upload_mu_;  // guards the graph and received_ while uploading
+  // The graph, reserved at admission (never moves): in a memfd that the
+  // worker process maps (--isolation=process), else on the heap.
+  std::optional<SharedMemory> graph_memory_;
+  std::string graph_;
+  // Hashes the graph on its own thread as chunks arrive (declared after
+  // it: stopped before it goes).
   Sha256Follower graph_hash_;
   // Guarded by the service's mutex.
   State state_ = State::kUploading;
@@ -152,7 +165,17 @@ class ConversionService {
       // folded values are copied into).
       uint64_t min_reservation_bytes = 64ull << 20;
     } admission;
-    // The conversion; tests substitute a slow or blocking one.
+    // Where conversions run. Empty: tflconv::Convert (or `convert`) on the
+    // service's threads (--isolation=thread). Set: each conversion in a
+    // sandboxed worker process started from this binary, one per thread
+    // (--isolation=process, server/worker_pool.h): a crash, a runaway loop
+    // or a memory blow-up then costs only its own job.
+    std::string worker_binary;
+    // A conversion still running this long after it started is stopped
+    // with DEADLINE_EXCEEDED (in a worker process, killed if it must).
+    absl::Duration max_conversion_time = absl::Minutes(10);
+    // The conversion on the service's threads; tests substitute a slow or
+    // blocking one. Not with worker_binary.
     ConvertFn convert = nullptr;  // null: tflconv::Convert
     Metrics* metrics = nullptr;   // optional, not owned
   };
@@ -184,6 +207,8 @@ class ConversionService {
   };
   Stats stats() const;
   int workers() const { return static_cast<int>(threads_.size()); }
+  // The worker processes' ids (--isolation=process; empty otherwise).
+  std::vector<pid_t> worker_pids() const;
 
  private:
   friend class Job;
@@ -215,6 +240,7 @@ class ConversionService {
   bool draining_ = false;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::unique_ptr<WorkerPool> pool_;  // --isolation=process
 };
 
 }  // namespace tflconv::server

@@ -26,7 +26,12 @@ const std::vector<FlagSpec>& Specs() {
       {"listen", "0.0.0.0:50051", "gRPC address HOST:PORT (port 0 picks one)"},
       {"metrics_listen", "0.0.0.0:9090",
        "Prometheus /metrics address HOST:PORT; empty disables"},
-      {"workers", "0", "conversion worker threads; 0 = one per core"},
+      {"workers", "0", "conversion workers (processes or threads); 0 = one per core"},
+      {"isolation", "process",
+       "process: each conversion in a sandboxed worker process (a crash costs one job); "
+       "thread: in the server's own threads (for benchmarks)"},
+      {"max_conversion_seconds", "600",
+       "a conversion running longer fails with DEADLINE_EXCEEDED (its worker is killed)"},
       {"max_queued_jobs", "64", "jobs uploading or waiting for a worker before RESOURCE_EXHAUSTED"},
       {"max_memory_bytes", "4G",
        "bytes admitted jobs may reserve before RESOURCE_EXHAUSTED"},
@@ -165,6 +170,19 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv) {
   auto grace = ParseInt("drain_grace_seconds", values["drain_grace_seconds"]);
   if (!grace.ok()) return grace.status();
   o.drain_grace = absl::Seconds(*grace);
+  if (values["isolation"] == "process") {
+    // The running binary itself, whatever its path on disk now.
+    o.service.worker_binary = "/proc/self/exe";
+  } else if (values["isolation"] != "thread") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--isolation takes process or thread, not ", values["isolation"]));
+  }
+  auto conversion_seconds = ParseInt("max_conversion_seconds", values["max_conversion_seconds"]);
+  if (!conversion_seconds.ok()) return conversion_seconds.status();
+  if (*conversion_seconds < 1) {
+    return absl::InvalidArgumentError("--max_conversion_seconds must be >= 1");
+  }
+  o.service.max_conversion_time = absl::Seconds(*conversion_seconds);
   auto keepalive = ParseInt("keepalive_seconds", values["keepalive_seconds"]);
   if (!keepalive.ok()) return keepalive.status();
   if (*keepalive < 1) return absl::InvalidArgumentError("--keepalive_seconds must be >= 1");

@@ -12,9 +12,12 @@
 #include "absl/time/clock.h"
 #include "server/flags.h"
 #include "server/server.h"
+#include "server/worker_main.h"
 
 int main(int argc, char** argv) {
   using namespace tflconv::server;
+  // Started by the server itself (--isolation=process): converts, nothing else.
+  if (IsWorkerInvocation(argc, argv)) return WorkerMain(argc, argv);
   auto flags = ParseServerFlags(argc, argv);
   if (!flags.ok()) {
     std::cerr << "tflconv-server: " << flags.status().message() << "\n\n" << ServerFlagsHelp();
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   // One parseable line on stdout (the tests read the ports from it).
   std::cout << "tflconv-server listening on port " << (*server)->port() << " metrics port "
             << (*server)->metrics_port() << " workers " << (*server)->service()->workers()
+            << " isolation " << (flags->options.service.worker_binary.empty() ? "thread" : "process")
             << std::endl;
 
   int signal_number = 0;

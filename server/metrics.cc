@@ -49,6 +49,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Name("tflconv_idle_timeouts_total")
                        .Help("Calls failed for want of upload data or of a reading client, by direction")
                        .Register(*registry_);
+  worker_crashes_ = &BuildCounter()
+                        .Name("tflconv_worker_crashes_total")
+                        .Help("Conversion worker processes that died during a job, by signal")
+                        .Register(*registry_);
   bytes_in_ = &BuildCounter()
                    .Name("tflconv_bytes_in_total")
                    .Help("Graph bytes received")
@@ -88,6 +92,10 @@ void Metrics::RequestFinished(absl::StatusCode code) {
 
 void Metrics::IdleTimeout(absl::string_view direction) {
   idle_timeouts_->Add({{"direction", std::string(direction)}}).Increment();
+}
+
+void Metrics::WorkerCrash(absl::string_view signal) {
+  worker_crashes_->Add({{"signal", std::string(signal)}}).Increment();
 }
 
 void Metrics::ObserveQueueWait(double seconds) { queue_wait_->Observe(seconds); }

@@ -45,6 +45,9 @@ class Metrics {
   void AddBytesIn(uint64_t bytes);
   void AddBytesOut(uint64_t bytes);
   void UnsupportedOp(const std::string& tf_op);
+  // A conversion worker died during a job: "SIGSEGV", ... or "none" (it
+  // exited).
+  void WorkerCrash(absl::string_view signal);
 
  private:
   Metrics();
@@ -55,6 +58,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* stage_seconds_;
   prometheus::Family<prometheus::Counter>* unsupported_ops_;
   prometheus::Family<prometheus::Counter>* idle_timeouts_;
+  prometheus::Family<prometheus::Counter>* worker_crashes_;
   prometheus::Histogram* queue_wait_;
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* queue_depth_;

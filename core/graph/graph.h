@@ -58,6 +58,10 @@ struct Node {
   const tensorflow::NodeDef* def = nullptr;  // attributes
   std::vector<Endpoint> inputs;              // data inputs, in order
   std::vector<OutputInfo> outputs;           // filled by inference
+  // Sources of control edges ("^node"), kept only in graphs with v1 control
+  // flow: there they tie constants to a loop frame or a cond branch, which
+  // decides whether the node runs.
+  std::vector<int> control_inputs;
   bool is_model_input = false;               // cut here by input_arrays
   int num_consumers = 0;                     // data edges, after pruning
 };
@@ -69,6 +73,8 @@ struct Node {
 struct ParsedGraphDef {
   tensorflow::GraphDef def;
   absl::flat_hash_map<const tensorflow::TensorProto*, absl::string_view> tensor_contents;
+  // If, While and function calls lowered to v1 control flow (functional.h).
+  int functional_ops_lowered = 0;
 
   // The proto's tensor_content, wherever it is kept.
   absl::string_view TensorContent(const tensorflow::TensorProto& proto) const;
@@ -84,6 +90,9 @@ struct Graph {
   std::vector<std::string> input_names;
   std::vector<Endpoint> outputs;  // one per output array, in order
   std::vector<std::string> output_names;
+  // NodeDefs of the nodes a pass made (control-flow lowering's Pack,
+  // Unpack, Identity, Const), which their nodes point into.
+  std::vector<std::unique_ptr<tensorflow::NodeDef>> made_defs;
 
   const OutputInfo& info(Endpoint e) const {
     return nodes[e.node].outputs[e.index];

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/graph/functional.h"
 #include "core/graph/wire_split.h"
 #include "core/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -76,7 +77,7 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
     ErrorCollector errors;
     parser.RecordErrorsTo(&errors);
     // Text graphs from newer TensorFlow carry fields this subset omits
-    // (function bodies, debug info); they do not affect conversion.
+    // (debug info, function arg attributes); they do not affect conversion.
     parser.AllowUnknownField(true);
     parser.SetRecursionLimit(kMaxMessageNesting);
     if (!parser.ParseFromString(std::string(bytes), def)) {
@@ -107,6 +108,12 @@ absl::StatusOr<std::shared_ptr<ParsedGraphDef>> ParseGraphDef(absl::string_view 
         limits.max_nodes, " (limits.max_nodes)"));
   }
   if (def->node_size() == 0) return absl::InvalidArgumentError("graph has no nodes");
+  // Functional ops become v1 control flow before the Graph is built; this
+  // only appends nodes, so the tensor_contents above stay valid.
+  auto lowered = LowerFunctionalOps(*def, limits.max_nodes);
+  if (!lowered.ok()) return lowered.status();
+  parsed->functional_ops_lowered =
+      lowered->calls_inlined + lowered->conds_lowered + lowered->loops_lowered;
   return parsed;
 }
 
@@ -251,6 +258,7 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
   }
   node.op = "Placeholder";
   node.inputs.clear();
+  node.control_inputs.clear();
   node.is_model_input = true;
   node.outputs.assign(1, OutputInfo{dtype, std::move(shape), std::nullopt});
   graph.inputs.push_back({input_node, 0});
@@ -260,8 +268,21 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
 
 // Keeps the nodes the outputs need, in topological order. NextIteration
 // edges close v1 while loops; they are the only cycles allowed.
+bool HasFrameOps(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op == "Switch" || node.op == "Enter") return true;
+  }
+  return false;
+}
+
 absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
   const int n = static_cast<int>(graph.nodes.size());
+  if (!HasFrameOps(graph)) {
+    for (Node& node : graph.nodes) {
+      stats->control_edges_dropped += static_cast<int>(node.control_inputs.size());
+      node.control_inputs.clear();
+    }
+  }
   std::vector<bool> needed(n, false);
   std::vector<int> stack;
   for (const Endpoint& out : graph.outputs) stack.push_back(out.node);
@@ -272,6 +293,7 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
     if (needed[i]) continue;
     needed[i] = true;
     for (const Endpoint& in : graph.nodes[i].inputs) stack.push_back(in.node);
+    for (int source : graph.nodes[i].control_inputs) stack.push_back(source);
   }
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);
@@ -281,6 +303,11 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
       if (graph.nodes[in.node].op == kNextIteration) continue;
       ++pending[i];
       consumers[in.node].push_back(i);
+    }
+    for (int source : graph.nodes[i].control_inputs) {
+      if (graph.nodes[source].op == kNextIteration) continue;
+      ++pending[i];
+      consumers[source].push_back(i);
     }
   }
   std::deque<int> ready;
@@ -314,6 +341,7 @@ absl::Status PruneAndSort(Graph& graph, ImportStats* stats) {
   for (int i : order) sorted.push_back(std::move(graph.nodes[i]));
   for (Node& node : sorted) {
     for (Endpoint& in : node.inputs) in.node = new_index[in.node];
+    for (int& source : node.control_inputs) source = new_index[source];
   }
   stats->nodes_pruned = n - static_cast<int>(order.size());
   graph.nodes = std::move(sorted);
@@ -334,6 +362,7 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
   const tensorflow::GraphDef* def = &parsed->def;
   graph.parsed = std::move(parsed);
   stats->nodes_in_graph = def->node_size();
+  stats->functional_ops_lowered = graph.parsed->functional_ops_lowered;
   graph.nodes.reserve(def->node_size());
   for (const tensorflow::NodeDef& node_def : def->node()) {
     if (node_def.name().empty()) {
@@ -366,7 +395,7 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
                                               "' names no node of the graph"));
       }
       if (control) {
-        ++stats->control_edges_dropped;
+        node.control_inputs.push_back(it->second);
         continue;
       }
       node.inputs.push_back({it->second, parsed->second});

@@ -37,6 +37,7 @@ struct ImportStats {
   int nodes_in_graph = 0;
   int nodes_pruned = 0;
   int control_edges_dropped = 0;
+  int functional_ops_lowered = 0;  // If, While and calls, nested ones included
 };
 
 // Builds the Graph for `options.input_arrays` and `options.output_arrays`.

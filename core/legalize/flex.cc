@@ -194,10 +194,6 @@ std::string RuntimeWarning(const Node& node) {
     return "v1 control flow (Switch/Merge/Enter/Exit/NextIteration/LoopCond) cannot run "
            "as individual Flex ops; the graph fails at invoke()";
   }
-  if (op == "If" || op == "StatelessIf" || op == "While" || op == "StatelessWhile" ||
-      op == "PartitionedCall" || op == "StatefulPartitionedCall") {
-    return "calls functions of the graph's library, which tflconv does not convert";
-  }
   for (const OutputInfo& out : node.outputs) {
     if (out.dtype == tensorflow::DT_RESOURCE || out.dtype == tensorflow::DT_VARIANT) {
       return absl::StrCat("produces a ", DataTypeName(out.dtype),

@@ -1,10 +1,9 @@
 #include "core/legalize/legalizer.h"
 
-#include <map>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/legalize/coverage.h"
 #include "core/legalize/flex.h"
 #include "core/legalize/flex_allowlist.h"
 #include "core/legalize/registry.h"
@@ -37,58 +36,69 @@ absl::Status CheckShapeLimits(const Node& node, const ResolvedLimits& limits) {
 
 }  // namespace
 
-absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats) {
+NodeInferrer::NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats)
+    : graph_(graph), limits_(limits), stats_(stats), budget_(limits.max_folded_bytes) {}
+
+absl::Status NodeInferrer::Infer(int i, int64_t outputs_used) {
   const RuleRegistry& rules = RuleRegistry::Global();
-  FoldBudget budget(limits.max_folded_bytes);
-  std::vector<int64_t> outputs_used(graph.nodes.size(), 1);
+  if (outputs_used > kMaxNodeOutputs) {
+    return NodeInvalid(graph_.nodes[i], absl::StrCat("output ", outputs_used - 1,
+                                                     " is used; a node has at most ",
+                                                     kMaxNodeOutputs, " outputs"));
+  }
+  const OpRule* rule = rules.Find(graph_.nodes[i].op);
+  // Ops without a rule learn their output count from their consumers.
+  if (graph_.nodes[i].outputs.size() < static_cast<size_t>(outputs_used) && rule == nullptr) {
+    graph_.nodes[i].outputs.resize(outputs_used);
+  }
+  InferContext ctx(graph_, i, limits_, budget_);
+  absl::Status status = rule ? rule->infer(ctx) : InferWithoutRule(ctx);
+  if (!status.ok() && ctx.fold_declined()) {
+    // Over the fold budget: the outputs' dtypes and shapes stand, their
+    // values are computed at run time.
+    for (OutputInfo& output : graph_.nodes[i].outputs) output.value.reset();
+    ++stats_->folds_declined;
+    status = absl::OkStatus();
+  }
+  // A rule that needs a constant it does not get infers what any op
+  // would; legalization then keeps the node as Flex or reports it.
+  if (status.code() == absl::StatusCode::kUnimplemented) status = InferWithoutRule(ctx);
+  if (!status.ok()) return status;
+  Node& node = graph_.nodes[i];
+  if (node.outputs.empty()) node.outputs.resize(1);
+  if (absl::Status s = CheckShapeLimits(node, limits_); !s.ok()) return s;
+  if (node.outputs.size() < static_cast<size_t>(outputs_used)) {
+    return NodeInvalid(node, absl::StrCat("has ", node.outputs.size(), " outputs but output ",
+                                          outputs_used - 1, " is used"));
+  }
+  if (node.op != "Const" && !node.is_model_input &&
+      std::all_of(node.outputs.begin(), node.outputs.end(),
+                  [](const OutputInfo& o) { return o.value.has_value(); })) {
+    ++stats_->nodes_folded;
+  }
+  stats_->folded_bytes = budget_.used();
+  return absl::OkStatus();
+}
+
+std::vector<int64_t> OutputsUsed(const Graph& graph) {
+  std::vector<int64_t> used(graph.nodes.size(), 1);
   for (const Node& node : graph.nodes) {
     for (const Endpoint& in : node.inputs) {
-      outputs_used[in.node] = std::max<int64_t>(outputs_used[in.node], int64_t{in.index} + 1);
+      used[in.node] = std::max<int64_t>(used[in.node], int64_t{in.index} + 1);
     }
   }
   for (const Endpoint& out : graph.outputs) {
-    outputs_used[out.node] = std::max<int64_t>(outputs_used[out.node], int64_t{out.index} + 1);
+    used[out.node] = std::max<int64_t>(used[out.node], int64_t{out.index} + 1);
   }
+  return used;
+}
+
+absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats) {
+  NodeInferrer inferrer(graph, limits, stats);
+  const std::vector<int64_t> outputs_used = OutputsUsed(graph);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    if (outputs_used[i] > kMaxNodeOutputs) {
-      return NodeInvalid(graph.nodes[i], absl::StrCat("output ", outputs_used[i] - 1,
-                                                      " is used; a node has at most ",
-                                                      kMaxNodeOutputs, " outputs"));
-    }
-    // Ops without a rule learn their output count from their consumers.
-    if (graph.nodes[i].outputs.size() < static_cast<size_t>(outputs_used[i]) &&
-        rules.Find(graph.nodes[i].op) == nullptr) {
-      graph.nodes[i].outputs.resize(outputs_used[i]);
-    }
-    InferContext ctx(graph, static_cast<int>(i), limits, budget);
-    const OpRule* rule = rules.Find(graph.nodes[i].op);
-    absl::Status status = rule ? rule->infer(ctx) : InferWithoutRule(ctx);
-    if (!status.ok() && ctx.fold_declined()) {
-      // Over the fold budget: the outputs' dtypes and shapes stand, their
-      // values are computed at run time.
-      for (OutputInfo& output : graph.nodes[i].outputs) output.value.reset();
-      ++stats->folds_declined;
-      status = absl::OkStatus();
-    }
-    // A rule that needs a constant it does not get infers what any op
-    // would; legalization then keeps the node as Flex or reports it.
-    if (status.code() == absl::StatusCode::kUnimplemented) status = InferWithoutRule(ctx);
-    if (!status.ok()) return status;
-    Node& node = graph.nodes[i];
-    if (node.outputs.empty()) node.outputs.resize(1);
-    if (absl::Status s = CheckShapeLimits(node, limits); !s.ok()) return s;
-    if (node.outputs.size() < static_cast<size_t>(outputs_used[i])) {
-      return NodeInvalid(node, absl::StrCat("has ", node.outputs.size(),
-                                            " outputs but output ", outputs_used[i] - 1,
-                                            " is used"));
-    }
-    if (node.op != "Const" && !node.is_model_input && !node.outputs.empty() &&
-        std::all_of(node.outputs.begin(), node.outputs.end(),
-                    [](const OutputInfo& o) { return o.value.has_value(); })) {
-      ++stats->nodes_folded;
-    }
+    if (absl::Status s = inferrer.Infer(static_cast<int>(i), outputs_used[i]); !s.ok()) return s;
   }
-  stats->folded_bytes = budget.used();
   return absl::OkStatus();
 }
 
@@ -132,52 +142,6 @@ Route RouteWithoutRule(const Node& node, const v1::ConversionOptions& options) {
   if (options.allow_custom_ops()) return Route::kCustom;
   return Route::kUnsupported;
 }
-
-// Accumulates the op-coverage report, one entry per (op type, disposition).
-class CoverageBuilder {
- public:
-  void Add(const Node& node, v1::Disposition disposition, const std::vector<std::string>& lite_ops,
-           const std::string& warning) {
-    v1::OpCoverage& entry = entries_[{node.op, disposition}];
-    entry.set_tf_op(node.op);
-    entry.set_disposition(disposition);
-    entry.set_count(entry.count() + 1);
-    entry.add_node_names(node.name);
-    for (const std::string& op : lite_ops) {
-      if (std::find(entry.tflite_ops().begin(), entry.tflite_ops().end(), op) ==
-          entry.tflite_ops().end()) {
-        entry.add_tflite_ops(op);
-      }
-    }
-    if (!warning.empty() && std::find(entry.warnings().begin(), entry.warnings().end(),
-                                      warning) == entry.warnings().end()) {
-      entry.add_warnings(warning);
-    }
-  }
-
-  v1::OpCoverageReport Build() const {
-    v1::OpCoverageReport report;
-    for (const auto& [key, entry] : entries_) {
-      *report.add_ops() = entry;
-      switch (entry.disposition()) {
-        case v1::BUILTIN: report.set_builtin_ops(report.builtin_ops() + entry.count()); break;
-        case v1::FLEX: report.set_flex_ops(report.flex_ops() + entry.count()); break;
-        case v1::CUSTOM: report.set_custom_ops(report.custom_ops() + entry.count()); break;
-        case v1::UNSUPPORTED:
-          report.set_unsupported_ops(report.unsupported_ops() + entry.count());
-          break;
-        default: break;
-      }
-      if (!entry.warnings().empty() && entry.disposition() != v1::UNSUPPORTED) {
-        report.set_has_runtime_warnings(true);
-      }
-    }
-    return report;
-  }
-
- private:
-  std::map<std::pair<std::string, int>, v1::OpCoverage> entries_;
-};
 
 std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
                                const v1::ConversionOptions& options) {
@@ -248,7 +212,7 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
   absl::flat_hash_map<Endpoint, int> tensor_of;
   const RuleRegistry& rules = RuleRegistry::Global();
   const std::vector<bool> live = LiveNodes(graph);
-  CoverageBuilder coverage;
+  CoverageBuilder& coverage = result.coverage;
   bool unsupported = false;
 
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
@@ -330,7 +294,6 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     }
     if (!status.ok()) {
       result.status = status;
-      result.coverage = coverage.Build();
       return result;
     }
     std::vector<std::string> lite_ops;
@@ -343,9 +306,8 @@ LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& op
     }
     coverage.Add(node, disposition, lite_ops, warning);
   }
-  result.coverage = coverage.Build();
   if (unsupported) {
-    result.status = absl::FailedPreconditionError(UnsupportedMessage(result.coverage, options));
+    result.status = absl::FailedPreconditionError(UnsupportedMessage(coverage.Build(), options));
     return result;
   }
 

@@ -6,6 +6,8 @@
 #include "absl/status/status.h"
 #include "core/graph/graph.h"
 #include "core/graph/import.h"
+#include "core/legalize/coverage.h"
+#include "core/legalize/rule.h"
 #include "core/lite/lite_model.h"
 #include "tflconv/v1/options.pb.h"
 #include "tflconv/v1/report.pb.h"
@@ -18,6 +20,26 @@ struct InferStats {
   uint64_t folded_bytes = 0;  // taken from limits.max_folded_bytes
 };
 
+// Runs each node's rule to set its outputs' dtypes, shapes and (when its
+// inputs are constant) values, with one fold budget for the whole graph.
+// Nodes may be added to the graph between calls (control-flow lowering
+// infers each node it makes).
+class NodeInferrer {
+ public:
+  NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats);
+  // `outputs_used`: one past the highest output index any consumer reads.
+  absl::Status Infer(int node, int64_t outputs_used);
+
+ private:
+  Graph& graph_;
+  const ResolvedLimits& limits_;
+  InferStats* stats_;
+  FoldBudget budget_;
+};
+
+// Per node, one past the highest output index a consumer or output reads.
+std::vector<int64_t> OutputsUsed(const Graph& graph);
+
 // Sets dtype, shape and (when constant) value of every node output, in
 // topological order. Errors name the node.
 absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* stats);
@@ -25,7 +47,7 @@ absl::Status InferGraph(Graph& graph, const ResolvedLimits& limits, InferStats* 
 struct LegalizeResult {
   absl::Status status;
   LiteModel model;
-  v1::OpCoverageReport coverage;  // filled even when status is not OK
+  CoverageBuilder coverage;  // filled even when status is not OK
 };
 
 // Legalizes every live node: rules for builtins, then Flex or custom ops

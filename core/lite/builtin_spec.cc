@@ -10,7 +10,7 @@ const std::vector<BuiltinSpec>& BuiltinSpecs() {
   static const auto* const kSpecs = [] {
     auto* specs = new std::vector<BuiltinSpec>;
     for (auto family : {spec_dsl::MathBuiltins, spec_dsl::TensorBuiltins, spec_dsl::NnBuiltins,
-                        spec_dsl::UnemittedBuiltins}) {
+                        spec_dsl::ControlFlowBuiltins, spec_dsl::UnemittedBuiltins}) {
       for (BuiltinSpec& spec : family()) specs->push_back(std::move(spec));
     }
     return specs;

@@ -1,8 +1,9 @@
 // One declaration per TFLite builtin: what its runtime kernel accepts (the
 // KernelContract), the rules that give its op version, and the runtime that
 // added each version. The tables live in lite/builtins/, one file per family
-// (math, tensor, nn, and the builtins tflconv does not emit, which carry only
-// their versions); kernel_contract.h and versioning.h answer from them.
+// (math, tensor, nn, control flow, and the builtins tflconv does not emit,
+// which carry only their versions); kernel_contract.h and versioning.h
+// answer from them.
 // Adding a builtin to a rule means adding its entry here, with all three.
 #ifndef TFLCONV_CORE_LITE_BUILTIN_SPEC_H_
 #define TFLCONV_CORE_LITE_BUILTIN_SPEC_H_

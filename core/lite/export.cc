@@ -74,8 +74,11 @@ class BufferTable {
 // finished model is handed over in place, without a copy.
 class BlockAllocator : public flatbuffers::Allocator {
  public:
+  explicit BlockAllocator(const ArtifactAllocator& allocate) : allocate_(allocate) {}
+
   uint8_t* allocate(size_t size) override {
-    blocks_.push_back(std::shared_ptr<char[]>(new char[size]));
+    blocks_.push_back(allocate_ ? allocate_(size)
+                                : std::shared_ptr<char>(new char[size], std::default_delete<char[]>()));
     return reinterpret_cast<uint8_t*>(blocks_.back().get());
   }
   void deallocate(uint8_t* p, size_t) override {
@@ -90,7 +93,8 @@ class BlockAllocator : public flatbuffers::Allocator {
   std::shared_ptr<const void> TakeLive() { return std::move(blocks_.back()); }
 
  private:
-  std::list<std::shared_ptr<char[]>> blocks_;
+  const ArtifactAllocator& allocate_;
+  std::list<std::shared_ptr<char>> blocks_;
 };
 
 // Writes every buffer's stored bytes to its place, largest first, on
@@ -152,65 +156,21 @@ flatbuffers::Offset<tflite::Tensor> ExportTensor(flatbuffers::FlatBufferBuilder&
   return builder.Finish();
 }
 
-flatbuffers::Offset<tflite::SignatureDef> ExportSignature(
-    flatbuffers::FlatBufferBuilder& fbb, const LiteModel& model) {
-  auto maps = [&](const std::vector<int>& tensors, const std::vector<std::string>& names) {
-    std::vector<flatbuffers::Offset<tflite::TensorMap>> out;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      out.push_back(tflite::CreateTensorMap(fbb, fbb.CreateString(names[i]), tensors[i]));
-    }
-    return fbb.CreateVector(out);
-  };
-  auto inputs = maps(model.inputs, model.input_names);
-  auto outputs = maps(model.outputs, model.output_names);
-  return tflite::CreateSignatureDef(fbb, inputs, outputs,
-                                    fbb.CreateString("serving_default"), 0);
-}
-
-}  // namespace
-
-absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
-                                            const ExportOptions& options) {
-  const BufferTable buffers(model);
-  // Reserved up front so that the builder never reallocates (and copies
-  // the weights): the buffers plus a bound on everything else.
-  size_t reserve = 64 * 1024 + model.tensors.size() * 256 + model.operators.size() * 256;
-  for (const LiteBuffer* buffer : buffers.unique()) {
-    if (buffer) reserve += buffer->size() + kBufferAlignment + 32;
-  }
-  for (const LiteOperator& op : model.operators) reserve += op.custom_options.size();
-  BlockAllocator allocator;
-  flatbuffers::FlatBufferBuilder fbb(reserve, &allocator);
-
-  // Operator codes, one per (builtin, custom code, version).
-  std::map<std::tuple<int, std::string, int>, int> code_index;
-  std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes;
-  std::vector<int> op_code(model.operators.size());
-  for (size_t i = 0; i < model.operators.size(); ++i) {
-    const LiteOperator& op = model.operators[i];
-    auto key = std::make_tuple(static_cast<int>(op.builtin), op.custom_code, op.version);
-    auto [it, inserted] = code_index.emplace(key, static_cast<int>(codes.size()));
-    if (inserted) {
-      // Codes past 127 do not fit the deprecated int8 field, which then
-      // holds PLACEHOLDER_FOR_GREATER_OP_CODES.
-      const int8_t deprecated = static_cast<int8_t>(
-          std::min<int>(op.builtin, tflite::BuiltinOperator_PLACEHOLDER_FOR_GREATER_OP_CODES));
-      codes.push_back(tflite::CreateOperatorCode(
-          fbb, deprecated, op.custom_code.empty() ? 0 : fbb.CreateString(op.custom_code),
-          op.version, op.builtin));
-    }
-    op_code[i] = it->second;
-  }
-
+// The tensors and operators of `graph`; `op_code[i]` is the operator code
+// of its operator i.
+flatbuffers::Offset<tflite::SubGraph> ExportSubgraph(flatbuffers::FlatBufferBuilder& fbb,
+                                                     const LiteSubgraph& graph,
+                                                     const BufferTable& buffers,
+                                                     const std::vector<int>& op_code) {
   std::vector<flatbuffers::Offset<tflite::Tensor>> tensors;
-  tensors.reserve(model.tensors.size());
-  for (const LiteTensor& tensor : model.tensors) {
+  tensors.reserve(graph.tensors.size());
+  for (const LiteTensor& tensor : graph.tensors) {
     tensors.push_back(ExportTensor(fbb, tensor, buffers.index_of_tensor(tensor)));
   }
 
   std::vector<flatbuffers::Offset<tflite::Operator>> operators;
-  for (size_t i = 0; i < model.operators.size(); ++i) {
-    const LiteOperator& op = model.operators[i];
+  for (size_t i = 0; i < graph.operators.size(); ++i) {
+    const LiteOperator& op = graph.operators[i];
     auto inputs = fbb.CreateVector(op.inputs);
     auto outputs = fbb.CreateVector(op.outputs);
     auto options = op.options.Pack(fbb);
@@ -231,10 +191,72 @@ absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
     operators.push_back(builder.Finish());
   }
 
-  auto subgraph = tflite::CreateSubGraph(
-      fbb, fbb.CreateVector(tensors), fbb.CreateVector(model.inputs),
-      fbb.CreateVector(model.outputs), fbb.CreateVector(operators),
-      fbb.CreateString("main"));
+  return tflite::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(graph.inputs),
+                                fbb.CreateVector(graph.outputs), fbb.CreateVector(operators),
+                                fbb.CreateString(graph.name));
+}
+
+flatbuffers::Offset<tflite::SignatureDef> ExportSignature(
+    flatbuffers::FlatBufferBuilder& fbb, const LiteModel& model) {
+  auto maps = [&](const std::vector<int>& tensors, const std::vector<std::string>& names) {
+    std::vector<flatbuffers::Offset<tflite::TensorMap>> out;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      out.push_back(tflite::CreateTensorMap(fbb, fbb.CreateString(names[i]), tensors[i]));
+    }
+    return fbb.CreateVector(out);
+  };
+  const LiteSubgraph& main = model.subgraph(0);
+  auto inputs = maps(main.inputs, model.input_names);
+  auto outputs = maps(main.outputs, model.output_names);
+  return tflite::CreateSignatureDef(fbb, inputs, outputs,
+                                    fbb.CreateString("serving_default"), 0);
+}
+
+}  // namespace
+
+absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
+                                            const ExportOptions& options) {
+  const BufferTable buffers(model);
+  // Reserved up front so that the builder never reallocates (and copies
+  // the weights): the buffers plus a bound on everything else.
+  size_t reserve = 64 * 1024;
+  for (const LiteBuffer* buffer : buffers.unique()) {
+    if (buffer) reserve += buffer->size() + kBufferAlignment + 32;
+  }
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    const LiteSubgraph& graph = model.subgraph(g);
+    reserve += graph.tensors.size() * 256 + graph.operators.size() * 256;
+    for (const LiteOperator& op : graph.operators) reserve += op.custom_options.size();
+  }
+  BlockAllocator allocator(options.allocate);
+  flatbuffers::FlatBufferBuilder fbb(reserve, &allocator);
+
+  // Operator codes, one per (builtin, custom code, version) over every
+  // subgraph, in order of first use.
+  std::map<std::tuple<int, std::string, int>, int> code_index;
+  std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes;
+  std::vector<std::vector<int>> op_codes(model.subgraph_count());
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    for (const LiteOperator& op : model.subgraph(g).operators) {
+      auto key = std::make_tuple(static_cast<int>(op.builtin), op.custom_code, op.version);
+      auto [it, inserted] = code_index.emplace(key, static_cast<int>(codes.size()));
+      if (inserted) {
+        // Codes past 127 do not fit the deprecated int8 field, which then
+        // holds PLACEHOLDER_FOR_GREATER_OP_CODES.
+        const int8_t deprecated = static_cast<int8_t>(
+            std::min<int>(op.builtin, tflite::BuiltinOperator_PLACEHOLDER_FOR_GREATER_OP_CODES));
+        codes.push_back(tflite::CreateOperatorCode(
+            fbb, deprecated, op.custom_code.empty() ? 0 : fbb.CreateString(op.custom_code),
+            op.version, op.builtin));
+      }
+      op_codes[g].push_back(it->second);
+    }
+  }
+
+  std::vector<flatbuffers::Offset<tflite::SubGraph>> subgraphs;
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    subgraphs.push_back(ExportSubgraph(fbb, model.subgraph(g), buffers, op_codes[g]));
+  }
 
   std::vector<flatbuffers::Offset<tflite::Buffer>> buffer_offsets;
   // (buffer, distance of its data from the end of the finished flatbuffer)
@@ -266,7 +288,7 @@ absl::StatusOr<SerializedModel> ExportModel(const LiteModel& model,
   // flatbuffers forbids nesting them inside an open table.
   auto description = fbb.CreateString(absl::StrCat("tflconv ", kConverterVersion));
   auto codes_vector = fbb.CreateVector(codes);
-  auto subgraphs_vector = fbb.CreateVector(&subgraph, 1);
+  auto subgraphs_vector = fbb.CreateVector(subgraphs);
   auto buffers_vector = fbb.CreateVector(buffer_offsets);
   auto metadata_vector = fbb.CreateVector(metadata);
   auto signatures_vector = fbb.CreateVector(&signature, 1);

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/artifact.h"
 #include "core/lite/lite_model.h"
 
 namespace tflconv {
@@ -16,6 +17,8 @@ struct ExportOptions {
   int threads = 0;
   // Polled between buffers; true stops the export with CANCELLED.
   std::function<bool()> cancelled;
+  // Where the flatbuffer is built (null: the heap).
+  ArtifactAllocator allocate;
 };
 
 // A finished flatbuffer: `bytes` lies inside `storage`.
@@ -24,9 +27,10 @@ struct SerializedModel {
   std::shared_ptr<const void> storage;
 };
 
-// The flatbuffer for `model`: operator codes with the versions assigned by
-// AssignOpVersions(), identical constant buffers stored once, a
-// "serving_default" signature, "min_runtime_version" metadata and a
+// The flatbuffer for `model`: every subgraph in order (the main one first),
+// operator codes with the versions assigned by AssignOpVersions(),
+// identical constant buffers stored once across subgraphs, a
+// "serving_default" signature of the main subgraph, "min_runtime_version" metadata and a
 // description naming tflconv. The metadata is laid out first, then the
 // buffers' pending transforms are written straight into their place, on
 // several threads. Fails (INTERNAL) if the result does not pass the

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/lite/builtin_spec.h"
+#include "core/lite/control_flow.h"
 #include "core/lite/versioning.h"
 
 namespace tflconv {
@@ -28,14 +29,15 @@ std::string TypeName(int type) {
 }
 
 // Describes the operator in an error: "CONV_2D (TF node "conv1")".
-std::string Describe(const LiteModel& model, const LiteOperator& op) {
-  return absl::StrCat(model.OpName(op), " (from TF node \"", op.tf_node, "\")");
+std::string Describe(const LiteSubgraph& graph, const LiteOperator& op) {
+  return absl::StrCat(graph.OpName(op), " (from TF node \"", op.tf_node, "\")");
 }
 
 class ContractChecker {
  public:
-  ContractChecker(const LiteModel& model, const LiteOperator& op, const KernelContract& contract)
-      : model_(model), op_(op), contract_(contract) {}
+  ContractChecker(const LiteSubgraph& graph, const LiteOperator& op,
+                  const KernelContract& contract)
+      : graph_(graph), op_(op), contract_(contract) {}
 
   absl::Status Check() const {
     if (op_.inputs.size() > contract_.inputs.size() && !contract_.variadic) {
@@ -66,7 +68,7 @@ class ContractChecker {
   absl::Status CheckTensor(const char* kind, size_t i, const std::vector<int>& tensors,
                            const std::vector<TensorRule>& rules, bool variadic) const {
     if (tensors[i] < 0) return absl::OkStatus();
-    const LiteTensor& tensor = model_.tensors[tensors[i]];
+    const LiteTensor& tensor = graph_.tensors[tensors[i]];
     const TensorRule* rule = RuleAt(rules, i, variadic);
     if (rule == nullptr) {
       return Violation(absl::StrCat("has ", kind, " ", i, " that the kernel does not take"));
@@ -89,10 +91,10 @@ class ContractChecker {
         const int other = rule->same_as < static_cast<int>(op_.inputs.size())
                               ? op_.inputs[rule->same_as]
                               : -1;
-        if (other >= 0 && model_.tensors[other].type != tensor.type) {
+        if (other >= 0 && graph_.tensors[other].type != tensor.type) {
           return Violation(absl::StrCat(where(), "has dtype ", TypeName(tensor.type),
                                         "; the kernel needs input ", rule->same_as, "'s ",
-                                        TypeName(model_.tensors[other].type)));
+                                        TypeName(graph_.tensors[other].type)));
         }
         break;
       }
@@ -107,15 +109,28 @@ class ContractChecker {
   }
 
   absl::Status Violation(absl::string_view what) const {
-    return absl::FailedPreconditionError(absl::StrCat(Describe(model_, op_), " ", what,
+    return absl::FailedPreconditionError(absl::StrCat(Describe(graph_, op_), " ", what,
                                                       " (LiteRT kernel ", contract_.kernel_file,
                                                       ")"));
   }
 
-  const LiteModel& model_;
+  const LiteSubgraph& graph_;
   const LiteOperator& op_;
   const KernelContract& contract_;
 };
+
+// CheckKernelContract for `op` of subgraph `in`.
+absl::Status CheckOperator(const LiteModel& model, int in, const LiteOperator& op) {
+  if (op.builtin == tfl::BuiltinOperator_CUSTOM) return absl::OkStatus();
+  const LiteSubgraph& graph = model.subgraph(in);
+  const KernelContract* contract = FindKernelContract(op.builtin);
+  if (contract == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(graph, op), " has no kernel contract"));
+  }
+  if (absl::Status s = ContractChecker(graph, op, *contract).Check(); !s.ok()) return s;
+  return CheckControlFlow(model, in, op);
+}
 
 }  // namespace
 
@@ -183,27 +198,24 @@ ActivationFunctionType FusedActivation(const LiteOperator& op) {
 }
 
 absl::Status CheckKernelContract(const LiteModel& model, const LiteOperator& op) {
-  if (op.builtin == tfl::BuiltinOperator_CUSTOM) return absl::OkStatus();
-  const KernelContract* contract = FindKernelContract(op.builtin);
-  if (contract == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(Describe(model, op), " has no kernel contract"));
-  }
-  return ContractChecker(model, op, *contract).Check();
+  return CheckOperator(model, model.focused_subgraph(), op);
 }
 
 absl::Status CheckKernelContracts(const LiteModel& model) {
-  for (const LiteOperator& op : model.operators) {
-    absl::Status s = CheckKernelContract(model, op);
-    if (s.ok() && op.builtin != tfl::BuiltinOperator_CUSTOM &&
-        (!HasVersionRule(op.builtin) || RuntimeVersionOf(op.builtin, op.version).empty())) {
-      s = absl::FailedPreconditionError(absl::StrCat(
-          Describe(model, op), " version ", op.version, " has no version rule or no runtime"));
-    }
-    if (!s.ok()) {
-      return absl::InternalError(
-          absl::StrCat(s.message(), "; the converter must not emit an operator its runtime "
-                                    "kernel does not accept"));
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    const LiteSubgraph& graph = model.subgraph(g);
+    for (const LiteOperator& op : graph.operators) {
+      absl::Status s = CheckOperator(model, g, op);
+      if (s.ok() && op.builtin != tfl::BuiltinOperator_CUSTOM &&
+          (!HasVersionRule(op.builtin) || RuntimeVersionOf(op.builtin, op.version).empty())) {
+        s = absl::FailedPreconditionError(absl::StrCat(
+            Describe(graph, op), " version ", op.version, " has no version rule or no runtime"));
+      }
+      if (!s.ok()) {
+        return absl::InternalError(absl::StrCat(
+            g == 0 ? "" : absl::StrCat("in subgraph \"", graph.name, "\": "), s.message(),
+            "; the converter must not emit an operator its runtime kernel does not accept"));
+      }
     }
   }
   return absl::OkStatus();

@@ -72,11 +72,14 @@ tflite::ActivationFunctionType FusedActivation(const LiteOperator& op);
 
 // FAILED_PRECONDITION naming the operator, its TF node, the tensor and the
 // dtype when `op` breaks its kernel's contract or has none (CUSTOM passes).
-// The legalizer turns it into the rule declining the node.
+// `op` belongs to the subgraph in focus (lite_model.h); a WHILE or IF is
+// also checked against the subgraphs it runs (control_flow.h). The
+// legalizer turns it into the rule declining the node.
 absl::Status CheckKernelContract(const LiteModel& model, const LiteOperator& op);
 
 // INTERNAL error naming the operator, its TF node, the tensor and the dtype
-// for the first operator of `model` that breaks its kernel's contract, has
+// for the first operator of any subgraph of `model` that breaks its
+// kernel's contract, has
 // no contract, or whose (op, version) has no version rule or no runtime
 // version. Flex and custom operators are not checked.
 absl::Status CheckKernelContracts(const LiteModel& model);

@@ -1,8 +1,10 @@
 #include "core/lite/lite_model.h"
 
+#include <utility>
+
 namespace tflconv {
 
-int LiteModel::AddTensor(LiteTensor tensor) {
+int LiteSubgraph::AddTensor(LiteTensor tensor) {
   tensors.push_back(std::move(tensor));
   return static_cast<int>(tensors.size()) - 1;
 }
@@ -12,13 +14,38 @@ int LiteModel::AddBuffer(LiteBuffer buffer) {
   return static_cast<int>(buffers.size()) - 1;
 }
 
-const LiteBuffer* LiteModel::buffer_of(int tensor) const {
+const LiteBuffer* LiteModel::buffer_of(const LiteSubgraph& graph, int tensor) const {
   if (tensor < 0) return nullptr;
-  const int b = tensors[tensor].buffer;
+  const int b = graph.tensors[tensor].buffer;
   return b < 0 ? nullptr : &buffers[b];
 }
 
-std::string LiteModel::OpName(const LiteOperator& op) const {
+LiteSubgraph& LiteModel::subgraph(int index) {
+  if (index == focus_) return *this;
+  // The main subgraph waits in the focused one's place.
+  return bodies[(index == 0 ? focus_ : index) - 1];
+}
+
+const LiteSubgraph& LiteModel::subgraph(int index) const {
+  return const_cast<LiteModel*>(this)->subgraph(index);
+}
+
+int LiteModel::AddSubgraph(std::string name) {
+  LiteSubgraph graph;
+  graph.name = std::move(name);
+  bodies.push_back(std::move(graph));
+  return subgraph_count() - 1;
+}
+
+void LiteModel::Focus(int index) {
+  if (index == focus_) return;
+  LiteSubgraph& own = *this;
+  if (focus_ != 0) std::swap(own, bodies[focus_ - 1]);
+  if (index != 0) std::swap(own, bodies[index - 1]);
+  focus_ = index;
+}
+
+std::string LiteSubgraph::OpName(const LiteOperator& op) const {
   if (op.builtin == tflite::BuiltinOperator_CUSTOM) return op.custom_code;
   return tflite::EnumNameBuiltinOperator(op.builtin);
 }

@@ -34,8 +34,8 @@ const T& OrDefault(const T* options) {
 
 class OpView {
  public:
-  OpView(const LiteModel& model, const LiteOperator& op)
-      : model_(model), op_(op) {}
+  OpView(const LiteSubgraph& graph, const LiteOperator& op)
+      : graph_(graph), op_(op) {}
 
   bool Holds(const Cond& c) const {
     switch (c.kind) {
@@ -59,7 +59,7 @@ class OpView {
   // -1 for an omitted or absent tensor, matching no type.
   int TypeOf(const std::vector<int>& tensors, int i) const {
     if (i >= static_cast<int>(tensors.size()) || tensors[i] < 0) return -1;
-    return model_.tensors[tensors[i]].type;
+    return graph_.tensors[tensors[i]].type;
   }
 
   // The shape as exported, where dynamic dimensions are written as 1; the
@@ -68,7 +68,7 @@ class OpView {
     if (i >= static_cast<int>(op_.inputs.size()) || op_.inputs[i] < 0) {
       return {};
     }
-    std::vector<int32_t> dims = model_.tensors[op_.inputs[i]].shape;
+    std::vector<int32_t> dims = graph_.tensors[op_.inputs[i]].shape;
     for (int32_t& d : dims) d = d < 0 ? 1 : d;
     return dims;
   }
@@ -137,7 +137,7 @@ class OpView {
     return false;
   }
 
-  const LiteModel& model_;
+  const LiteSubgraph& graph_;
   const LiteOperator& op_;
 };
 
@@ -171,10 +171,10 @@ std::string RuntimeVersionOf(BuiltinOperator op, int version) {
   return spec->runtime_since[i];
 }
 
-int OpVersion(const LiteModel& model, const LiteOperator& op) {
+int OpVersion(const LiteSubgraph& graph, const LiteOperator& op) {
   const std::vector<VersionRule>* rules = RulesFor(op.builtin);
   if (rules == nullptr) return 1;
-  const OpView view(model, op);
+  const OpView view(graph, op);
   for (const VersionRule& rule : *rules) {
     bool holds = true;
     for (const Cond& c : rule.all) holds = holds && view.Holds(c);
@@ -184,19 +184,23 @@ int OpVersion(const LiteModel& model, const LiteOperator& op) {
 }
 
 void AssignOpVersions(LiteModel& model) {
-  for (LiteOperator& op : model.operators) op.version = OpVersion(model, op);
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    LiteSubgraph& graph = model.subgraph(g);
+    for (LiteOperator& op : graph.operators) op.version = OpVersion(graph, op);
+  }
 }
 
 // An empty string when no op is in the table (e.g. an empty model), as the
 // official converter leaves it.
 std::string MinRuntimeVersion(const LiteModel& model) {
   std::string min_version;
-  for (const LiteOperator& op : model.operators) {
-    std::string version = RuntimeVersionOf(op.builtin, op.version);
-    if (version.empty()) continue;
-    if (min_version.empty() ||
-        ParseVersion(min_version) < ParseVersion(version)) {
-      min_version = std::move(version);
+  for (int g = 0; g < model.subgraph_count(); ++g) {
+    for (const LiteOperator& op : model.subgraph(g).operators) {
+      std::string version = RuntimeVersionOf(op.builtin, op.version);
+      if (version.empty()) continue;
+      if (min_version.empty() || ParseVersion(min_version) < ParseVersion(version)) {
+        min_version = std::move(version);
+      }
     }
   }
   return min_version;

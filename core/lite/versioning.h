@@ -12,10 +12,12 @@
 
 namespace tflconv {
 
-// The version `op` needs, given its options and its tensors' types.
-int OpVersion(const LiteModel& model, const LiteOperator& op);
+// The version `op` needs, given its options and the types of its tensors
+// in `graph`.
+int OpVersion(const LiteSubgraph& graph, const LiteOperator& op);
 
-// Sets every builtin operator's version with OpVersion().
+// Sets the version of every builtin operator of every subgraph with
+// OpVersion().
 void AssignOpVersions(LiteModel& model);
 
 // Whether versioning knows `op`: it has version rules, or the runtime table
@@ -26,7 +28,8 @@ bool HasVersionRule(tflite::BuiltinOperator op);
 // table does not list it.
 std::string RuntimeVersionOf(tflite::BuiltinOperator op, int version);
 
-// The lowest TFLite runtime that has every (op, version) of `model`, as
+// The lowest TFLite runtime that has every (op, version) of every subgraph
+// of `model`, as
 // "major.minor.patch", or "" when no op needs more than the first runtime
 // (what the official converter writes too).
 std::string MinRuntimeVersion(const LiteModel& model);

@@ -107,12 +107,17 @@ void FloatsToHalves(const float* in, uint16_t* out, size_t count) {
   for (size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);
 }
 
-LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
-  LiteModel out = model;
-  std::vector<bool> is_output(model.tensors.size(), false);
-  for (int t : model.outputs) is_output[t] = true;
-  std::vector<bool> read(model.tensors.size(), false);
-  for (const LiteOperator& op : model.operators) {
+namespace {
+
+// Converts the float32 constants `graph` reads; new buffers go to `model`.
+void ToFloat16WeightsOf(LiteModel& model, LiteSubgraph& graph, Fp16Stats* stats) {
+  // What the subgraph takes or returns stays float32: its caller (the
+  // model's user, a WHILE or IF) hands over and expects float32.
+  std::vector<bool> is_signature(graph.tensors.size(), false);
+  for (int t : graph.inputs) is_signature[t] = true;
+  for (int t : graph.outputs) is_signature[t] = true;
+  std::vector<bool> read(graph.tensors.size(), false);
+  for (const LiteOperator& op : graph.operators) {
     for (int t : op.inputs) {
       if (t >= 0) read[t] = true;
     }
@@ -120,32 +125,39 @@ LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
   std::vector<LiteOperator> dequantize;
   // Operators keep reading the float32 tensor (same index, same name); its
   // data moves to a new FLOAT16 constant that DEQUANTIZE expands.
-  for (size_t t = 0; t < model.tensors.size(); ++t) {
-    const LiteTensor& tensor = model.tensors[t];
-    const LiteBuffer* buffer = model.buffer_of(static_cast<int>(t));
-    if (buffer == nullptr || tensor.type != tflite::TensorType_FLOAT32 || is_output[t] ||
-        !read[t]) {
+  const size_t count = graph.tensors.size();
+  for (size_t t = 0; t < count; ++t) {
+    const LiteBuffer* buffer = model.buffer_of(graph, static_cast<int>(t));
+    if (buffer == nullptr || graph.tensors[t].type != tflite::TensorType_FLOAT32 ||
+        is_signature[t] || !read[t]) {
       continue;
     }
     // Rounded while the exporter writes it.
     LiteBuffer halves = *buffer;
     halves.transform.to_float16 = true;
-    LiteTensor half = tensor;
-    half.name = absl::StrCat(tensor.name, "_fp16");
+    LiteTensor half = graph.tensors[t];
+    half.name = absl::StrCat(half.name, "_fp16");
     half.type = tflite::TensorType_FLOAT16;
-    half.buffer = out.AddBuffer(std::move(halves));
-    const int half_index = out.AddTensor(std::move(half));
-    out.tensors[t].buffer = -1;
+    half.buffer = model.AddBuffer(std::move(halves));
+    const int half_index = graph.AddTensor(std::move(half));
+    graph.tensors[t].buffer = -1;
     LiteOperator op;
     op.builtin = tflite::BuiltinOperator_DEQUANTIZE;
     op.inputs = {half_index};
     op.outputs = {static_cast<int>(t)};
-    op.tf_node = tensor.name;
+    op.tf_node = graph.tensors[t].name;
     dequantize.push_back(std::move(op));
     ++stats->tensors_converted;
   }
-  out.operators.insert(out.operators.begin(), std::make_move_iterator(dequantize.begin()),
-                       std::make_move_iterator(dequantize.end()));
+  graph.operators.insert(graph.operators.begin(), std::make_move_iterator(dequantize.begin()),
+                         std::make_move_iterator(dequantize.end()));
+}
+
+}  // namespace
+
+LiteModel ToFloat16Weights(const LiteModel& model, Fp16Stats* stats) {
+  LiteModel out = model;
+  for (int g = 0; g < out.subgraph_count(); ++g) ToFloat16WeightsOf(out, out.subgraph(g), stats);
   RemoveUnusedTensors(out);  // drops the float32 copies of converted buffers
   return out;
 }

@@ -1,7 +1,8 @@
 // Float16 weights, as TensorFlow's float16 post-training quantization does
 // it: every float32 constant an operator reads is stored as FLOAT16 and
-// feeds one DEQUANTIZE to float32. Inputs, outputs and constants that are
-// model outputs stay float32.
+// feeds one DEQUANTIZE to float32, in every subgraph (a DEQUANTIZE in a
+// loop body runs at each iteration, which keeps the weights halved). Inputs,
+// outputs and constants that a subgraph takes or returns stay float32.
 #ifndef TFLCONV_CORE_QUANTIZE_FP16_H_
 #define TFLCONV_CORE_QUANTIZE_FP16_H_
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/lite/schema/tflite_schema_generated.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -64,13 +65,21 @@ void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report) {
   }
 }
 
-std::string ReportToJson(const v1::ConversionReport& report) {
+absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   std::string json;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("printing ", message.GetTypeName(), " as JSON: ",
+                                            status.message().ToString()));
+  }
   return json;
+}
+
+std::string ReportToJson(const v1::ConversionReport& report) {
+  return MessageToJson(report).value_or("");
 }
 
 std::string ReportSummary(const v1::ConversionReport& report) {
@@ -86,10 +95,13 @@ std::string ReportSummary(const v1::ConversionReport& report) {
   absl::StrAppend(&out, absl::StrFormat("\n%-28s %6s  %-11s %s\n", "TF op", "count",
                                         "disposition", "TFLite ops / warnings"));
   for (const v1::OpCoverage& op : report.coverage().ops()) {
-    std::string lite;
-    for (const std::string& name : op.tflite_ops()) absl::StrAppend(&lite, lite.empty() ? "" : ",", name);
+    // What the model holds, then what the optimizer absorbed elsewhere.
+    std::string became = absl::StrJoin(op.tflite_ops(), ",");
+    if (!op.absorbed_into().empty()) {
+      absl::StrAppend(&became, became.empty() ? "" : "; ", absl::StrJoin(op.absorbed_into(), ", "));
+    }
     absl::StrAppend(&out, absl::StrFormat("%-28s %6d  %-11s %s\n", op.tf_op(), op.count(),
-                                          v1::Disposition_Name(op.disposition()), lite));
+                                          v1::Disposition_Name(op.disposition()), became));
     for (const std::string& warning : op.warnings()) {
       absl::StrAppend(&out, absl::StrFormat("%-28s %6s  %-11s WARNING: %s\n", "", "", "", warning));
     }

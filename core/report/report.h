@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/artifact.h"
 #include "core/lite/lite_model.h"
 #include "tflconv/v1/report.pb.h"
@@ -20,7 +21,11 @@ v1::SizeReport StartSizeReport(uint64_t input_bytes, const LiteModel& fp32);
 // verified flatbuffer, and the fp16/fp32 ratio once both are in.
 void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report);
 
-// The report as JSON (protobuf's JSON printer, field names as in the proto).
+// `message` as indented JSON (protobuf's JSON printer, field names as in
+// the proto), as the report and `tflconv inspect --json` are written.
+absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message);
+
+// The report as JSON ("" if it cannot be printed).
 std::string ReportToJson(const v1::ConversionReport& report);
 
 // A short human summary: a size table and the op-coverage table.

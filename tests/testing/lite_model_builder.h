@@ -1,5 +1,7 @@
 // Builds LiteModels operator by operator for tests of the Lite passes
-// (versioning, kernel contracts), without going through a GraphDef.
+// (versioning, kernel contracts, control flow), without going through a
+// GraphDef. Tensors and operators go to the subgraph in focus
+// (SubgraphFocus).
 #ifndef TFLCONV_TESTS_TESTING_LITE_MODEL_BUILDER_H_
 #define TFLCONV_TESTS_TESTING_LITE_MODEL_BUILDER_H_
 
@@ -20,6 +22,15 @@ class LiteModelBuilder {
     tensor.type = type;
     tensor.shape = std::move(shape);
     return model_.AddTensor(std::move(tensor));
+  }
+
+  // A constant holding `values`.
+  template <typename T>
+  int Constant(std::vector<int32_t> shape, tflite::TensorType type, std::vector<T> values,
+               std::string name) {
+    const int tensor = Tensor(std::move(shape), type, std::move(name));
+    model_.tensors[tensor].buffer = model_.AddBuffer(OwnedBuffer(std::move(values)));
+    return tensor;
   }
 
   // An operator from TF node "node".

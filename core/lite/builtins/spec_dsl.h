@@ -78,6 +78,8 @@ std::vector<BuiltinSpec> TensorBuiltins();
 // Convolutions, matmuls, pooling, resizing, image rearrangements,
 // non-max suppression, quantization and random numbers.
 std::vector<BuiltinSpec> NnBuiltins();
+// WHILE and IF, which run other subgraphs.
+std::vector<BuiltinSpec> ControlFlowBuiltins();
 // Builtins tflconv does not emit: their versions only, so that version
 // lookups answer for every builtin the official tables know.
 std::vector<BuiltinSpec> UnemittedBuiltins();

@@ -1,0 +1,645 @@
+#include "core/legalize/control_flow.h"
+
+#include <map>
+#include <queue>
+
+#include "absl/strings/str_cat.h"
+#include "core/legalize/control_flow_eval.h"
+
+namespace tflconv {
+
+namespace {
+
+bool IsFrameOp(absl::string_view op) {
+  return op == "Enter" || op == "Exit" || op == "Switch" || op == "Merge" ||
+         op == "NextIteration" || op == "LoopCond";
+}
+
+absl::Status FrameError(const Node& node, absl::string_view message) {
+  return NodeInvalid(node, absl::StrCat("malformed control flow: ", message));
+}
+
+}  // namespace
+
+bool HasControlFlow(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (IsFrameOp(node.op) || IsArrayOp(node.op)) return true;
+  }
+  return false;
+}
+
+ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLimits& limits,
+                                           uint64_t unroll_limit, InferStats* stats)
+    : graph_(graph), limits_(limits), unroll_limit_(unroll_limit), stats_(stats),
+      inferrer_(lowered_.graph, limits, stats), outputs_used_(OutputsUsed(graph)) {
+  lowered_.graph.parsed = graph.parsed;
+}
+
+absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
+  const Node& node = graph_.nodes[i];
+  auto input_frame = [&](int k) { return frame_of_[node.inputs[k].node]; };
+  if (node.op == "Enter") {
+    if (node.inputs.size() != 1) return FrameError(node, "Enter takes one input");
+    auto name = GetStringAttr(node, "frame_name");
+    if (!name.ok()) return name.status();
+    if (name->empty()) return FrameError(node, "attribute 'frame_name' is empty");
+    // Frame names are unique in a graph. A frame sits inside the deepest
+    // frame any of its Enters reads from: constants of an outer body come
+    // in through control edges, which import drops, so some Enters of a
+    // nested loop read from the root.
+    const int outer = input_frame(0);
+    auto [it, inserted] = frame_by_name_.emplace(*name, static_cast<int>(frames_.size()));
+    if (inserted) frames_.push_back(Frame{*name, outer});
+    Frame& frame = frames_[it->second];
+    if (frame.parent != outer && Depth(outer) > Depth(frame.parent)) {
+      if (IsAncestor(it->second, outer)) {
+        return FrameError(node, absl::StrCat("enters loop frame '", *name, "' from inside it"));
+      }
+      frame.parent = outer;
+      frames_changed_ = true;
+    }
+    frame_of_[i] = it->second;
+    frame.enters.push_back(i);
+    return absl::OkStatus();
+  }
+  if (node.op == "Exit") {
+    if (node.inputs.size() != 1) return FrameError(node, "Exit takes one input");
+    const int inner = input_frame(0);
+    if (inner == 0) return FrameError(node, "Exit outside of any loop frame");
+    frame_of_[i] = frames_[inner].parent;
+    frames_[inner].exits.push_back(i);
+    return absl::OkStatus();
+  }
+  // The deepest frame among the inputs; every other input must come from
+  // that frame or one enclosing it (a loop's values leave it through Exit).
+  int frame = 0;
+  for (size_t k = 0; k < node.inputs.size(); ++k) {
+    const Node& source = graph_.nodes[node.inputs[k].node];
+    if (source.op == "NextIteration") {
+      if (node.op != "Merge") {
+        return FrameError(node, absl::StrCat("reads NextIteration '", source.name,
+                                             "'; only a loop's Merge may"));
+      }
+      feeds_back_[i] = true;
+      continue;
+    }
+    const int f = input_frame(static_cast<int>(k));
+    if (Depth(f) > Depth(frame)) frame = f;
+  }
+  for (int source : node.control_inputs) {
+    if (Depth(frame_of_[source]) > Depth(frame)) frame = frame_of_[source];
+  }
+  std::vector<int> sources = node.control_inputs;
+  for (const Endpoint& in : node.inputs) sources.push_back(in.node);
+  for (int source : sources) {
+    if (graph_.nodes[source].op == "NextIteration") continue;
+    const int wanted = frame_of_[source];
+    const Node& producer = graph_.nodes[source];
+    if (validate && producer.op == "Exit" &&
+        IsAncestor(frame_of_[producer.inputs[0].node], frame)) {
+      return FrameError(node, absl::StrCat("reads '", producer.name, "', a result of loop '",
+                                           frames_[frame_of_[producer.inputs[0].node]].name,
+                                           "', from inside that loop"));
+    }
+    if (validate && !IsAncestor(wanted, frame)) {
+      return FrameError(node, absl::StrCat("reads '", graph_.nodes[source].name,
+                                           "' of loop frame '", frames_[wanted].name,
+                                           "' from frame '", frames_[frame].name,
+                                           "' without an Exit"));
+    }
+  }
+  frame_of_[i] = frame;
+  if (node.op == "LoopCond") {
+    if (frame == 0) return FrameError(node, "LoopCond outside of any loop frame");
+    if (frames_[frame].loop_cond >= 0) {
+      return FrameError(node, absl::StrCat("loop frame '", frames_[frame].name,
+                                           "' has a second LoopCond (first: '",
+                                           graph_.nodes[frames_[frame].loop_cond].name, "')"));
+    }
+    frames_[frame].loop_cond = i;
+  }
+  if (node.op == "NextIteration" && node.inputs.size() != 1) {
+    return FrameError(node, "NextIteration takes one input");
+  }
+  return absl::OkStatus();
+}
+
+int ControlFlowEvaluator::Depth(int frame) const {
+  int depth = 0;
+  for (; frame != 0; frame = frames_[frame].parent) ++depth;
+  return depth;
+}
+
+bool ControlFlowEvaluator::IsAncestor(int ancestor, int frame) const {
+  for (; frame != 0; frame = frames_[frame].parent) {
+    if (frame == ancestor) return true;
+  }
+  return ancestor == 0;
+}
+
+absl::Status ControlFlowEvaluator::FindFrames() {
+  frames_.assign(1, Frame{});
+  frame_of_.assign(graph_.nodes.size(), 0);
+  feeds_back_.assign(graph_.nodes.size(), false);
+  // Frames may move deeper as later Enters are seen; assign again until the
+  // tree stands (each pass moves some frame down a level, so it ends).
+  // Reads across frames are checked once the tree stands.
+  for (bool validate = false;;) {
+    frames_changed_ = false;
+    for (Frame& frame : frames_) {
+      frame.enters.clear();
+      frame.exits.clear();
+      frame.loop_cond = -1;
+    }
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (absl::Status s = AssignFrame(static_cast<int>(i), validate); !s.ok()) return s;
+    }
+    if (validate) break;
+    validate = !frames_changed_;
+  }
+  for (size_t f = 1; f < frames_.size(); ++f) {
+    frames_[frames_[f].parent].children.push_back(static_cast<int>(f));
+  }
+  // A Merge fed back by a NextIteration must share its frame.
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    if (!feeds_back_[i]) continue;
+    for (const Endpoint& in : graph_.nodes[i].inputs) {
+      if (graph_.nodes[in.node].op == "NextIteration" &&
+          frame_of_[in.node] != frame_of_[i]) {
+        return FrameError(graph_.nodes[i],
+                          absl::StrCat("NextIteration '", graph_.nodes[in.node].name,
+                                       "' comes from another frame than this Merge"));
+      }
+    }
+    if (frame_of_[i] == 0) {
+      return FrameError(graph_.nodes[i], "a Merge fed by NextIteration outside any loop frame");
+    }
+  }
+  for (size_t f = 1; f < frames_.size(); ++f) {
+    if (frames_[f].loop_cond < 0) {
+      return NodeInvalid(graph_.nodes[frames_[f].exits.empty() ? 0 : frames_[f].exits[0]],
+                         absl::StrCat("malformed control flow: loop frame '", frames_[f].name,
+                                      "' has no LoopCond"));
+    }
+  }
+  return ScheduleFrames();
+}
+
+// Orders each frame's work: its own nodes and its nested loops as single
+// units, each after what it reads.
+absl::Status ControlFlowEvaluator::ScheduleFrames() {
+  const int n = static_cast<int>(graph_.nodes.size());
+  // A unit is a node (>= 0) or a nested loop (~frame).
+  auto unit_in = [&](int frame, int node) {
+    int f = frame_of_[node];
+    if (graph_.nodes[node].op == "Exit") return ~frame_of_[graph_.nodes[node].inputs[0].node];
+    if (f == frame) return node;
+    while (frames_[f].parent != frame) f = frames_[f].parent;
+    return ~f;
+  };
+  std::vector<std::map<int, std::vector<int>>> edges(frames_.size());  // unit -> consumers
+  std::vector<std::map<int, int>> pending(frames_.size());
+  std::vector<std::map<int, int>> first_node(frames_.size());  // for a stable order
+  auto add_unit = [&](int frame, int unit, int node) {
+    pending[frame].emplace(unit, 0);
+    auto [it, inserted] = first_node[frame].emplace(unit, node);
+    if (!inserted) it->second = std::min(it->second, node);
+  };
+  for (int i = 0; i < n; ++i) {
+    for (int f = frame_of_[i], unit = i;; unit = ~f, f = frames_[f].parent) {
+      if (graph_.nodes[i].op != "Exit" || unit != i) add_unit(f, unit, i);
+      if (f == 0) break;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    const Node& node = graph_.nodes[i];
+    if (node.op == "Exit") continue;  // runs as part of its loop
+    std::vector<int> sources = node.control_inputs;
+    for (const Endpoint& in : node.inputs) sources.push_back(in.node);
+    for (int source : sources) {
+      if (graph_.nodes[source].op == "NextIteration") continue;
+      // The frame where producer and consumer are units side by side.
+      const int f = frame_of_[source];
+      const int consumer = unit_in(f, i);
+      const int producer = unit_in(f, source);
+      if (producer == consumer) continue;
+      edges[f][producer].push_back(consumer);
+      ++pending[f][consumer];
+    }
+  }
+  for (size_t f = 0; f < frames_.size(); ++f) {
+    std::priority_queue<std::pair<int, int>, std::vector<std::pair<int, int>>, std::greater<>>
+        ready;
+    for (const auto& [unit, count] : pending[f]) {
+      if (count == 0) ready.push({first_node[f][unit], unit});
+    }
+    while (!ready.empty()) {
+      const int unit = ready.top().second;
+      ready.pop();
+      frames_[f].schedule.push_back(unit);
+      for (int consumer : edges[f][unit]) {
+        if (--pending[f][consumer] == 0) ready.push({first_node[f][consumer], consumer});
+      }
+    }
+    if (frames_[f].schedule.size() != pending[f].size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed control flow: the loops of frame '", frames_[f].name,
+          "' and the nodes around them depend on each other in a cycle"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
+  const Scope* s = &scope;
+  while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
+  if (s == nullptr) return false;
+  auto it = s->values.find(node);
+  if (it == s->values.end() || it->second.empty()) return false;
+  return std::all_of(it->second.begin(), it->second.end(),
+                     [](const FlowValue& v) { return v.kind == FlowValue::kDead; });
+}
+
+const FlowValue* ControlFlowEvaluator::Lookup(const Scope& scope, Endpoint e) const {
+  const int frame = frame_of_[e.node];
+  const Scope* s = &scope;
+  while (s != nullptr && s->frame != frame) s = s->parent;
+  if (s == nullptr) return nullptr;
+  auto it = s->values.find(e.node);
+  if (it == s->values.end() || e.index >= static_cast<int>(it->second.size())) return nullptr;
+  return &it->second[e.index];
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
+                                                std::vector<Endpoint> inputs) {
+  const Node& source = graph_.nodes[i];
+  Graph& lowered = lowered_.graph;
+  if (lowered.nodes.size() >= limits_.max_nodes) {
+    return NodeError(absl::StatusCode::kResourceExhausted, source,
+                     absl::StrCat("unrolling loops makes more than ", limits_.max_nodes,
+                                  " nodes (limits.max_nodes)"));
+  }
+  Node node;
+  node.name = absl::StrCat(source.name, scope.suffix);
+  node.op = source.op;
+  node.def = source.def;
+  node.inputs = std::move(inputs);
+  node.is_model_input = source.is_model_input;
+  node.outputs = source.outputs;  // set on import for model inputs
+  const int index = static_cast<int>(lowered.nodes.size());
+  if (!lowered.by_name.emplace(node.name, index).second) {
+    return NodeInvalid(source, absl::StrCat("lowering control flow names a copy '", node.name,
+                                            "', which another node of the graph has"));
+  }
+  lowered.nodes.push_back(std::move(node));
+  if (absl::Status s = inferrer_.Infer(index, outputs_used_[i]); !s.ok()) return s;
+  // Nodes only control edges read (asserts, no-ops) never reach the model.
+  if (absl::Status s = CountUnrolled(scope, index, source.num_consumers > 0); !s.ok()) return s;
+  return index;
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::Make(const Scope& scope, tensorflow::NodeDef def,
+                                               std::vector<Endpoint> inputs,
+                                               int64_t outputs_used) {
+  Graph& lowered = lowered_.graph;
+  Node node;
+  node.name = def.name();
+  node.op = def.op();
+  node.inputs = std::move(inputs);
+  lowered.made_defs.push_back(std::make_unique<tensorflow::NodeDef>(std::move(def)));
+  node.def = lowered.made_defs.back().get();
+  const int index = static_cast<int>(lowered.nodes.size());
+  if (!lowered.by_name.emplace(node.name, index).second) {
+    return NodeInvalid(node, "lowering control flow makes a node whose name is taken");
+  }
+  lowered.nodes.push_back(std::move(node));
+  if (absl::Status s = inferrer_.Infer(index, outputs_used); !s.ok()) return s;
+  if (absl::Status s = CountUnrolled(scope, index, true); !s.ok()) return s;
+  return index;
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::MakeIntConst(const Scope& scope,
+                                                       const std::string& name, DataType dtype,
+                                                       const std::vector<int64_t>& values,
+                                                       bool scalar) {
+  tensorflow::NodeDef def;
+  def.set_name(name);
+  def.set_op("Const");
+  (*def.mutable_attr())["dtype"].set_type(dtype);
+  tensorflow::TensorProto* proto = (*def.mutable_attr())["value"].mutable_tensor();
+  proto->set_dtype(dtype);
+  if (!scalar) proto->mutable_tensor_shape()->add_dim()->set_size(values.size());
+  for (int64_t v : values) {
+    if (dtype == tensorflow::DT_INT64) {
+      proto->add_int64_val(v);
+      continue;
+    }
+    if (v < INT32_MIN || v > INT32_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("constant ", name, " holds ", v, ", outside int32"));
+    }
+    proto->add_int_val(static_cast<int32_t>(v));
+  }
+  return Make(scope, std::move(def), {}, 1);
+}
+
+absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered_node,
+                                                 bool feeds_data) {
+  if (scope.frame == 0 || !feeds_data) return absl::OkStatus();
+  const Node& node = lowered_.graph.nodes[lowered_node];
+  const bool folded = std::all_of(node.outputs.begin(), node.outputs.end(),
+                                  [](const OutputInfo& o) { return o.value.has_value(); });
+  if (folded || node.op == "Identity") return absl::OkStatus();
+  if (++unrolled_ops_ > unroll_limit_) {
+    return NodeError(absl::StatusCode::kUnimplemented, node,
+                     absl::StrCat("unrolling loop '", frames_[scope.frame].name,
+                                  "' would add more than unroll_limit=", unroll_limit_,
+                                  " operators"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
+                                             const std::vector<FlowValue>& in) {
+  const Node& node = graph_.nodes[i];
+  std::vector<FlowValue>& out = scope.values[i];
+  if (in.size() != 2) return FrameError(node, "Switch takes a value and a predicate");
+  if (in[0].kind == FlowValue::kDead || in[1].kind == FlowValue::kDead) {
+    out.assign(2, FlowValue::Dead());
+    return absl::OkStatus();
+  }
+  const Node& pred_node = graph_.nodes[node.inputs[1].node];
+  const Tensor* pred = nullptr;
+  if (in[1].kind == FlowValue::kTensor) {
+    const OutputInfo& info = lowered_.graph.info(in[1].tensor);
+    if (info.value && info.value->dtype() == tensorflow::DT_BOOL &&
+        info.value->num_elements() == 1) {
+      pred = &*info.value;
+    }
+  }
+  if (pred == nullptr) {
+    if (pred_node.op == "LoopCond") {
+      return NodeError(absl::StatusCode::kUnimplemented, pred_node,
+                       absl::StrCat("the condition of loop '", frames_[frame_of_[i]].name,
+                                    "' is known only at run time, so the loop cannot be "
+                                    "unrolled"));
+    }
+    return NodeError(absl::StatusCode::kUnimplemented, node,
+                     absl::StrCat("the cond on '", pred_node.name,
+                                  "' is decided at run time, so it cannot be folded"));
+  }
+  const bool taken = pred->flat<bool>()[0];
+  if (pred_node.op != "LoopCond") {
+    auto& seen = conds_[node.inputs[1].node];
+    (taken ? seen.first : seen.second) = true;
+  }
+  out = taken ? std::vector<FlowValue>{FlowValue::Dead(), in[0]}
+              : std::vector<FlowValue>{in[0], FlowValue::Dead()};
+  return absl::OkStatus();
+}
+
+absl::Status ControlFlowEvaluator::RunMerge(Scope& scope, int i) {
+  const Node& node = graph_.nodes[i];
+  FlowValue live;
+  int live_index = -1;
+  for (size_t k = 0; k < node.inputs.size(); ++k) {
+    const Endpoint in = node.inputs[k];
+    const bool back = graph_.nodes[in.node].op == "NextIteration";
+    if (feeds_back_[i] && back != (scope.iteration > 0)) continue;
+    const FlowValue* v = Lookup(back ? *scope.previous : scope, in);
+    if (v == nullptr) {
+      return absl::InternalError(absl::StrCat("merge '", node.name, "' input '",
+                                              graph_.TensorName(in), "' was not computed"));
+    }
+    if (v->kind == FlowValue::kDead) continue;
+    // Several live inputs: TensorFlow's executor forwards whichever
+    // arrives first; with everything known at once that is the first.
+    live = *v;
+    live_index = static_cast<int>(k);
+    break;
+  }
+  std::vector<FlowValue>& out = scope.values[i];
+  out.assign(2, FlowValue::Dead());
+  if (live_index < 0) return absl::OkStatus();
+  out[0] = live;
+  if (outputs_used_[i] > 1) {
+    auto index = MakeIntConst(scope, absl::StrCat(node.name, scope.suffix, "/value_index"),
+                              tensorflow::DT_INT32, {live_index}, true);
+    if (!index.ok()) return index.status();
+    out[1] = FlowValue::Of({*index, 0});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
+  const Node& node = graph_.nodes[i];
+  if (node.op == "Merge") return RunMerge(scope, i);
+  std::vector<FlowValue> in;
+  in.reserve(node.inputs.size());
+  for (const Endpoint& e : node.inputs) {
+    const FlowValue* v = Lookup(scope, e);
+    if (v == nullptr) {
+      return absl::InternalError(absl::StrCat("node '", node.name, "' reads '",
+                                              graph_.TensorName(e), "' before it is computed"));
+    }
+    in.push_back(*v);
+  }
+  for (int source : node.control_inputs) {
+    if (IsDead(scope, source)) {
+      scope.values[i].assign(std::max<int64_t>(outputs_used_[i], 2), FlowValue::Dead());
+      return absl::OkStatus();
+    }
+  }
+  if (node.op == "Switch") return RunSwitch(scope, i, in);
+  if (IsArrayOp(node.op)) return RunArrayOp(scope, i, in);
+  std::vector<FlowValue>& out = scope.values[i];
+  if (node.op == "Enter" || node.op == "NextIteration" || node.op == "LoopCond" ||
+      node.op == "Identity") {
+    if (in.empty()) return FrameError(node, "expects an input");
+    out = {in[0]};
+    return absl::OkStatus();
+  }
+  std::vector<Endpoint> inputs;
+  for (size_t k = 0; k < in.size(); ++k) {
+    if (in[k].kind == FlowValue::kDead) {
+      out.assign(outputs_used_[i], FlowValue::Dead());
+      return absl::OkStatus();
+    }
+    if (in[k].kind != FlowValue::kTensor) {
+      return NodeError(absl::StatusCode::kUnimplemented, node,
+                       absl::StrCat("input ", k, " is a TensorArray or TensorList, which only "
+                                    "the array ops themselves can take"));
+    }
+    inputs.push_back(in[k].tensor);
+  }
+  auto index = Clone(scope, i, std::move(inputs));
+  if (!index.ok()) return index.status();
+  const size_t count = std::max<size_t>(outputs_used_[i], lowered_.graph.nodes[*index].outputs.size());
+  out.clear();
+  for (size_t k = 0; k < count; ++k) out.push_back(FlowValue::Of({*index, static_cast<int>(k)}));
+  return absl::OkStatus();
+}
+
+absl::Status ControlFlowEvaluator::RunFrame(Scope& scope) {
+  for (int unit : frames_[scope.frame].schedule) {
+    absl::Status s = unit >= 0 ? RunNode(scope, unit) : RunLoop(scope, ~unit);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
+  const Frame& loop = frames_[frame];
+  // A loop on the side of a cond that is not taken does not run.
+  for (int enter : loop.enters) {
+    const FlowValue* v = Lookup(parent, graph_.nodes[enter].inputs[0]);
+    if (v == nullptr || v->kind == FlowValue::kDead) {
+      for (int exit : loop.exits) parent.values[exit] = {FlowValue::Dead()};
+      return absl::OkStatus();
+    }
+  }
+  std::unique_ptr<Scope> previous;
+  for (int64_t k = 0;; ++k) {
+    if (static_cast<uint64_t>(k) > limits_.max_nodes) {
+      return NodeInvalid(graph_.nodes[loop.loop_cond],
+                         absl::StrCat("loop '", loop.name, "' does not end after ", k,
+                                      " iterations"));
+    }
+    auto scope = std::make_unique<Scope>();
+    scope->parent = &parent;
+    scope->previous = previous.get();
+    scope->frame = frame;
+    scope->iteration = k;
+    scope->suffix = absl::StrCat(parent.suffix, "@", k);
+    if (absl::Status s = RunFrame(*scope); !s.ok()) return s;
+    const FlowValue& cond = scope->values[loop.loop_cond][0];
+    bool again = false;
+    if (cond.kind == FlowValue::kTensor) {
+      const OutputInfo& info = lowered_.graph.info(cond.tensor);
+      if (!info.value || info.value->dtype() != tensorflow::DT_BOOL ||
+          info.value->num_elements() != 1) {
+        return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[loop.loop_cond],
+                         absl::StrCat("the condition of loop '", loop.name,
+                                      "' is known only at run time, so the loop cannot be "
+                                      "unrolled"));
+      }
+      again = info.value->flat<bool>()[0];
+    }
+    if (!again) {
+      // The Exits took their values in this last iteration (dead when the
+      // whole loop sits in a cond branch that is not taken).
+      for (int exit : loop.exits) {
+        const FlowValue* v = Lookup(*scope, graph_.nodes[exit].inputs[0]);
+        parent.values[exit] = {v == nullptr ? FlowValue::Dead() : *v};
+      }
+      if (cond.kind != FlowValue::kDead) loop_iterations_[frame] += k;
+      return absl::OkStatus();
+    }
+    scope->previous = nullptr;
+    previous = std::move(scope);
+  }
+}
+
+absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
+  Graph& lowered = lowered_.graph;
+  lowered.input_names = graph_.input_names;
+  lowered.output_names = graph_.output_names;
+  for (const Endpoint& e : graph_.inputs) {
+    const FlowValue* v = Lookup(root, e);
+    if (v == nullptr || v->kind != FlowValue::kTensor) {
+      return absl::InternalError(absl::StrCat("input '", graph_.TensorName(e), "' was lost"));
+    }
+    lowered.inputs.push_back(v->tensor);
+  }
+  for (size_t j = 0; j < graph_.outputs.size(); ++j) {
+    const Endpoint e = graph_.outputs[j];
+    const Node& source = graph_.nodes[e.node];
+    if (frame_of_[e.node] != 0) {
+      return NodeInvalid(source, absl::StrCat("output '", graph_.output_names[j],
+                                              "' is computed inside loop frame '",
+                                              frames_[frame_of_[e.node]].name,
+                                              "'; a loop's results leave it through Exit"));
+    }
+    const FlowValue* v = Lookup(root, e);
+    if (v == nullptr || v->kind == FlowValue::kDead) {
+      return NodeInvalid(source, absl::StrCat("output '", graph_.output_names[j],
+                                              "' is never computed: it lies on the side of a "
+                                              "cond that is not taken"));
+    }
+    if (v->kind != FlowValue::kTensor) {
+      return NodeError(absl::StatusCode::kUnimplemented, source,
+                       absl::StrCat("output '", graph_.output_names[j],
+                                    "' is a TensorArray or TensorList, not a tensor"));
+    }
+    if (lowered.nodes[v->tensor.node].name == source.name) {
+      lowered.outputs.push_back(v->tensor);
+      continue;
+    }
+    // The output was a forwarded node (Merge, Exit, an array read): an
+    // Identity keeps its name.
+    tensorflow::NodeDef def;
+    def.set_name(source.name);
+    def.set_op("Identity");
+    (*def.mutable_attr())["T"].set_type(lowered.info(v->tensor).dtype);
+    auto index = Make(root, std::move(def), {v->tensor}, 1);
+    if (!index.ok()) return index.status();
+    lowered.outputs.push_back({*index, 0});
+  }
+  for (Node& node : lowered.nodes) {
+    for (const Endpoint& in : node.inputs) ++lowered.nodes[in.node].num_consumers;
+  }
+  for (const Node& node : graph_.nodes) {
+    if (IsFrameOp(node.op) || IsArrayOp(node.op)) {
+      lowered_.lowered_nodes.push_back({node.op, node.name});
+    }
+  }
+  for (size_t f = 1; f < frames_.size(); ++f) {
+    auto it = loop_iterations_.find(static_cast<int>(f));
+    v1::ControlFlowRegion& region = lowered_.regions.emplace_back();
+    region.set_kind("while loop");
+    region.set_name(frames_[f].name);
+    region.set_disposition(it == loop_iterations_.end()
+                               ? "removed: it lies on the side of a cond that is not taken"
+                               : absl::StrCat("unrolled: ", it->second, " iterations"));
+  }
+  std::map<std::string, std::string> conds;
+  for (const auto& [pred, seen] : conds_) {
+    conds[graph_.nodes[pred].name] =
+        seen.first && seen.second
+            ? "folded: true in some iterations, false in others"
+            : absl::StrCat("folded: the predicate is ", seen.first ? "true" : "false");
+  }
+  for (const auto& [name, disposition] : conds) {
+    v1::ControlFlowRegion region;
+    region.set_kind("cond");
+    region.set_name(name);
+    region.set_disposition(disposition);
+    lowered_.regions.push_back(std::move(region));
+  }
+  ReportArrays();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoweredGraph> ControlFlowEvaluator::Run() {
+  if (absl::Status s = FindFrames(); !s.ok()) return s;
+  Scope root;
+  if (absl::Status s = RunFrame(root); !s.ok()) return s;
+  if (absl::Status s = Finish(root); !s.ok()) return s;
+  return std::move(lowered_);
+}
+
+absl::StatusOr<LoweredGraph> LowerControlFlow(const Graph& graph, const ResolvedLimits& limits,
+                                              uint64_t unroll_limit, InferStats* stats) {
+  return ControlFlowEvaluator(graph, limits, unroll_limit, stats).Run();
+}
+
+void AddLoweredCoverage(const LoweredGraph& lowered, CoverageBuilder& coverage) {
+  for (const auto& [op, name] : lowered.lowered_nodes) {
+    Node node;
+    node.op = op;
+    node.name = name;
+    coverage.Add(node, v1::LOWERED, {}, "");
+  }
+}
+
+}  // namespace tflconv

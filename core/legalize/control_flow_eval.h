@@ -1,0 +1,143 @@
+// The evaluator behind LowerControlFlow (control_flow.h): frames found in
+// the imported graph, values that may be dead or arrays, and the scopes one
+// loop iteration evaluates in. Array ops live in array_ops.cc.
+#ifndef TFLCONV_CORE_LEGALIZE_CONTROL_FLOW_EVAL_H_
+#define TFLCONV_CORE_LEGALIZE_CONTROL_FLOW_EVAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "core/graph/graph.h"
+#include "core/legalize/control_flow.h"
+#include "core/legalize/legalizer.h"
+
+namespace tflconv {
+
+// TensorArray and TensorList ops, any version (array_ops.cc).
+bool IsArrayOp(absl::string_view op);
+
+// A value flowing through the evaluated graph.
+struct FlowValue {
+  enum Kind { kDead, kTensor, kArrayHandle, kArrayState };
+  Kind kind = kDead;
+  Endpoint tensor;  // kTensor: in the lowered graph
+  int array = -1;   // kArrayHandle: index into ControlFlowEvaluator::arrays_
+  int state = -1;   // kArrayState: index into ControlFlowEvaluator::states_
+
+  static FlowValue Dead() { return {}; }
+  static FlowValue Of(Endpoint e) { return {kTensor, e}; }
+};
+
+// A frame: the root graph (index 0) or one while loop.
+struct Frame {
+  std::string name;  // Enter's frame_name; empty for the root
+  int parent = -1;
+  std::vector<int> children;
+  std::vector<int> enters;    // Enter nodes into this frame
+  std::vector<int> exits;     // Exit nodes leaving this frame
+  int loop_cond = -1;         // the LoopCond node deciding each iteration
+  std::vector<int> schedule;  // node index, or ~frame for a nested loop
+};
+
+// The values of one frame instance: the root, or one loop iteration.
+struct Scope {
+  const Scope* parent = nullptr;
+  const Scope* previous = nullptr;  // the loop's previous iteration
+  int frame = 0;
+  int64_t iteration = 0;
+  std::string suffix;  // appended to the names of the nodes it makes
+  absl::flat_hash_map<int, std::vector<FlowValue>> values;
+};
+
+class ControlFlowEvaluator {
+ public:
+  ControlFlowEvaluator(const Graph& graph, const ResolvedLimits& limits, uint64_t unroll_limit,
+                       InferStats* stats);
+  absl::StatusOr<LoweredGraph> Run();
+
+ private:
+  // An array's identity: TensorArrayV3 node or TensorList creation.
+  struct Array {
+    std::string kind;  // "TensorArray" or "TensorList"
+    std::string node;
+    DataType dtype = tensorflow::DT_INVALID;
+    bool dynamic_size = false;
+    int initial_state = -1;
+    int64_t largest_size = 0;
+    Shape element_shape;  // from the first element written
+  };
+  // What an array holds at one point of the program.
+  struct ArrayState {
+    int array = -1;
+    std::vector<std::optional<Endpoint>> elements;
+  };
+
+  absl::Status FindFrames();
+  absl::Status AssignFrame(int node, bool validate);
+  int Depth(int frame) const;
+  bool IsAncestor(int ancestor, int frame) const;
+  absl::Status ScheduleFrames();
+  absl::Status RunFrame(Scope& scope);
+  absl::Status RunLoop(Scope& parent, int frame);
+  absl::Status RunNode(Scope& scope, int node);
+  absl::Status RunSwitch(Scope& scope, int node, const std::vector<FlowValue>& in);
+  absl::Status RunMerge(Scope& scope, int node);
+  absl::Status Finish(const Scope& root);
+
+  const FlowValue* Lookup(const Scope& scope, Endpoint e) const;
+  // Adds a copy of graph node `node` fed by `inputs` and infers it.
+  absl::StatusOr<int> Clone(const Scope& scope, int node, std::vector<Endpoint> inputs);
+  // Adds a node that is not in the graph (Pack, Unpack, Identity, Const).
+  absl::StatusOr<int> Make(const Scope& scope, tensorflow::NodeDef def,
+                           std::vector<Endpoint> inputs, int64_t outputs_used);
+  absl::StatusOr<int> MakeIntConst(const Scope& scope, const std::string& name, DataType dtype,
+                                   const std::vector<int64_t>& values, bool scalar);
+  absl::Status CountUnrolled(const Scope& scope, int lowered_node, bool feeds_data);
+  // True when every output of graph node `node` is dead in `scope`.
+  bool IsDead(const Scope& scope, int node) const;
+
+  // array_ops.cc
+  absl::Status RunArrayOp(Scope& scope, int node, const std::vector<FlowValue>& in);
+  absl::StatusOr<int64_t> ConstantIndex(int node, const FlowValue& value, absl::string_view what);
+  absl::StatusOr<const ArrayState*> StateOf(int node, const FlowValue& handle,
+                                            const FlowValue& flow);
+  int NewState(ArrayState state);
+  absl::Status SetElement(int node, ArrayState& state, int64_t index, Endpoint element);
+  absl::StatusOr<Endpoint> Element(int node, const ArrayState& state, int64_t index);
+  absl::StatusOr<FlowValue> PackElements(const Scope& scope, int node,
+                                         const ArrayState& state,
+                                         const std::vector<int64_t>& indices);
+  absl::StatusOr<std::vector<Endpoint>> UnpackRows(const Scope& scope, int node,
+                                                   Endpoint value, int64_t rows);
+  absl::Status CreateArray(Scope& scope, int node, const FlowValue& size, absl::string_view kind,
+                           bool has_handle);
+  void ReportArrays();
+
+  const Graph& graph_;
+  const ResolvedLimits& limits_;
+  uint64_t unroll_limit_;
+  InferStats* stats_;
+  LoweredGraph lowered_;
+  NodeInferrer inferrer_;
+  std::vector<int64_t> outputs_used_;
+  std::vector<int> frame_of_;
+  std::vector<Frame> frames_;
+  absl::flat_hash_map<std::string, int> frame_by_name_;
+  bool frames_changed_ = false;
+  std::vector<bool> feeds_back_;  // Merge nodes with a NextIteration input
+  uint64_t unrolled_ops_ = 0;
+  std::vector<Array> arrays_;
+  std::vector<ArrayState> states_;
+  // Per cond predicate node: whether its true / false side was taken.
+  absl::flat_hash_map<int, std::pair<bool, bool>> conds_;
+  absl::flat_hash_map<int, int64_t> loop_iterations_;  // frame -> total iterations
+};
+
+}  // namespace tflconv
+
+#endif  // TFLCONV_CORE_LEGALIZE_CONTROL_FLOW_EVAL_H_

@@ -1,0 +1,211 @@
+#include "server/worker_main.h"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/convert.h"
+#include "server/sandbox.h"
+#include "server/worker_ipc.h"
+#include "tflconv/internal/worker.pb.h"
+
+namespace tflconv::server {
+namespace {
+
+constexpr char kTestHookMarker[] = "tflconv-test-hook:";
+
+// What the sandbox answers to a few calls a conversion never makes.
+std::string ProbeSandbox() {
+  auto answer = [](int result) {
+    return result >= 0 ? std::string("allowed") : std::string(strerrorname_np(errno));
+  };
+  const int file = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+  const int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  return absl::StrCat("sandbox: open=", answer(file), " socket=", answer(sock),
+                      " fork=", answer(child));
+}
+
+// The test hooks (worker_main.h): acts on the first marker in the graph.
+absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled) {
+  const size_t at = graph.find(kTestHookMarker);
+  if (at == absl::string_view::npos) return absl::OkStatus();
+  const absl::string_view hook = graph.substr(at + strlen(kTestHookMarker));
+  if (absl::StartsWith(hook, "segv")) {
+    *static_cast<volatile int*>(nullptr) = 1;
+  } else if (absl::StartsWith(hook, "spin")) {
+    volatile bool forever = true;
+    while (forever) {
+    }
+  } else if (absl::StartsWith(hook, "alloc")) {
+    // Address space only (never touched), up to where the job's limit
+    // must have stopped it.
+    std::vector<std::unique_ptr<char[]>> blocks;
+    for (int i = 0; i < 256; ++i) blocks.emplace_back(new char[64 << 20]);
+    return absl::InternalError("16 GiB allocated: the memory limit did not stop the job");
+  } else if (absl::StartsWith(hook, "wait")) {
+    while (!cancelled()) absl::SleepFor(absl::Milliseconds(5));
+    return absl::CancelledError("the job was cancelled while it waited (test hook)");
+  } else if (absl::StartsWith(hook, "sandbox")) {
+    return absl::PermissionDeniedError(ProbeSandbox());
+  }
+  return absl::OkStatus();
+}
+
+// The converter builds each artifact straight into a memfd
+// (ConvertHooks::artifact_memory), which is then sealed and passed to the
+// server as it is: the artifact is never copied.
+class ArtifactMemfds {
+ public:
+  std::shared_ptr<char> Allocate(size_t size) {
+    auto memory = SharedMemory::Create("tflconv-artifact", size);
+    if (!memory.ok()) throw std::bad_alloc();
+    // The exporter writes (nearly) all of it.
+    memory->PopulateForWriting(0, size);
+    auto block = std::make_shared<SharedMemory>(*std::move(memory));
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      it = it->second.expired() ? blocks_.erase(it) : std::next(it);
+    }
+    blocks_[block->data()] = block;
+    return std::shared_ptr<char>(block, block->data());
+  }
+
+  // Seals the memfd `artifact` was built in and sends it (the artifact's
+  // memory is unmapped here: the worker is done with it).
+  absl::Status Send(int channel, Artifact artifact) {
+    auto it = blocks_.find(artifact.storage.get());
+    std::shared_ptr<SharedMemory> block = it == blocks_.end() ? nullptr : it->second.lock();
+    if (!block) return absl::InternalError("an artifact outside the worker's memfds");
+    internal::FromWorker message;
+    internal::WorkerArtifact* header = message.mutable_artifact();
+    header->set_kind(artifact.kind);
+    header->set_file_name(artifact.file_name);
+    header->set_size(artifact.bytes.size());
+    header->set_offset(artifact.bytes.data() - block->data());
+    artifact = {};
+    if (block.use_count() != 1) return absl::InternalError("an artifact still in use");
+    auto fd = std::move(*block).Freeze();
+    if (!fd.ok()) return fd.status();
+    return SendMessage(channel, message, {fd->get()});
+  }
+
+ private:
+  std::map<const void*, std::weak_ptr<SharedMemory>> blocks_;
+};
+
+// Converts one job and reports its end; true when the worker must exit
+// afterwards.
+bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd, bool test_hooks) {
+  internal::FromWorker message;
+  internal::WorkerDone* done = message.mutable_done();
+  auto graph = SharedMemory::MapReadOnly(std::move(graph_fd));
+  if (graph.ok() && graph->size() != job.graph_size()) {
+    graph = absl::InternalError("the graph's memfd does not hold graph_size bytes");
+  }
+  if (!graph.ok()) {
+    done->set_code(static_cast<int>(graph.status().code()));
+    done->set_message(std::string(graph.status().message()));
+    return !SendMessage(channel, message).ok();
+  }
+  const absl::Time deadline = job.deadline_unix_micros() == 0
+                                  ? absl::InfiniteFuture()
+                                  : absl::FromUnixMicros(job.deadline_unix_micros());
+  bool cancelled = false;
+  ConvertHooks hooks;
+  // Any message while a job runs (a cancel, or the channel closing) stops it.
+  hooks.cancelled = [&] {
+    if (cancelled || absl::Now() >= deadline) return true;
+    pollfd ready{channel, POLLIN, 0};
+    if (poll(&ready, 1, 0) > 0) cancelled = true;
+    return cancelled;
+  };
+  hooks.progress = [&](absl::string_view stage, double fraction) {
+    internal::FromWorker progress;
+    progress.mutable_progress()->set_stage(std::string(stage));
+    progress.mutable_progress()->set_fraction(fraction);
+    (void)SendMessage(channel, progress);
+  };
+  ArtifactMemfds memfds;
+  hooks.artifact_memory = [&](size_t size) { return memfds.Allocate(size); };
+  hooks.artifact_ready = [&](Artifact artifact) {
+    return memfds.Send(channel, std::move(artifact));
+  };
+
+  ConversionResult result;
+  bool exiting = false;
+  try {
+    if (test_hooks) result.status = RunTestHook(graph->view(), hooks.cancelled);
+    if (result.status.ok()) result = Convert(graph->view(), job.options(), hooks);
+  } catch (const std::bad_alloc&) {
+    result.status = absl::ResourceExhaustedError(absl::StrCat(
+        "the conversion needed more memory than the job's limit of ", job.memory_limit_bytes(),
+        " bytes (its reservation: the graph's size times --memory_per_graph_byte, at least "
+        "--min_job_memory_bytes)"));
+    exiting = true;
+  } catch (const std::exception& e) {
+    result.status = absl::InternalError(absl::StrCat("the converter failed: ", e.what()));
+    exiting = true;
+  }
+  done->set_code(static_cast<int>(result.status.code()));
+  done->set_message(std::string(result.status.message()));
+  *done->mutable_report() = std::move(result.report);
+  done->set_exiting(exiting);
+  return !SendMessage(channel, message).ok() || exiting;
+}
+
+}  // namespace
+
+bool IsWorkerInvocation(int argc, char** argv) {
+  return argc >= 2 && absl::StartsWith(argv[1], kWorkerFdFlag);
+}
+
+int WorkerMain(int argc, char** argv) {
+  int channel = -1;
+  if (argc != 2 || !absl::SimpleAtoi(argv[1] + strlen(kWorkerFdFlag), &channel) || channel < 0) {
+    std::cerr << "tflconv-server: the worker mode is started by the server only\n";
+    return 2;
+  }
+  const bool test_hooks = std::getenv(kWorkerTestHooksEnv) != nullptr;
+  // The job's limit bounds address space, where each thread's malloc arena
+  // would reserve 64 MiB of its own: one arena for all.
+  mallopt(M_ARENA_MAX, 1);
+  if (absl::Status s = EnterSandbox(channel); !s.ok()) {
+    std::cerr << "tflconv-server worker: cannot enter the sandbox: " << s.message() << "\n";
+    return 1;
+  }
+  internal::FromWorker ready;
+  ready.mutable_ready();
+  if (!SendMessage(channel, ready).ok()) return 1;
+  for (;;) {
+    internal::ToWorker request;
+    std::vector<UniqueFd> fds;
+    const absl::Status received = ReceiveMessage(channel, &request, &fds);
+    if (absl::IsUnavailable(received)) return 0;  // the server closed the channel
+    if (!received.ok()) return 1;
+    if (request.has_cancel()) continue;  // for a job already over
+    if (!request.has_job() || fds.size() != 1) return 1;
+    if (RunJob(channel, request.job(), std::move(fds[0]), test_hooks)) return 0;
+    // Freed memory goes back to the system before the next job's limit is
+    // measured from this worker's size.
+    malloc_trim(0);
+  }
+}
+
+}  // namespace tflconv::server

@@ -1,0 +1,31 @@
+// The worker process mode of tflconv-server (--isolation=process): the
+// server starts its own binary as `tflconv-server --worker_fd=3`, which
+// enters the sandbox (server/sandbox.h) and converts the jobs the server
+// sends over fd 3, one at a time, until the server closes it
+// (server/worker_pool.h is the other end). Hidden from --help: only the
+// server starts workers.
+//
+// Test hooks: when the environment variable TFLCONV_WORKER_TEST_HOOKS is
+// set (the server passes it on to its workers), a graph whose bytes carry
+// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait" or ":sandbox" makes
+// the worker raise SIGSEGV, loop forever, allocate until its memory limit
+// stops it, wait until the job is cancelled (or past its deadline), or
+// fail the job with what the sandbox answered to open, socket and fork. Without the variable graphs are converted whatever
+// they carry.
+#ifndef TFLCONV_SERVER_WORKER_MAIN_H_
+#define TFLCONV_SERVER_WORKER_MAIN_H_
+
+namespace tflconv::server {
+
+inline constexpr char kWorkerFdFlag[] = "--worker_fd=";
+inline constexpr char kWorkerTestHooksEnv[] = "TFLCONV_WORKER_TEST_HOOKS";
+
+// True when argv asks for the worker mode.
+bool IsWorkerInvocation(int argc, char** argv);
+
+// Runs the worker mode; the process's exit code.
+int WorkerMain(int argc, char** argv);
+
+}  // namespace tflconv::server
+
+#endif  // TFLCONV_SERVER_WORKER_MAIN_H_

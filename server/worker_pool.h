@@ -1,0 +1,90 @@
+// The server's side of --isolation=process: a pool of conversion worker
+// processes (server/worker_main.h), each the server's own binary started
+// with posix_spawn into a clean single-threaded process that sandboxes
+// itself. One worker per service thread; each is reused job after job and
+// replaced when it dies, grows, or has to be killed.
+//
+// A job's graph goes to its worker as the memfd it was uploaded into, and
+// each artifact comes back in a memfd the worker filled, handed on at once
+// (fp32 is streamed while fp16 is built). Per job the kernel enforces, on
+// the worker: an address-space limit (RLIMIT_AS) of the worker's idle size
+// plus the job's memory reservation, and a CPU-time backstop (RLIMIT_CPU);
+// the pool kills the worker (SIGKILL) when the job's deadline has passed
+// and it did not stop by itself. A worker that dies during a job fails
+// only that job, with INTERNAL naming the signal and the job, and is
+// counted in tflconv_worker_crashes_total{signal}.
+#ifndef TFLCONV_SERVER_WORKER_POOL_H_
+#define TFLCONV_SERVER_WORKER_POOL_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/convert.h"
+#include "server/worker_ipc.h"
+
+namespace tflconv::server {
+
+class Metrics;
+class WorkerProcess;
+
+class WorkerPool {
+ public:
+  struct Options {
+    int workers = 1;
+    // Started as `binary --worker_fd=3` (the server's own: /proc/self/exe).
+    std::string binary;
+    Metrics* metrics = nullptr;  // optional, not owned
+  };
+
+  struct Conversion {
+    absl::string_view id;
+    const SharedMemory* graph = nullptr;  // size-sealed by the caller
+    const v1::ConversionOptions* options = nullptr;
+    uint64_t memory_limit_bytes = 0;  // the job's reservation
+    absl::Time deadline = absl::InfiniteFuture();
+  };
+
+  // Starts every worker; an error when one cannot start (a missing binary,
+  // a kernel without seccomp).
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(Options options);
+  // Closes the workers' channels and reaps them.
+  ~WorkerPool();
+
+  // Converts `job` in an idle worker, with the same hooks and result as
+  // tflconv::Convert (artifacts are always handed to artifact_ready).
+  // hooks.cancelled is polled while the worker runs; a cancelled job that
+  // does not stop within a grace period loses its worker. Blocks; at most
+  // `workers` calls at a time.
+  ConversionResult Convert(const Conversion& job, const ConvertHooks& hooks);
+
+  // The workers' process ids (for monitoring and the tests).
+  std::vector<pid_t> pids() const;
+
+ private:
+  explicit WorkerPool(Options options);
+
+  absl::StatusOr<std::unique_ptr<WorkerProcess>> Acquire();
+  void Return(std::unique_ptr<WorkerProcess> worker);
+  // Drops a worker that is dead, killed or no longer trusted, and starts
+  // its replacement.
+  void Retire(std::unique_ptr<WorkerProcess> worker);
+  // Reaps a worker that died during job `job_id`, logs and counts it; the
+  // job's error.
+  absl::Status Crashed(WorkerProcess& worker, absl::string_view job_id);
+
+  const Options options_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<WorkerProcess>> idle_;
+  std::vector<pid_t> pids_;  // idle and busy
+};
+
+}  // namespace tflconv::server
+
+#endif  // TFLCONV_SERVER_WORKER_POOL_H_

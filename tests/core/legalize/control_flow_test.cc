@@ -1,0 +1,345 @@
+// TF1 control flow on small hand-built graphs: what the converter makes of
+// loops, conds and arrays, and the errors for malformed frames. The numbers
+// these models compute are checked on the official runtime by the
+// generated cases (tests/opgen/control_flow_cases.cc).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/testing/control_flow_builder.h"
+#include "tests/testing/graph_builder.h"
+
+namespace tflconv {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Each;
+using ::testing::HasSubstr;
+using namespace tflconv::testing;
+using tensorflow::DT_BOOL;
+using tensorflow::DT_FLOAT;
+using tensorflow::DT_INT32;
+
+// i = 0; while i < n: x = x * 2; i += 1   (n = `trip_count` when >= 0, else
+// a model input).
+std::string CountedLoop(GraphBuilder& g, const std::string& name, const std::string& x,
+                        int trip_count, const LoopBodyFn& extra = {}) {
+  g.ConstInt(name + "_zero", {}, {0});
+  if (trip_count >= 0) {
+    g.ConstInt(name + "_n", {}, {trip_count});
+  } else {
+    g.Placeholder(name + "_n", DT_INT32, {});
+  }
+  g.ConstInt(name + "_one", {}, {1});
+  g.ConstFloat(name + "_two", {}, {2.0f});
+  auto exits = WhileLoop(
+      g, name, {{name + "_zero", DT_INT32}, {x, DT_FLOAT}}, {{name + "_n", DT_INT32}},
+      [&](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", name + "/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [&](GraphBuilder& g, const FrameTensors& t) {
+        std::string next_x =
+            TypedOp(g, "Mul", name + "/x_next", {t.vars[1], name + "_two"}, DT_FLOAT);
+        if (extra) next_x = extra(g, {{t.vars[0], next_x}, {}})[0];
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", name + "/i_next", {t.vars[0], name + "_one"}, DT_INT32),
+            next_x};
+      });
+  return exits[1];
+}
+
+const v1::ControlFlowRegion* Region(const v1::ConversionReport& report, const std::string& kind,
+                                    const std::string& name) {
+  for (const v1::ControlFlowRegion& region : report.control_flow()) {
+    if (region.kind() == kind && region.name() == name) return &region;
+  }
+  return nullptr;
+}
+
+TEST(ControlFlowTest, UnrollsALoopWhoseTripCountFolds) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", 3)}, DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "MUL"));
+  const v1::ControlFlowRegion* loop = Region(result.report, "while loop", "loop");
+  ASSERT_NE(loop, nullptr);
+  EXPECT_EQ(loop->disposition(), "unrolled: 3 iterations");
+  bool enter_lowered = false;
+  for (const v1::OpCoverage& op : result.report.coverage().ops()) {
+    if (op.tf_op() == "Enter") enter_lowered = op.disposition() == v1::LOWERED && op.count() == 3;
+  }
+  EXPECT_TRUE(enter_lowered);
+  EXPECT_FALSE(result.report.coverage().has_runtime_warnings());
+}
+
+TEST(ControlFlowTest, UnrollsNestedLoops) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  // Each outer iteration runs an inner loop of 2 on the outer x.
+  // The inner loop's constants are root nodes: in TensorFlow's graphs they
+  // join the outer body by control edges, which import drops.
+  const std::string outer =
+      CountedLoop(g, "outer", "x", 3, [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{CountedLoop(g, "inner", t.vars[1], 2)};
+      });
+  TypedOp(g, "Identity", "out", {outer}, DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  // 3 outer multiplications, 3 x 2 inner ones.
+  EXPECT_EQ(OperatorNames(model).size(), 9u);
+  EXPECT_THAT(OperatorNames(model), Each("MUL"));
+  ASSERT_NE(Region(result.report, "while loop", "inner"), nullptr);
+  EXPECT_EQ(Region(result.report, "while loop", "inner")->disposition(),
+            "unrolled: 6 iterations");
+}
+
+TEST(ControlFlowTest, LoopWhoseTripCountIsAnInputIsNotUnrolled) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", -1)}, DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x", "loop_n"}, {"out"}));
+  ASSERT_FALSE(result.status.ok());
+  EXPECT_THAT(result.status.message(), HasSubstr("loop 'loop' is known only at run time"));
+}
+
+TEST(ControlFlowTest, UnrollLimitKeepsLongLoops) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", 3)}, DT_FLOAT);
+  for (uint64_t limit : {0, 2}) {
+    v1::ConversionOptions options = Options({"x"}, {"out"});
+    options.set_unroll_limit(limit);
+    ConversionResult result = ConvertGraph(g, options);
+    ASSERT_FALSE(result.status.ok()) << limit;
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(absl::StrCat("more than unroll_limit=", limit, " operators")));
+  }
+  v1::ConversionOptions options = Options({"x"}, {"out"});
+  options.set_unroll_limit(3);
+  EXPECT_TRUE(ConvertGraph(g, options).status.ok());
+}
+
+TEST(ControlFlowTest, ALoopThatNeverEndsIsAnError) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("five", {}, {5});
+  // i never changes: i < 5 holds forever.
+  auto exits = WhileLoop(
+      g, "forever", {{"zero", DT_INT32}, {"x", DT_FLOAT}}, {},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "forever/Less", {t.vars[0], "five"}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{
+            t.vars[0], TypedOp(g, "Relu", "forever/relu", {t.vars[1]}, DT_FLOAT)};
+      });
+  v1::ConversionOptions options = Options({"x"}, {exits[1]});
+  options.mutable_limits()->set_max_nodes(300);
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_FALSE(result.status.ok());
+  EXPECT_THAT(result.status.message(), HasSubstr("limits.max_nodes"));
+}
+
+TEST(ControlFlowTest, CondOnAConstantKeepsOnlyTheTakenBranch) {
+  for (bool pred : {true, false}) {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    g.ConstInt("p_int", {}, {pred ? 1 : 0});
+    g.ConstInt("zero", {}, {0});
+    TypedOp(g, "Greater", "p", {"p_int", "zero"}, DT_INT32);
+    g.ConstFloat("k", {}, {3.0f});
+    auto merges = Cond(
+        g, "cond", "p", {{"x", DT_FLOAT}},
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{TypedOp(g, "Relu", "cond/relu", {t.vars[0]}, DT_FLOAT)};
+        },
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{
+              TypedOp(g, "Mul", "cond/mul", {t.vars[0], "k"}, DT_FLOAT)};
+        });
+    ConversionResult result;
+    const tflite::Model* model = ConvertOk(g, {"x"}, {merges[0]}, result);
+    ASSERT_NE(model, nullptr);
+    EXPECT_THAT(OperatorNames(model), ElementsAre(pred ? "RELU" : "MUL"));
+    ASSERT_NE(Region(result.report, "cond", "p"), nullptr);
+    EXPECT_EQ(Region(result.report, "cond", "p")->disposition(),
+              absl::StrCat("folded: the predicate is ", pred ? "true" : "false"));
+  }
+}
+
+TEST(ControlFlowTest, CondInsideALoopTakesEachIterationsBranch) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.ConstInt("two_i", {}, {2});
+  g.ConstInt("zero_i", {}, {0});
+  g.ConstFloat("k", {}, {1.5f});
+  // Even iterations add, odd ones subtract: ADD, SUB, ADD after the MULs.
+  const std::string out =
+      CountedLoop(g, "loop", "x", 3, [](GraphBuilder& g, const FrameTensors& t) {
+        TypedOp(g, "FloorMod", "loop/parity", {t.vars[0], "two_i"}, DT_INT32);
+        TypedOp(g, "Equal", "loop/even", {"loop/parity", "zero_i"}, DT_INT32);
+        return Cond(
+            g, "loop/cond", "loop/even", {{t.vars[1], DT_FLOAT}},
+            [](GraphBuilder& g, const FrameTensors& b) {
+              return std::vector<std::string>{
+                  TypedOp(g, "AddV2", "loop/cond/add", {b.vars[0], "k"}, DT_FLOAT)};
+            },
+            [](GraphBuilder& g, const FrameTensors& b) {
+              return std::vector<std::string>{
+                  TypedOp(g, "Sub", "loop/cond/sub", {b.vars[0], "k"}, DT_FLOAT)};
+            });
+      });
+  TypedOp(g, "Identity", "out", {out}, DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "ADD", "MUL", "SUB", "MUL", "ADD"));
+  ASSERT_NE(Region(result.report, "cond", "loop/even"), nullptr);
+  EXPECT_EQ(Region(result.report, "cond", "loop/even")->disposition(),
+            "folded: true in some iterations, false in others");
+}
+
+// for i in range(3): ta = ta.write(i, x * i)  — the TensorArray declares no
+// element shape; it is learned from the first write.
+TEST(ControlFlowTest, TensorArrayTakesItsElementShapeFromTheFirstWrite) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2, 3});
+  g.ConstInt("size", {}, {3});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  (*ta.mutable_attr())["element_shape"].mutable_shape()->set_unknown_rank(true);
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  auto exits = WhileLoop(
+      g, "loop", {{"zero", DT_INT32}, {"ta:1", DT_FLOAT}}, {{"ta", tensorflow::DT_RESOURCE},
+                                                             {"x", DT_FLOAT},
+                                                             {"size", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[2]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        tensorflow::NodeDef& cast = g.Op("Cast", "loop/i_float", {t.vars[0]});
+        AttrType(cast, "SrcT", DT_INT32);
+        AttrType(cast, "DstT", DT_FLOAT);
+        TypedOp(g, "Mul", "loop/scaled", {t.invariants[1], "loop/i_float"}, DT_FLOAT);
+        TypedOp(g, "TensorArrayWriteV3", "loop/write",
+                {t.invariants[0], t.vars[0], "loop/scaled", t.vars[1]}, DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "loop/i_next", {t.vars[0], "one"}, DT_INT32), "loop/write"};
+      });
+  g.ConstInt("delta", {}, {1});
+  TypedOp(g, "TensorArraySizeV3", "n", {"ta", exits[1]}, DT_FLOAT);
+  AttrType(g.Op("Range", "indices", {"zero", "n", "delta"}), "Tidx", DT_INT32);
+  tensorflow::NodeDef& gather = g.Op("TensorArrayGatherV3", "stacked", {"ta", "indices", exits[1]});
+  AttrType(gather, "dtype", DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"stacked"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "MUL", "PACK"));
+  EXPECT_THAT(ShapeOf(model, model->subgraphs()->Get(0)->outputs()->Get(0)), ElementsAre(3, 2, 3));
+  const v1::ControlFlowRegion* array = Region(result.report, "TensorArray", "ta");
+  ASSERT_NE(array, nullptr);
+  EXPECT_EQ(array->disposition(), "lowered to its elements: up to 3 tensors of float32[2,3]");
+}
+
+// A TF2-style TensorList loop: reserve, set_item per iteration, stack.
+TEST(ControlFlowTest, TensorListLoopStacksItsItems) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {4});
+  g.ConstInt("element_shape", {}, {-1});
+  g.ConstInt("size", {}, {2});
+  tensorflow::NodeDef& reserve = g.Op("TensorListReserve", "list", {"element_shape", "size"});
+  AttrType(reserve, "element_dtype", DT_FLOAT);
+  AttrType(reserve, "shape_type", DT_INT32);
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  g.ConstFloat("two", {}, {2.0f});
+  auto exits = WhileLoop(
+      g, "loop", {{"zero", DT_INT32}, {"list", tensorflow::DT_VARIANT}, {"x", DT_FLOAT}},
+      {{"size", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        TypedOp(g, "Mul", "loop/doubled", {t.vars[2], "two"}, DT_FLOAT);
+        tensorflow::NodeDef& set = g.Op("TensorListSetItem", "loop/set",
+                                        {t.vars[1], t.vars[0], "loop/doubled"});
+        AttrType(set, "element_dtype", DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "loop/i_next", {t.vars[0], "one"}, DT_INT32), "loop/set",
+            "loop/doubled"};
+      });
+  tensorflow::NodeDef& stack = g.Op("TensorListStack", "stacked", {exits[1], "element_shape"});
+  AttrType(stack, "element_dtype", DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"stacked"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "PACK"));
+  EXPECT_THAT(ShapeOf(model, model->subgraphs()->Get(0)->outputs()->Get(0)), ElementsAre(2, 4));
+  ASSERT_NE(Region(result.report, "TensorList", "list"), nullptr);
+}
+
+absl::Status ConvertStatus(const GraphBuilder& g, const std::string& output) {
+  return ConvertGraph(g, Options({"x"}, {output})).status;
+}
+
+TEST(ControlFlowTest, MalformedFramesNameTheNodeAndFrame) {
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    TypedOp(g, "Exit", "stray_exit", {"x"}, DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "stray_exit").message(),
+                HasSubstr("node 'stray_exit' (Exit): malformed control flow: Exit outside of "
+                          "any loop frame"));
+  }
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    tensorflow::NodeDef& enter = g.Op("Enter", "e", {"x"});
+    AttrType(enter, "T", DT_FLOAT);
+    AttrString(enter, "frame_name", "f");
+    TypedOp(g, "Exit", "out", {"e"}, DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "out").message(), HasSubstr("loop frame 'f' has no LoopCond"));
+  }
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    TypedOp(g, "NextIteration", "next", {"x"}, DT_FLOAT);
+    TypedOp(g, "Relu", "out", {"next"}, DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "out").message(),
+                HasSubstr("node 'out' (Relu): malformed control flow: reads NextIteration "
+                          "'next'; only a loop's Merge may"));
+  }
+  {
+    // A value of the loop body read outside the loop without an Exit.
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    CountedLoop(g, "loop", "x", 2);
+    TypedOp(g, "Relu", "leak", {"loop/x_next"}, DT_FLOAT);
+    TypedOp(g, "AddV2", "out", {"leak", "loop/Exit_1"}, DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "out").message(),
+                HasSubstr("node 'out' (AddV2): malformed control flow: reads 'loop/Exit_1', a "
+                          "result of loop 'loop', from inside that loop"));
+    EXPECT_THAT(ConvertStatus(g, "leak").message(),
+                HasSubstr("node 'leak' (Relu): output 'leak' is computed inside loop frame "
+                          "'loop'; a loop's results leave it through Exit"));
+  }
+  {
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {2});
+    CountedLoop(g, "loop", "x", 2);
+    g.Op("LoopCond", "loop/LoopCond_2", {"loop/Less"});
+    TypedOp(g, "Switch", "loop/Switch_extra", {"loop/Merge_1", "loop/LoopCond_2"}, DT_FLOAT);
+    TypedOp(g, "Exit", "out", {"loop/Switch_extra"}, DT_FLOAT);
+    EXPECT_THAT(ConvertStatus(g, "out").message(),
+                HasSubstr("loop frame 'loop' has a second LoopCond"));
+  }
+}
+
+}  // namespace
+}  // namespace tflconv

@@ -1,0 +1,48 @@
+// TensorFlow 1.x control flow in the layout tf.while_loop and tf.cond write,
+// for tests that build loops and conds by hand.
+#ifndef TFLCONV_TESTS_TESTING_CONTROL_FLOW_BUILDER_H_
+#define TFLCONV_TESTS_TESTING_CONTROL_FLOW_BUILDER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/testing/graph_builder.h"
+
+namespace tflconv::testing {
+
+// Tensors visible inside a loop frame or a cond branch: the loop variables
+// (or the cond's inputs) and the invariants entered with is_constant.
+struct FrameTensors {
+  std::vector<std::string> vars;
+  std::vector<std::string> invariants;
+};
+
+using LoopCondFn = std::function<std::string(GraphBuilder&, const FrameTensors&)>;
+using LoopBodyFn = std::function<std::vector<std::string>(GraphBuilder&, const FrameTensors&)>;
+
+// A while loop in frame `name` over `vars` (initial values, with their
+// dtypes), as tf.while_loop writes it: Enter -> Merge(Enter, NextIteration)
+// -> Switch(Merge, LoopCond) -> Identity (the body's input) and Exit. `cond`
+// sees the Merge outputs, `body` the Identity outputs; node names are
+// prefixed with `name`. Returns the Exit names, one per variable.
+std::vector<std::string> WhileLoop(GraphBuilder& g, const std::string& name,
+                                   const std::vector<std::pair<std::string, tensorflow::DataType>>& vars,
+                                   const std::vector<std::pair<std::string, tensorflow::DataType>>& invariants,
+                                   const LoopCondFn& cond, const LoopBodyFn& body);
+
+using BranchFn = std::function<std::vector<std::string>(GraphBuilder&, const FrameTensors&)>;
+
+// tf.cond on `pred`: a Switch per input, the true branch on output 1 and
+// the false branch on output 0, a Merge per result. Returns the Merges.
+std::vector<std::string> Cond(GraphBuilder& g, const std::string& name, const std::string& pred,
+                              const std::vector<std::pair<std::string, tensorflow::DataType>>& inputs,
+                              const BranchFn& then_branch, const BranchFn& else_branch);
+
+// "name = Op(inputs)" with attribute T; the usual shorthand in these graphs.
+std::string TypedOp(GraphBuilder& g, const std::string& op, const std::string& name,
+                    std::vector<std::string> inputs, tensorflow::DataType dtype);
+
+}  // namespace tflconv::testing
+
+#endif  // TFLCONV_TESTS_TESTING_CONTROL_FLOW_BUILDER_H_
