@@ -296,6 +296,8 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     auto rows = UnpackRows(scope, node, *value, static_cast<int64_t>(indices.size()));
     if (!rows.ok()) return rows.status();
     ArrayState next = list ? states_[scope.values[node][0].state] : ArrayState{};
+    // A list made from a tensor has one item per row (created empty above).
+    if (list) next.elements.resize(indices.size());
     if (!list) {
       auto state = state_at(0, 3);
       if (!state.ok()) return state.status();

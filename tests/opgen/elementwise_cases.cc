@@ -97,7 +97,10 @@ void AddBinary(Cases& cases) {
           if (!constant) {
             rhs = AddInput(c, "b", dtype, b.b, op.low * scale, op.high * scale);
           } else if (dtype == DT_FLOAT) {
-            rhs = AddWeights(c, "b", b.b, static_cast<int>(cases.size()), op.low, op.high);
+            std::vector<float> values =
+                WeightValues(b.b, static_cast<int>(cases.size()), op.low, op.high);
+            rhs = c.graph.ConstFloat("b", b.b, values);
+            rhs_numpy = NumpyFloat32(values, b.b);
           } else {
             std::vector<int32_t> values(NumElements(b.b));
             for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int32_t>(1 + i % 4);

@@ -38,6 +38,9 @@ using Cases = std::vector<OpCase>;
 // Adds a Placeholder to the case's graph and lists it as an input.
 std::string AddInput(OpCase& c, const std::string& name, tensorflow::DataType dtype,
                      std::vector<int64_t> shape, float low = -1, float high = 1);
+// Deterministic values in [low, high] for a tensor of `shape`.
+std::vector<float> WeightValues(const std::vector<int64_t>& shape, int seed, float low = -1,
+                                float high = 1);
 // A float Const of `shape` with deterministic values in [low, high].
 std::string AddWeights(OpCase& c, const std::string& name, std::vector<int64_t> shape,
                        int seed, float low = -1, float high = 1);
@@ -49,12 +52,14 @@ std::string DtypeName(tensorflow::DataType dtype);  // "float32", "int32", "bool
 std::string ShapeName(const std::vector<int64_t>& shape);  // "2x3x4", "scalar"
 // A numpy literal: "np.array([1,2,3,4],dtype=np.int32).reshape([2,2])".
 std::string NumpyInt32(const std::vector<int32_t>& values, const std::vector<int64_t>& shape);
+std::string NumpyFloat32(const std::vector<float>& values, const std::vector<int64_t>& shape);
 
 void AddElementwiseCases(Cases& cases);
 void AddPatternCases(Cases& cases);
 void AddNnCases(Cases& cases);
 void AddReductionCases(Cases& cases);
 void AddTensorCases(Cases& cases);
+void AddControlFlowCases(Cases& cases);
 
 }  // namespace tflconv::opgen
 

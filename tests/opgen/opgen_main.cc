@@ -63,6 +63,7 @@ int Main() {
   AddNnCases(cases);
   AddReductionCases(cases);
   AddTensorCases(cases);
+  AddControlFlowCases(cases);
   absl::flat_hash_set<std::string> names;
   for (const OpCase& c : cases) {
     if (!names.insert(c.name).second) {

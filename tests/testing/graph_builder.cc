@@ -74,6 +74,12 @@ tensorflow::NodeDef& GraphBuilder::Op(const std::string& op, const std::string& 
   return *node;
 }
 
+void GraphBuilder::AddControlInput(const std::string& name, const std::string& source) {
+  for (tensorflow::NodeDef& node : *graph_.mutable_node()) {
+    if (node.name() == name) node.add_input("^" + source);
+  }
+}
+
 std::string GraphBuilder::Text() const {
   std::string text;
   google::protobuf::TextFormat::PrintToString(graph_, &text);

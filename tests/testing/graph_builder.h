@@ -30,6 +30,10 @@ class GraphBuilder {
   tensorflow::NodeDef& Op(const std::string& op, const std::string& name,
                           std::vector<std::string> inputs);
 
+  // Adds a control edge "^source" to node `name` (as TensorFlow ties a
+  // loop body's or cond branch's constants to its frame).
+  void AddControlInput(const std::string& name, const std::string& source);
+
   const tensorflow::GraphDef& graph() const { return graph_; }
   std::string Binary() const { return graph_.SerializeAsString(); }
   std::string Text() const;

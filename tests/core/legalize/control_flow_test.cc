@@ -284,6 +284,28 @@ TEST(ControlFlowTest, TensorListLoopStacksItsItems) {
   ASSERT_NE(Region(result.report, "TensorList", "list"), nullptr);
 }
 
+// TensorListFromTensor makes a list of one item per row; reading them
+// reads the rows of the unstacked tensor.
+TEST(ControlFlowTest, TensorListFromTensorHoldsOneItemPerRow) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {3, 2});
+  g.ConstInt("element_shape", {1}, {2});
+  tensorflow::NodeDef& list = g.Op("TensorListFromTensor", "list", {"x", "element_shape"});
+  AttrType(list, "element_dtype", DT_FLOAT);
+  AttrType(list, "shape_type", DT_INT32);
+  g.ConstInt("last", {}, {2});
+  tensorflow::NodeDef& item = g.Op("TensorListGetItem", "item", {"list", "last", "element_shape"});
+  AttrType(item, "element_dtype", DT_FLOAT);
+  TypedOp(g, "Relu", "out", {"item"}, DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("UNPACK", "RELU"));
+  const v1::ControlFlowRegion* region = Region(result.report, "TensorList", "list");
+  ASSERT_NE(region, nullptr);
+  EXPECT_EQ(region->disposition(), "lowered to its elements: up to 3 tensors of float32[2]");
+}
+
 absl::Status ConvertStatus(const GraphBuilder& g, const std::string& output) {
   return ConvertGraph(g, Options({"x"}, {output})).status;
 }
