@@ -15,6 +15,7 @@
 #include "core/lite/versioning.h"
 #include "core/quantize/fp16.h"
 #include "core/report/report.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -66,12 +67,11 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
   Pipeline pipeline(hooks, report);
   const ResolvedLimits limits = ResolveLimits(options.limits());
 
-  if (absl::Status s = pipeline.Begin(kStageParse); !s.ok()) return s;
-  auto def = ParseGraphDef(graph_bytes, limits);
-  if (!def.ok()) return def.status();
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageParse));
+  TFLCONV_ASSIGN_OR_RETURN(auto def, ParseGraphDef(graph_bytes, limits));
   ImportStats import_stats;
-  auto graph = ImportGraph(*std::move(def), options, limits, &import_stats);
-  if (!graph.ok()) return graph.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto graph,
+                           ImportGraph(std::move(def), options, limits, &import_stats));
   pipeline.End(import_stats.nodes_pruned,
                absl::StrCat(import_stats.nodes_in_graph, " nodes, ", import_stats.nodes_pruned,
                             " pruned, ", import_stats.control_edges_dropped,
@@ -81,33 +81,31 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                                 : absl::StrCat(", ", import_stats.functional_ops_lowered,
                                                " functional ops lowered (If, While, calls)")));
 
-  if (absl::Status s = pipeline.Begin(kStageOptimize); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageOptimize));
   InferStats infer_stats;
   std::optional<LoweredGraph> lowered;
   std::string control_flow_kept;  // why control flow stays as TF ops
-  if (HasControlFlow(*graph)) {
+  if (HasControlFlow(graph)) {
     const uint64_t unroll_limit =
         options.has_unroll_limit() ? options.unroll_limit() : kDefaultUnrollLimit;
-    auto result = LowerControlFlow(*graph, limits, unroll_limit, &infer_stats);
-    if (result.ok()) {
-      lowered = *std::move(result);
-      *graph = std::move(lowered->graph);
+    auto lowering = LowerControlFlow(graph, limits, unroll_limit, &infer_stats);
+    if (lowering.ok()) {
+      lowered = *std::move(lowering);
+      graph = std::move(lowered->graph);
       for (const v1::ControlFlowRegion& region : lowered->regions) {
         *report.add_control_flow() = region;
       }
-    } else if (result.status().code() == absl::StatusCode::kUnimplemented) {
-      control_flow_kept = std::string(result.status().message());
+    } else if (lowering.status().code() == absl::StatusCode::kUnimplemented) {
+      control_flow_kept = std::string(lowering.status().message());
       v1::ControlFlowRegion* region = report.add_control_flow();
       region->set_kind("control flow");
       region->set_disposition(absl::StrCat("kept as TensorFlow ops: ", control_flow_kept));
       infer_stats = InferStats();
     } else {
-      return result.status();
+      return lowering.status();
     }
   }
-  if (!lowered) {
-    if (absl::Status s = InferGraph(*graph, limits, &infer_stats); !s.ok()) return s;
-  }
+  if (!lowered) TFLCONV_RETURN_IF_ERROR(InferGraph(graph, limits, &infer_stats));
   pipeline.End(infer_stats.nodes_folded,
                absl::StrCat(infer_stats.nodes_folded, " nodes folded to constants (",
                             infer_stats.folded_bytes, " bytes)",
@@ -116,8 +114,8 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                                 : absl::StrCat(", ", infer_stats.folds_declined,
                                                " left to run time over limits.max_folded_bytes")));
 
-  if (absl::Status s = pipeline.Begin(kStageLegalize); !s.ok()) return s;
-  LegalizeResult legalized = LegalizeGraph(*graph, options);
+  TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageLegalize));
+  LegalizeResult legalized = LegalizeGraph(graph, options);
   if (lowered) AddLoweredCoverage(*lowered, legalized.coverage);
   if (!legalized.status.ok()) {
     *report.mutable_coverage() = legalized.coverage.Build();
@@ -149,26 +147,25 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                      const LiteModel& lite) -> absl::Status {
     // Rules, the optimizer and the fp16 pass all had their say: a model the
     // runtime's kernels would refuse (or run wrongly) is a converter bug.
-    if (absl::Status s = CheckKernelContracts(lite); !s.ok()) return s;
-    auto serialized = ExportModel(lite, export_options);
-    if (!serialized.ok()) return serialized.status();
-    Artifact artifact{kind, file_name, serialized->bytes, std::move(serialized->storage)};
+    TFLCONV_RETURN_IF_ERROR(CheckKernelContracts(lite));
+    TFLCONV_ASSIGN_OR_RETURN(auto serialized, ExportModel(lite, export_options));
+    Artifact artifact{kind, file_name, serialized.bytes, std::move(serialized.storage)};
     AddArtifactSize(artifact, *report.mutable_size());
     if (hooks.artifact_ready) return hooks.artifact_ready(std::move(artifact));
     result.artifacts.push_back(std::move(artifact));
     return absl::OkStatus();
   };
   if (Wants(options, v1::FP32)) {
-    if (absl::Status s = pipeline.Begin(kStageExportFp32); !s.ok()) return s;
-    if (absl::Status s = deliver(v1::FP32, "model_fp32.tflite", model); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageExportFp32));
+    TFLCONV_RETURN_IF_ERROR(deliver(v1::FP32, "model_fp32.tflite", model));
     pipeline.End();
   }
   if (Wants(options, v1::FP16)) {
-    if (absl::Status s = pipeline.Begin(kStageExportFp16); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(pipeline.Begin(kStageExportFp16));
     Fp16Stats stats;
     LiteModel half = ToFloat16Weights(model, &stats);
     AssignOpVersions(half);
-    if (absl::Status s = deliver(v1::FP16, "model_fp16.tflite", half); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(deliver(v1::FP16, "model_fp16.tflite", half));
     pipeline.End(stats.tensors_converted,
                  absl::StrCat(stats.tensors_converted, " constants stored as float16"));
   }

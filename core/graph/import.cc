@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "core/graph/functional.h"
 #include "core/graph/wire_split.h"
+#include "core/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -142,18 +143,15 @@ absl::Status CheckAttrDtypes(const tensorflow::NodeDef& node, const std::string&
     dtypes.push_back({absl::StrCat(path, "[", i, "].tensor"), list.tensor(i).dtype()});
   }
   for (const auto& [where, dtype] : dtypes) {
-    if (absl::Status s = CheckDtype(node, where, dtype); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(CheckDtype(node, where, dtype));
   }
   std::vector<const tensorflow::NameAttrList*> funcs;
   if (value.has_func()) funcs.push_back(&value.func());
   for (const auto& func : list.func()) funcs.push_back(&func);
   for (const tensorflow::NameAttrList* func : funcs) {
     for (const auto& [name, nested] : func->attr()) {
-      if (absl::Status s = CheckAttrDtypes(node, absl::StrCat(path, ".", func->name(), ".", name),
-                                           nested);
-          !s.ok()) {
-        return s;
-      }
+      TFLCONV_RETURN_IF_ERROR(CheckAttrDtypes(node, absl::StrCat(path, ".", func->name(), ".",
+                              name), nested));
     }
   }
   return absl::OkStatus();
@@ -207,9 +205,8 @@ bool Compatible(const Shape& declared, const Shape& given) {
 }
 
 absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
-  auto parsed = ParseTensorName(array.name());
-  if (!parsed.ok()) return parsed.status();
-  const auto& [node_name, index] = *parsed;
+  TFLCONV_ASSIGN_OR_RETURN(auto parsed, ParseTensorName(array.name()));
+  const auto& [node_name, index] = parsed;
   auto it = graph.by_name.find(node_name);
   if (it == graph.by_name.end()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -387,10 +384,8 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
           absl::StrCat("duplicate node name '", node_def.name(), "'"));
     }
     for (const auto& [name, value] : node_def.attr()) {
-      if (absl::Status s = CheckAttrDtypes(node_def, absl::StrCat("attribute '", name, "'"), value);
-          !s.ok()) {
-        return s;
-      }
+      TFLCONV_RETURN_IF_ERROR(CheckAttrDtypes(node_def, absl::StrCat("attribute '", name, "'"),
+                              value));
     }
     Node node;
     node.name = node_def.name();
@@ -420,22 +415,21 @@ absl::StatusOr<Graph> ImportGraph(std::shared_ptr<const ParsedGraphDef> parsed,
     return absl::InvalidArgumentError("output_arrays is empty");
   }
   for (const v1::InputArray& array : options.input_arrays()) {
-    if (absl::Status s = CutAtInput(graph, array); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(CutAtInput(graph, array));
   }
   for (const std::string& name : options.output_arrays()) {
-    auto parsed = ParseTensorName(name);
-    if (!parsed.ok()) return parsed.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto parsed, ParseTensorName(name));
     auto it = graph.by_name.find(name);  // a cut "node:k" input
-    if (it == graph.by_name.end()) it = graph.by_name.find(parsed->first);
+    if (it == graph.by_name.end()) it = graph.by_name.find(parsed.first);
     if (it == graph.by_name.end()) {
       return absl::InvalidArgumentError(
           absl::StrCat("output array '", name, "' is not a node of the graph"));
     }
-    const bool cut_name = it->first == name && parsed->second != 0;
-    graph.outputs.push_back({it->second, cut_name ? 0 : parsed->second});
+    const bool cut_name = it->first == name && parsed.second != 0;
+    graph.outputs.push_back({it->second, cut_name ? 0 : parsed.second});
     graph.output_names.push_back(name);
   }
-  if (absl::Status s = PruneAndSort(graph, stats); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(PruneAndSort(graph, stats));
   for (Node& node : graph.nodes) {
     for (const Endpoint& in : node.inputs) ++graph.nodes[in.node].num_consumers;
   }

@@ -4,6 +4,7 @@
 
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -12,71 +13,47 @@ using tflite::BuiltinOperator;
 
 template <BuiltinOperator kOp>
 absl::Status LegalizeActivation(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  ctx.Emit(kOp, {*x}, {ctx.Output(0)});
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  ctx.Emit(kOp, {x}, {ctx.Output(0)});
   return absl::OkStatus();
 }
 
-absl::Status InferRelu(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
-  return FoldUnary(ctx, [](auto x) { return x > 0 ? x : decltype(x)(0); });
-}
-absl::Status InferRelu6(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
-  return FoldUnary(ctx, [](auto x) { return std::min<double>(std::max<double>(x, 0), 6); });
-}
-absl::Status InferSigmoid(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
-  return FoldUnary(ctx, [](auto x) { return 1.0 / (1.0 + std::exp(-static_cast<double>(x))); });
-}
-absl::Status InferTanh(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
-  return FoldUnary(ctx, [](auto x) { return std::tanh(static_cast<double>(x)); });
-}
-
 absl::Status LegalizeLeakyRelu(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto alpha = GetFloatAttr(ctx.node(), "alpha", 0.2f);
-  if (!alpha.ok()) return alpha.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto alpha, GetFloatAttr(ctx.node(), "alpha", 0.2f));
   tflite::LeakyReluOptionsT options;
-  options.alpha = *alpha;
-  ctx.Emit(tflite::BuiltinOperator_LEAKY_RELU, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  options.alpha = alpha;
+  ctx.Emit(tflite::BuiltinOperator_LEAKY_RELU, {x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
 // TensorFlow's Softmax and LogSoftmax work on the last axis, as TFLite's do.
 absl::Status LegalizeSoftmax(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   tflite::SoftmaxOptionsT options;
   options.beta = 1.0f;
-  ctx.Emit(tflite::BuiltinOperator_SOFTMAX, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  ctx.Emit(tflite::BuiltinOperator_SOFTMAX, {x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeLogSoftmax(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  ctx.Emit(tflite::BuiltinOperator_LOG_SOFTMAX, {*x}, {ctx.Output(0)},
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  ctx.Emit(tflite::BuiltinOperator_LOG_SOFTMAX, {x}, {ctx.Output(0)},
            MakeOptions(tflite::LogSoftmaxOptionsT{}));
   return absl::OkStatus();
 }
 
 // Prelu(x, alpha) as exported by TensorFlow.js and Keras.
 absl::Status InferPrelu(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
   return absl::OkStatus();
 }
 
 absl::Status LegalizePrelu(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto alpha = ctx.Input(1);
-  if (!alpha.ok()) return alpha.status();
-  ctx.Emit(tflite::BuiltinOperator_PRELU, {*x, *alpha}, {ctx.Output(0)});
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto alpha, ctx.Input(1));
+  ctx.Emit(tflite::BuiltinOperator_PRELU, {x, alpha}, {ctx.Output(0)});
   return absl::OkStatus();
 }
 
@@ -84,11 +61,15 @@ absl::Status LegalizePrelu(LegalizeContext& ctx) {
 
 void RegisterActivationRules(RuleRegistry& registry) {
   using B = BuiltinOperator;
-  registry.Add("Relu", {InferRelu, LegalizeActivation<B::BuiltinOperator_RELU>});
-  registry.Add("Relu6", {InferRelu6, LegalizeActivation<B::BuiltinOperator_RELU6>});
+  registry.Add("Relu", {TFLCONV_FOLD_UNARY(x > 0 ? x : decltype(x)(0)),
+                        LegalizeActivation<B::BuiltinOperator_RELU>});
+  registry.Add("Relu6", {TFLCONV_FOLD_UNARY(std::min<double>(std::max<double>(x, 0), 6)),
+                         LegalizeActivation<B::BuiltinOperator_RELU6>});
   registry.Add("Elu", {InferSameAsInput, LegalizeActivation<B::BuiltinOperator_ELU>});
-  registry.Add("Sigmoid", {InferSigmoid, LegalizeActivation<B::BuiltinOperator_LOGISTIC>});
-  registry.Add("Tanh", {InferTanh, LegalizeActivation<B::BuiltinOperator_TANH>});
+  registry.Add("Sigmoid", {TFLCONV_FOLD_UNARY(1.0 / (1.0 + std::exp(-static_cast<double>(x)))),
+                           LegalizeActivation<B::BuiltinOperator_LOGISTIC>});
+  registry.Add("Tanh", {TFLCONV_FOLD_UNARY(std::tanh(static_cast<double>(x))),
+                        LegalizeActivation<B::BuiltinOperator_TANH>});
   registry.Add("LeakyRelu", {InferSameAsInput, LegalizeLeakyRelu});
   registry.Add("Softmax", {InferSameAsInput, LegalizeSoftmax});
   registry.Add("LogSoftmax", {InferSameAsInput, LegalizeLogSoftmax});

@@ -5,62 +5,56 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
 absl::StatusOr<Window> ReadWindow(const Node& node, bool with_ksize) {
   Window w;
-  auto format = GetStringAttr(node, "data_format", "NHWC");
-  if (!format.ok()) return format.status();
-  if (*format != "NHWC" && *format != "NCHW") {
-    return NodeInvalid(node, absl::StrCat("data_format '", *format,
+  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", "NHWC"));
+  if (format != "NHWC" && format != "NCHW") {
+    return NodeInvalid(node, absl::StrCat("data_format '", format,
                                           "' is not supported (NHWC or NCHW)"));
   }
-  w.nchw = *format == "NCHW";
+  w.nchw = format == "NCHW";
   const int h = w.nchw ? 2 : 1;
   const int wd = w.nchw ? 3 : 2;
-  auto padding = GetStringAttr(node, "padding");
-  if (!padding.ok()) return padding.status();
-  if (*padding == "SAME") {
+  TFLCONV_ASSIGN_OR_RETURN(auto padding, GetStringAttr(node, "padding"));
+  if (padding == "SAME") {
     w.padding = tflite::Padding_SAME;
-  } else if (*padding == "VALID") {
+  } else if (padding == "VALID") {
     w.padding = tflite::Padding_VALID;
   } else {
-    return NodeInvalid(node, absl::StrCat("padding '", *padding,
+    return NodeInvalid(node, absl::StrCat("padding '", padding,
                                           "' is not supported (SAME or VALID)"));
   }
   auto read4 = [&](const char* name, std::vector<int64_t> fallback,
                    int* out_h, int* out_w) -> absl::Status {
-    auto values = GetIntListAttr(node, name, fallback);
-    if (!values.ok()) return values.status();
-    if (values->size() != 4) {
+    TFLCONV_ASSIGN_OR_RETURN(auto values, GetIntListAttr(node, name, fallback));
+    if (values.size() != 4) {
       return NodeInvalid(node, absl::StrCat("attribute '", name, "' must have 4 values"));
     }
     const int n = 0, c = w.nchw ? 1 : 3;
-    if ((*values)[n] != 1 || (*values)[c] != 1) {
+    if (values[n] != 1 || values[c] != 1) {
       return NodeInvalid(node, absl::StrCat("attribute '", name,
                                             "' must be 1 in the batch and channel dims, is ",
-                                            DimsToString(*values)));
+                                            DimsToString(values)));
     }
     // TFLite keeps these in int32 option fields and divides by them.
     for (int i : {h, wd}) {
-      if ((*values)[i] < 1 || (*values)[i] > std::numeric_limits<int32_t>::max()) {
-        return NodeInvalid(node, absl::StrCat("attribute '", name, "' value ", (*values)[i],
+      if (values[i] < 1 || values[i] > std::numeric_limits<int32_t>::max()) {
+        return NodeInvalid(node, absl::StrCat("attribute '", name, "' value ", values[i],
                                               " at index ", i, " is out of range [1, ",
                                               std::numeric_limits<int32_t>::max(), "]"));
       }
     }
-    *out_h = static_cast<int>((*values)[h]);
-    *out_w = static_cast<int>((*values)[wd]);
+    *out_h = static_cast<int>(values[h]);
+    *out_w = static_cast<int>(values[wd]);
     return absl::OkStatus();
   };
-  if (absl::Status s = read4("strides", {1, 1, 1, 1}, &w.stride_h, &w.stride_w); !s.ok()) return s;
-  if (absl::Status s = read4("dilations", {1, 1, 1, 1}, &w.dilation_h, &w.dilation_w); !s.ok()) {
-    return s;
-  }
-  if (with_ksize) {
-    if (absl::Status s = read4("ksize", {}, &w.kernel_h, &w.kernel_w); !s.ok()) return s;
-  }
+  TFLCONV_RETURN_IF_ERROR(read4("strides", {1, 1, 1, 1}, &w.stride_h, &w.stride_w));
+  TFLCONV_RETURN_IF_ERROR(read4("dilations", {1, 1, 1, 1}, &w.dilation_h, &w.dilation_w));
+  if (with_ksize) TFLCONV_RETURN_IF_ERROR(read4("ksize", {}, &w.kernel_h, &w.kernel_w));
   return w;
 }
 
@@ -108,9 +102,8 @@ absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x
                             int alpha_input) {
   tflite::BuiltinOptionsUnion options;
   if (tf_op == "Prelu") {
-    auto alpha = ctx.Input(alpha_input);
-    if (!alpha.ok()) return alpha.status();
-    ctx.Emit(tflite::BuiltinOperator_PRELU, {x, *alpha}, {out});
+    TFLCONV_ASSIGN_OR_RETURN(auto alpha, ctx.Input(alpha_input));
+    ctx.Emit(tflite::BuiltinOperator_PRELU, {x, alpha}, {out});
     return absl::OkStatus();
   }
   tflite::BuiltinOperator op;
@@ -126,10 +119,9 @@ absl::Status EmitActivation(LegalizeContext& ctx, absl::string_view tf_op, int x
     op = tflite::BuiltinOperator_TANH;
   } else if (tf_op == "LeakyRelu") {
     op = tflite::BuiltinOperator_LEAKY_RELU;
-    auto alpha = GetFloatAttr(ctx.node(), "leakyrelu_alpha", 0.2f);
-    if (!alpha.ok()) return alpha.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto alpha, GetFloatAttr(ctx.node(), "leakyrelu_alpha", 0.2f));
     tflite::LeakyReluOptionsT leaky;
-    leaky.alpha = *alpha;
+    leaky.alpha = alpha;
     options = MakeOptions(leaky);
   } else {
     return ctx.Unsupported(absl::StrCat("fused activation '", tf_op, "'"));
@@ -154,22 +146,18 @@ absl::StatusOr<std::vector<float>> ConstantFloats(const LegalizeContext& ctx, in
 
 absl::StatusOr<BatchNormAffine> FoldBatchNorm(const LegalizeContext& ctx, int scale_input,
                                               float epsilon) {
-  auto gamma = ConstantFloats(ctx, scale_input, "scale");
-  if (!gamma.ok()) return gamma.status();
-  auto beta = ConstantFloats(ctx, scale_input + 1, "offset");
-  if (!beta.ok()) return beta.status();
-  auto mean = ConstantFloats(ctx, scale_input + 2, "mean");
-  if (!mean.ok()) return mean.status();
-  auto variance = ConstantFloats(ctx, scale_input + 3, "variance");
-  if (!variance.ok()) return variance.status();
-  const size_t c = gamma->size();
-  if (beta->size() != c || mean->size() != c || variance->size() != c) {
+  TFLCONV_ASSIGN_OR_RETURN(auto gamma, ConstantFloats(ctx, scale_input, "scale"));
+  TFLCONV_ASSIGN_OR_RETURN(auto beta, ConstantFloats(ctx, scale_input + 1, "offset"));
+  TFLCONV_ASSIGN_OR_RETURN(auto mean, ConstantFloats(ctx, scale_input + 2, "mean"));
+  TFLCONV_ASSIGN_OR_RETURN(auto variance, ConstantFloats(ctx, scale_input + 3, "variance"));
+  const size_t c = gamma.size();
+  if (beta.size() != c || mean.size() != c || variance.size() != c) {
     return NodeInvalid(ctx.node(), "scale, offset, mean and variance differ in length");
   }
   BatchNormAffine affine{std::vector<float>(c), std::vector<float>(c)};
   for (size_t i = 0; i < c; ++i) {
-    affine.scale[i] = (*gamma)[i] / std::sqrt((*variance)[i] + epsilon);
-    affine.offset[i] = (*beta)[i] - (*mean)[i] * affine.scale[i];
+    affine.scale[i] = gamma[i] / std::sqrt(variance[i] + epsilon);
+    affine.offset[i] = beta[i] - mean[i] * affine.scale[i];
   }
   return affine;
 }

@@ -24,16 +24,17 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
 
 absl::Status InferTopKV2(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto index_type = GetTypeAttr(ctx.node(), "index_type", tensorflow::DT_INT32);
-  if (!index_type.ok()) return index_type.status();
-  if (*index_type != tensorflow::DT_INT32) {
-    return ctx.Invalid(absl::StrCat("index_type ", DataTypeName(*index_type),
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_ASSIGN_OR_RETURN(auto index_type,
+                           GetTypeAttr(ctx.node(), "index_type", tensorflow::DT_INT32));
+  if (index_type != tensorflow::DT_INT32) {
+    return ctx.Invalid(absl::StrCat("index_type ", DataTypeName(index_type),
                                     " is not supported (TFLite's TOPK_V2 gives int32)"));
   }
   int64_t k = -1;
@@ -62,8 +63,7 @@ absl::Status InferTopKV2(InferContext& ctx) {
 }
 
 absl::Status LegalizeTopKV2(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   int k;
   if (const Tensor* kv = ctx.input_value(1)) {
     k = ctx.Constant(Int32Tensor({kv->ScalarAsInt(0)}, /*as_scalar=*/true), "k");
@@ -72,11 +72,10 @@ absl::Status LegalizeTopKV2(LegalizeContext& ctx) {
       return ctx.Unsupported(absl::StrCat("a computed k (input 1) of dtype ",
                                           DataTypeName(ctx.input(1).dtype), " (int32 only)"));
     }
-    auto kt = ctx.Input(1);
-    if (!kt.ok()) return kt.status();
-    k = *kt;
+    TFLCONV_ASSIGN_OR_RETURN(auto kt, ctx.Input(1));
+    k = kt;
   }
-  ctx.Emit(tflite::BuiltinOperator_TOPK_V2, {*x, k}, {ctx.Output(0), ctx.Output(1)},
+  ctx.Emit(tflite::BuiltinOperator_TOPK_V2, {x, k}, {ctx.Output(0), ctx.Output(1)},
            MakeOptions(tflite::TopKV2OptionsT{}));
   return absl::OkStatus();
 }
@@ -102,9 +101,8 @@ absl::StatusOr<bool> PadToMax(const Node& node, const NmsKind& kind) {
 
 absl::Status InferNms(InferContext& ctx) {
   const NmsKind kind = NmsKindOf(ctx.node());
-  if (absl::Status s = ctx.ExpectInputs(kind.num_inputs); !s.ok()) return s;
-  auto pad = PadToMax(ctx.node(), kind);
-  if (!pad.ok()) return pad.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(kind.num_inputs));
+  TFLCONV_ASSIGN_OR_RETURN(auto pad, PadToMax(ctx.node(), kind));
   if (ctx.input_dtype(0) != tensorflow::DT_FLOAT || ctx.input_dtype(1) != tensorflow::DT_FLOAT) {
     return ctx.Invalid(absl::StrCat("boxes and scores of dtype ",
                                     DataTypeName(ctx.input_dtype(0)),
@@ -120,15 +118,14 @@ absl::Status InferNms(InferContext& ctx) {
   }
   // TFLite's kernel pads to max_output_size only when that is a constant
   // (and its V4 path fails on a computed one), so it must be constant.
-  auto max_size = ConstantInts(ctx, 2, "max_output_size");
-  if (!max_size.ok()) return max_size.status();
-  if (max_size->size() != 1 || (*max_size)[0] < 0 ||
-      (*max_size)[0] > std::numeric_limits<int32_t>::max()) {
+  TFLCONV_ASSIGN_OR_RETURN(auto max_size, ConstantInts(ctx, 2, "max_output_size"));
+  if (max_size.size() != 1 || max_size[0] < 0 ||
+      max_size[0] > std::numeric_limits<int32_t>::max()) {
     return ctx.Invalid(absl::StrCat("max_output_size (input 2) must be a scalar in [0, ",
                                     std::numeric_limits<int32_t>::max(), "], is ",
-                                    DimsToString(*max_size)));
+                                    DimsToString(max_size)));
   }
-  const int64_t selected = *pad ? (*max_size)[0] : -1;
+  const int64_t selected = pad ? max_size[0] : -1;
   const Shape out = Shape::Of({selected});
   ctx.SetOutput(0, tensorflow::DT_INT32, out);
   if (kind.version == 4) ctx.SetOutput(1, tensorflow::DT_INT32, Shape::Of({}));
@@ -170,53 +167,45 @@ void EmitCutToValid(LegalizeContext& ctx, int padded, int begin, int size, int o
 
 absl::Status LegalizeNms(LegalizeContext& ctx) {
   const NmsKind kind = NmsKindOf(ctx.node());
-  auto pad = PadToMax(ctx.node(), kind);
-  if (!pad.ok()) return pad.status();
-  auto boxes = ctx.Input(0);
-  if (!boxes.ok()) return boxes.status();
-  auto scores = ctx.Input(1);
-  if (!scores.ok()) return scores.status();
-  auto max_size = ConstantInts(ctx, 2, "max_output_size");
-  if (!max_size.ok()) return max_size.status();
-  const int max_output = ctx.Constant(Int32Tensor(*max_size, /*as_scalar=*/true),
+  TFLCONV_ASSIGN_OR_RETURN(auto pad, PadToMax(ctx.node(), kind));
+  TFLCONV_ASSIGN_OR_RETURN(auto boxes, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto scores, ctx.Input(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto max_size, ConstantInts(ctx, 2, "max_output_size"));
+  const int max_output = ctx.Constant(Int32Tensor(max_size, /*as_scalar=*/true),
                                       "max_output_size");
   int iou;
   if (kind.version == 1) {
-    auto attr = GetFloatAttr(ctx.node(), "iou_threshold", 0.5f);
-    if (!attr.ok()) return attr.status();
-    iou = ctx.Constant(FloatScalar(*attr), "iou_threshold");
+    TFLCONV_ASSIGN_OR_RETURN(auto attr, GetFloatAttr(ctx.node(), "iou_threshold", 0.5f));
+    iou = ctx.Constant(FloatScalar(attr), "iou_threshold");
   } else {
-    auto t = FloatInput(ctx, 3, "iou_threshold");
-    if (!t.ok()) return t.status();
-    iou = *t;
+    TFLCONV_ASSIGN_OR_RETURN(auto t, FloatInput(ctx, 3, "iou_threshold"));
+    iou = t;
   }
   int score_threshold;
   if (kind.version <= 2) {
     score_threshold =
         ctx.Constant(FloatScalar(std::numeric_limits<float>::lowest()), "score_threshold");
   } else {
-    auto t = FloatInput(ctx, 4, "score_threshold");
-    if (!t.ok()) return t.status();
-    score_threshold = *t;
+    TFLCONV_ASSIGN_OR_RETURN(auto t, FloatInput(ctx, 4, "score_threshold"));
+    score_threshold = t;
   }
-  std::vector<int> inputs = {*boxes, *scores, max_output, iou, score_threshold};
+  std::vector<int> inputs = {boxes, scores, max_output, iou, score_threshold};
   if (kind.version == 5) {
-    auto sigma = FloatInput(ctx, 5, "soft_nms_sigma");
-    if (!sigma.ok()) return sigma.status();
-    inputs.push_back(*sigma);
+    TFLCONV_ASSIGN_OR_RETURN(auto sigma, FloatInput(ctx, 5, "soft_nms_sigma"));
+    inputs.push_back(sigma);
   }
 
   // TFLite's padded results: [max_output_size].
-  const Shape padded_shape = Shape::Of({std::max<int64_t>((*max_size)[0], 0)});
+  const Shape padded_shape = Shape::Of({std::max<int64_t>(max_size[0], 0)});
   const int valid = kind.version >= 4
                         ? ctx.Output(kind.version == 4 ? 1 : 2)
                         : ctx.Intermediate(tensorflow::DT_INT32, Shape::Of({}), "valid_outputs");
-  const int indices = *pad ? ctx.Output(0)
+  const int indices = pad ? ctx.Output(0)
                            : ctx.Intermediate(tensorflow::DT_INT32, padded_shape,
                                               "padded_indices");
   int scores_out = -1;
   if (kind.version == 5) {
-    scores_out = *pad ? ctx.Output(1)
+    scores_out = pad ? ctx.Output(1)
                       : ctx.Intermediate(tensorflow::DT_FLOAT, padded_shape, "padded_scores");
   }
   if (kind.version == 5) {
@@ -226,7 +215,7 @@ absl::Status LegalizeNms(LegalizeContext& ctx) {
     ctx.Emit(tflite::BuiltinOperator_NON_MAX_SUPPRESSION_V4, std::move(inputs), {indices, valid},
              MakeOptions(tflite::NonMaxSuppressionV4OptionsT{}));
   }
-  if (*pad) return absl::OkStatus();
+  if (pad) return absl::OkStatus();
 
   const int size = ctx.Intermediate(tensorflow::DT_INT32, Shape::Of({1}), "valid_size");
   const int shape = ctx.Constant(Int32Tensor({1}), "valid_size/shape");

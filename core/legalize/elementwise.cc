@@ -7,6 +7,7 @@
 #include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 using tflite::BuiltinOperator;
 
 absl::Status InferBroadcast(InferContext& ctx, bool bool_result) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
     return ctx.Invalid(absl::StrCat("inputs have different dtypes (",
                                     DataTypeName(ctx.input_dtype(0)), ", ",
@@ -54,40 +55,23 @@ absl::Status RejectZeroDivisor(const InferContext& ctx) {
   return RejectIntegerDivisor(ctx, "integer division by zero", [](auto b) { return b == 0; });
 }
 
-// CHECK runs before folding and may reject the constant inputs.
-#define TFLCONV_BINARY_INFER_CHECKED(NAME, BOOL_RESULT, CHECK, EXPR)              \
-  absl::Status Infer##NAME(InferContext& ctx) {                                  \
-    if (absl::Status s = InferBroadcast(ctx, BOOL_RESULT); !s.ok()) return s;    \
-    if (absl::Status s = CHECK; !s.ok()) return s;                               \
-    return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; });    \
-  }
-#define TFLCONV_BINARY_INFER(NAME, BOOL_RESULT, EXPR) \
-  TFLCONV_BINARY_INFER_CHECKED(NAME, BOOL_RESULT, absl::OkStatus(), EXPR)
+absl::Status RejectNegativeIntegerExponent(const InferContext& ctx) {
+  return RejectIntegerDivisor(ctx, "integers to negative integer powers are not allowed",
+                              [](auto b) { return b < 0; });
+}
 
-TFLCONV_BINARY_INFER(Add, false, WrapAdd(a, b))
-TFLCONV_BINARY_INFER(Sub, false, WrapSub(a, b))
-TFLCONV_BINARY_INFER(Mul, false, WrapMul(a, b))
-TFLCONV_BINARY_INFER_CHECKED(Div, false, RejectZeroDivisor(ctx), TruncDiv(a, b))
-TFLCONV_BINARY_INFER_CHECKED(FloorDiv, false, RejectZeroDivisor(ctx), FloorDiv(a, b))
-TFLCONV_BINARY_INFER_CHECKED(FloorMod, false, RejectZeroDivisor(ctx), FloorMod(a, b))
-TFLCONV_BINARY_INFER(Maximum, false, a > b ? a : b)
-TFLCONV_BINARY_INFER(Minimum, false, a < b ? a : b)
-TFLCONV_BINARY_INFER(SquaredDifference, false, WrapMul(WrapSub(a, b), WrapSub(a, b)))
-TFLCONV_BINARY_INFER_CHECKED(Pow, false,
-                             RejectIntegerDivisor(ctx, "integers to negative integer powers "
-                                                       "are not allowed",
-                                                  [](auto b) { return b < 0; }),
-                             Power(a, b))
-TFLCONV_BINARY_INFER(Greater, true, a > b)
-TFLCONV_BINARY_INFER(GreaterEqual, true, a >= b)
-TFLCONV_BINARY_INFER(Less, true, a < b)
-TFLCONV_BINARY_INFER(LessEqual, true, a <= b)
-TFLCONV_BINARY_INFER(Equal, true, a == b)
-TFLCONV_BINARY_INFER(NotEqual, true, a != b)
-TFLCONV_BINARY_INFER(LogicalAnd, true, a && b)
-TFLCONV_BINARY_INFER(LogicalOr, true, a || b)
-#undef TFLCONV_BINARY_INFER
-#undef TFLCONV_BINARY_INFER_CHECKED
+// An OpRule's infer function for a broadcasting binary op: the output dtype
+// (bool for comparisons and logic) and shape, and when both inputs are
+// constant the value, EXPR over each pair of elements a and b. CHECK runs
+// before folding and may reject the constant inputs.
+#define TFLCONV_FOLD_BINARY_CHECKED(BOOL_RESULT, CHECK, EXPR)                   \
+  [](InferContext& ctx) -> absl::Status {                                      \
+    TFLCONV_RETURN_IF_ERROR(InferBroadcast(ctx, BOOL_RESULT));                 \
+    TFLCONV_RETURN_IF_ERROR(CHECK);                                            \
+    return FoldBinary<BOOL_RESULT>(ctx, [](auto a, auto b) { return EXPR; });  \
+  }
+#define TFLCONV_FOLD_BINARY(BOOL_RESULT, EXPR) \
+  TFLCONV_FOLD_BINARY_CHECKED(BOOL_RESULT, absl::OkStatus(), EXPR)
 
 // The options table each binary builtin carries (empty tables included: the
 // official converter writes them).
@@ -119,42 +103,37 @@ tflite::BuiltinOptionsUnion BinaryOptions(BuiltinOperator op) {
 
 template <BuiltinOperator kOp>
 absl::Status LegalizeBinary(LegalizeContext& ctx) {
-  auto a = ctx.Input(0);
-  if (!a.ok()) return a.status();
-  auto b = ctx.Input(1);
-  if (!b.ok()) return b.status();
-  ctx.Emit(kOp, {*a, *b}, {ctx.Output(0)}, BinaryOptions(kOp));
+  TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+  ctx.Emit(kOp, {a, b}, {ctx.Output(0)}, BinaryOptions(kOp));
   return absl::OkStatus();
 }
 
 // AddN sums any number of same-shaped tensors.
 absl::Status InferAddN(InferContext& ctx) {
   if (ctx.num_inputs() < 1) return ctx.Invalid("expects at least one input");
-  auto shape = MergeInputShapes(ctx, ctx.num_inputs());
-  if (!shape.ok()) return shape.status();
-  ctx.SetOutput(0, ctx.input_dtype(0), *shape);
+  TFLCONV_ASSIGN_OR_RETURN(auto shape, MergeInputShapes(ctx, ctx.num_inputs()));
+  ctx.SetOutput(0, ctx.input_dtype(0), shape);
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   const DataType dtype = ctx.input_dtype(0);
-  auto out = ctx.NewTensor(dtype, ctx.input_value(0)->dims());
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(dtype, ctx.input_value(0)->dims()));
   DispatchNumeric(dtype, [&](auto zero) {
     using T = decltype(zero);
-    auto o = out->mutable_flat<T>();
+    auto o = out.mutable_flat<T>();
     for (int i = 0; i < ctx.num_inputs(); ++i) {
       auto in = ctx.input_value(i)->flat<T>();
       for (size_t k = 0; k < o.size(); ++k) o[k] = WrapAdd(o[k], in[k]);
     }
   });
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeAddN(LegalizeContext& ctx) {
   std::vector<int> inputs;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   if (inputs.size() == 1) return ctx.Forward(0, 0);
   ctx.Emit(tflite::BuiltinOperator_ADD_N, std::move(inputs), {ctx.Output(0)},
@@ -162,35 +141,15 @@ absl::Status LegalizeAddN(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
-#define TFLCONV_UNARY_INFER(NAME, EXPR)                                  \
-  absl::Status Infer##NAME(InferContext& ctx) {                         \
-    if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;      \
-    return FoldUnary(ctx, [](auto x) { return EXPR; });                 \
-  }
-
-TFLCONV_UNARY_INFER(Neg, WrapNeg(x))
-TFLCONV_UNARY_INFER(Abs, WrapAbs(x))
-TFLCONV_UNARY_INFER(Square, WrapMul(x, x))
-TFLCONV_UNARY_INFER(Sqrt, std::sqrt(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Rsqrt, 1.0 / std::sqrt(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Exp, std::exp(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Log, std::log(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Floor, std::floor(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Ceil, std::ceil(static_cast<double>(x)))
-// TensorFlow rounds half to even.
-TFLCONV_UNARY_INFER(Round, std::nearbyint(static_cast<double>(x)))
-TFLCONV_UNARY_INFER(Reciprocal, 1.0 / static_cast<double>(x))
-#undef TFLCONV_UNARY_INFER
 
 absl::Status InferLogicalNot(InferContext& ctx) {
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
   if (const Tensor* v = ctx.input_value(0); v != nullptr && v->dtype() == tensorflow::DT_BOOL) {
-    auto out = ctx.NewTensor(tensorflow::DT_BOOL, v->dims());
-    if (!out.ok()) return out.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(tensorflow::DT_BOOL, v->dims()));
     auto in = v->flat<bool>();
-    auto o = out->mutable_flat<bool>();
+    auto o = out.mutable_flat<bool>();
     for (size_t i = 0; i < in.size(); ++i) o[i] = !in[i];
-    ctx.SetValue(0, std::move(*out));
+    ctx.SetValue(0, std::move(out));
   }
   return absl::OkStatus();
 }
@@ -208,65 +167,99 @@ tflite::BuiltinOptionsUnion UnaryOptions(BuiltinOperator op) {
 
 template <BuiltinOperator kOp>
 absl::Status LegalizeUnary(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  ctx.Emit(kOp, {*x}, {ctx.Output(0)}, UnaryOptions(kOp));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  ctx.Emit(kOp, {x}, {ctx.Output(0)}, UnaryOptions(kOp));
   return absl::OkStatus();
 }
 
 // TFLite has no reciprocal: 1 / x.
 absl::Status LegalizeReciprocal(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   Tensor one = Tensor::Zeros(ctx.input(0).dtype, {});
   DispatchNumeric(one.dtype(), [&](auto zero) {
     one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
   });
-  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), *x}, {ctx.Output(0)},
+  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), x}, {ctx.Output(0)},
            MakeOptions(tflite::DivOptionsT{}));
   return absl::OkStatus();
 }
 
 }  // namespace
 
+// One entry per TF op: its name, its folding (a and b are the operands'
+// elements, x the input's) and the builtin it becomes.
 void RegisterElementwiseRules(RuleRegistry& registry) {
   using B = BuiltinOperator;
-  registry.Add("Add", {InferAdd, LegalizeBinary<B::BuiltinOperator_ADD>});
-  registry.Add("AddV2", {InferAdd, LegalizeBinary<B::BuiltinOperator_ADD>});
-  registry.Add("Sub", {InferSub, LegalizeBinary<B::BuiltinOperator_SUB>});
-  registry.Add("Mul", {InferMul, LegalizeBinary<B::BuiltinOperator_MUL>});
-  registry.Add("RealDiv", {InferDiv, LegalizeBinary<B::BuiltinOperator_DIV>});
-  registry.Add("Div", {InferDiv, LegalizeBinary<B::BuiltinOperator_DIV>});
-  registry.Add("FloorDiv", {InferFloorDiv, LegalizeBinary<B::BuiltinOperator_FLOOR_DIV>});
-  registry.Add("FloorMod", {InferFloorMod, LegalizeBinary<B::BuiltinOperator_FLOOR_MOD>});
-  registry.Add("Maximum", {InferMaximum, LegalizeBinary<B::BuiltinOperator_MAXIMUM>});
-  registry.Add("Minimum", {InferMinimum, LegalizeBinary<B::BuiltinOperator_MINIMUM>});
+  registry.Add("Add", {TFLCONV_FOLD_BINARY(false, WrapAdd(a, b)),
+                       LegalizeBinary<B::BuiltinOperator_ADD>});
+  registry.Add("AddV2", {TFLCONV_FOLD_BINARY(false, WrapAdd(a, b)),
+                         LegalizeBinary<B::BuiltinOperator_ADD>});
+  registry.Add("Sub", {TFLCONV_FOLD_BINARY(false, WrapSub(a, b)),
+                       LegalizeBinary<B::BuiltinOperator_SUB>});
+  registry.Add("Mul", {TFLCONV_FOLD_BINARY(false, WrapMul(a, b)),
+                       LegalizeBinary<B::BuiltinOperator_MUL>});
+  registry.Add("RealDiv",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), TruncDiv(a, b)),
+                LegalizeBinary<B::BuiltinOperator_DIV>});
+  registry.Add("Div", {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), TruncDiv(a, b)),
+                       LegalizeBinary<B::BuiltinOperator_DIV>});
+  registry.Add("FloorDiv",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), FloorDiv(a, b)),
+                LegalizeBinary<B::BuiltinOperator_FLOOR_DIV>});
+  registry.Add("FloorMod",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), FloorMod(a, b)),
+                LegalizeBinary<B::BuiltinOperator_FLOOR_MOD>});
+  registry.Add("Maximum", {TFLCONV_FOLD_BINARY(false, a > b ? a : b),
+                           LegalizeBinary<B::BuiltinOperator_MAXIMUM>});
+  registry.Add("Minimum", {TFLCONV_FOLD_BINARY(false, a < b ? a : b),
+                           LegalizeBinary<B::BuiltinOperator_MINIMUM>});
   registry.Add("SquaredDifference",
-               {InferSquaredDifference, LegalizeBinary<B::BuiltinOperator_SQUARED_DIFFERENCE>});
-  registry.Add("Pow", {InferPow, LegalizeBinary<B::BuiltinOperator_POW>});
-  registry.Add("Greater", {InferGreater, LegalizeBinary<B::BuiltinOperator_GREATER>});
-  registry.Add("GreaterEqual",
-               {InferGreaterEqual, LegalizeBinary<B::BuiltinOperator_GREATER_EQUAL>});
-  registry.Add("Less", {InferLess, LegalizeBinary<B::BuiltinOperator_LESS>});
-  registry.Add("LessEqual", {InferLessEqual, LegalizeBinary<B::BuiltinOperator_LESS_EQUAL>});
-  registry.Add("Equal", {InferEqual, LegalizeBinary<B::BuiltinOperator_EQUAL>});
-  registry.Add("NotEqual", {InferNotEqual, LegalizeBinary<B::BuiltinOperator_NOT_EQUAL>});
-  registry.Add("LogicalAnd", {InferLogicalAnd, LegalizeBinary<B::BuiltinOperator_LOGICAL_AND>});
-  registry.Add("LogicalOr", {InferLogicalOr, LegalizeBinary<B::BuiltinOperator_LOGICAL_OR>});
+               {TFLCONV_FOLD_BINARY(false, WrapMul(WrapSub(a, b), WrapSub(a, b))),
+                LegalizeBinary<B::BuiltinOperator_SQUARED_DIFFERENCE>});
+  registry.Add("Pow",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNegativeIntegerExponent(ctx), Power(a, b)),
+                LegalizeBinary<B::BuiltinOperator_POW>});
+  registry.Add("Greater", {TFLCONV_FOLD_BINARY(true, a > b),
+                           LegalizeBinary<B::BuiltinOperator_GREATER>});
+  registry.Add("GreaterEqual", {TFLCONV_FOLD_BINARY(true, a >= b),
+                                LegalizeBinary<B::BuiltinOperator_GREATER_EQUAL>});
+  registry.Add("Less", {TFLCONV_FOLD_BINARY(true, a < b), LegalizeBinary<B::BuiltinOperator_LESS>});
+  registry.Add("LessEqual", {TFLCONV_FOLD_BINARY(true, a <= b),
+                             LegalizeBinary<B::BuiltinOperator_LESS_EQUAL>});
+  registry.Add("Equal", {TFLCONV_FOLD_BINARY(true, a == b),
+                         LegalizeBinary<B::BuiltinOperator_EQUAL>});
+  registry.Add("NotEqual", {TFLCONV_FOLD_BINARY(true, a != b),
+                            LegalizeBinary<B::BuiltinOperator_NOT_EQUAL>});
+  registry.Add("LogicalAnd", {TFLCONV_FOLD_BINARY(true, a && b),
+                              LegalizeBinary<B::BuiltinOperator_LOGICAL_AND>});
+  registry.Add("LogicalOr", {TFLCONV_FOLD_BINARY(true, a || b),
+                             LegalizeBinary<B::BuiltinOperator_LOGICAL_OR>});
   registry.Add("AddN", {InferAddN, LegalizeAddN});
-  registry.Add("Neg", {InferNeg, LegalizeUnary<B::BuiltinOperator_NEG>});
-  registry.Add("Abs", {InferAbs, LegalizeUnary<B::BuiltinOperator_ABS>});
-  registry.Add("Square", {InferSquare, LegalizeUnary<B::BuiltinOperator_SQUARE>});
-  registry.Add("Sqrt", {InferSqrt, LegalizeUnary<B::BuiltinOperator_SQRT>});
-  registry.Add("Rsqrt", {InferRsqrt, LegalizeUnary<B::BuiltinOperator_RSQRT>});
-  registry.Add("Exp", {InferExp, LegalizeUnary<B::BuiltinOperator_EXP>});
-  registry.Add("Log", {InferLog, LegalizeUnary<B::BuiltinOperator_LOG>});
-  registry.Add("Floor", {InferFloor, LegalizeUnary<B::BuiltinOperator_FLOOR>});
-  registry.Add("Ceil", {InferCeil, LegalizeUnary<B::BuiltinOperator_CEIL>});
-  registry.Add("Round", {InferRound, LegalizeUnary<B::BuiltinOperator_ROUND>});
-  registry.Add("Reciprocal", {InferReciprocal, LegalizeReciprocal});
-  registry.Add("Inv", {InferReciprocal, LegalizeReciprocal});
+  registry.Add("Neg", {TFLCONV_FOLD_UNARY(WrapNeg(x)), LegalizeUnary<B::BuiltinOperator_NEG>});
+  registry.Add("Abs", {TFLCONV_FOLD_UNARY(WrapAbs(x)), LegalizeUnary<B::BuiltinOperator_ABS>});
+  registry.Add("Square", {TFLCONV_FOLD_UNARY(WrapMul(x, x)),
+                          LegalizeUnary<B::BuiltinOperator_SQUARE>});
+  registry.Add("Sqrt", {TFLCONV_FOLD_UNARY(std::sqrt(static_cast<double>(x))),
+                        LegalizeUnary<B::BuiltinOperator_SQRT>});
+  registry.Add("Rsqrt", {TFLCONV_FOLD_UNARY(1.0 / std::sqrt(static_cast<double>(x))),
+                         LegalizeUnary<B::BuiltinOperator_RSQRT>});
+  registry.Add("Exp", {TFLCONV_FOLD_UNARY(std::exp(static_cast<double>(x))),
+                       LegalizeUnary<B::BuiltinOperator_EXP>});
+  registry.Add("Log", {TFLCONV_FOLD_UNARY(std::log(static_cast<double>(x))),
+                       LegalizeUnary<B::BuiltinOperator_LOG>});
+  registry.Add("Floor", {TFLCONV_FOLD_UNARY(std::floor(static_cast<double>(x))),
+                         LegalizeUnary<B::BuiltinOperator_FLOOR>});
+  registry.Add("Ceil", {TFLCONV_FOLD_UNARY(std::ceil(static_cast<double>(x))),
+                        LegalizeUnary<B::BuiltinOperator_CEIL>});
+  registry.Add("Round", {TFLCONV_FOLD_UNARY(std::nearbyint(static_cast<double>(x))),
+                         LegalizeUnary<B::BuiltinOperator_ROUND>});
+  registry.Add("Reciprocal", {TFLCONV_FOLD_UNARY(1.0 / static_cast<double>(x)),
+                              LegalizeReciprocal});
+  registry.Add("Inv", {TFLCONV_FOLD_UNARY(1.0 / static_cast<double>(x)), LegalizeReciprocal});
   registry.Add("LogicalNot", {InferLogicalNot, LegalizeUnary<B::BuiltinOperator_LOGICAL_NOT>});
 }
+
+#undef TFLCONV_FOLD_BINARY
+#undef TFLCONV_FOLD_BINARY_CHECKED
 
 }  // namespace tflconv

@@ -6,6 +6,7 @@
 #include "flatbuffers/flexbuffers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -53,9 +54,8 @@ absl::Status InferWithoutRule(InferContext& ctx) {
     if (it != known.end() && i < static_cast<int>(it->second.types.size())) {
       dtype = it->second.types[i];
       if (dtype == tensorflow::DT_INVALID && it->second.type_attr) {
-        auto attr = GetTypeAttr(node, it->second.type_attr);
-        if (!attr.ok()) return attr.status();
-        dtype = *attr;
+        TFLCONV_ASSIGN_OR_RETURN(auto attr, GetTypeAttr(node, it->second.type_attr));
+        dtype = attr;
       }
     }
     if (dtype == tensorflow::DT_INVALID && types && i < types->list().type_size()) {
@@ -76,9 +76,8 @@ namespace {
 absl::StatusOr<std::vector<int>> AllInputs(LegalizeContext& ctx) {
   std::vector<int> inputs;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   return inputs;
 }
@@ -104,9 +103,8 @@ absl::Status CheckOutputTypes(const LegalizeContext& ctx) {
 }  // namespace
 
 absl::Status EmitFlexOp(LegalizeContext& ctx) {
-  if (absl::Status s = CheckOutputTypes(ctx); !s.ok()) return s;
-  auto inputs = AllInputs(ctx);
-  if (!inputs.ok()) return inputs.status();
+  TFLCONV_RETURN_IF_ERROR(CheckOutputTypes(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(auto inputs, AllInputs(ctx));
   // As TensorFlow's exporter builds it: no name (the Flex runtime does
   // not use it), one empty input per operand, and only the op's own
   // attributes (internal "_" annotations dropped).
@@ -132,16 +130,15 @@ absl::Status EmitFlexOp(LegalizeContext& ctx) {
     fbb.String(serialized);
   });
   fbb.Finish();
-  LiteOperator& op = ctx.Emit(tflite::BuiltinOperator_CUSTOM, std::move(*inputs), AllOutputs(ctx));
+  LiteOperator& op = ctx.Emit(tflite::BuiltinOperator_CUSTOM, std::move(inputs), AllOutputs(ctx));
   op.custom_code = absl::StrCat("Flex", ctx.node().op);
   op.custom_options = fbb.GetBuffer();
   return absl::OkStatus();
 }
 
 absl::Status EmitCustomOp(LegalizeContext& ctx) {
-  if (absl::Status s = CheckOutputTypes(ctx); !s.ok()) return s;
-  auto inputs = AllInputs(ctx);
-  if (!inputs.ok()) return inputs.status();
+  TFLCONV_RETURN_IF_ERROR(CheckOutputTypes(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(auto inputs, AllInputs(ctx));
   flexbuffers::Builder fbb;
   fbb.Map([&] {
     std::vector<std::string> keys;
@@ -180,7 +177,7 @@ absl::Status EmitCustomOp(LegalizeContext& ctx) {
     }
   });
   fbb.Finish();
-  LiteOperator& op = ctx.Emit(tflite::BuiltinOperator_CUSTOM, std::move(*inputs), AllOutputs(ctx));
+  LiteOperator& op = ctx.Emit(tflite::BuiltinOperator_CUSTOM, std::move(inputs), AllOutputs(ctx));
   op.custom_code = ctx.node().op;
   op.custom_options = fbb.GetBuffer();
   return absl::OkStatus();

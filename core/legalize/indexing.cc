@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -22,64 +23,57 @@ namespace {
 // The constant axis values of input 1 normalized to [0, rank).
 template <typename Ctx>
 absl::StatusOr<std::vector<int64_t>> NormalizedAxes(const Ctx& ctx, int rank) {
-  auto axes = ConstantInts(ctx, 1, "axis");
-  if (!axes.ok()) return axes.status();
-  for (int64_t& a : *axes) {
+  TFLCONV_ASSIGN_OR_RETURN(auto axes, ConstantInts(ctx, 1, "axis"));
+  for (int64_t& a : axes) {
     auto axis = NormalizeAxis(a, rank);
     if (!axis.ok()) return NodeInvalid(ctx.node(), absl::StrCat("axis: ", axis.status().message()));
     a = *axis;
   }
-  return *axes;
+  return axes;
 }
 
 absl::Status InferCumsum(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   return InferSameAsInput(ctx);
 }
 
 absl::Status LegalizeCumsum(LegalizeContext& ctx) {
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank || in.rank() == 0) return ctx.Unsupported("Cumsum of unknown rank or a scalar");
-  auto axes = NormalizedAxes(ctx, in.rank());
-  if (!axes.ok()) return axes.status();
-  if (axes->size() != 1) {
-    return NodeInvalid(ctx.node(), absl::StrCat("axis must hold one value, has ", axes->size()));
+  TFLCONV_ASSIGN_OR_RETURN(auto axes, NormalizedAxes(ctx, in.rank()));
+  if (axes.size() != 1) {
+    return NodeInvalid(ctx.node(), absl::StrCat("axis must hold one value, has ", axes.size()));
   }
-  auto exclusive = GetBoolAttr(ctx.node(), "exclusive", false);
-  if (!exclusive.ok()) return exclusive.status();
-  auto reverse = GetBoolAttr(ctx.node(), "reverse", false);
-  if (!reverse.ok()) return reverse.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  const int axis = ctx.Constant(Int32Tensor(*axes, /*as_scalar=*/true), "axis");
+  TFLCONV_ASSIGN_OR_RETURN(auto exclusive, GetBoolAttr(ctx.node(), "exclusive", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto reverse, GetBoolAttr(ctx.node(), "reverse", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  const int axis = ctx.Constant(Int32Tensor(axes, /*as_scalar=*/true), "axis");
   tflite::CumsumOptionsT options;
-  options.exclusive = *exclusive;
-  options.reverse = *reverse;
-  ctx.Emit(tflite::BuiltinOperator_CUMSUM, {*x, axis}, {ctx.Output(0)}, MakeOptions(options));
+  options.exclusive = exclusive;
+  options.reverse = reverse;
+  ctx.Emit(tflite::BuiltinOperator_CUMSUM, {x, axis}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
 absl::Status InferReverseV2(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   return InferSameAsInput(ctx);
 }
 
 absl::Status LegalizeReverseV2(LegalizeContext& ctx) {
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) return ctx.Unsupported("ReverseV2 of unknown rank");
-  auto axes = NormalizedAxes(ctx, in.rank());
-  if (!axes.ok()) return axes.status();
-  std::sort(axes->begin(), axes->end());
-  axes->erase(std::unique(axes->begin(), axes->end()), axes->end());
-  if (axes->empty()) return ctx.Forward(0, 0);
+  TFLCONV_ASSIGN_OR_RETURN(auto axes, NormalizedAxes(ctx, in.rank()));
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  if (axes.empty()) return ctx.Forward(0, 0);
   std::vector<std::vector<int64_t>> runs;
-  for (int64_t a : *axes) {
+  for (int64_t a : axes) {
     if (runs.empty() || runs.back().back() + 1 != a) runs.emplace_back();
     runs.back().push_back(a);
   }
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  int current = *x;
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  int current = x;
   for (size_t r = 0; r < runs.size(); ++r) {
     const bool last = r + 1 == runs.size();
     const int out = last ? ctx.Output(0)
@@ -93,51 +87,47 @@ absl::Status LegalizeReverseV2(LegalizeContext& ctx) {
 }
 
 absl::Status InferOneHot(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(4); !s.ok()) return s;
-  auto axis = GetIntAttr(ctx.node(), "axis", -1);
-  if (!axis.ok()) return axis.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(4));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis, GetIntAttr(ctx.node(), "axis", -1));
   const DataType dtype = ctx.input_dtype(2);
   const Shape& indices = ctx.input_shape(0);
   if (!indices.known_rank) {
     ctx.SetOutput(0, dtype, Shape::Unknown());
     return absl::OkStatus();
   }
-  if (*axis < -1 || *axis > indices.rank()) {
-    return ctx.Invalid(absl::StrCat("axis ", *axis, " is outside [-1, ", indices.rank(), "]"));
+  if (axis < -1 || axis > indices.rank()) {
+    return ctx.Invalid(absl::StrCat("axis ", axis, " is outside [-1, ", indices.rank(), "]"));
   }
   int64_t depth = -1;
   if (ctx.input_value(1) != nullptr) {
-    auto value = ConstantInts(ctx, 1, "depth");
-    if (!value.ok()) return value.status();
-    if (value->size() != 1 || (*value)[0] < 0) {
+    TFLCONV_ASSIGN_OR_RETURN(auto value, ConstantInts(ctx, 1, "depth"));
+    if (value.size() != 1 || value[0] < 0) {
       return ctx.Invalid("depth (input 1) must be one non-negative value");
     }
-    depth = (*value)[0];
+    depth = value[0];
   }
   Dims out = indices.dims;
-  out.insert(*axis < 0 ? out.end() : out.begin() + *axis, depth);
+  out.insert(axis < 0 ? out.end() : out.begin() + axis, depth);
   ctx.SetOutput(0, dtype, Shape::Of(out));
   return absl::OkStatus();
 }
 
 absl::Status LegalizeOneHot(LegalizeContext& ctx) {
-  auto axis = GetIntAttr(ctx.node(), "axis", -1);
-  if (!axis.ok()) return axis.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axis, GetIntAttr(ctx.node(), "axis", -1));
   tflite::OneHotOptionsT options;
-  options.axis = static_cast<int32_t>(*axis);
+  options.axis = static_cast<int32_t>(axis);
   return EmitSimple(ctx, tflite::BuiltinOperator_ONE_HOT, MakeOptions(options));
 }
 
 absl::Status InferSparseToDense(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(4); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(4));
   const DataType dtype = ctx.input_dtype(2);
   if (ctx.input_value(1) != nullptr) {
-    auto dims = ConstantInts(ctx, 1, "output_shape");
-    if (!dims.ok()) return dims.status();
-    for (int64_t d : *dims) {
+    TFLCONV_ASSIGN_OR_RETURN(auto dims, ConstantInts(ctx, 1, "output_shape"));
+    for (int64_t d : dims) {
       if (d < 0) return ctx.Invalid(absl::StrCat("output_shape holds the negative size ", d));
     }
-    ctx.SetOutput(0, dtype, Shape::Of(*dims));
+    ctx.SetOutput(0, dtype, Shape::Of(dims));
     return absl::OkStatus();
   }
   const Shape& shape = ctx.input_shape(1);
@@ -148,10 +138,9 @@ absl::Status InferSparseToDense(InferContext& ctx) {
 }
 
 absl::Status LegalizeSparseToDense(LegalizeContext& ctx) {
-  auto validate = GetBoolAttr(ctx.node(), "validate_indices", true);
-  if (!validate.ok()) return validate.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto validate, GetBoolAttr(ctx.node(), "validate_indices", true));
   tflite::SparseToDenseOptionsT options;
-  options.validate_indices = *validate;
+  options.validate_indices = validate;
   return EmitSimple(ctx, tflite::BuiltinOperator_SPARSE_TO_DENSE, MakeOptions(options));
 }
 

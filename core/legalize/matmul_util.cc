@@ -6,6 +6,7 @@
 #include "core/legalize/conv_util.h"
 #include "core/legalize/shape_util.h"
 #include "core/lite/kernel_contract.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -70,14 +71,12 @@ absl::Status EmitProductSum(LegalizeContext& ctx, int a, int b, bool adj_x, bool
                                         sa.rank(), " and ", sb.rank(), " (MUL broadcasts up to ",
                                         kMaxProductRank, " dimensions)"));
   }
-  auto lhs = MaybeSwapLastTwo(ctx, a, sa, adj_x, dtype, "adj_x");
-  if (!lhs.ok()) return lhs.status();
-  auto rhs = MaybeSwapLastTwo(ctx, b, sb, adj_y, dtype, "adj_y");
-  if (!rhs.ok()) return rhs.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto lhs, MaybeSwapLastTwo(ctx, a, sa, adj_x, dtype, "adj_x"));
+  TFLCONV_ASSIGN_OR_RETURN(auto rhs, MaybeSwapLastTwo(ctx, b, sb, adj_y, dtype, "adj_y"));
   Shape column_shape, row_shape;
-  const int column = EmitExpandDims(ctx, lhs->first, lhs->second, -1, dtype, &column_shape,
+  const int column = EmitExpandDims(ctx, lhs.first, lhs.second, -1, dtype, &column_shape,
                                     "lhs_column");
-  const int row = EmitExpandDims(ctx, rhs->first, rhs->second, -3, dtype, &row_shape, "rhs_row");
+  const int row = EmitExpandDims(ctx, rhs.first, rhs.second, -3, dtype, &row_shape, "rhs_row");
   auto product_shape = BroadcastShapes(column_shape, row_shape);
   const int product = ctx.Intermediate(
       dtype, product_shape.ok() ? *product_shape : Shape::Unknown(), "outer_product");

@@ -12,6 +12,7 @@
 #include "core/legalize/matmul_util.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -39,8 +40,7 @@ absl::Status CheckFilter(const InferContext& ctx, int64_t in_depth, const Shape&
 
 absl::Status InferConv(InferContext& ctx, ConvKind kind) {
   if (ctx.num_inputs() < 2) return ctx.Invalid("expects input and filter");
-  auto window = ReadWindow(ctx.node(), /*with_ksize=*/false);
-  if (!window.ok()) return window.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(ctx.node(), /*with_ksize=*/false));
   const Shape& in = ctx.input_shape(0);
   const Shape& filter = ctx.input_shape(1);
   if (in.known_rank && in.rank() != 4) return ctx.Invalid("input must be 4-D");
@@ -49,19 +49,19 @@ absl::Status InferConv(InferContext& ctx, ConvKind kind) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({-1, -1, -1, -1}));
     return absl::OkStatus();
   }
-  const Shape nhwc = window->nchw ? ToNhwc(in) : in;
-  if (absl::Status s = CheckFilter(ctx, nhwc.dims[3], filter, kind); !s.ok()) return s;
+  const Shape nhwc = window.nchw ? ToNhwc(in) : in;
+  TFLCONV_RETURN_IF_ERROR(CheckFilter(ctx, nhwc.dims[3], filter, kind));
   const int64_t channels = kind == ConvKind::kConv2D
                                ? filter.dims[3]
                                : (nhwc.dims[3] < 0 ? -1 : nhwc.dims[3] * filter.dims[3]);
   Shape out = Shape::Of(
       {nhwc.dims[0],
-       WindowOutput(nhwc.dims[1], filter.dims[0], window->stride_h, window->dilation_h,
-                    window->padding),
-       WindowOutput(nhwc.dims[2], filter.dims[1], window->stride_w, window->dilation_w,
-                    window->padding),
+       WindowOutput(nhwc.dims[1], filter.dims[0], window.stride_h, window.dilation_h,
+                    window.padding),
+       WindowOutput(nhwc.dims[2], filter.dims[1], window.stride_w, window.dilation_w,
+                    window.padding),
        channels});
-  ctx.SetOutput(0, ctx.input_dtype(0), window->nchw ? ToNchw(out) : out);
+  ctx.SetOutput(0, ctx.input_dtype(0), window.nchw ? ToNchw(out) : out);
   return absl::OkStatus();
 }
 
@@ -109,16 +109,13 @@ absl::StatusOr<EpilogueConstants> ReadEpilogueConstants(const LegalizeContext& c
                                                         const Epilogue& e, int first_arg) {
   EpilogueConstants c;
   if (e.bias_add) {
-    auto bias = ConstantFloats(ctx, first_arg, "bias");
-    if (!bias.ok()) return bias.status();
-    c.bias = std::move(*bias);
+    TFLCONV_ASSIGN_OR_RETURN(auto bias, ConstantFloats(ctx, first_arg, "bias"));
+    c.bias = std::move(bias);
   } else if (e.batch_norm) {
-    auto epsilon = GetFloatAttr(ctx.node(), "epsilon", 0.0001f);
-    if (!epsilon.ok()) return epsilon.status();
-    auto affine = FoldBatchNorm(ctx, first_arg, *epsilon);
-    if (!affine.ok()) return affine.status();
-    c.bias = std::move(affine->offset);
-    c.scale = std::move(affine->scale);
+    TFLCONV_ASSIGN_OR_RETURN(auto epsilon, GetFloatAttr(ctx.node(), "epsilon", 0.0001f));
+    TFLCONV_ASSIGN_OR_RETURN(auto affine, FoldBatchNorm(ctx, first_arg, epsilon));
+    c.bias = std::move(affine.offset);
+    c.scale = std::move(affine.scale);
   }
   return c;
 }
@@ -145,10 +142,7 @@ absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, 
     const int activated = nchw ? ctx.Intermediate(dtype, out_shape, "activation") : ctx.Output(0);
     // A fused Prelu's alpha is the argument after the bias.
     constexpr int kPreluAlphaInput = 3;
-    if (absl::Status s = EmitActivation(ctx, activation, result, activated, kPreluAlphaInput);
-        !s.ok()) {
-      return s;
-    }
+    TFLCONV_RETURN_IF_ERROR(EmitActivation(ctx, activation, result, activated, kPreluAlphaInput));
     result = activated;
   }
   if (nchw) EmitTransposeInto(ctx, result, {0, 3, 1, 2}, ctx.Output(0), "output_nchw");
@@ -167,20 +161,15 @@ absl::StatusOr<Tensor> FloatFilter(const LegalizeContext& ctx) {
 }
 
 absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
-  auto window = ReadWindow(ctx.node(), /*with_ksize=*/false);
-  if (!window.ok()) return window.status();
-  auto epilogue = ReadEpilogue(ctx.node());
-  if (!epilogue.ok()) return epilogue.status();
-  auto constants = ReadEpilogueConstants(ctx, *epilogue, 2);
-  if (!constants.ok()) return constants.status();
-  auto filter = FloatFilter(ctx);
-  if (!filter.ok()) return filter.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(ctx.node(), /*with_ksize=*/false));
+  TFLCONV_ASSIGN_OR_RETURN(auto epilogue, ReadEpilogue(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto constants, ReadEpilogueConstants(ctx, epilogue, 2));
+  TFLCONV_ASSIGN_OR_RETURN(auto filter, FloatFilter(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
 
   // The filter's layout change and a fused batch norm's scale are left to
   // the exporter, which applies them while writing the weights.
-  const Dims& f = filter->dims();
+  const Dims& f = filter.dims();
   Dims stored_dims;
   WeightTransform layout;
   int64_t out_channels;
@@ -195,11 +184,11 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
     layout.transpose_cols = f[3];
     layout.channel_stride = layout.transpose_rows;
     tflite::Conv2DOptionsT conv;
-    conv.padding = window->padding;
-    conv.stride_w = window->stride_w;
-    conv.stride_h = window->stride_h;
-    conv.dilation_w_factor = window->dilation_w;
-    conv.dilation_h_factor = window->dilation_h;
+    conv.padding = window.padding;
+    conv.stride_w = window.stride_w;
+    conv.stride_h = window.stride_h;
+    conv.dilation_w_factor = window.dilation_w;
+    conv.dilation_h_factor = window.dilation_h;
     op = tflite::BuiltinOperator_CONV_2D;
     options = MakeOptions(conv);
     activation_slot = &options.AsConv2DOptions()->fused_activation_function;
@@ -208,33 +197,33 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
     out_channels = f[2] * f[3];
     stored_dims = {1, f[0], f[1], out_channels};
     tflite::DepthwiseConv2DOptionsT dw;
-    dw.padding = window->padding;
-    dw.stride_w = window->stride_w;
-    dw.stride_h = window->stride_h;
+    dw.padding = window.padding;
+    dw.stride_w = window.stride_w;
+    dw.stride_h = window.stride_h;
     dw.depth_multiplier = static_cast<int32_t>(f[3]);
-    dw.dilation_w_factor = window->dilation_w;
-    dw.dilation_h_factor = window->dilation_h;
+    dw.dilation_w_factor = window.dilation_w;
+    dw.dilation_h_factor = window.dilation_h;
     op = tflite::BuiltinOperator_DEPTHWISE_CONV_2D;
     options = MakeOptions(dw);
     activation_slot = &options.AsDepthwiseConv2DOptions()->fused_activation_function;
   }
-  if (!constants->scale.empty()) {
-    if (static_cast<int64_t>(constants->scale.size()) != out_channels) {
-      return NodeInvalid(ctx.node(), absl::StrCat("batch norm has ", constants->scale.size(),
+  if (!constants.scale.empty()) {
+    if (static_cast<int64_t>(constants.scale.size()) != out_channels) {
+      return NodeInvalid(ctx.node(), absl::StrCat("batch norm has ", constants.scale.size(),
                                                   " channels, the filter ", out_channels));
     }
-    layout.channel_scale = constants->scale;
+    layout.channel_scale = constants.scale;
   }
-  std::vector<float> bias = constants->bias;
+  std::vector<float> bias = constants.bias;
   if (bias.empty()) bias.assign(out_channels, 0.0f);
   if (static_cast<int64_t>(bias.size()) != out_channels) {
     return ctx.Unsupported(absl::StrCat("bias of ", bias.size(), " values for ", out_channels,
                                         " output channels"));
   }
-  const int filter_tensor = ctx.Weights(*filter, stored_dims, std::move(layout), "filter");
+  const int filter_tensor = ctx.Weights(filter, stored_dims, std::move(layout), "filter");
   const int bias_tensor = ctx.Constant(FloatTensor(bias), "bias");
-  return EmitWithEpilogue(ctx, op, *x, {filter_tensor, bias_tensor}, window->nchw,
-                          epilogue->activation, std::move(options), activation_slot);
+  return EmitWithEpilogue(ctx, op, x, {filter_tensor, bias_tensor}, window.nchw,
+                          epilogue.activation, std::move(options), activation_slot);
 }
 
 absl::Status LegalizeConv2D(LegalizeContext& ctx) { return LegalizeConv(ctx, ConvKind::kConv2D); }
@@ -244,19 +233,17 @@ absl::Status LegalizeDepthwise(LegalizeContext& ctx) {
 
 absl::Status InferMatMul(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.Invalid("expects two inputs");
-  auto ta = GetBoolAttr(ctx.node(), "transpose_a", false);
-  auto tb = GetBoolAttr(ctx.node(), "transpose_b", false);
-  if (!ta.ok()) return ta.status();
-  if (!tb.ok()) return tb.status();
+  TFLCONV_ASSIGN_OR_RETURN(const bool ta, GetBoolAttr(ctx.node(), "transpose_a", false));
+  TFLCONV_ASSIGN_OR_RETURN(const bool tb, GetBoolAttr(ctx.node(), "transpose_b", false));
   const Shape& a = ctx.input_shape(0);
   const Shape& b = ctx.input_shape(1);
   if ((a.known_rank && a.rank() != 2) || (b.known_rank && b.rank() != 2)) {
     return ctx.Invalid("MatMul inputs must be 2-D");
   }
-  const int64_t m = a.known_rank ? a.dims[*ta ? 1 : 0] : -1;
-  const int64_t n = b.known_rank ? b.dims[*tb ? 0 : 1] : -1;
-  const int64_t ka = a.known_rank ? a.dims[*ta ? 0 : 1] : -1;
-  const int64_t kb = b.known_rank ? b.dims[*tb ? 1 : 0] : -1;
+  const int64_t m = a.known_rank ? a.dims[ta ? 1 : 0] : -1;
+  const int64_t n = b.known_rank ? b.dims[tb ? 0 : 1] : -1;
+  const int64_t ka = a.known_rank ? a.dims[ta ? 0 : 1] : -1;
+  const int64_t kb = b.known_rank ? b.dims[tb ? 1 : 0] : -1;
   if (ka >= 0 && kb >= 0 && ka != kb) {
     return ctx.Invalid(absl::StrCat("inner dimensions differ (", ka, " and ", kb, ") for shapes ",
                                     a.ToString(), " and ", b.ToString()));
@@ -269,72 +256,65 @@ absl::Status InferMatMul(InferContext& ctx) {
 // [out, in]); a computed one becomes BATCH_MATMUL; integer products become
 // MUL + SUM (matmul_util.h).
 absl::Status LegalizeMatMul(LegalizeContext& ctx) {
-  auto ta = GetBoolAttr(ctx.node(), "transpose_a", false);
-  auto tb = GetBoolAttr(ctx.node(), "transpose_b", false);
-  if (!ta.ok()) return ta.status();
-  if (!tb.ok()) return tb.status();
-  auto epilogue = ReadEpilogue(ctx.node());
-  if (!epilogue.ok()) return epilogue.status();
-  if (epilogue->batch_norm) return ctx.Unsupported("batch norm fused into a matmul");
-  auto constants = ReadEpilogueConstants(ctx, *epilogue, 2);
-  if (!constants.ok()) return constants.status();
-  auto a = ctx.Input(0);
-  if (!a.ok()) return a.status();
+  TFLCONV_ASSIGN_OR_RETURN(const bool ta, GetBoolAttr(ctx.node(), "transpose_a", false));
+  TFLCONV_ASSIGN_OR_RETURN(const bool tb, GetBoolAttr(ctx.node(), "transpose_b", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto epilogue, ReadEpilogue(ctx.node()));
+  if (epilogue.batch_norm) return ctx.Unsupported("batch norm fused into a matmul");
+  TFLCONV_ASSIGN_OR_RETURN(auto constants, ReadEpilogueConstants(ctx, epilogue, 2));
+  TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
   const DataType dtype = ctx.output(0).dtype;
   if (!BatchMatMulComputes(dtype)) {
-    if (!constants->bias.empty() || !epilogue->activation.empty()) {
+    if (!constants.bias.empty() || !epilogue.activation.empty()) {
       return ctx.Unsupported(absl::StrCat("a fused bias or activation on a ", DataTypeName(dtype),
                                           " matmul"));
     }
-    auto b = ctx.Input(1);
-    if (!b.ok()) return b.status();
-    return EmitProductSum(ctx, *a, *b, *ta, *tb);
+    TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+    return EmitProductSum(ctx, a, b, ta, tb);
   }
-  if (*ta) {
+  if (ta) {
     const Shape& s = ctx.input_shape(0);
-    *a = EmitTranspose(ctx, *a, {1, 0}, dtype,
+    a = EmitTranspose(ctx, a, {1, 0}, dtype,
                        s.known_rank ? Shape::Of({s.dims[1], s.dims[0]}) : Shape::Unknown(),
                        "transpose_a");
   }
   const Tensor* b_value = ctx.input_value(1);
   if (b_value == nullptr || b_value->dtype() != tensorflow::DT_FLOAT) {
-    if (!constants->bias.empty() || !epilogue->activation.empty()) {
+    if (!constants.bias.empty() || !epilogue.activation.empty()) {
       return ctx.Unsupported("a fused bias or activation on a matmul of two computed tensors");
     }
-    auto b = ctx.Input(1);
-    if (!b.ok()) return b.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
     tflite::BatchMatMulOptionsT options;
-    options.adj_y = *tb;
-    ctx.Emit(tflite::BuiltinOperator_BATCH_MATMUL, {*a, *b}, {ctx.Output(0)},
+    options.adj_y = tb;
+    ctx.Emit(tflite::BuiltinOperator_BATCH_MATMUL, {a, b}, {ctx.Output(0)},
              MakeOptions(options));
     return absl::OkStatus();
   }
   // [in, out] -> [out, in] is left to the exporter, like conv filters.
   const Dims& bd = b_value->dims();
-  const int64_t out_size = *tb ? bd[0] : bd[1];
+  const int64_t out_size = tb ? bd[0] : bd[1];
   WeightTransform layout;
-  if (!*tb) {
+  if (!tb) {
     layout.transpose_rows = bd[0];
     layout.transpose_cols = bd[1];
   }
   const int weights_tensor =
-      ctx.Weights(*b_value, {out_size, *tb ? bd[1] : bd[0]}, std::move(layout), "weights");
+      ctx.Weights(*b_value, {out_size, tb ? bd[1] : bd[0]}, std::move(layout), "weights");
   int bias_tensor = -1;
-  if (!constants->bias.empty()) {
-    if (static_cast<int64_t>(constants->bias.size()) != out_size) {
+  if (!constants.bias.empty()) {
+    if (static_cast<int64_t>(constants.bias.size()) != out_size) {
       return ctx.Unsupported("bias length differs from the matmul's output size");
     }
-    bias_tensor = ctx.Constant(FloatTensor(constants->bias), "bias");
+    bias_tensor = ctx.Constant(FloatTensor(constants.bias), "bias");
   }
   tflite::BuiltinOptionsUnion options = MakeOptions(tflite::FullyConnectedOptionsT{});
   auto* activation_slot = &options.AsFullyConnectedOptions()->fused_activation_function;
-  return EmitWithEpilogue(ctx, tflite::BuiltinOperator_FULLY_CONNECTED, *a,
-                          {weights_tensor, bias_tensor}, /*nchw=*/false, epilogue->activation,
+  return EmitWithEpilogue(ctx, tflite::BuiltinOperator_FULLY_CONNECTED, a,
+                          {weights_tensor, bias_tensor}, /*nchw=*/false, epilogue.activation,
                           std::move(options), activation_slot);
 }
 
 absl::Status InferBiasAdd(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
   return absl::OkStatus();
 }
@@ -350,29 +330,25 @@ Tensor ChannelConstant(const std::vector<float>& values, bool nchw, int rank) {
 }
 
 absl::Status LegalizeBiasAdd(LegalizeContext& ctx) {
-  auto format = GetStringAttr(ctx.node(), "data_format", "NHWC");
-  if (!format.ok()) return format.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(ctx.node(), "data_format", "NHWC"));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   int bias;
-  if (*format == "NCHW" && ctx.input_value(1) != nullptr) {
-    auto values = ConstantFloats(ctx, 1, "bias");
-    if (!values.ok()) return values.status();
-    bias = ctx.Constant(ChannelConstant(*values, true, ctx.input_shape(0).rank()), "bias");
-  } else if (*format == "NHWC") {
-    auto b = ctx.Input(1);
-    if (!b.ok()) return b.status();
-    bias = *b;
+  if (format == "NCHW" && ctx.input_value(1) != nullptr) {
+    TFLCONV_ASSIGN_OR_RETURN(auto values, ConstantFloats(ctx, 1, "bias"));
+    bias = ctx.Constant(ChannelConstant(values, true, ctx.input_shape(0).rank()), "bias");
+  } else if (format == "NHWC") {
+    TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+    bias = b;
   } else {
-    return ctx.Unsupported(absl::StrCat("data_format '", *format, "' with a computed bias"));
+    return ctx.Unsupported(absl::StrCat("data_format '", format, "' with a computed bias"));
   }
-  ctx.Emit(tflite::BuiltinOperator_ADD, {*x, bias}, {ctx.Output(0)},
+  ctx.Emit(tflite::BuiltinOperator_ADD, {x, bias}, {ctx.Output(0)},
            MakeOptions(tflite::AddOptionsT{}));
   return absl::OkStatus();
 }
 
 absl::Status InferFusedBatchNorm(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(5); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(5));
   ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
   const int extra_outputs = ctx.node().op == "FusedBatchNormV3" ? 5 : 4;
   for (int i = 1; i <= extra_outputs; ++i) {
@@ -384,65 +360,57 @@ absl::Status InferFusedBatchNorm(InferContext& ctx) {
 // Inference batch norm: y = x * scale + offset, which the Lite optimizer
 // then folds into the preceding convolution or matmul when there is one.
 absl::Status LegalizeFusedBatchNorm(LegalizeContext& ctx) {
-  auto training = GetBoolAttr(ctx.node(), "is_training", true);
-  if (!training.ok()) return training.status();
-  if (*training) {
+  TFLCONV_ASSIGN_OR_RETURN(auto training, GetBoolAttr(ctx.node(), "is_training", true));
+  if (training) {
     return ctx.Unsupported("is_training=true (freeze the graph for inference)");
   }
-  auto format = GetStringAttr(ctx.node(), "data_format", "NHWC");
-  if (!format.ok()) return format.status();
-  auto epsilon = GetFloatAttr(ctx.node(), "epsilon", 0.0001f);
-  if (!epsilon.ok()) return epsilon.status();
-  auto affine = FoldBatchNorm(ctx, 1, *epsilon);
-  if (!affine.ok()) return affine.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  const bool nchw = *format == "NCHW";
+  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(ctx.node(), "data_format", "NHWC"));
+  TFLCONV_ASSIGN_OR_RETURN(auto epsilon, GetFloatAttr(ctx.node(), "epsilon", 0.0001f));
+  TFLCONV_ASSIGN_OR_RETURN(auto affine, FoldBatchNorm(ctx, 1, epsilon));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  const bool nchw = format == "NCHW";
   const int rank = ctx.input_shape(0).rank();
-  const int scale = ctx.Constant(ChannelConstant(affine->scale, nchw, rank), "scale");
-  const int offset = ctx.Constant(ChannelConstant(affine->offset, nchw, rank), "offset");
+  const int scale = ctx.Constant(ChannelConstant(affine.scale, nchw, rank), "scale");
+  const int offset = ctx.Constant(ChannelConstant(affine.offset, nchw, rank), "offset");
   const int scaled = ctx.Intermediate(ctx.output(0).dtype, ctx.output(0).shape, "scaled");
-  ctx.Emit(tflite::BuiltinOperator_MUL, {*x, scale}, {scaled}, MakeOptions(tflite::MulOptionsT{}));
+  ctx.Emit(tflite::BuiltinOperator_MUL, {x, scale}, {scaled}, MakeOptions(tflite::MulOptionsT{}));
   ctx.Emit(tflite::BuiltinOperator_ADD, {scaled, offset}, {ctx.Output(0)},
            MakeOptions(tflite::AddOptionsT{}));
   return absl::OkStatus();
 }
 
 absl::Status InferPool(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto window = ReadWindow(ctx.node(), /*with_ksize=*/true);
-  if (!window.ok()) return window.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(ctx.node(), /*with_ksize=*/true));
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({-1, -1, -1, -1}));
     return absl::OkStatus();
   }
   if (in.rank() != 4) return ctx.Invalid("input must be 4-D");
-  const Shape nhwc = window->nchw ? ToNhwc(in) : in;
+  const Shape nhwc = window.nchw ? ToNhwc(in) : in;
   Shape out = Shape::Of(
       {nhwc.dims[0],
-       WindowOutput(nhwc.dims[1], window->kernel_h, window->stride_h, 1, window->padding),
-       WindowOutput(nhwc.dims[2], window->kernel_w, window->stride_w, 1, window->padding),
+       WindowOutput(nhwc.dims[1], window.kernel_h, window.stride_h, 1, window.padding),
+       WindowOutput(nhwc.dims[2], window.kernel_w, window.stride_w, 1, window.padding),
        nhwc.dims[3]});
-  ctx.SetOutput(0, ctx.input_dtype(0), window->nchw ? ToNchw(out) : out);
+  ctx.SetOutput(0, ctx.input_dtype(0), window.nchw ? ToNchw(out) : out);
   return absl::OkStatus();
 }
 
 template <tflite::BuiltinOperator kOp>
 absl::Status LegalizePool(LegalizeContext& ctx) {
-  auto window = ReadWindow(ctx.node(), /*with_ksize=*/true);
-  if (!window.ok()) return window.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(ctx.node(), /*with_ksize=*/true));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   tflite::Pool2DOptionsT pool;
-  pool.padding = window->padding;
-  pool.stride_w = window->stride_w;
-  pool.stride_h = window->stride_h;
-  pool.filter_width = window->kernel_w;
-  pool.filter_height = window->kernel_h;
+  pool.padding = window.padding;
+  pool.stride_w = window.stride_w;
+  pool.stride_h = window.stride_h;
+  pool.filter_width = window.kernel_w;
+  pool.filter_height = window.kernel_h;
   tflite::BuiltinOptionsUnion options = MakeOptions(pool);
   auto* activation_slot = &options.AsPool2DOptions()->fused_activation_function;
-  return EmitWithEpilogue(ctx, kOp, *x, {}, window->nchw, "", std::move(options),
+  return EmitWithEpilogue(ctx, kOp, x, {}, window.nchw, "", std::move(options),
                           activation_slot);
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -42,25 +43,21 @@ void FakeQuantize(absl::Span<const float> in, absl::Span<float> out, QuantRange 
 }
 
 absl::StatusOr<FakeQuantParams> ReadParams(const Node& node) {
-  auto bits = GetIntAttr(node, "num_bits", 8);
-  if (!bits.ok()) return bits.status();
-  auto narrow = GetBoolAttr(node, "narrow_range", false);
-  if (!narrow.ok()) return narrow.status();
-  if (*bits < 2 || *bits > 16) {
-    return NodeInvalid(node, absl::StrCat("num_bits ", *bits, " is out of range [2, 16]"));
+  TFLCONV_ASSIGN_OR_RETURN(auto bits, GetIntAttr(node, "num_bits", 8));
+  TFLCONV_ASSIGN_OR_RETURN(auto narrow, GetBoolAttr(node, "narrow_range", false));
+  if (bits < 2 || bits > 16) {
+    return NodeInvalid(node, absl::StrCat("num_bits ", bits, " is out of range [2, 16]"));
   }
-  return FakeQuantParams{static_cast<int>(*bits), *narrow};
+  return FakeQuantParams{static_cast<int>(bits), narrow};
 }
 
 // Per-tensor ranges: attributes for ...Args, constant inputs for ...Vars.
 template <typename Ctx>
 absl::StatusOr<QuantRange> ReadRange(const Ctx& ctx) {
   if (ctx.node().op == "FakeQuantWithMinMaxArgs") {
-    auto min = GetFloatAttr(ctx.node(), "min", -6.0f);
-    auto max = GetFloatAttr(ctx.node(), "max", 6.0f);
-    if (!min.ok()) return min.status();
-    if (!max.ok()) return max.status();
-    return QuantRange{*min, *max};
+    TFLCONV_ASSIGN_OR_RETURN(const float min, GetFloatAttr(ctx.node(), "min", -6.0f));
+    TFLCONV_ASSIGN_OR_RETURN(const float max, GetFloatAttr(ctx.node(), "max", 6.0f));
+    return QuantRange{min, max};
   }
   const Tensor* min = ctx.input_value(1);
   const Tensor* max = ctx.input_value(2);
@@ -78,14 +75,12 @@ absl::StatusOr<QuantRange> ReadRange(const Ctx& ctx) {
 
 absl::Status InferFakeQuant(InferContext& ctx) {
   const bool ranges_are_inputs = ctx.node().op != "FakeQuantWithMinMaxArgs";
-  if (absl::Status s = ctx.ExpectInputs(ranges_are_inputs ? 3 : 1); !s.ok()) return s;
-  if (absl::Status s = InferSameAsInput(ctx); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(ranges_are_inputs ? 3 : 1));
+  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
   const Tensor* x = ctx.input_value(0);
   if (x == nullptr || x->dtype() != tensorflow::DT_FLOAT) return absl::OkStatus();
-  auto params = ReadParams(ctx.node());
-  if (!params.ok()) return params.status();
-  auto out = ctx.NewTensor(tensorflow::DT_FLOAT, x->dims());
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto params, ReadParams(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(tensorflow::DT_FLOAT, x->dims()));
   if (ctx.node().op == "FakeQuantWithMinMaxVarsPerChannel") {
     const Tensor* min = ctx.input_value(1);
     const Tensor* max = ctx.input_value(2);
@@ -99,7 +94,7 @@ absl::Status InferFakeQuant(InferContext& ctx) {
     // Channels are innermost: quantize each strided column on its own.
     std::vector<float> column, quantized;
     const auto values = x->flat<float>();
-    auto dst = out->mutable_flat<float>();
+    auto dst = out.mutable_flat<float>();
     const int64_t rows = x->num_elements() / std::max<int64_t>(channels, 1);
     for (int64_t c = 0; c < channels; ++c) {
       column.resize(rows);
@@ -108,15 +103,15 @@ absl::Status InferFakeQuant(InferContext& ctx) {
       FakeQuantize(column, absl::MakeSpan(quantized),
                    {static_cast<float>(min->ScalarAsDouble(c)),
                     static_cast<float>(max->ScalarAsDouble(c))},
-                   *params);
+                   params);
       for (int64_t r = 0; r < rows; ++r) dst[r * channels + c] = quantized[r];
     }
   } else {
     auto range = ReadRange(ctx);
     if (!range.ok()) return absl::OkStatus();  // min/max computed: left to run time
-    FakeQuantize(x->flat<float>(), out->mutable_flat<float>(), *range, *params);
+    FakeQuantize(x->flat<float>(), out.mutable_flat<float>(), *range, params);
   }
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -124,18 +119,15 @@ absl::Status LegalizeFakeQuant(LegalizeContext& ctx) {
   if (ctx.node().op == "FakeQuantWithMinMaxVarsPerChannel") {
     return ctx.Unsupported("per-channel fake quantization of a computed tensor");
   }
-  auto params = ReadParams(ctx.node());
-  if (!params.ok()) return params.status();
-  auto range = ReadRange(ctx);
-  if (!range.ok()) return range.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto params, ReadParams(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto range, ReadRange(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   tflite::FakeQuantOptionsT options;
-  options.min = range->min;
-  options.max = range->max;
-  options.num_bits = params->num_bits;
-  options.narrow_range = params->narrow_range;
-  ctx.Emit(tflite::BuiltinOperator_FAKE_QUANT, {*x}, {ctx.Output(0)}, MakeOptions(options));
+  options.min = range.min;
+  options.max = range.max;
+  options.num_bits = params.num_bits;
+  options.narrow_range = params.narrow_range;
+  ctx.Emit(tflite::BuiltinOperator_FAKE_QUANT, {x}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 

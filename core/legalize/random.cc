@@ -4,14 +4,14 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
 
 absl::Status InferRandomUniform(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto dtype = GetTypeAttr(ctx.node(), "dtype");
-  if (!dtype.ok()) return dtype.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto dtype, GetTypeAttr(ctx.node(), "dtype"));
   Shape shape = Shape::Unknown();
   if (const Tensor* dims = ctx.input_value(0)) {
     shape = Shape::Of(dims->AsInt64Vector());
@@ -19,7 +19,7 @@ absl::Status InferRandomUniform(InferContext& ctx) {
       if (d < 0) return ctx.Invalid(absl::StrCat("shape ", shape.ToString(), " is negative"));
     }
   }
-  ctx.SetOutput(0, *dtype, std::move(shape));
+  ctx.SetOutput(0, dtype, std::move(shape));
   return absl::OkStatus();
 }
 
@@ -27,21 +27,18 @@ absl::Status LegalizeRandomUniform(LegalizeContext& ctx) {
   if (ctx.output(0).dtype != tensorflow::DT_FLOAT) {
     return ctx.Unsupported("RandomUniform of a dtype other than float32");
   }
-  auto seed = GetIntAttr(ctx.node(), "seed", 0);
-  if (!seed.ok()) return seed.status();
-  auto seed2 = GetIntAttr(ctx.node(), "seed2", 0);
-  if (!seed2.ok()) return seed2.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto seed, GetIntAttr(ctx.node(), "seed", 0));
+  TFLCONV_ASSIGN_OR_RETURN(auto seed2, GetIntAttr(ctx.node(), "seed2", 0));
   int shape;
   if (const Tensor* dims = ctx.input_value(0)) {
     shape = ctx.Constant(Int32Tensor(dims->AsInt64Vector()), "shape");
   } else {
-    auto computed = ctx.Input(0);
-    if (!computed.ok()) return computed.status();
-    shape = *computed;
+    TFLCONV_ASSIGN_OR_RETURN(auto computed, ctx.Input(0));
+    shape = computed;
   }
   tflite::RandomOptionsT options;
-  options.seed = *seed;
-  options.seed2 = *seed2;
+  options.seed = seed;
+  options.seed2 = seed2;
   ctx.Emit(tflite::BuiltinOperator_RANDOM_UNIFORM, {shape}, {ctx.Output(0)},
            MakeOptions(options));
   return absl::OkStatus();

@@ -19,6 +19,7 @@
 #include "core/legalize/fold_arith.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -29,11 +30,10 @@ enum class Reducer { kMean, kSum, kMax, kMin, kProd };
 // (TensorFlow accepts repeated axes). `rank` < 0 (unknown) keeps the values.
 template <typename Ctx>
 absl::StatusOr<std::vector<int64_t>> ReductionAxes(const Ctx& ctx, int rank) {
-  auto raw = ConstantInts(ctx, 1, "reduction_indices");
-  if (!raw.ok()) return raw.status();
-  if (rank < 0) return *raw;
+  TFLCONV_ASSIGN_OR_RETURN(auto raw, ConstantInts(ctx, 1, "reduction_indices"));
+  if (rank < 0) return raw;
   std::vector<int64_t> axes;
-  for (int64_t a : *raw) {
+  for (int64_t a : raw) {
     auto axis = NormalizeAxis(a, rank);
     if (!axis.ok()) {
       return NodeInvalid(ctx.node(), absl::StrCat("reduction_indices: ", axis.status().message()));
@@ -126,118 +126,101 @@ absl::Status FoldReduce(InferContext& ctx, Reducer reducer, const std::vector<in
                         const Dims& out_dims) {
   const Tensor* in = ctx.input_value(0);
   if (in == nullptr) return absl::OkStatus();
-  auto out = ctx.NewTensor(in->dtype(), out_dims);
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(in->dtype(), out_dims));
   // ReduceKernel's index table over the input and accumulators.
-  if (absl::Status s = ctx.Reserve(in->num_elements() + out->num_elements(), sizeof(int64_t));
-      !s.ok()) {
-    return s;
-  }
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(in->num_elements() + out.num_elements(), sizeof(int64_t)));
   bool folded = false;
   DispatchNumeric(in->dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (!std::is_same_v<T, bool>) {
-      ReduceKernel<T>(reducer, *in, axes, *out);
+      ReduceKernel<T>(reducer, *in, axes, out);
       folded = true;
     }
   });
-  if (folded) ctx.SetValue(0, std::move(*out));
+  if (folded) ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
 template <Reducer kReducer>
 absl::Status InferReduce(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto keep_dims = GetBoolAttr(ctx.node(), "keep_dims", false);
-  if (!keep_dims.ok()) return keep_dims.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_ASSIGN_OR_RETURN(auto keep_dims, GetBoolAttr(ctx.node(), "keep_dims", false));
   const Shape& in = ctx.input_shape(0);
-  auto axes = ReductionAxes(ctx, in.rank());
-  if (!axes.ok()) return axes.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto axes, ReductionAxes(ctx, in.rank()));
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
     return absl::OkStatus();
   }
-  const Dims out = ReducedDims(in.dims, *axes, *keep_dims);
+  const Dims out = ReducedDims(in.dims, axes, keep_dims);
   ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
-  return FoldReduce(ctx, kReducer, *axes, out);
+  return FoldReduce(ctx, kReducer, axes, out);
 }
 
 template <tflite::BuiltinOperator kOp>
 absl::Status LegalizeReduce(LegalizeContext& ctx) {
-  auto keep_dims = GetBoolAttr(ctx.node(), "keep_dims", false);
-  if (!keep_dims.ok()) return keep_dims.status();
-  auto axes = ReductionAxes(ctx, ctx.input_shape(0).rank());
-  if (!axes.ok()) return axes.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto keep_dims, GetBoolAttr(ctx.node(), "keep_dims", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto axes, ReductionAxes(ctx, ctx.input_shape(0).rank()));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   // Reducing over no axis is the identity; TFLite would need an empty
   // constant axis tensor, which a zero-byte buffer cannot tell from "no data".
-  if (axes->empty()) return ctx.Forward(0, 0);
-  const int axis = ctx.Constant(Int32Tensor(*axes), "reduction_indices");
+  if (axes.empty()) return ctx.Forward(0, 0);
+  const int axis = ctx.Constant(Int32Tensor(axes), "reduction_indices");
   tflite::ReducerOptionsT options;
-  options.keep_dims = *keep_dims;
-  ctx.Emit(kOp, {*x, axis}, {ctx.Output(0)}, MakeOptions(options));
+  options.keep_dims = keep_dims;
+  ctx.Emit(kOp, {x, axis}, {ctx.Output(0)}, MakeOptions(options));
   return absl::OkStatus();
 }
 
 // ArgMax / ArgMin: the attribute "output_type" (int32 or int64, default
 // int64 as in TensorFlow's op definition) and the constant axis of input 1.
 absl::StatusOr<DataType> ArgOutputType(const Node& node) {
-  auto type = GetTypeAttr(node, "output_type", tensorflow::DT_INT64);
-  if (!type.ok()) return type.status();
-  if (*type != tensorflow::DT_INT32 && *type != tensorflow::DT_INT64) {
-    return NodeInvalid(node, absl::StrCat("output_type ", DataTypeName(*type),
+  TFLCONV_ASSIGN_OR_RETURN(auto type, GetTypeAttr(node, "output_type", tensorflow::DT_INT64));
+  if (type != tensorflow::DT_INT32 && type != tensorflow::DT_INT64) {
+    return NodeInvalid(node, absl::StrCat("output_type ", DataTypeName(type),
                                           " is not supported (int32 or int64)"));
   }
-  return *type;
+  return type;
 }
 
 template <typename Ctx>
 absl::StatusOr<int> ArgAxis(const Ctx& ctx) {
-  auto dim = ConstantInts(ctx, 1, "dimension");
-  if (!dim.ok()) return dim.status();
-  if (dim->size() != 1) {
+  TFLCONV_ASSIGN_OR_RETURN(auto dim, ConstantInts(ctx, 1, "dimension"));
+  if (dim.size() != 1) {
     return NodeInvalid(ctx.node(), absl::StrCat("dimension (input 1) must hold one value, has ",
-                                                dim->size()));
+                                                dim.size()));
   }
   const Shape& in = ctx.input_shape(0);
-  if (!in.known_rank) return static_cast<int>((*dim)[0]);
-  auto axis = NormalizeAxis((*dim)[0], in.rank());
+  if (!in.known_rank) return static_cast<int>(dim[0]);
+  auto axis = NormalizeAxis(dim[0], in.rank());
   if (!axis.ok()) return NodeInvalid(ctx.node(), absl::StrCat("dimension: ", axis.status().message()));
   return *axis;
 }
 
 template <bool kMax>
 absl::Status InferArg(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto out_type = ArgOutputType(ctx.node());
-  if (!out_type.ok()) return out_type.status();
-  auto axis = ArgAxis(ctx);
-  if (!axis.ok()) return axis.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_ASSIGN_OR_RETURN(auto out_type, ArgOutputType(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis, ArgAxis(ctx));
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) {
-    ctx.SetOutput(0, *out_type, Shape::Unknown());
+    ctx.SetOutput(0, out_type, Shape::Unknown());
     return absl::OkStatus();
   }
   if (in.rank() == 0) return ctx.Invalid("input must have rank >= 1");
-  const Dims out = ReducedDims(in.dims, {*axis}, /*keep_dims=*/false);
-  ctx.SetOutput(0, *out_type, Shape::Of(out));
+  const Dims out = ReducedDims(in.dims, {axis}, /*keep_dims=*/false);
+  ctx.SetOutput(0, out_type, Shape::Of(out));
   const Tensor* v = ctx.input_value(0);
   if (v == nullptr) return absl::OkStatus();
-  if (v->dims()[*axis] == 0) return absl::OkStatus();  // TF fails at run time
-  auto result = ctx.NewTensor(*out_type, out);
-  if (!result.ok()) return result.status();
+  if (v->dims()[axis] == 0) return absl::OkStatus();  // TF fails at run time
+  TFLCONV_ASSIGN_OR_RETURN(auto result, ctx.NewTensor(out_type, out));
   // The index table over the input, best indices and best values.
-  if (absl::Status s = ctx.Reserve(v->num_elements() + 2 * result->num_elements(),
-                                   sizeof(int64_t));
-      !s.ok()) {
-    return s;
-  }
-  const auto index = ReductionIndex(v->dims(), {*axis});
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(v->num_elements() + 2 * result.num_elements(),
+                          sizeof(int64_t)));
+  const auto index = ReductionIndex(v->dims(), {axis});
   // The position along the axis of input element i: (i / inner) % size.
   int64_t inner = 1;
-  for (int i = *axis + 1; i < v->rank(); ++i) inner *= v->dims()[i];
-  const int64_t size = v->dims()[*axis];
+  for (int i = axis + 1; i < v->rank(); ++i) inner *= v->dims()[i];
+  const int64_t size = v->dims()[axis];
   std::vector<int64_t> best(NumElements(out), -1);
   bool folded = false;
   DispatchNumeric(v->dtype(), [&](auto zero) {
@@ -258,37 +241,34 @@ absl::Status InferArg(InferContext& ctx) {
   });
   if (!folded) return absl::OkStatus();
   for (size_t k = 0; k < best.size(); ++k) {
-    if (*out_type == tensorflow::DT_INT32) {
-      result->mutable_flat<int32_t>()[k] = static_cast<int32_t>(best[k]);
+    if (out_type == tensorflow::DT_INT32) {
+      result.mutable_flat<int32_t>()[k] = static_cast<int32_t>(best[k]);
     } else {
-      result->mutable_flat<int64_t>()[k] = best[k];
+      result.mutable_flat<int64_t>()[k] = best[k];
     }
   }
-  ctx.SetValue(0, std::move(*result));
+  ctx.SetValue(0, std::move(result));
   return absl::OkStatus();
 }
 
 template <bool kMax>
 absl::Status LegalizeArg(LegalizeContext& ctx) {
-  auto out_type = ArgOutputType(ctx.node());
-  if (!out_type.ok()) return out_type.status();
-  auto axis = ArgAxis(ctx);
-  if (!axis.ok()) return axis.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out_type, ArgOutputType(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto axis, ArgAxis(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   // The axis keeps the TF constant's form (a scalar, usually), as int32.
   const bool scalar = ctx.input_value(1)->rank() == 0;
-  const int dim = ctx.Constant(Int32Tensor({*axis}, scalar), "dimension");
+  const int dim = ctx.Constant(Int32Tensor({axis}, scalar), "dimension");
   const tflite::TensorType lite_type =
-      *out_type == tensorflow::DT_INT32 ? tflite::TensorType_INT32 : tflite::TensorType_INT64;
+      out_type == tensorflow::DT_INT32 ? tflite::TensorType_INT32 : tflite::TensorType_INT64;
   if constexpr (kMax) {
     tflite::ArgMaxOptionsT options;
     options.output_type = lite_type;
-    ctx.Emit(tflite::BuiltinOperator_ARG_MAX, {*x, dim}, {ctx.Output(0)}, MakeOptions(options));
+    ctx.Emit(tflite::BuiltinOperator_ARG_MAX, {x, dim}, {ctx.Output(0)}, MakeOptions(options));
   } else {
     tflite::ArgMinOptionsT options;
     options.output_type = lite_type;
-    ctx.Emit(tflite::BuiltinOperator_ARG_MIN, {*x, dim}, {ctx.Output(0)}, MakeOptions(options));
+    ctx.Emit(tflite::BuiltinOperator_ARG_MIN, {x, dim}, {ctx.Output(0)}, MakeOptions(options));
   }
   return absl::OkStatus();
 }

@@ -12,7 +12,11 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterActivationRules(*r);
     RegisterNnRules(*r);
     RegisterSpatialRules(*r);
-    RegisterTensorRules(*r);
+    RegisterReshapeRules(*r);
+    RegisterJoinSplitRules(*r);
+    RegisterSliceRules(*r);
+    RegisterFillRules(*r);
+    RegisterGatherSelectRules(*r);
     RegisterReductionRules(*r);
     RegisterDetectionRules(*r);
     RegisterQuantizationRules(*r);

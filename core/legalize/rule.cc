@@ -1,6 +1,7 @@
 #include "core/legalize/rule.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -45,7 +46,7 @@ absl::StatusOr<Tensor> InferContext::NewTensor(DataType dtype, const Dims& dims)
                                   " exceeds the limit of ", limits_.max_tensor_elements,
                                   " elements (limits.max_tensor_elements)"));
   }
-  if (absl::Status s = Reserve(*elements, DataTypeSize(dtype)); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(Reserve(*elements, DataTypeSize(dtype)));
   return Tensor::Zeros(dtype, dims);
 }
 
@@ -183,9 +184,8 @@ int LegalizeContext::Output(int i) {
 }
 
 absl::Status LegalizeContext::Forward(int output, int input) {
-  auto tensor = Input(input);
-  if (!tensor.ok()) return tensor.status();
-  tensor_of_[Endpoint{node_index_, output}] = *tensor;
+  TFLCONV_ASSIGN_OR_RETURN(auto tensor, Input(input));
+  tensor_of_[Endpoint{node_index_, output}] = tensor;
   return absl::OkStatus();
 }
 

@@ -1,9 +1,11 @@
 #include "core/legalize/shape_util.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -125,9 +127,8 @@ absl::StatusOr<Shape> MergeInputShapes(const InferContext& ctx, int n) {
       return ctx.Invalid(absl::StrCat("input ", i, " has dtype ", DataTypeName(ctx.input_dtype(i)),
                                       ", input 0 ", DataTypeName(ctx.input_dtype(0))));
     }
-    auto shape = MergeShapes(ctx, merged, ctx.input_shape(i));
-    if (!shape.ok()) return shape.status();
-    merged = *shape;
+    TFLCONV_ASSIGN_OR_RETURN(auto shape, MergeShapes(ctx, merged, ctx.input_shape(i)));
+    merged = shape;
   }
   return merged;
 }
@@ -255,7 +256,7 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm) {
   for (int i = 0; i < rank; ++i) out_dims[i] = in.dims()[perm[i]];
   Tensor out = Tensor::Uninitialized(in.dtype(), out_dims);
   const char* src = in.bytes().data();
-  char* dst = const_cast<char*>(out.bytes().data());
+  char* dst = MutableBytes(out);
   if (rank == 0 || in.num_elements() == 0) {
     std::memcpy(dst, src, in.bytes().size());
     return out;
@@ -274,14 +275,117 @@ absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
                         tflite::BuiltinOptionsUnion options, int num_outputs) {
   std::vector<int> inputs;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    auto t = ctx.Input(i);
-    if (!t.ok()) return t.status();
-    inputs.push_back(*t);
+    TFLCONV_ASSIGN_OR_RETURN(auto t, ctx.Input(i));
+    inputs.push_back(t);
   }
   std::vector<int> outputs;
   for (int i = 0; i < num_outputs; ++i) outputs.push_back(ctx.Output(i));
   ctx.Emit(op, std::move(inputs), std::move(outputs), std::move(options));
   return absl::OkStatus();
+}
+
+bool Foldable(DataType dtype) { return DataTypeSize(dtype) > 0; }
+
+bool IsNumeric(DataType dtype) {
+  return DispatchNumeric(dtype, [](auto) {});
+}
+
+std::vector<int64_t> RowMajorStrides(const Dims& dims) {
+  std::vector<int64_t> strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) {
+    strides[i] = strides[i + 1] * dims[i + 1];
+  }
+  return strides;
+}
+
+char* MutableBytes(Tensor& t) { return const_cast<char*>(t.bytes().data()); }
+
+void StridedCopy(const Tensor& in, const std::vector<int64_t>& begin,
+                 const std::vector<int64_t>& stride, Tensor& out) {
+  const int rank = in.rank();
+  const size_t element = DataTypeSize(in.dtype());
+  const Dims& out_dims = out.dims();
+  const int64_t total = out.num_elements();
+  if (total == 0) return;
+  const std::vector<int64_t> in_strides = RowMajorStrides(in.dims());
+  int64_t offset = 0;
+  for (int i = 0; i < rank; ++i) offset += begin[i] * in_strides[i];
+  std::vector<int64_t> step(rank);
+  for (int i = 0; i < rank; ++i) step[i] = stride[i] * in_strides[i];
+  const char* src = in.bytes().data();
+  char* dst = MutableBytes(out);
+  std::vector<int64_t> coord(rank, 0);
+  for (int64_t n = 0; n < total; ++n) {
+    std::memcpy(dst + n * element, src + offset * element, element);
+    for (int i = rank - 1; i >= 0; --i) {
+      ++coord[i];
+      offset += step[i];
+      if (coord[i] < out_dims[i]) break;
+      offset -= step[i] * coord[i];
+      coord[i] = 0;
+    }
+  }
+}
+
+void GatherElements(const Tensor& in, const std::vector<int64_t>& index, Tensor& out) {
+  const size_t element = DataTypeSize(in.dtype());
+  const char* src = in.bytes().data();
+  char* dst = MutableBytes(out);
+  for (size_t i = 0; i < index.size(); ++i) {
+    std::memcpy(dst + i * element, src + index[i] * element, element);
+  }
+}
+
+absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view what,
+                               bool clamp) {
+  if (i >= ctx.num_inputs()) {
+    return NodeInvalid(ctx.node(), absl::StrCat("missing input ", i, " (", what, ")"));
+  }
+  const OutputInfo& info = ctx.input(i);
+  if (info.dtype == tensorflow::DT_INT32) return ctx.Input(i);
+  if (info.dtype != tensorflow::DT_INT64) {
+    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i,
+                                                ") must be int32 or int64, not ",
+                                                DataTypeName(info.dtype)));
+  }
+  if (const Tensor* v = ctx.input_value(i)) {
+    std::vector<int64_t> values = v->AsInt64Vector();
+    for (int64_t& x : values) {
+      if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
+        if (!clamp) {
+          return ctx.Unsupported(absl::StrCat(what, " (input ", i, ") value ", x,
+                                              " does not fit in int32"));
+        }
+        x = std::clamp<int64_t>(x, std::numeric_limits<int32_t>::min(),
+                                std::numeric_limits<int32_t>::max());
+      }
+    }
+    return ctx.Constant(Int32Tensor(values).Reshaped(v->dims()), what);
+  }
+  TFLCONV_ASSIGN_OR_RETURN(const int input, ctx.Input(i));
+  const int cast = ctx.Intermediate(tensorflow::DT_INT32, info.shape, absl::StrCat(what, "_int32"));
+  tflite::CastOptionsT options;
+  options.in_data_type = tflite::TensorType_INT64;
+  options.out_data_type = tflite::TensorType_INT32;
+  ctx.Emit(tflite::BuiltinOperator_CAST, {input}, {cast}, MakeOptions(options));
+  return cast;
+}
+
+absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what) {
+  TFLCONV_ASSIGN_OR_RETURN(auto values, ConstantInts(ctx, i, what));
+  if (values.size() != 1) {
+    return ctx.Invalid(absl::StrCat(what, " must hold one value, has ", values.size()));
+  }
+  return values[0];
+}
+absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i,
+                                       absl::string_view what) {
+  TFLCONV_ASSIGN_OR_RETURN(auto values, ConstantInts(ctx, i, what));
+  if (values.size() != 1) {
+    return NodeInvalid(ctx.node(),
+                       absl::StrCat(what, " must hold one value, has ", values.size()));
+  }
+  return values[0];
 }
 
 }  // namespace tflconv

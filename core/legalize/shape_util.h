@@ -1,5 +1,6 @@
-// Shape arithmetic shared by the rules: broadcasting, axis normalization and
-// element-wise evaluation for constant folding.
+// Shape arithmetic shared by the rules: broadcasting, axis normalization,
+// element-wise evaluation and data movement for constant folding, and the
+// int32 shape-like inputs TFLite's kernels read.
 #ifndef TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
 #define TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
 
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/graph/graph.h"
 #include "core/legalize/rule.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -77,26 +79,24 @@ absl::Status FoldBinary(InferContext& ctx, Fn fn) {
   const Tensor& b = *ctx.input_value(1);
   auto shape = BroadcastShapes(Shape::Of(a.dims()), Shape::Of(b.dims()));
   if (!shape.ok()) return ctx.Invalid(shape.status().message());
-  auto out = ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims);
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(
+      auto out, ctx.NewTensor(kBoolResult ? tensorflow::DT_BOOL : a.dtype(), shape->dims));
   const int tables = NeedsBroadcastIndex(a.dims(), shape->dims) +
                      NeedsBroadcastIndex(b.dims(), shape->dims);
-  if (absl::Status s = ctx.Reserve(tables * out->num_elements(), sizeof(int64_t)); !s.ok()) {
-    return s;
-  }
+  TFLCONV_RETURN_IF_ERROR(ctx.Reserve(tables * out.num_elements(), sizeof(int64_t)));
   bool folded = false;
   DispatchNumeric(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (kBoolResult) {
-      BinaryKernel<bool, T>(a, b, *out, fn);
+      BinaryKernel<bool, T>(a, b, out, fn);
       folded = true;
     } else if constexpr (!std::is_same_v<T, bool>) {
-      BinaryKernel<T, T>(a, b, *out, fn);
+      BinaryKernel<T, T>(a, b, out, fn);
       folded = true;
     }
   });
   if (!folded) return absl::OkStatus();  // left to run time
-  ctx.SetValue(0, std::move(*out));
+  ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
@@ -105,24 +105,31 @@ template <typename Fn>
 absl::Status FoldUnary(InferContext& ctx, Fn fn) {
   if (!ctx.all_inputs_constant()) return absl::OkStatus();
   const Tensor& a = *ctx.input_value(0);
-  auto out = ctx.NewTensor(a.dtype(), a.dims());
-  if (!out.ok()) return out.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto out, ctx.NewTensor(a.dtype(), a.dims()));
   bool folded = false;
   DispatchNumeric(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (!std::is_same_v<T, bool>) {
       auto in = a.flat<T>();
-      auto o = out->mutable_flat<T>();
+      auto o = out.mutable_flat<T>();
       for (size_t i = 0; i < in.size(); ++i) o[i] = ConvertValue<T>(fn(in[i]));
       folded = true;
     }
   });
-  if (folded) ctx.SetValue(0, std::move(*out));
+  if (folded) ctx.SetValue(0, std::move(out));
   return absl::OkStatus();
 }
 
 // Output 0 gets input 0's dtype and shape (element-wise unary ops).
 absl::Status InferSameAsInput(InferContext& ctx);
+
+// An OpRule's infer function for an element-wise unary op: the input's
+// dtype and shape, and when it is constant the value, EXPR of each element x.
+#define TFLCONV_FOLD_UNARY(EXPR)                        \
+  [](InferContext& ctx) -> absl::Status {               \
+    TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));     \
+    return FoldUnary(ctx, [](auto x) { return EXPR; }); \
+  }
 
 // The constant int list in input i (axes, shapes, paddings...), or an error
 // naming the node when the input is not constant.
@@ -141,6 +148,45 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
 // as they are, with `options`.
 absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
                         tflite::BuiltinOptionsUnion options, int num_outputs = 1);
+
+// Constant folding of data movement (shape, slicing, gather and fill ops).
+
+// True for dtypes the folding kernels can copy (fixed element size).
+bool Foldable(DataType dtype);
+// True for numeric and bool dtypes (what Tensor::CastTo converts).
+bool IsNumeric(DataType dtype);
+std::vector<int64_t> RowMajorStrides(const Dims& dims);
+// The bytes of a tensor made by NewTensor, to fill in.
+char* MutableBytes(Tensor& t);
+// out[c] = in[begin + c * stride] for every coordinate c of `out` (same rank
+// as `in`): slices, strided slices, splits and unpacks.
+void StridedCopy(const Tensor& in, const std::vector<int64_t>& begin,
+                 const std::vector<int64_t>& stride, Tensor& out);
+// out[i] = in[index[i]], element by element.
+void GatherElements(const Tensor& in, const std::vector<int64_t>& index, Tensor& out);
+
+// The single int of a constant scalar or one-element input.
+absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what);
+absl::StatusOr<int64_t> ConstantScalar(const LegalizeContext& ctx, int i, absl::string_view what);
+
+// Input i (a shape, axes, paddings, block shape...; named `what`) as the
+// int32 TFLite tensor the kernels read: an int32 input as it is, an int64
+// constant as a new int32 constant (values outside int32 clamped when
+// `clamp`, else the node is declined), a computed int64 input through a
+// CAST. Other dtypes are an error naming the node and the input.
+absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view what,
+                               bool clamp = false);
+
+// `op`(x, operand) where the operand (perm, multiples, shape) is made int32,
+// with the op's empty options table: TRANSPOSE, TILE, BROADCAST_TO.
+template <typename Options>
+absl::Status EmitWithInt32Operand(LegalizeContext& ctx, tflite::BuiltinOperator op,
+                                  absl::string_view operand) {
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto value, Int32Input(ctx, 1, operand));
+  ctx.Emit(op, {x, value}, {ctx.Output(0)}, MakeOptions(Options{}));
+  return absl::OkStatus();
+}
 
 }  // namespace tflconv
 

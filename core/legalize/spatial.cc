@@ -27,6 +27,7 @@
 #include "core/legalize/matmul_util.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -49,41 +50,11 @@ int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shap
   return out;
 }
 
-// Input i (an integer shape, paddings or block shape) as an int32 tensor: a
-// new int32 constant when it is constant, the input itself when it is int32,
-// else a CAST to int32.
-absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view what) {
-  if (i >= ctx.num_inputs()) {
-    return NodeInvalid(ctx.node(), absl::StrCat("missing input ", i, " (", what, ")"));
-  }
-  const OutputInfo& info = ctx.input(i);
-  if (info.dtype != tensorflow::DT_INT32 && info.dtype != tensorflow::DT_INT64) {
-    return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") must be int32 or int64, not ",
-                                                DataTypeName(info.dtype)));
-  }
-  if (const Tensor* value = ctx.input_value(i)) {
-    const std::vector<int64_t> values = value->AsInt64Vector();
-    for (int64_t v : values) {
-      if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-        return NodeInvalid(ctx.node(), absl::StrCat(what, " (input ", i, ") value ", v,
-                                                    " does not fit in int32"));
-      }
-    }
-    return ctx.Constant(Int32Tensor(values).Reshaped(value->dims()), what);
-  }
-  auto x = ctx.Input(i);
-  if (!x.ok()) return x.status();
-  if (info.dtype == tensorflow::DT_INT32) return *x;
-  return EmitCast(ctx, *x, info.dtype, tensorflow::DT_INT32, info.shape,
-                  absl::StrCat(what, "_int32"));
-}
-
 // Rejects a data_format other than NHWC, naming the attribute.
 absl::Status RequireNhwc(const Node& node) {
-  auto format = GetStringAttr(node, "data_format", "NHWC");
-  if (!format.ok()) return format.status();
-  if (*format != "NHWC") {
-    return NodeInvalid(node, absl::StrCat("data_format '", *format,
+  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", "NHWC"));
+  if (format != "NHWC") {
+    return NodeInvalid(node, absl::StrCat("data_format '", format,
                                           "' is not supported (NHWC only)"));
   }
   return absl::OkStatus();
@@ -100,18 +71,16 @@ Shape UnknownOfRank(int rank) { return Shape::Of(Dims(rank, -1)); }
 
 // Inputs: input_sizes (int32 [4]), filter [H, W, out_ch, in_ch], out_backprop.
 absl::StatusOr<Window> ReadTransposeConvWindow(const Node& node) {
-  auto window = ReadWindow(node, /*with_ksize=*/false);
-  if (!window.ok()) return window.status();
-  if (window->dilation_h != 1 || window->dilation_w != 1) {
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(node, /*with_ksize=*/false));
+  if (window.dilation_h != 1 || window.dilation_w != 1) {
     return NodeInvalid(node, "attribute 'dilations' must be all ones for TRANSPOSE_CONV");
   }
   return window;
 }
 
 absl::Status InferConv2DBackpropInput(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
-  auto window = ReadTransposeConvWindow(ctx.node());
-  if (!window.ok()) return window.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadTransposeConvWindow(ctx.node()));
   const Shape& filter = ctx.input_shape(1);
   const Shape& grad = ctx.input_shape(2);
   if (filter.known_rank && filter.rank() != 4) return ctx.Invalid("filter must be 4-D");
@@ -132,15 +101,14 @@ absl::Status InferConv2DBackpropInput(InferContext& ctx) {
     Shape nhwc = UnknownOfRank(4);
     if (grad.known_rank) nhwc.dims[0] = grad.dims[0];
     if (filter.known_rank) nhwc.dims[3] = filter.dims[2];
-    out = window->nchw ? ToNchw(nhwc) : nhwc;
+    out = window.nchw ? ToNchw(nhwc) : nhwc;
   }
   ctx.SetOutput(0, ctx.input_dtype(2), out);
   return absl::OkStatus();
 }
 
 absl::Status LegalizeConv2DBackpropInput(LegalizeContext& ctx) {
-  auto window = ReadTransposeConvWindow(ctx.node());
-  if (!window.ok()) return window.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto window, ReadTransposeConvWindow(ctx.node()));
   const DataType dtype = ctx.output(0).dtype;
   if (dtype != tensorflow::DT_FLOAT) {
     return ctx.Unsupported(absl::StrCat("T=", DataTypeName(dtype), " (float32 only)"));
@@ -150,13 +118,12 @@ absl::Status LegalizeConv2DBackpropInput(LegalizeContext& ctx) {
   if (const Tensor* sizes = ctx.input_value(0)) {
     std::vector<int64_t> dims = sizes->AsInt64Vector();
     if (dims.size() != 4) return NodeInvalid(ctx.node(), "input_sizes must have 4 values");
-    if (window->nchw) dims = {dims[0], dims[2], dims[3], dims[1]};
+    if (window.nchw) dims = {dims[0], dims[2], dims[3], dims[1]};
     output_shape = ctx.Constant(Int32Tensor(dims), "output_shape");
   } else {
-    auto computed = Int32Input(ctx, 0, "output_shape");
-    if (!computed.ok()) return computed.status();
-    output_shape = *computed;
-    if (window->nchw) {
+    TFLCONV_ASSIGN_OR_RETURN(auto computed, Int32Input(ctx, 0, "output_shape"));
+    output_shape = computed;
+    if (window.nchw) {
       const int out = ctx.Intermediate(tensorflow::DT_INT32, Shape::Of({4}), "output_shape_nhwc");
       const int indices = ctx.Constant(Int32Tensor({0, 2, 3, 1}), "output_shape_nhwc/indices");
       ctx.Emit(BuiltinOperator::BuiltinOperator_GATHER, {output_shape, indices}, {out},
@@ -172,30 +139,28 @@ absl::Status LegalizeConv2DBackpropInput(LegalizeContext& ctx) {
     weights = ctx.Constant(TransposeTensor(filter->CastTo(tensorflow::DT_FLOAT), {2, 0, 1, 3}),
                            "filter");
   } else {
-    auto f = ctx.Input(1);
-    if (!f.ok()) return f.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto f, ctx.Input(1));
     Shape ohwi = filter_shape.known_rank && filter_shape.rank() == 4
                      ? Shape::Of({filter_shape.dims[2], filter_shape.dims[0],
                                   filter_shape.dims[1], filter_shape.dims[3]})
                      : UnknownOfRank(4);
-    weights = EmitTranspose(ctx, *f, {2, 0, 1, 3}, dtype, ohwi, "filter_ohwi");
+    weights = EmitTranspose(ctx, f, {2, 0, 1, 3}, dtype, ohwi, "filter_ohwi");
   }
-  auto x = ctx.Input(2);
-  if (!x.ok()) return x.status();
-  int input = *x;
-  if (window->nchw) {
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(2));
+  int input = x;
+  if (window.nchw) {
     input = EmitTranspose(ctx, input, {0, 2, 3, 1}, dtype, ToNhwc(ctx.input_shape(2)),
                           "input_nhwc");
   }
   tflite::TransposeConvOptionsT options;
-  options.padding = window->padding;
-  options.stride_w = window->stride_w;
-  options.stride_h = window->stride_h;
+  options.padding = window.padding;
+  options.stride_w = window.stride_w;
+  options.stride_h = window.stride_h;
   const int result =
-      window->nchw ? ctx.Intermediate(dtype, ToNhwc(ctx.output(0).shape), "nhwc") : ctx.Output(0);
+      window.nchw ? ctx.Intermediate(dtype, ToNhwc(ctx.output(0).shape), "nhwc") : ctx.Output(0);
   ctx.Emit(BuiltinOperator::BuiltinOperator_TRANSPOSE_CONV, {output_shape, weights, input, -1},
            {result}, MakeOptions(options));
-  if (window->nchw) EmitTransposeInto(ctx, result, {0, 3, 1, 2}, ctx.Output(0), "output_nchw");
+  if (window.nchw) EmitTransposeInto(ctx, result, {0, 3, 1, 2}, ctx.Output(0), "output_nchw");
   return absl::OkStatus();
 }
 
@@ -209,25 +174,21 @@ struct MatMulAttrs {
 
 absl::StatusOr<MatMulAttrs> ReadMatMulAttrs(const Node& node) {
   MatMulAttrs a;
-  auto adj_x = GetBoolAttr(node, "adj_x", false);
-  if (!adj_x.ok()) return adj_x.status();
-  auto adj_y = GetBoolAttr(node, "adj_y", false);
-  if (!adj_y.ok()) return adj_y.status();
-  a.adj_x = *adj_x;
-  a.adj_y = *adj_y;
+  TFLCONV_ASSIGN_OR_RETURN(auto adj_x, GetBoolAttr(node, "adj_x", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto adj_y, GetBoolAttr(node, "adj_y", false));
+  a.adj_x = adj_x;
+  a.adj_y = adj_y;
   return a;
 }
 
 absl::Status InferBatchMatMul(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto attrs = ReadMatMulAttrs(ctx.node());
-  if (!attrs.ok()) return attrs.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_ASSIGN_OR_RETURN(auto attrs, ReadMatMulAttrs(ctx.node()));
   const bool v1 = ctx.node().op == "BatchMatMul";
   DataType out_dtype = ctx.input_dtype(0);
   if (ctx.node().op == "BatchMatMulV3") {
-    auto tout = GetTypeAttr(ctx.node(), "Tout", ctx.input_dtype(0));
-    if (!tout.ok()) return tout.status();
-    out_dtype = *tout;
+    TFLCONV_ASSIGN_OR_RETURN(auto tout, GetTypeAttr(ctx.node(), "Tout", ctx.input_dtype(0)));
+    out_dtype = tout;
   } else if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
     return ctx.Invalid(absl::StrCat("inputs have different dtypes (",
                                     DataTypeName(ctx.input_dtype(0)), ", ",
@@ -243,10 +204,10 @@ absl::Status InferBatchMatMul(InferContext& ctx) {
     return absl::OkStatus();
   }
   const int ra = a.rank(), rb = b.rank();
-  const int64_t m = a.dims[attrs->adj_x ? ra - 1 : ra - 2];
-  const int64_t ka = a.dims[attrs->adj_x ? ra - 2 : ra - 1];
-  const int64_t kb = b.dims[attrs->adj_y ? rb - 1 : rb - 2];
-  const int64_t n = b.dims[attrs->adj_y ? rb - 2 : rb - 1];
+  const int64_t m = a.dims[attrs.adj_x ? ra - 1 : ra - 2];
+  const int64_t ka = a.dims[attrs.adj_x ? ra - 2 : ra - 1];
+  const int64_t kb = b.dims[attrs.adj_y ? rb - 1 : rb - 2];
+  const int64_t n = b.dims[attrs.adj_y ? rb - 2 : rb - 1];
   if (ka >= 0 && kb >= 0 && ka != kb) {
     return ctx.Invalid(absl::StrCat("inner dimensions differ (", ka, " and ", kb, ") for shapes ",
                                     a.ToString(), " and ", b.ToString()));
@@ -281,8 +242,7 @@ absl::Status InferBatchMatMul(InferContext& ctx) {
 }
 
 absl::Status LegalizeBatchMatMul(LegalizeContext& ctx) {
-  auto attrs = ReadMatMulAttrs(ctx.node());
-  if (!attrs.ok()) return attrs.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto attrs, ReadMatMulAttrs(ctx.node()));
   const DataType ta = ctx.input(0).dtype;
   const DataType tb = ctx.input(1).dtype;
   const DataType tout = ctx.output(0).dtype;
@@ -291,11 +251,9 @@ absl::Status LegalizeBatchMatMul(LegalizeContext& ctx) {
                                         DataTypeName(tb), " -> ", DataTypeName(tout)));
   }
   if (!BatchMatMulComputes(tout)) {
-    auto a = ctx.Input(0);
-    if (!a.ok()) return a.status();
-    auto b = ctx.Input(1);
-    if (!b.ok()) return b.status();
-    return EmitProductSum(ctx, *a, *b, attrs->adj_x, attrs->adj_y);
+    TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
+    TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+    return EmitProductSum(ctx, a, b, attrs.adj_x, attrs.adj_y);
   }
   for (int i = 0; i < 2; ++i) {
     const Shape& s = ctx.input_shape(i);
@@ -304,14 +262,12 @@ absl::Status LegalizeBatchMatMul(LegalizeContext& ctx) {
                                           " (BATCH_MATMUL takes rank <= 5)"));
     }
   }
-  auto a = ctx.Input(0);
-  if (!a.ok()) return a.status();
-  auto b = ctx.Input(1);
-  if (!b.ok()) return b.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
   tflite::BatchMatMulOptionsT options;
-  options.adj_x = attrs->adj_x;
-  options.adj_y = attrs->adj_y;
-  ctx.Emit(BuiltinOperator::BuiltinOperator_BATCH_MATMUL, {*a, *b}, {ctx.Output(0)},
+  options.adj_x = attrs.adj_x;
+  options.adj_y = attrs.adj_y;
+  ctx.Emit(BuiltinOperator::BuiltinOperator_BATCH_MATMUL, {a, b}, {ctx.Output(0)},
            MakeOptions(options));
   return absl::OkStatus();
 }
@@ -326,24 +282,21 @@ struct ResizeAttrs {
 
 absl::StatusOr<ResizeAttrs> ReadResizeAttrs(const Node& node) {
   ResizeAttrs r;
-  auto align = GetBoolAttr(node, "align_corners", false);
-  if (!align.ok()) return align.status();
-  auto half = GetBoolAttr(node, "half_pixel_centers", false);
-  if (!half.ok()) return half.status();
-  if (*align && *half) {
+  TFLCONV_ASSIGN_OR_RETURN(auto align, GetBoolAttr(node, "align_corners", false));
+  TFLCONV_ASSIGN_OR_RETURN(auto half, GetBoolAttr(node, "half_pixel_centers", false));
+  if (align && half) {
     return NodeInvalid(node, "attributes 'align_corners' and 'half_pixel_centers' cannot both "
                              "be true");
   }
-  r.align_corners = *align;
-  r.half_pixel_centers = *half;
+  r.align_corners = align;
+  r.half_pixel_centers = half;
   return r;
 }
 
 template <bool kBilinear>
 absl::Status InferResize(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(2); !s.ok()) return s;
-  auto attrs = ReadResizeAttrs(ctx.node());
-  if (!attrs.ok()) return attrs.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
+  TFLCONV_RETURN_IF_ERROR(ReadResizeAttrs(ctx.node()).status());
   const Shape& in = ctx.input_shape(0);
   if (in.known_rank && in.rank() != 4) return ctx.Invalid("images must be 4-D");
   Shape out = in.known_rank ? in : UnknownOfRank(4);
@@ -362,30 +315,27 @@ absl::Status InferResize(InferContext& ctx) {
 
 template <bool kBilinear>
 absl::Status LegalizeResize(LegalizeContext& ctx) {
-  auto attrs = ReadResizeAttrs(ctx.node());
-  if (!attrs.ok()) return attrs.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  int images = *x;
+  TFLCONV_ASSIGN_OR_RETURN(auto attrs, ReadResizeAttrs(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  int images = x;
   const DataType in_dtype = ctx.input(0).dtype;
   if (kBilinear && in_dtype != tensorflow::DT_FLOAT) {
     // TFLite resizes in the input's type; TF's result is float.
     images = EmitCast(ctx, images, in_dtype, tensorflow::DT_FLOAT, ctx.input_shape(0),
                       "images_float");
   }
-  auto size = Int32Input(ctx, 1, "size");
-  if (!size.ok()) return size.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto size, Int32Input(ctx, 1, "size"));
   if (kBilinear) {
     tflite::ResizeBilinearOptionsT options;
-    options.align_corners = attrs->align_corners;
-    options.half_pixel_centers = attrs->half_pixel_centers;
-    ctx.Emit(BuiltinOperator::BuiltinOperator_RESIZE_BILINEAR, {images, *size},
+    options.align_corners = attrs.align_corners;
+    options.half_pixel_centers = attrs.half_pixel_centers;
+    ctx.Emit(BuiltinOperator::BuiltinOperator_RESIZE_BILINEAR, {images, size},
              {ctx.Output(0)}, MakeOptions(options));
   } else {
     tflite::ResizeNearestNeighborOptionsT options;
-    options.align_corners = attrs->align_corners;
-    options.half_pixel_centers = attrs->half_pixel_centers;
-    ctx.Emit(BuiltinOperator::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {images, *size},
+    options.align_corners = attrs.align_corners;
+    options.half_pixel_centers = attrs.half_pixel_centers;
+    ctx.Emit(BuiltinOperator::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {images, size},
              {ctx.Output(0)}, MakeOptions(options));
   }
   return absl::OkStatus();
@@ -395,22 +345,20 @@ absl::Status LegalizeResize(LegalizeContext& ctx) {
 // Pad, PadV2, MirrorPad.
 
 absl::StatusOr<tflite::MirrorPadMode> ReadMirrorMode(const Node& node) {
-  auto mode = GetStringAttr(node, "mode");
-  if (!mode.ok()) return mode.status();
-  if (*mode == "REFLECT") return tflite::MirrorPadMode_REFLECT;
-  if (*mode == "SYMMETRIC") return tflite::MirrorPadMode_SYMMETRIC;
-  return NodeInvalid(node, absl::StrCat("attribute 'mode' is '", *mode,
+  TFLCONV_ASSIGN_OR_RETURN(auto mode, GetStringAttr(node, "mode"));
+  if (mode == "REFLECT") return tflite::MirrorPadMode_REFLECT;
+  if (mode == "SYMMETRIC") return tflite::MirrorPadMode_SYMMETRIC;
+  return NodeInvalid(node, absl::StrCat("attribute 'mode' is '", mode,
                                         "' (REFLECT or SYMMETRIC)"));
 }
 
 absl::Status InferPad(InferContext& ctx) {
   const bool v2 = ctx.node().op == "PadV2";
-  if (absl::Status s = ctx.ExpectInputs(v2 ? 3 : 2); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(v2 ? 3 : 2));
   std::optional<tflite::MirrorPadMode> mirror_mode;
   if (ctx.node().op == "MirrorPad") {
-    auto mode = ReadMirrorMode(ctx.node());
-    if (!mode.ok()) return mode.status();
-    mirror_mode = *mode;
+    TFLCONV_ASSIGN_OR_RETURN(auto mode, ReadMirrorMode(ctx.node()));
+    mirror_mode = mode;
   }
   const Shape& in = ctx.input_shape(0);
   const Shape& pad_shape = ctx.input_shape(1);
@@ -456,24 +404,20 @@ absl::Status InferPad(InferContext& ctx) {
 
 absl::Status LegalizePad(LegalizeContext& ctx) {
   const std::string& op = ctx.node().op;
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto pads = Int32Input(ctx, 1, "paddings");
-  if (!pads.ok()) return pads.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto pads, Int32Input(ctx, 1, "paddings"));
   if (op == "MirrorPad") {
-    auto mode = ReadMirrorMode(ctx.node());
-    if (!mode.ok()) return mode.status();
+    TFLCONV_ASSIGN_OR_RETURN(auto mode, ReadMirrorMode(ctx.node()));
     tflite::MirrorPadOptionsT options;
-    options.mode = *mode;
-    ctx.Emit(BuiltinOperator::BuiltinOperator_MIRROR_PAD, {*x, *pads}, {ctx.Output(0)},
+    options.mode = mode;
+    ctx.Emit(BuiltinOperator::BuiltinOperator_MIRROR_PAD, {x, pads}, {ctx.Output(0)},
              MakeOptions(options));
   } else if (op == "PadV2") {
-    auto value = ctx.Input(2);
-    if (!value.ok()) return value.status();
-    ctx.Emit(BuiltinOperator::BuiltinOperator_PADV2, {*x, *pads, *value}, {ctx.Output(0)},
+    TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.Input(2));
+    ctx.Emit(BuiltinOperator::BuiltinOperator_PADV2, {x, pads, value}, {ctx.Output(0)},
              MakeOptions(tflite::PadV2OptionsT{}));
   } else {
-    ctx.Emit(BuiltinOperator::BuiltinOperator_PAD, {*x, *pads}, {ctx.Output(0)},
+    ctx.Emit(BuiltinOperator::BuiltinOperator_PAD, {x, pads}, {ctx.Output(0)},
              MakeOptions(tflite::PadOptionsT{}));
   }
   return absl::OkStatus();
@@ -484,7 +428,7 @@ absl::Status LegalizePad(LegalizeContext& ctx) {
 
 template <bool kToBatch>
 absl::Status InferSpaceBatch(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(3); !s.ok()) return s;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3));
   const Shape& in = ctx.input_shape(0);
   if (!in.known_rank) {
     ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
@@ -545,17 +489,14 @@ absl::Status InferSpaceBatch(InferContext& ctx) {
 
 template <bool kToBatch>
 absl::Status LegalizeSpaceBatch(LegalizeContext& ctx) {
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
-  auto block = Int32Input(ctx, 1, "block_shape");
-  if (!block.ok()) return block.status();
-  auto pads = Int32Input(ctx, 2, kToBatch ? "paddings" : "crops");
-  if (!pads.ok()) return pads.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto block, Int32Input(ctx, 1, "block_shape"));
+  TFLCONV_ASSIGN_OR_RETURN(auto pads, Int32Input(ctx, 2, kToBatch ? "paddings" : "crops"));
   if (kToBatch) {
-    ctx.Emit(BuiltinOperator::BuiltinOperator_SPACE_TO_BATCH_ND, {*x, *block, *pads},
+    ctx.Emit(BuiltinOperator::BuiltinOperator_SPACE_TO_BATCH_ND, {x, block, pads},
              {ctx.Output(0)}, MakeOptions(tflite::SpaceToBatchNDOptionsT{}));
   } else {
-    ctx.Emit(BuiltinOperator::BuiltinOperator_BATCH_TO_SPACE_ND, {*x, *block, *pads},
+    ctx.Emit(BuiltinOperator::BuiltinOperator_BATCH_TO_SPACE_ND, {x, block, pads},
              {ctx.Output(0)}, MakeOptions(tflite::BatchToSpaceNDOptionsT{}));
   }
   return absl::OkStatus();
@@ -565,26 +506,24 @@ absl::Status LegalizeSpaceBatch(LegalizeContext& ctx) {
 // SpaceToDepth, DepthToSpace (NHWC).
 
 absl::StatusOr<int> ReadBlockSize(const Node& node) {
-  auto block = GetIntAttr(node, "block_size");
-  if (!block.ok()) return block.status();
-  if (*block < 2 || *block > std::numeric_limits<int32_t>::max()) {
-    return NodeInvalid(node, absl::StrCat("attribute 'block_size' is ", *block,
+  TFLCONV_ASSIGN_OR_RETURN(auto block, GetIntAttr(node, "block_size"));
+  if (block < 2 || block > std::numeric_limits<int32_t>::max()) {
+    return NodeInvalid(node, absl::StrCat("attribute 'block_size' is ", block,
                                           " (must be in [2, ",
                                           std::numeric_limits<int32_t>::max(), "])"));
   }
-  if (absl::Status s = RequireNhwc(node); !s.ok()) return s;
-  return static_cast<int>(*block);
+  TFLCONV_RETURN_IF_ERROR(RequireNhwc(node));
+  return static_cast<int>(block);
 }
 
 template <bool kToDepth>
 absl::Status InferSpaceDepth(InferContext& ctx) {
-  if (absl::Status s = ctx.ExpectInputs(1); !s.ok()) return s;
-  auto block = ReadBlockSize(ctx.node());
-  if (!block.ok()) return block.status();
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto block, ReadBlockSize(ctx.node()));
   const Shape& in = ctx.input_shape(0);
   if (in.known_rank && in.rank() != 4) return ctx.Invalid("input must be 4-D");
   Shape out = in.known_rank ? in : UnknownOfRank(4);
-  const int64_t b = *block;
+  const int64_t b = block;
   if (kToDepth) {
     for (int i : {1, 2}) {
       if (out.dims[i] >= 0 && out.dims[i] % b != 0) {
@@ -609,19 +548,17 @@ absl::Status InferSpaceDepth(InferContext& ctx) {
 
 template <bool kToDepth>
 absl::Status LegalizeSpaceDepth(LegalizeContext& ctx) {
-  auto block = ReadBlockSize(ctx.node());
-  if (!block.ok()) return block.status();
-  auto x = ctx.Input(0);
-  if (!x.ok()) return x.status();
+  TFLCONV_ASSIGN_OR_RETURN(auto block, ReadBlockSize(ctx.node()));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
   if (kToDepth) {
     tflite::SpaceToDepthOptionsT options;
-    options.block_size = *block;
-    ctx.Emit(BuiltinOperator::BuiltinOperator_SPACE_TO_DEPTH, {*x}, {ctx.Output(0)},
+    options.block_size = block;
+    ctx.Emit(BuiltinOperator::BuiltinOperator_SPACE_TO_DEPTH, {x}, {ctx.Output(0)},
              MakeOptions(options));
   } else {
     tflite::DepthToSpaceOptionsT options;
-    options.block_size = *block;
-    ctx.Emit(BuiltinOperator::BuiltinOperator_DEPTH_TO_SPACE, {*x}, {ctx.Output(0)},
+    options.block_size = block;
+    ctx.Emit(BuiltinOperator::BuiltinOperator_DEPTH_TO_SPACE, {x}, {ctx.Output(0)},
              MakeOptions(options));
   }
   return absl::OkStatus();

@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 namespace {
@@ -17,16 +18,14 @@ absl::Status InferConst(InferContext& ctx) {
   if (value == nullptr || !value->has_tensor()) {
     return ctx.Invalid("missing attribute 'value' (a tensor)");
   }
-  auto dtype = GetTypeAttr(ctx.node(), "dtype", value->tensor().dtype());
-  if (!dtype.ok()) return dtype.status();
-  if (*dtype != value->tensor().dtype()) {
-    return ctx.Invalid(absl::StrCat("attribute 'dtype' is ", DataTypeName(*dtype),
+  TFLCONV_ASSIGN_OR_RETURN(auto dtype, GetTypeAttr(ctx.node(), "dtype", value->tensor().dtype()));
+  if (dtype != value->tensor().dtype()) {
+    return ctx.Invalid(absl::StrCat("attribute 'dtype' is ", DataTypeName(dtype),
                                     " but the value is ",
                                     DataTypeName(value->tensor().dtype())));
   }
-  auto tensor = ctx.NewConstantFromProto(value->tensor());
-  if (!tensor.ok()) return tensor.status();
-  ctx.SetValue(0, std::move(*tensor));
+  TFLCONV_ASSIGN_OR_RETURN(auto tensor, ctx.NewConstantFromProto(value->tensor()));
+  ctx.SetValue(0, std::move(tensor));
   return absl::OkStatus();
 }
 
@@ -51,7 +50,7 @@ absl::Status InferIdentityN(InferContext& ctx) {
 
 absl::Status LegalizeForward(LegalizeContext& ctx) {
   for (int i = 0; i < static_cast<int>(ctx.node().outputs.size()); ++i) {
-    if (absl::Status s = ctx.Forward(i, i); !s.ok()) return s;
+    TFLCONV_RETURN_IF_ERROR(ctx.Forward(i, i));
   }
   return absl::OkStatus();
 }

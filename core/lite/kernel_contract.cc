@@ -1,13 +1,12 @@
 #include "core/lite/kernel_contract.h"
 
 #include <algorithm>
-#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/lite/builtin_spec.h"
 #include "core/lite/control_flow.h"
-#include "core/lite/tensor_types.h"
 #include "core/lite/versioning.h"
 
 namespace tflconv {
@@ -17,294 +16,6 @@ namespace tfl = tflite;
 using tfl::ActivationFunctionType;
 using tfl::BuiltinOperator;
 using tfl::TensorType;
-using namespace tensor_types;
-using Types = std::vector<TensorType>;
-
-TensorRule Any() { return {}; }
-TensorRule OneOf(Types types, int min_rank = 0, int max_rank = -1) {
-  return {TensorRule::Kind::kOneOf, std::move(types), 0, min_rank, max_rank};
-}
-TensorRule SameAs(int input) { return {TensorRule::Kind::kSameAsInput, {}, input}; }
-
-// Index-like operands (shapes, axes, paddings, perms) as the kernels read them.
-TensorRule Int32() { return OneOf({kI32}); }
-TensorRule Int32Or64() { return OneOf({kI32, kI64}); }
-
-// What CalculateActivationRange (kernel_util.h) clamps to: the activations
-// of the kernels that read params->activation in their float path.
-const std::vector<ActivationFunctionType> kClampActivations = {
-    tfl::ActivationFunctionType_RELU, tfl::ActivationFunctionType_RELU6,
-    tfl::ActivationFunctionType_RELU_N1_TO_1};
-
-// Kernels that move values without computing on them accept every type of
-// a given width (their Eval switches on the type's size).
-const Types kAllNumeric = {kF32, kF16, kBf16, kI8, kU8, kI16, kU16, kI32, kU32, kI64, kBool};
-
-KernelContract Unary(const char* file, Types types) {
-  return {file, {OneOf(std::move(types))}, {SameAs(0)}};
-}
-KernelContract Binary(const char* file, Types types,
-                      std::vector<ActivationFunctionType> activations = {}) {
-  return {file, {OneOf(std::move(types)), SameAs(0)}, {SameAs(0)}, false, std::move(activations)};
-}
-KernelContract Comparison(const char* file, Types types) {
-  return {file, {OneOf(std::move(types)), SameAs(0)}, {OneOf({kBool})}};
-}
-// Reducers: data, int32 axis (read as int), output of the data's type.
-KernelContract Reducer(Types types) {
-  return {"reduce.cc", {OneOf(std::move(types)), Int32()}, {SameAs(0)}};
-}
-
-using Table = std::map<BuiltinOperator, KernelContract>;
-
-Table BuildTable() {
-  Table t;
-  // Arithmetic: add.cc, sub.cc, mul.cc (read: int32/uint32/float32/float16/
-  // int16/int64/complex64 plus quantized uint8/int8/int16), div.cc apply the
-  // activation through CalculateActivationRange.
-  t[tfl::BuiltinOperator_ADD] =
-      Binary("add.cc", {kF32, kF16, kI32, kI64, kU8, kI8, kI16}, kClampActivations);
-  t[tfl::BuiltinOperator_SUB] =
-      Binary("sub.cc", {kF32, kI32, kI64, kU8, kI8, kI16}, kClampActivations);
-  t[tfl::BuiltinOperator_MUL] =
-      Binary("mul.cc", {kF32, kF16, kI32, kU32, kI64, kU8, kI8, kI16, kC64}, kClampActivations);
-  t[tfl::BuiltinOperator_DIV] = Binary("div.cc", {kF32, kI32, kU8}, kClampActivations);
-  t[tfl::BuiltinOperator_FLOOR_DIV] = Binary("floor_div.cc", {kF32, kI32, kI16, kI8});
-  t[tfl::BuiltinOperator_FLOOR_MOD] = Binary("floor_mod.cc", {kF32, kI32, kI64, kI16, kI8});
-  t[tfl::BuiltinOperator_MAXIMUM] =
-      Binary("maximum_minimum.cc", {kF32, kU8, kI8, kI16, kI32, kI64});
-  t[tfl::BuiltinOperator_MINIMUM] = t[tfl::BuiltinOperator_MAXIMUM];
-  t[tfl::BuiltinOperator_SQUARED_DIFFERENCE] =
-      Binary("squared_difference.cc", {kF32, kI32, kI8});
-  t[tfl::BuiltinOperator_POW] = Binary("pow.cc", {kF32, kI32});
-  t[tfl::BuiltinOperator_ADD_N] = {"add_n.cc", {OneOf({kF32, kI32}), SameAs(0)}, {SameAs(0)},
-                                   /*variadic=*/true};
-  // comparisons.cc: EQUAL/NOT_EQUAL also take bool and string.
-  t[tfl::BuiltinOperator_EQUAL] =
-      Comparison("comparisons.cc", {kBool, kF32, kI32, kI64, kU8, kI8, kI16, kString});
-  t[tfl::BuiltinOperator_NOT_EQUAL] = t[tfl::BuiltinOperator_EQUAL];
-  for (BuiltinOperator op : {tfl::BuiltinOperator_GREATER, tfl::BuiltinOperator_GREATER_EQUAL,
-                             tfl::BuiltinOperator_LESS, tfl::BuiltinOperator_LESS_EQUAL}) {
-    t[op] = Comparison("comparisons.cc", {kF32, kI32, kI64, kU8, kI8, kI16});
-  }
-  t[tfl::BuiltinOperator_LOGICAL_AND] = Binary("logical.cc", {kBool});
-  t[tfl::BuiltinOperator_LOGICAL_OR] = Binary("logical.cc", {kBool});
-  t[tfl::BuiltinOperator_LOGICAL_NOT] = Unary("elementwise.cc", {kBool});
-
-  // Element-wise math: elementwise.cc, exp.cc, neg.cc, floor.cc, ceil.cc,
-  // round.cc (float32 only where no quantized path exists).
-  t[tfl::BuiltinOperator_ABS] = Unary("elementwise.cc", {kF32, kI8, kU8, kI16, kI32});
-  t[tfl::BuiltinOperator_SIN] = Unary("elementwise.cc", {kF32, kF16});
-  t[tfl::BuiltinOperator_COS] = Unary("elementwise.cc", {kF32, kF16});
-  t[tfl::BuiltinOperator_LOG] = Unary("elementwise.cc", {kF32, kI8, kI16});
-  t[tfl::BuiltinOperator_SQRT] = Unary("elementwise.cc", {kF32, kI8, kI16});
-  t[tfl::BuiltinOperator_RSQRT] = Unary("elementwise.cc", {kF32, kI8, kI16});
-  t[tfl::BuiltinOperator_SQUARE] = Unary("elementwise.cc", {kF32});
-  t[tfl::BuiltinOperator_EXP] = Unary("exp.cc", {kF32, kI8, kI16});
-  t[tfl::BuiltinOperator_NEG] = Unary("neg.cc", {kF32, kI32, kI64});
-  t[tfl::BuiltinOperator_FLOOR] = Unary("floor.cc", {kF32});
-  t[tfl::BuiltinOperator_CEIL] = Unary("ceil.cc", {kF32});
-  t[tfl::BuiltinOperator_ROUND] = Unary("round.cc", {kF32});
-  t[tfl::BuiltinOperator_ZEROS_LIKE] = Unary("zeros_like.cc", {kF32, kI32, kI64});
-  t[tfl::BuiltinOperator_CAST] = {"cast.cc", {OneOf(kAllNumeric)}, {OneOf(kAllNumeric)}};
-
-  // activations.cc.
-  t[tfl::BuiltinOperator_RELU] = Unary("activations.cc", {kF32, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_RELU6] = Unary("activations.cc", {kF32, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_RELU_N1_TO_1] = Unary("activations.cc", {kF32, kU8, kI8});
-  t[tfl::BuiltinOperator_LEAKY_RELU] = Unary("activations.cc", {kF32, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_TANH] = Unary("activations.cc", {kF32, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_LOGISTIC] = Unary("activations.cc", {kF32, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_ELU] = Unary("activations.cc", {kF32, kI8});
-  t[tfl::BuiltinOperator_SOFTMAX] = Unary("activations.cc", {kF32, kF16, kU8, kI8, kI16});
-  t[tfl::BuiltinOperator_LOG_SOFTMAX] = Unary("activations.cc", {kF32, kU8, kI8});
-  t[tfl::BuiltinOperator_PRELU] = Binary("activations.cc", {kF32, kU8, kI8});
-
-  // Data movement.
-  t[tfl::BuiltinOperator_RESHAPE] = {"reshape.cc", {Any(), Int32()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_SQUEEZE] = {"squeeze.cc", {Any()}, {SameAs(0)}};
-  // expand_dims.cc (read): memcpy of any type; axis int32 or int64.
-  t[tfl::BuiltinOperator_EXPAND_DIMS] = {"expand_dims.cc", {Any(), Int32Or64()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_SHAPE] = {"shape.cc", {Any()}, {Int32Or64()}};
-  // transpose.cc (read): moves values by their width, any type; up to 8
-  // dims (ranks above 6 get version 8, see versioning.cc); perm read as int32.
-  t[tfl::BuiltinOperator_TRANSPOSE] = {"transpose.cc", {OneOf(kAllNumeric, 0, 8), Int32()},
-                                       {SameAs(0)}};
-  // gather.cc (read): strings only 1-D; int16/int32/int64 positions.
-  t[tfl::BuiltinOperator_GATHER] = {
-      "gather.cc",
-      {OneOf({kF32, kF16, kBf16, kU8, kI8, kI16, kU16, kI32, kI64, kBool, kString}),
-       OneOf({kI16, kI32, kI64})},
-      {SameAs(0)}};
-  t[tfl::BuiltinOperator_GATHER_ND] = {
-      "gather_nd.cc",
-      {OneOf({kF32, kU8, kI8, kI16, kI32, kI64, kBool, kString}), OneOf({kI16, kI32, kI64})},
-      {SameAs(0)}};
-  const Types slice_types = {kF32, kF16, kI8, kU8, kI16, kI32, kU32, kI64, kBool, kString};
-  t[tfl::BuiltinOperator_SLICE] = {
-      "slice.cc", {OneOf(slice_types, 0, 5), Int32Or64(), SameAs(1)}, {SameAs(0)}};
-  // strided_slice.cc (read): moves values by width, strings too; begin, end
-  // and strides int32 only. Ranks above 5 only in runtimes newer than the
-  // version rules know.
-  Types with_strings = kAllNumeric;
-  with_strings.push_back(kString);
-  t[tfl::BuiltinOperator_STRIDED_SLICE] = {
-      "strided_slice.cc", {OneOf(with_strings, 0, 5), Int32(), Int32(), Int32()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_PAD] = {
-      "pad.cc", {OneOf({kF32, kU8, kI8, kI16, kI32, kI64, kBool}, 0, 5), Int32Or64()},
-      {SameAs(0)}};
-  t[tfl::BuiltinOperator_PADV2] = {
-      "pad.cc", {OneOf({kF32, kU8, kI8, kI16, kI32, kI64, kBool}, 0, 5), Int32Or64(), SameAs(0)},
-      {SameAs(0)}};
-  t[tfl::BuiltinOperator_MIRROR_PAD] = {
-      "mirror_pad.cc", {OneOf({kF32, kI32, kI64, kU8, kI8, kI16}), Int32Or64()}, {SameAs(0)}};
-  // tile.cc (read): moves values by width, strings too; int32 or int64
-  // multiples.
-  t[tfl::BuiltinOperator_TILE] = {"tile.cc", {OneOf(with_strings), Int32Or64()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_BROADCAST_TO] = {"broadcast_to.cc", {OneOf(kAllNumeric, 0, 8), Int32Or64()},
-                                          {SameAs(0)}};
-  // concatenation.cc (read): Prepare requires activation NONE and the
-  // ported runtimes ignore it in Eval; bool is accepted.
-  t[tfl::BuiltinOperator_CONCATENATION] = {
-      "concatenation.cc",
-      {OneOf({kF32, kF16, kBf16, kU8, kI8, kI16, kI32, kI64, kBool, kU32})}, {SameAs(0)},
-      /*variadic=*/true};
-  // pack.cc (read): no bool.
-  t[tfl::BuiltinOperator_PACK] = {
-      "pack.cc", {OneOf({kI32, kF32, kU8, kU32, kI8, kI16, kU16, kI64})}, {SameAs(0)},
-      /*variadic=*/true};
-  // unpack.cc (read): no int64.
-  t[tfl::BuiltinOperator_UNPACK] = {
-      "unpack.cc", {OneOf({kI32, kF32, kF16, kBf16, kU8, kI8, kI16, kBool})}, {SameAs(0)}};
-  const Types split_types = {kF32, kU8, kI8, kI16, kI32, kI64};
-  t[tfl::BuiltinOperator_SPLIT] = {"split.cc", {Int32(), OneOf(split_types)}, {SameAs(1)}};
-  t[tfl::BuiltinOperator_SPLIT_V] = {"split_v.cc", {OneOf(split_types), Int32Or64(), Int32()},
-                                     {SameAs(0)}};
-  for (BuiltinOperator op : {tfl::BuiltinOperator_SPLIT, tfl::BuiltinOperator_SPLIT_V,
-                             tfl::BuiltinOperator_UNPACK}) {
-    t[op].variadic_outputs = true;
-  }
-  // fill.cc (read): 1-D int32/int64 dims; a scalar value of any width, or
-  // a string.
-  t[tfl::BuiltinOperator_FILL] = {"fill.cc",
-                                  {OneOf({kI32, kI64}, 1, 1), OneOf(with_strings, 0, 0)},
-                                  {SameAs(1)}};
-  t[tfl::BuiltinOperator_RANGE] = {"range.cc", {OneOf({kI32, kI64, kF32}), SameAs(0), SameAs(0)},
-                                   {SameAs(0)}};
-  // select.cc (read): bool condition; x and y any type of 8 to 64 bits.
-  const KernelContract select = {"select.cc", {OneOf({kBool}), OneOf(kAllNumeric), SameAs(1)},
-                                 {SameAs(1)}};
-  t[tfl::BuiltinOperator_SELECT] = select;
-  t[tfl::BuiltinOperator_SELECT_V2] = select;
-  t[tfl::BuiltinOperator_WHERE] = {"where.cc", {OneOf({kBool, kF32, kI32, kI64, kI8, kU8, kU32})},
-                                   {OneOf({kI64})}};
-
-  // Reductions: reduce.cc (read) allocates its accumulator for float32,
-  // int32, int64, uint8, int8, int16 and bool only and reads the axis as int.
-  const Types reduce_types = {kF32, kI32, kI64, kU8, kI8, kI16};
-  t[tfl::BuiltinOperator_MEAN] = Reducer(reduce_types);
-  t[tfl::BuiltinOperator_SUM] = Reducer(reduce_types);
-  t[tfl::BuiltinOperator_REDUCE_PROD] = Reducer({kF32, kI32, kI64, kI8, kI16});
-  t[tfl::BuiltinOperator_REDUCE_MAX] = Reducer({kF32, kI32, kI64, kU8, kI8, kI16, kBool});
-  t[tfl::BuiltinOperator_REDUCE_MIN] = t[tfl::BuiltinOperator_REDUCE_MAX];
-  t[tfl::BuiltinOperator_REDUCE_ANY] = Reducer({kBool});
-  t[tfl::BuiltinOperator_REDUCE_ALL] = Reducer({kBool});
-  // cumsum.cc (read): uint16 only quantized; the axis one int32 value.
-  t[tfl::BuiltinOperator_CUMSUM] = {"cumsum.cc", {OneOf({kF32, kI32, kI64}, 1), Int32()},
-                                    {SameAs(0)}};
-  // reverse.cc (read): ranks up to 8, int32 axes.
-  t[tfl::BuiltinOperator_REVERSE_V2] = {
-      "reverse.cc", {OneOf({kI32, kF32, kU8, kI8, kI16, kI64, kBool, kF16, kBf16}, 0, 8),
-                     OneOf({kI32}, 1, 1)},
-      {SameAs(0)}};
-  // one_hot.cc (read): depth read as int32; int16 passes Prepare but Eval
-  // has no int16 case.
-  t[tfl::BuiltinOperator_ONE_HOT] = {
-      "one_hot.cc",
-      {Int32Or64(), Int32(), OneOf({kF32, kI32, kI64, kI8, kU8, kBool}), SameAs(2)},
-      {SameAs(2)}};
-  // sparse_to_dense.cc (read): indices of rank < 3 over at most 4 output
-  // dims, values of rank < 2.
-  const Types dense_values = {kI32, kI64, kI8, kU8, kF32};
-  t[tfl::BuiltinOperator_SPARSE_TO_DENSE] = {
-      "sparse_to_dense.cc",
-      {OneOf({kI32, kI64}, 0, 2), OneOf({kI32, kI64}, 1, 1), OneOf(dense_values, 0, 1),
-       SameAs(2)},
-      {OneOf(dense_values, 0, 4)}};
-  // arg_min_max.cc (read).
-  t[tfl::BuiltinOperator_ARG_MAX] = {
-      "arg_min_max.cc", {OneOf({kF32, kU8, kI8, kI32, kBool}, 1), Int32Or64()}, {Int32Or64()}};
-  t[tfl::BuiltinOperator_ARG_MIN] = t[tfl::BuiltinOperator_ARG_MAX];
-  t[tfl::BuiltinOperator_TOPK_V2] = {
-      "topk_v2.cc", {OneOf({kF32, kU8, kI8, kI16, kI32, kI64}), OneOf({kI16, kI32})},
-      {SameAs(0), OneOf({kI16, kI32})}};
-
-  // Neural-network kernels; float32 activations with float32 (or hybrid
-  // int8) weights, 4-D images.
-  t[tfl::BuiltinOperator_CONV_2D] = {
-      "conv.cc", {OneOf({kF32, kU8, kI8, kI16}, 4, 4), OneOf({kF32, kU8, kI8}, 4, 4),
-                  OneOf({kF32, kI32, kI64})},
-      {SameAs(0)}, false, kClampActivations};
-  t[tfl::BuiltinOperator_DEPTHWISE_CONV_2D] = {
-      "depthwise_conv.cc", {OneOf({kF32, kU8, kI8, kI16}, 4, 4), OneOf({kF32, kU8, kI8}, 4, 4),
-                            OneOf({kF32, kI32, kI64})},
-      {SameAs(0)}, false, kClampActivations};
-  t[tfl::BuiltinOperator_TRANSPOSE_CONV] = {
-      "transpose_conv.cc",
-      {Int32(), OneOf({kF32, kU8, kI8}, 4, 4), OneOf({kF32, kU8, kI8, kI16}, 4, 4),
-       OneOf({kF32, kI32, kI64})},
-      {SameAs(2)}, false, kClampActivations};
-  t[tfl::BuiltinOperator_FULLY_CONNECTED] = {
-      "fully_connected.cc", {OneOf({kF32, kU8, kI8, kI16}), OneOf({kF32, kU8, kI8, kI16}),
-                             OneOf({kF32, kI32, kI64})},
-      {SameAs(0)}, false, kClampActivations};
-  // batch_matmul.cc (read): float32, int8, int16 only, ranks 2 to 5.
-  t[tfl::BuiltinOperator_BATCH_MATMUL] = {
-      "batch_matmul.cc", {OneOf({kF32, kI8, kI16}, 2, 5), OneOf({kF32, kI8, kI16}, 2, 5)},
-      {SameAs(0)}};
-  const TensorRule image = OneOf({kF32, kU8, kI8, kI16}, 4, 4);
-  t[tfl::BuiltinOperator_AVERAGE_POOL_2D] = {"pooling.cc", {image}, {SameAs(0)}, false,
-                                             kClampActivations};
-  t[tfl::BuiltinOperator_MAX_POOL_2D] = t[tfl::BuiltinOperator_AVERAGE_POOL_2D];
-  t[tfl::BuiltinOperator_RESIZE_BILINEAR] = {"resize_bilinear.cc", {image, Int32()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR] = {
-      "resize_nearest_neighbor.cc", {OneOf({kF32, kU8, kI8, kI16, kI32}, 4, 4), Int32()},
-      {SameAs(0)}};
-  const TensorRule depth_image = OneOf({kF32, kU8, kI8, kI16, kI32, kI64}, 4, 4);
-  t[tfl::BuiltinOperator_SPACE_TO_DEPTH] = {"space_to_depth.cc", {depth_image}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_DEPTH_TO_SPACE] = {"depth_to_space.cc", {depth_image}, {SameAs(0)}};
-  const TensorRule batch_image = OneOf({kF32, kU8, kI8, kI16, kI32, kI64}, 3, 4);
-  t[tfl::BuiltinOperator_SPACE_TO_BATCH_ND] = {
-      "space_to_batch_nd.cc", {batch_image, Int32(), Int32()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_BATCH_TO_SPACE_ND] = {
-      "batch_to_space_nd.cc", {batch_image, Int32(), Int32()}, {SameAs(0)}};
-  t[tfl::BuiltinOperator_NON_MAX_SUPPRESSION_V4] = {
-      "non_max_suppression.cc",
-      {OneOf({kF32}, 2, 2), OneOf({kF32}, 1, 1), Int32(), OneOf({kF32}), OneOf({kF32})},
-      {Int32(), Int32()}};
-  t[tfl::BuiltinOperator_NON_MAX_SUPPRESSION_V5] = {
-      "non_max_suppression.cc",
-      {OneOf({kF32}, 2, 2), OneOf({kF32}, 1, 1), Int32(), OneOf({kF32}), OneOf({kF32}),
-       OneOf({kF32})},
-      {Int32(), OneOf({kF32}), Int32()}};
-
-  // Quantization and random numbers.
-  t[tfl::BuiltinOperator_DEQUANTIZE] = {"dequantize.cc", {OneOf({kU8, kI8, kI16, kF16})},
-                                        {OneOf({kF32})}};
-  t[tfl::BuiltinOperator_FAKE_QUANT] = Unary("fake_quant.cc", {kF32});
-  t[tfl::BuiltinOperator_RANDOM_UNIFORM] = {"random_ops.cc", {Int32Or64()}, {OneOf({kF32})}};
-
-  // Control flow: any dtypes, as long as they match the called subgraphs'
-  // (CheckControlFlow, which also checks the counts).
-  t[tfl::BuiltinOperator_WHILE] = {"while.cc", {Any()}, {Any()}, true, {}, true};
-  t[tfl::BuiltinOperator_IF] = {"if.cc", {OneOf({kBool}), Any()}, {Any()}, true, {}, true};
-  return t;
-}
-
-const Table& Contracts() {
-  static const Table* const kTable = new Table(BuildTable());
-  return *kTable;
-}
 
 const TensorRule* RuleAt(const std::vector<TensorRule>& rules, size_t i, bool variadic) {
   if (i < rules.size()) return &rules[i];
@@ -424,13 +135,16 @@ absl::Status CheckOperator(const LiteModel& model, int in, const LiteOperator& o
 }  // namespace
 
 const KernelContract* FindKernelContract(BuiltinOperator op) {
-  auto it = Contracts().find(op);
-  return it == Contracts().end() ? nullptr : &it->second;
+  const BuiltinSpec* spec = FindBuiltinSpec(op);
+  return spec != nullptr && spec->contract.has_value() ? &*spec->contract : nullptr;
 }
 
 std::vector<BuiltinOperator> ContractedBuiltins() {
   std::vector<BuiltinOperator> ops;
-  for (const auto& [op, contract] : Contracts()) ops.push_back(op);
+  for (const BuiltinSpec& spec : BuiltinSpecs()) {
+    if (spec.contract.has_value()) ops.push_back(spec.op);
+  }
+  std::sort(ops.begin(), ops.end());
   return ops;
 }
 

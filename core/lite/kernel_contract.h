@@ -7,7 +7,8 @@
 // The facts come from the Prepare/Eval checks of LiteRT's
 // tflite/kernels/<op>.cc (each entry names its file); they hold for every
 // version of the op that tflconv emits (the version itself follows from the
-// dtypes, see versioning.h).
+// dtypes, see versioning.h). Each contract is declared with its builtin's
+// versions in lite/builtins/ (builtin_spec.h).
 //
 // Rules ask the contract before choosing a lowering (KernelTakes); the
 // legalizer checks what each rule emitted (CheckKernelContract) and treats a

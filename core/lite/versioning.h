@@ -1,7 +1,8 @@
 // Operator versions and the model's minimum runtime version, following the
 // rules of the official converter (LiteRT tflite/converter/tools/versioning:
 // op_version.cc and runtime_version.cc): an op gets the lowest version whose
-// kernel supports its options and tensor types.
+// kernel supports its options and tensor types. The rules and the runtime of
+// each version are declared per builtin in lite/builtins/ (builtin_spec.h).
 #ifndef TFLCONV_CORE_LITE_VERSIONING_H_
 #define TFLCONV_CORE_LITE_VERSIONING_H_
 

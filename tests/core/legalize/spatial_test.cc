@@ -233,6 +233,9 @@ TEST(SpatialRulesTest, PadV2PassesTheConstantValue) {
   ASSERT_THAT(OperatorNames(model), ElementsAre("PADV2"));
   const tflite::Operator* op = OperatorAt(model, 0);
   ASSERT_EQ(op->inputs()->size(), 3u);
+  // int32 paddings are the graph's constant as it is, not a copy.
+  EXPECT_EQ(TensorAt(model, op->inputs()->Get(1))->name()->str(), "pads");
+  EXPECT_EQ(model->subgraphs()->Get(0)->tensors()->size(), 4u);
   EXPECT_THAT(FloatBuffer(model, op->inputs()->Get(2)), ElementsAre(-1.5f));
   EXPECT_THAT(ShapeOf(model, op->outputs()->Get(0)), ElementsAre(4, 4));
 }
