@@ -28,7 +28,12 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
                                            kMaxFrameNesting, " deep"));
     }
     auto [it, inserted] = frame_by_name_.emplace(*name, static_cast<int>(frames_.size()));
-    if (inserted) frames_.push_back(Frame{*name, outer});
+    if (inserted) {
+      Frame frame;
+      frame.name = *name;
+      frame.parent = outer;
+      frames_.push_back(std::move(frame));
+    }
     Frame& frame = frames_[it->second];
     if (frame.parent != outer && Depth(outer) > Depth(frame.parent)) {
       if (IsAncestor(it->second, outer)) {
