@@ -79,7 +79,11 @@ step "the model with its post-processing (tf.map_fn box decoding: TensorArrays, 
   --graph_def_file="$work/retinanet_post.pb" --input_arrays=image \
   --output_arrays=decoded_boxes,classification --target_ops=TFLITE_BUILTINS \
   --artifacts=fp32 --output_dir="$work/post" 2> "$work/post.log" || { cat "$work/post.log"; exit 1; }
-grep -E "^(Enter|Exit|Merge|Switch|LoopCond|NextIteration|TensorArray)" "$work/post.log" || true
+python3 - "$work/post/report.json" <<'PY'
+import json, sys
+for region in json.load(open(sys.argv[1])).get("control_flow", []):
+    print("%-12s %-45s %s" % (region["kind"], region.get("name", ""), region["disposition"]))
+PY
 oracle=$root/../shared/tflite-oracle/oracle
 if [[ -x $oracle ]]; then
   echo "running it on the official TFLite runtime (builtins only, no Flex delegate):"

@@ -388,7 +388,8 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
     region.set_name(frames_[f].name);
     region.set_disposition(it == loop_iterations_.end()
                                ? "removed: it lies on the side of a cond that is not taken"
-                               : absl::StrCat("unrolled: ", it->second, " iterations"));
+                               : absl::StrCat("unrolled: ", it->second,
+                                              it->second == 1 ? " iteration" : " iterations"));
   }
   std::map<std::string, std::string> conds;
   for (const auto& [pred, seen] : conds_) {
