@@ -31,24 +31,26 @@ ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLim
   lowered_.graph.parsed = graph.parsed;
 }
 
-bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
+const std::vector<FlowValue>* ControlFlowEvaluator::ValuesOf(const Scope& scope,
+                                                            int node) const {
   const Scope* s = &scope;
   while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
-  if (s == nullptr) return false;
+  if (s == nullptr) return nullptr;
   auto it = s->values.find(node);
-  if (it == s->values.end() || it->second.empty()) return false;
-  return std::all_of(it->second.begin(), it->second.end(),
+  return it == s->values.end() ? nullptr : &it->second;
+}
+
+bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
+  const std::vector<FlowValue>* values = ValuesOf(scope, node);
+  if (values == nullptr || values->empty()) return false;
+  return std::all_of(values->begin(), values->end(),
                      [](const FlowValue& v) { return v.kind == FlowValue::kDead; });
 }
 
 const FlowValue* ControlFlowEvaluator::Lookup(const Scope& scope, Endpoint e) const {
-  const int frame = frame_of_[e.node];
-  const Scope* s = &scope;
-  while (s != nullptr && s->frame != frame) s = s->parent;
-  if (s == nullptr) return nullptr;
-  auto it = s->values.find(e.node);
-  if (it == s->values.end() || e.index >= static_cast<int>(it->second.size())) return nullptr;
-  return &it->second[e.index];
+  const std::vector<FlowValue>* values = ValuesOf(scope, e.node);
+  if (values == nullptr || e.index >= static_cast<int>(values->size())) return nullptr;
+  return &(*values)[e.index];
 }
 
 absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
@@ -140,6 +142,22 @@ absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered
   return absl::OkStatus();
 }
 
+const Tensor* ControlFlowEvaluator::ConstantBool(const FlowValue& value) const {
+  if (value.kind != FlowValue::kTensor) return nullptr;
+  const OutputInfo& info = lowered_.graph.info(value.tensor);
+  if (!info.value || info.value->dtype() != tensorflow::DT_BOOL ||
+      info.value->num_elements() != 1) {
+    return nullptr;
+  }
+  return &*info.value;
+}
+
+absl::Status ControlFlowEvaluator::UnknownLoopCondition(int loop_cond) const {
+  return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[loop_cond],
+                   absl::StrCat("the condition of loop '", frames_[frame_of_[loop_cond]].name,
+                                "' is known only at run time, so the loop cannot be unrolled"));
+}
+
 absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
                                              const std::vector<FlowValue>& in) {
   const Node& node = graph_.nodes[i];
@@ -150,21 +168,9 @@ absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
     return absl::OkStatus();
   }
   const Node& pred_node = graph_.nodes[node.inputs[1].node];
-  const Tensor* pred = nullptr;
-  if (in[1].kind == FlowValue::kTensor) {
-    const OutputInfo& info = lowered_.graph.info(in[1].tensor);
-    if (info.value && info.value->dtype() == tensorflow::DT_BOOL &&
-        info.value->num_elements() == 1) {
-      pred = &*info.value;
-    }
-  }
+  const Tensor* pred = ConstantBool(in[1]);
   if (pred == nullptr) {
-    if (pred_node.op == "LoopCond") {
-      return NodeError(absl::StatusCode::kUnimplemented, pred_node,
-                       absl::StrCat("the condition of loop '", frames_[frame_of_[i]].name,
-                                    "' is known only at run time, so the loop cannot be "
-                                    "unrolled"));
-    }
+    if (pred_node.op == "LoopCond") return UnknownLoopCondition(node.inputs[1].node);
     return NodeError(absl::StatusCode::kUnimplemented, node,
                      absl::StrCat("the cond on '", pred_node.name,
                                   "' is decided at run time, so it cannot be folded"));
@@ -297,15 +303,9 @@ absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
     const FlowValue& cond = scope->values[loop.loop_cond][0];
     bool again = false;
     if (cond.kind == FlowValue::kTensor) {
-      const OutputInfo& info = lowered_.graph.info(cond.tensor);
-      if (!info.value || info.value->dtype() != tensorflow::DT_BOOL ||
-          info.value->num_elements() != 1) {
-        return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[loop.loop_cond],
-                         absl::StrCat("the condition of loop '", loop.name,
-                                      "' is known only at run time, so the loop cannot be "
-                                      "unrolled"));
-      }
-      again = info.value->flat<bool>()[0];
+      const Tensor* value = ConstantBool(cond);
+      if (value == nullptr) return UnknownLoopCondition(loop.loop_cond);
+      again = value->flat<bool>()[0];
     }
     if (!again) {
       // The Exits took their values in this last iteration (dead when the

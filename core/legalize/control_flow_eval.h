@@ -94,15 +94,24 @@ class ControlFlowEvaluator {
   absl::Status FindFrames();
   absl::Status AssignFrame(int node, bool validate);
   int Depth(int frame) const;
+  // The nodes `node` reads: control-edge sources, then data inputs.
+  static std::vector<int> Sources(const Node& node);
   bool IsAncestor(int ancestor, int frame) const;
   absl::Status ScheduleFrames();
   absl::Status RunFrame(Scope& scope);
   absl::Status RunLoop(Scope& parent, int frame);
   absl::Status RunNode(Scope& scope, int node);
+  // The value's constant when it is a bool scalar known at conversion time.
+  const Tensor* ConstantBool(const FlowValue& value) const;
+  // UNIMPLEMENTED: the loop of LoopCond `loop_cond` cannot be unrolled.
+  absl::Status UnknownLoopCondition(int loop_cond) const;
   absl::Status RunSwitch(Scope& scope, int node, const std::vector<FlowValue>& in);
   absl::Status RunMerge(Scope& scope, int node);
   absl::Status Finish(const Scope& root);
 
+  // The values of graph node `node` in `scope` or the enclosing scope of
+  // its frame; null when not computed.
+  const std::vector<FlowValue>* ValuesOf(const Scope& scope, int node) const;
   const FlowValue* Lookup(const Scope& scope, Endpoint e) const;
   // Adds a copy of graph node `node` fed by `inputs` and infers it.
   absl::StatusOr<int> Clone(const Scope& scope, int node, std::vector<Endpoint> inputs);

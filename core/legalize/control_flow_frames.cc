@@ -43,9 +43,7 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
       frames_changed_ = true;
     }
     if (validate) {
-      std::vector<int> sources = node.control_inputs;
-      sources.push_back(node.inputs[0].node);
-      for (int source : sources) {
+      for (int source : Sources(node)) {
         if (!IsAncestor(frame_of_[source], frame.parent)) {
           return FrameError(node, absl::StrCat("enters loop frame '", *name, "' from '",
                                                graph_.nodes[source].name,
@@ -84,9 +82,7 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
   for (int source : node.control_inputs) {
     if (Depth(frame_of_[source]) > Depth(frame)) frame = frame_of_[source];
   }
-  std::vector<int> sources = node.control_inputs;
-  for (const Endpoint& in : node.inputs) sources.push_back(in.node);
-  for (int source : sources) {
+  for (int source : Sources(node)) {
     if (graph_.nodes[source].op == "NextIteration") continue;
     const int wanted = frame_of_[source];
     const Node& producer = graph_.nodes[source];
@@ -117,6 +113,12 @@ absl::Status ControlFlowEvaluator::AssignFrame(int i, bool validate) {
     return FrameError(node, "NextIteration takes one input");
   }
   return absl::OkStatus();
+}
+
+std::vector<int> ControlFlowEvaluator::Sources(const Node& node) {
+  std::vector<int> sources = node.control_inputs;
+  for (const Endpoint& in : node.inputs) sources.push_back(in.node);
+  return sources;
 }
 
 int ControlFlowEvaluator::Depth(int frame) const {
@@ -172,9 +174,8 @@ absl::Status ControlFlowEvaluator::FindFrames() {
   }
   for (size_t f = 1; f < frames_.size(); ++f) {
     if (frames_[f].loop_cond < 0) {
-      return NodeInvalid(graph_.nodes[frames_[f].exits.empty() ? 0 : frames_[f].exits[0]],
-                         absl::StrCat("malformed control flow: loop frame '", frames_[f].name,
-                                      "' has no LoopCond"));
+      return FrameError(graph_.nodes[frames_[f].exits.empty() ? 0 : frames_[f].exits[0]],
+                        absl::StrCat("loop frame '", frames_[f].name, "' has no LoopCond"));
     }
   }
   return ScheduleFrames();
@@ -210,9 +211,7 @@ absl::Status ControlFlowEvaluator::ScheduleFrames() {
   for (int i = 0; i < n; ++i) {
     const Node& node = graph_.nodes[i];
     if (node.op == "Exit") continue;  // runs as part of its loop
-    std::vector<int> sources = node.control_inputs;
-    for (const Endpoint& in : node.inputs) sources.push_back(in.node);
-    for (int source : sources) {
+    for (int source : Sources(node)) {
       if (graph_.nodes[source].op == "NextIteration") continue;
       // The frame where producer and consumer are units side by side.
       const int f = frame_of_[source];
