@@ -80,6 +80,18 @@ struct ParsedGraphDef {
   absl::string_view TensorContent(const tensorflow::TensorProto& proto) const;
 };
 
+struct Graph;
+
+// A graph a lowered WHILE or IF runs (control-flow lowering): its inputs
+// are the operator's operands, `outputs` what it returns. A WHILE's cond
+// and body share one graph and differ in their outputs.
+struct Region {
+  std::string name;  // the Lite subgraph's name
+  std::shared_ptr<const Graph> graph;
+  std::vector<Endpoint> outputs;
+  std::vector<std::string> output_names;
+};
+
 struct Graph {
   // Owns the NodeDefs the nodes point into and the tensor_content the
   // constants alias.
@@ -93,6 +105,9 @@ struct Graph {
   // NodeDefs of the nodes a pass made (control-flow lowering's Pack,
   // Unpack, Identity, Const), which their nodes point into.
   std::vector<std::unique_ptr<tensorflow::NodeDef>> made_defs;
+  // What the region ops (kRegionOps) among the nodes run, by the index their
+  // "_region" attributes hold.
+  std::vector<Region> regions;
 
   const OutputInfo& info(Endpoint e) const {
     return nodes[e.node].outputs[e.index];

@@ -27,14 +27,21 @@ bool HasControlFlow(const Graph& graph) {
 ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLimits& limits,
                                            uint64_t unroll_limit, InferStats* stats)
     : graph_(graph), limits_(limits), unroll_limit_(unroll_limit), stats_(stats),
-      inferrer_(lowered_.graph, limits, stats), outputs_used_(OutputsUsed(graph)) {
+      outputs_used_(OutputsUsed(graph)) {
   lowered_.graph.parsed = graph.parsed;
+  main_.graph = &lowered_.graph;
+  main_.inferrer = std::make_unique<NodeInferrer>(lowered_.graph, limits, stats);
+}
+
+const Scope* ControlFlowEvaluator::ScopeOf(const Scope& scope, int node) const {
+  const Scope* s = &scope;
+  while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
+  return s;
 }
 
 const std::vector<FlowValue>* ControlFlowEvaluator::ValuesOf(const Scope& scope,
                                                             int node) const {
-  const Scope* s = &scope;
-  while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
+  const Scope* s = ScopeOf(scope, node);
   if (s == nullptr) return nullptr;
   auto it = s->values.find(node);
   return it == s->values.end() ? nullptr : &it->second;
@@ -53,10 +60,21 @@ const FlowValue* ControlFlowEvaluator::Lookup(const Scope& scope, Endpoint e) co
   return &(*values)[e.index];
 }
 
+absl::StatusOr<FlowValue> ControlFlowEvaluator::Read(Scope& scope, int reader, Endpoint e) {
+  const FlowValue* v = Lookup(scope, e);
+  if (v == nullptr) {
+    return absl::InternalError(absl::StrCat("node '", graph_.nodes[reader].name, "' reads '",
+                                            graph_.TensorName(e), "' before it is computed"));
+  }
+  const Target* home = ScopeOf(scope, e.node)->target;
+  if (v->kind != FlowValue::kTensor || home == scope.target) return *v;
+  return Import(scope, *home, *v, e);
+}
+
 absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
                                                 std::vector<Endpoint> inputs) {
   const Node& source = graph_.nodes[i];
-  Graph& lowered = lowered_.graph;
+  Graph& lowered = *scope.target->graph;
   if (lowered.nodes.size() >= limits_.max_nodes) {
     return NodeError(absl::StatusCode::kResourceExhausted, source,
                      absl::StrCat("unrolling loops makes more than ", limits_.max_nodes,
@@ -75,7 +93,9 @@ absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
                                             "', which another node of the graph has"));
   }
   lowered.nodes.push_back(std::move(node));
-  if (absl::Status s = inferrer_.Infer(index, outputs_used_[i]); !s.ok()) return s;
+  if (absl::Status s = scope.target->inferrer->Infer(index, outputs_used_[i]); !s.ok()) {
+    return s;
+  }
   // Nodes only control edges read (asserts, no-ops) never reach the model.
   if (absl::Status s = CountUnrolled(scope, index, source.num_consumers > 0); !s.ok()) return s;
   return index;
@@ -84,19 +104,10 @@ absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
 absl::StatusOr<int> ControlFlowEvaluator::Make(const Scope& scope, tensorflow::NodeDef def,
                                                std::vector<Endpoint> inputs,
                                                int64_t outputs_used) {
-  Graph& lowered = lowered_.graph;
-  Node node;
-  node.name = def.name();
-  node.op = def.op();
-  node.inputs = std::move(inputs);
-  lowered.made_defs.push_back(std::make_unique<tensorflow::NodeDef>(std::move(def)));
-  node.def = lowered.made_defs.back().get();
-  const int index = static_cast<int>(lowered.nodes.size());
-  if (!lowered.by_name.emplace(node.name, index).second) {
-    return NodeInvalid(node, "lowering control flow makes a node whose name is taken");
-  }
-  lowered.nodes.push_back(std::move(node));
-  if (absl::Status s = inferrer_.Infer(index, outputs_used); !s.ok()) return s;
+  auto placed = Place(*scope.target, std::move(def), std::move(inputs), {});
+  if (!placed.ok()) return placed.status();
+  const int index = *placed;
+  if (absl::Status s = scope.target->inferrer->Infer(index, outputs_used); !s.ok()) return s;
   if (absl::Status s = CountUnrolled(scope, index, true); !s.ok()) return s;
   return index;
 }
@@ -128,8 +139,8 @@ absl::StatusOr<int> ControlFlowEvaluator::MakeIntConst(const Scope& scope,
 
 absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered_node,
                                                  bool feeds_data) {
-  if (scope.frame == 0 || !feeds_data) return absl::OkStatus();
-  const Node& node = lowered_.graph.nodes[lowered_node];
+  if (scope.frame == 0 || scope.every_iteration || !feeds_data) return absl::OkStatus();
+  const Node& node = scope.target->graph->nodes[lowered_node];
   const bool folded = std::all_of(node.outputs.begin(), node.outputs.end(),
                                   [](const OutputInfo& o) { return o.value.has_value(); });
   if (folded || node.op == "Identity") return absl::OkStatus();
@@ -142,9 +153,10 @@ absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered
   return absl::OkStatus();
 }
 
-const Tensor* ControlFlowEvaluator::ConstantBool(const FlowValue& value) const {
+const Tensor* ControlFlowEvaluator::ConstantBool(const Scope& scope,
+                                                const FlowValue& value) const {
   if (value.kind != FlowValue::kTensor) return nullptr;
-  const OutputInfo& info = lowered_.graph.info(value.tensor);
+  const OutputInfo& info = scope.target->graph->info(value.tensor);
   if (!info.value || info.value->dtype() != tensorflow::DT_BOOL ||
       info.value->num_elements() != 1) {
     return nullptr;
@@ -168,7 +180,13 @@ absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
     return absl::OkStatus();
   }
   const Node& pred_node = graph_.nodes[node.inputs[1].node];
-  const Tensor* pred = ConstantBool(in[1]);
+  if (scope.every_iteration && node.inputs[1].node == frames_[scope.frame].loop_cond) {
+    // Standing for every iteration: the value goes on into the body and
+    // leaves through Exit once the loop ends.
+    out = {in[0], in[0]};
+    return absl::OkStatus();
+  }
+  const Tensor* pred = ConstantBool(scope, in[1]);
   if (pred == nullptr) {
     if (pred_node.op == "LoopCond") return UnknownLoopCondition(node.inputs[1].node);
     return NodeError(absl::StatusCode::kUnimplemented, node,
@@ -193,15 +211,21 @@ absl::Status ControlFlowEvaluator::RunMerge(Scope& scope, int i) {
     const Endpoint in = node.inputs[k];
     const bool back = graph_.nodes[in.node].op == "NextIteration";
     if (feeds_back_[i] && back != (scope.iteration > 0)) continue;
-    const FlowValue* v = Lookup(back ? *scope.previous : scope, in);
-    if (v == nullptr) {
-      return absl::InternalError(absl::StrCat("merge '", node.name, "' input '",
-                                              graph_.TensorName(in), "' was not computed"));
+    if (back) {
+      const FlowValue* v = Lookup(*scope.previous, in);
+      if (v == nullptr) {
+        return absl::InternalError(absl::StrCat("merge '", node.name, "' input '",
+                                                graph_.TensorName(in), "' was not computed"));
+      }
+      live = *v;
+    } else {
+      auto v = Read(scope, i, in);
+      if (!v.ok()) return v.status();
+      live = *v;
     }
-    if (v->kind == FlowValue::kDead) continue;
+    if (live.kind == FlowValue::kDead) continue;
     // Several live inputs: TensorFlow's executor forwards whichever
     // arrives first; with everything known at once that is the first.
-    live = *v;
     live_index = static_cast<int>(k);
     break;
   }
@@ -224,11 +248,8 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
   std::vector<FlowValue> in;
   in.reserve(node.inputs.size());
   for (const Endpoint& e : node.inputs) {
-    const FlowValue* v = Lookup(scope, e);
-    if (v == nullptr) {
-      return absl::InternalError(absl::StrCat("node '", node.name, "' reads '",
-                                              graph_.TensorName(e), "' before it is computed"));
-    }
+    auto v = Read(scope, i, e);
+    if (!v.ok()) return v.status();
     in.push_back(*v);
   }
   for (int source : node.control_inputs) {
@@ -238,7 +259,14 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
     }
   }
   if (node.op == "Switch") return RunSwitch(scope, i, in);
-  if (IsArrayOp(node.op)) return RunArrayOp(scope, i, in);
+  if (IsArrayOp(node.op)) {
+    if (scope.target != &main_) {
+      return NodeError(absl::StatusCode::kUnimplemented, node,
+                       "TensorArrays and TensorLists inside a loop that stays a WHILE are not "
+                       "lowered");
+    }
+    return RunArrayOp(scope, i, in);
+  }
   std::vector<FlowValue>& out = scope.values[i];
   if (node.op == "Enter" || node.op == "NextIteration" || node.op == "LoopCond" ||
       node.op == "Identity") {
@@ -262,7 +290,7 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
   auto index = Clone(scope, i, std::move(inputs));
   if (!index.ok()) return index.status();
   const size_t count =
-      std::max<size_t>(outputs_used_[i], lowered_.graph.nodes[*index].outputs.size());
+      std::max<size_t>(outputs_used_[i], scope.target->graph->nodes[*index].outputs.size());
   out.clear();
   for (size_t k = 0; k < count; ++k) out.push_back(FlowValue::Of({*index, static_cast<int>(k)}));
   return absl::OkStatus();
@@ -270,6 +298,7 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
 
 absl::Status ControlFlowEvaluator::RunFrame(Scope& scope) {
   for (int unit : frames_[scope.frame].schedule) {
+    if (unit >= 0 && scope.values.contains(unit)) continue;  // a WHILE's variable
     absl::Status s = unit >= 0 ? RunNode(scope, unit) : RunLoop(scope, ~unit);
     if (!s.ok()) return s;
   }
@@ -286,6 +315,19 @@ absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
       return absl::OkStatus();
     }
   }
+  if (unroll_limit_ == 0) return RunLoopAsWhile(parent, frame, "unroll_limit=0");
+  Checkpoint checkpoint = Save(parent);
+  absl::Status unrolled = UnrollLoop(parent, frame);
+  if (unrolled.code() != absl::StatusCode::kUnimplemented) return unrolled;
+  Restore(parent, std::move(checkpoint));
+  absl::Status as_while = RunLoopAsWhile(parent, frame, unrolled.message());
+  if (as_while.code() != absl::StatusCode::kUnimplemented) return as_while;
+  return absl::UnimplementedError(
+      absl::StrCat(unrolled.message(), "; nor can it stay a WHILE: ", as_while.message()));
+}
+
+absl::Status ControlFlowEvaluator::UnrollLoop(Scope& parent, int frame) {
+  const Frame& loop = frames_[frame];
   std::unique_ptr<Scope> previous;
   for (int64_t k = 0;; ++k) {
     if (static_cast<uint64_t>(k) > limits_.max_nodes) {
@@ -297,13 +339,14 @@ absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
     scope->parent = &parent;
     scope->previous = previous.get();
     scope->frame = frame;
+    scope->target = parent.target;
     scope->iteration = k;
     scope->suffix = absl::StrCat(parent.suffix, "@", k);
     if (absl::Status s = RunFrame(*scope); !s.ok()) return s;
     const FlowValue& cond = scope->values[loop.loop_cond][0];
     bool again = false;
     if (cond.kind == FlowValue::kTensor) {
-      const Tensor* value = ConstantBool(cond);
+      const Tensor* value = ConstantBool(*scope, cond);
       if (value == nullptr) return UnknownLoopCondition(loop.loop_cond);
       again = value->flat<bool>()[0];
     }
@@ -386,6 +429,10 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
     v1::ControlFlowRegion& region = lowered_.regions.emplace_back();
     region.set_kind("while loop");
     region.set_name(frames_[f].name);
+    if (auto kept = while_loops_.find(static_cast<int>(f)); kept != while_loops_.end()) {
+      region.set_disposition(kept->second);
+      continue;
+    }
     region.set_disposition(it == loop_iterations_.end()
                                ? "removed: it lies on the side of a cond that is not taken"
                                : absl::StrCat("unrolled: ", it->second,
@@ -412,6 +459,7 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
 absl::StatusOr<LoweredGraph> ControlFlowEvaluator::Run() {
   if (absl::Status s = FindFrames(); !s.ok()) return s;
   Scope root;
+  root.target = &main_;
   if (absl::Status s = RunFrame(root); !s.ok()) return s;
   if (absl::Status s = Finish(root); !s.ok()) return s;
   return std::move(lowered_);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -58,12 +59,24 @@ struct Frame {
   std::vector<int> schedule;  // node index, or ~frame for a nested loop
 };
 
-// The values of one frame instance: the root, or one loop iteration.
+// A graph the evaluator writes into: the lowered graph, or the region of
+// a loop that stays a WHILE.
+struct Target {
+  Graph* graph = nullptr;
+  std::unique_ptr<NodeInferrer> inferrer;
+  // Constants of enclosing targets read in this one, copied in once.
+  absl::flat_hash_map<std::pair<const Graph*, Endpoint>, Endpoint> imported;
+};
+
+// The values of one frame instance: the root, one loop iteration, or the
+// body of a loop that stays a WHILE, which stands for every iteration.
 struct Scope {
   const Scope* parent = nullptr;
   const Scope* previous = nullptr;  // the loop's previous iteration
   int frame = 0;
   int64_t iteration = 0;
+  bool every_iteration = false;  // a WHILE's body: its LoopCond is unknown
+  Target* target = nullptr;      // where its values live and its nodes go
   std::string suffix;  // appended to the names of the nodes it makes
   absl::flat_hash_map<int, std::vector<FlowValue>> values;
 };
@@ -100,19 +113,50 @@ class ControlFlowEvaluator {
   absl::Status ScheduleFrames();
   absl::Status RunFrame(Scope& scope);
   absl::Status RunLoop(Scope& parent, int frame);
+  absl::Status UnrollLoop(Scope& parent, int frame);
+  // control_flow_while.cc: the loop becomes a While node of the parent's
+  // target whose cond and body are one region (`why`: for the report).
+  absl::Status RunLoopAsWhile(Scope& parent, int frame, absl::string_view why);
+  // What a failed attempt to unroll a loop must take back.
+  struct Checkpoint {
+    size_t nodes = 0, made_defs = 0, regions = 0, states = 0;
+    std::vector<Array> arrays;
+    uint64_t unrolled_ops = 0, array_work = 0;
+    absl::flat_hash_map<int, std::pair<bool, bool>> conds;
+    absl::flat_hash_map<int, int64_t> loop_iterations;
+    absl::flat_hash_map<int, std::string> while_loops;
+    absl::flat_hash_map<std::pair<const Graph*, Endpoint>, Endpoint> imported;
+    InferStats stats;
+  };
+  Checkpoint Save(const Scope& scope) const;
+  void Restore(const Scope& scope, Checkpoint checkpoint);
+  // Tensor `value` of target `from`, as a value of `scope`'s target: a
+  // constant is copied in; anything else must enter the loop by Enter.
+  absl::StatusOr<FlowValue> Import(Scope& scope, const Target& from, const FlowValue& value,
+                                   Endpoint read);
+  // A node made by lowering, added to `target` without inference: its
+  // `outputs` are known (placeholders, copied constants, While) or left to
+  // the caller to infer (Make).
+  absl::StatusOr<int> Place(Target& target, tensorflow::NodeDef def,
+                            std::vector<Endpoint> inputs, std::vector<OutputInfo> outputs);
   absl::Status RunNode(Scope& scope, int node);
   // The value's constant when it is a bool scalar known at conversion time.
-  const Tensor* ConstantBool(const FlowValue& value) const;
+  const Tensor* ConstantBool(const Scope& scope, const FlowValue& value) const;
   // UNIMPLEMENTED: the loop of LoopCond `loop_cond` cannot be unrolled.
   absl::Status UnknownLoopCondition(int loop_cond) const;
   absl::Status RunSwitch(Scope& scope, int node, const std::vector<FlowValue>& in);
   absl::Status RunMerge(Scope& scope, int node);
   absl::Status Finish(const Scope& root);
 
+  // The scope of `node`'s frame: `scope` or one enclosing it.
+  const Scope* ScopeOf(const Scope& scope, int node) const;
   // The values of graph node `node` in `scope` or the enclosing scope of
   // its frame; null when not computed.
   const std::vector<FlowValue>* ValuesOf(const Scope& scope, int node) const;
   const FlowValue* Lookup(const Scope& scope, Endpoint e) const;
+  // Lookup for a node of `scope` that reads `e`: INTERNAL when it is not
+  // computed; a tensor of another target is imported (Import).
+  absl::StatusOr<FlowValue> Read(Scope& scope, int reader, Endpoint e);
   // Adds a copy of graph node `node` fed by `inputs` and infers it.
   absl::StatusOr<int> Clone(const Scope& scope, int node, std::vector<Endpoint> inputs);
   // Adds a node that is not in the graph (Pack, Unpack, Identity, Const).
@@ -147,7 +191,7 @@ class ControlFlowEvaluator {
   uint64_t unroll_limit_;
   InferStats* stats_;
   LoweredGraph lowered_;
-  NodeInferrer inferrer_;
+  Target main_;  // the lowered graph
   std::vector<int64_t> outputs_used_;
   std::vector<int> frame_of_;
   std::vector<Frame> frames_;
@@ -161,6 +205,7 @@ class ControlFlowEvaluator {
   // Per cond predicate node: whether its true / false side was taken.
   absl::flat_hash_map<int, std::pair<bool, bool>> conds_;
   absl::flat_hash_map<int, int64_t> loop_iterations_;  // frame -> total iterations
+  absl::flat_hash_map<int, std::string> while_loops_;  // frame -> why it stays a WHILE
 };
 
 }  // namespace tflconv

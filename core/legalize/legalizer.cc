@@ -7,7 +7,9 @@
 #include "core/legalize/flex.h"
 #include "core/legalize/flex_allowlist.h"
 #include "core/legalize/registry.h"
+#include "core/lite/control_flow.h"
 #include "core/lite/kernel_contract.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -112,9 +114,9 @@ bool IsFolded(const Node& node) {
 
 // Nodes whose results reach an output through computation that stays in
 // the model; inputs of folded nodes are needed only at conversion time.
-std::vector<bool> LiveNodes(const Graph& graph) {
+std::vector<bool> LiveNodes(const Graph& graph, const std::vector<Endpoint>& outputs) {
   std::vector<bool> live(graph.nodes.size(), false);
-  for (const Endpoint& e : graph.outputs) live[e.node] = true;
+  for (const Endpoint& e : outputs) live[e.node] = true;
   for (const Endpoint& e : graph.inputs) live[e.node] = true;
   // One backward sweep covers the DAG; loop back edges (NextIteration feeds
   // an earlier Merge) need another sweep until nothing changes.
@@ -166,13 +168,16 @@ std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
                     : "; enable SELECT_TF_OPS (Flex) or allow_custom_ops");
 }
 
-// Names each model output tensor after its output array, as TensorFlow's
-// converter does. A tensor that must carry two names (an output that is
-// also an input or another output) gets a copy through RESHAPE.
-void NameOutputs(const Graph& graph, LiteModel& model) {
+// Names each output tensor of the focused subgraph after its output array,
+// as TensorFlow's converter does. A tensor that must carry two names (an
+// output that is also an input or another output) gets a copy through
+// RESHAPE, except a WHILE body's variable that passes through unchanged:
+// the runtime's kernel lets the body return its own input at that index.
+void NameOutputs(const std::vector<std::string>& output_names, bool main, LiteModel& model) {
   for (size_t i = 0; i < model.outputs.size(); ++i) {
-    const std::string& name = graph.output_names[i];
+    const std::string& name = output_names[i];
     int tensor = model.outputs[i];
+    if (!main && i < model.inputs.size() && model.inputs[i] == tensor) continue;
     const bool taken =
         std::find(model.inputs.begin(), model.inputs.end(), tensor) != model.inputs.end() ||
         std::find(model.outputs.begin(), model.outputs.begin() + i, tensor) !=
@@ -204,132 +209,196 @@ void NameOutputs(const Graph& graph, LiteModel& model) {
   }
 }
 
-}  // namespace
+// Legalizes a graph and the regions its While nodes run into one model.
+class Legalizer {
+ public:
+  Legalizer(const v1::ConversionOptions& options, LiteModel& model, CoverageBuilder& coverage)
+      : options_(options), model_(model), coverage_(coverage) {}
 
-LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& options) {
-  LegalizeResult result;
-  LiteModel& model = result.model;
+  // Legalizes `graph` into the model's focused subgraph: the graph's
+  // inputs become its inputs, `outputs` (named `output_names`) its outputs.
+  absl::Status Legalize(const Graph& graph, const std::vector<Endpoint>& outputs,
+                        const std::vector<std::string>& output_names, bool main);
+  // Whether some node had no route (Legalize then lists them all).
+  bool unsupported() const { return unsupported_; }
+
+ private:
+  absl::Status LegalizeNode(const Graph& graph, int i,
+                            absl::flat_hash_map<Endpoint, int>& tensor_of);
+  // A While of control-flow lowering: its cond and body regions become
+  // subgraphs, run by a WHILE.
+  absl::Status LegalizeWhile(const Graph& graph, int i,
+                             absl::flat_hash_map<Endpoint, int>& tensor_of);
+
+  const v1::ConversionOptions& options_;
+  LiteModel& model_;
+  CoverageBuilder& coverage_;
+  bool unsupported_ = false;
+};
+
+absl::Status Legalizer::Legalize(const Graph& graph, const std::vector<Endpoint>& outputs,
+                                 const std::vector<std::string>& output_names, bool main) {
   absl::flat_hash_map<Endpoint, int> tensor_of;
-  const RuleRegistry& rules = RuleRegistry::Global();
-  const std::vector<bool> live = LiveNodes(graph);
-  CoverageBuilder& coverage = result.coverage;
-  bool unsupported = false;
-
+  const std::vector<bool> live = LiveNodes(graph, outputs);
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     const Endpoint e = graph.inputs[i];
     const OutputInfo& info = graph.info(e);
     auto type = ToLiteType(info.dtype);
     if (!type.ok()) {
-      result.status = absl::InvalidArgumentError(
+      return absl::InvalidArgumentError(
           absl::StrCat("input array '", graph.input_names[i], "': ", type.status().message()));
-      return result;
     }
     LiteTensor tensor;
     tensor.name = graph.input_names[i];
     tensor.type = *type;
     tensor.shape = ToLiteShape(info.shape);
-    const int index = model.AddTensor(std::move(tensor));
+    const int index = model_.AddTensor(std::move(tensor));
     tensor_of[e] = index;
-    model.inputs.push_back(index);
-    model.input_names.push_back(graph.input_names[i]);
+    model_.inputs.push_back(index);
+    if (main) model_.input_names.push_back(graph.input_names[i]);
   }
 
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
     if (node.is_model_input) {
-      coverage.Add(node, v1::BUILTIN, {"(model input)"}, "");
+      if (main) coverage_.Add(node, v1::BUILTIN, {"(model input)"}, "");
       continue;
     }
     if (IsFolded(node)) {
-      coverage.Add(node, v1::FOLDED, {}, "");
+      coverage_.Add(node, v1::FOLDED, {}, "");
       continue;
     }
     if (!live[i]) {
-      coverage.Add(node, v1::REMOVED, {}, "");
+      coverage_.Add(node, v1::REMOVED, {}, "");
       continue;
     }
-    LegalizeContext ctx(graph, static_cast<int>(i), model, tensor_of);
-    const size_t ops_before = model.operators.size();
-    const OpRule* rule = rules.Find(node.op);
-    absl::Status status;
-    v1::Disposition disposition = v1::BUILTIN;
-    std::string declined;  // why the builtin rule did not apply
-    if (rule != nullptr && rule->legalize != nullptr) {
-      status = rule->legalize(ctx);
-      if (status.ok() && model.operators.size() == ops_before) disposition = v1::REMOVED;
-      // A form the runtime's kernels would refuse is no builtin form.
-      for (size_t k = ops_before; status.ok() && k < model.operators.size(); ++k) {
-        if (absl::Status s = CheckKernelContract(model, model.operators[k]); !s.ok()) {
-          status = ctx.Unsupported(s.message());
-        }
-      }
-      // What builtins cannot express takes the route of an op without a
-      // rule (Flex, custom or unsupported), as TensorFlow's converter
-      // falls back when a legalization pattern does not apply.
-      if (status.code() == absl::StatusCode::kUnimplemented) {
-        model.operators.resize(ops_before);
-        declined = std::string(status.message());
-        status = absl::OkStatus();
-      }
-    }
-    if (rule == nullptr || rule->legalize == nullptr || !declined.empty()) {
-      switch (RouteWithoutRule(node, options)) {
-        case Route::kFlex:
-          disposition = v1::FLEX;
-          status = EmitFlexOp(ctx);
-          break;
-        case Route::kCustom:
-          disposition = v1::CUSTOM;
-          status = EmitCustomOp(ctx);
-          break;
-        case Route::kUnsupported:
-          // Stand-in outputs let its consumers legalize, so the report
-          // lists every unsupported op, not just the first.
-          unsupported = true;
-          for (size_t k = 0; k < node.outputs.size(); ++k) ctx.Output(static_cast<int>(k));
-          coverage.Add(node, v1::UNSUPPORTED, {},
-                       declined.empty() ? RuntimeWarning(node) : declined);
-          continue;
-      }
-    }
-    if (!status.ok()) {
-      result.status = status;
-      return result;
-    }
-    std::vector<std::string> lite_ops;
-    for (size_t k = ops_before; k < model.operators.size(); ++k) {
-      lite_ops.push_back(model.OpName(model.operators[k]));
-    }
-    std::string warning = declined.empty() ? "" : absl::StrCat("no builtin form: ", declined);
-    if (disposition != v1::BUILTIN && disposition != v1::REMOVED && warning.empty()) {
-      warning = RuntimeWarning(node);
-    }
-    coverage.Add(node, disposition, lite_ops, warning);
+    TFLCONV_RETURN_IF_ERROR(LegalizeNode(graph, static_cast<int>(i), tensor_of));
   }
-  if (unsupported) {
-    result.status = absl::FailedPreconditionError(UnsupportedMessage(coverage.Build(), options));
-    return result;
-  }
+  if (unsupported_) return absl::OkStatus();
 
-  for (size_t i = 0; i < graph.outputs.size(); ++i) {
-    const Endpoint e = graph.outputs[i];
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Endpoint e = outputs[i];
     auto it = tensor_of.find(e);
     int tensor;
     if (it != tensor_of.end()) {
       tensor = it->second;
     } else if (graph.info(e).value) {
       // Renamed after its output array by NameOutputs().
-      tensor = AddConstantTensor(model, graph.TensorName(e), *graph.info(e).value);
+      tensor = AddConstantTensor(model_, graph.TensorName(e), *graph.info(e).value);
       tensor_of[e] = tensor;
     } else {
-      result.status = absl::InternalError(
-          absl::StrCat("output array '", graph.output_names[i], "' was not produced"));
-      return result;
+      return absl::InternalError(
+          absl::StrCat("output array '", output_names[i], "' was not produced"));
     }
-    model.outputs.push_back(tensor);
-    model.output_names.push_back(graph.output_names[i]);
+    model_.outputs.push_back(tensor);
+    if (main) model_.output_names.push_back(output_names[i]);
   }
-  NameOutputs(graph, model);
+  NameOutputs(output_names, main, model_);
+  return absl::OkStatus();
+}
+
+absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
+                                     absl::flat_hash_map<Endpoint, int>& tensor_of) {
+  const Node& node = graph.nodes[i];
+  if (node.op == "While" && FindAttr(node, "_body_region") != nullptr) {
+    return LegalizeWhile(graph, i, tensor_of);
+  }
+  LegalizeContext ctx(graph, i, model_, tensor_of);
+  const size_t ops_before = model_.operators.size();
+  const OpRule* rule = RuleRegistry::Global().Find(node.op);
+  absl::Status status;
+  v1::Disposition disposition = v1::BUILTIN;
+  std::string declined;  // why the builtin rule did not apply
+  if (rule != nullptr && rule->legalize != nullptr) {
+    status = rule->legalize(ctx);
+    if (status.ok() && model_.operators.size() == ops_before) disposition = v1::REMOVED;
+    // A form the runtime's kernels would refuse is no builtin form.
+    for (size_t k = ops_before; status.ok() && k < model_.operators.size(); ++k) {
+      if (absl::Status s = CheckKernelContract(model_, model_.operators[k]); !s.ok()) {
+        status = ctx.Unsupported(s.message());
+      }
+    }
+    // What builtins cannot express takes the route of an op without a
+    // rule (Flex, custom or unsupported), as TensorFlow's converter
+    // falls back when a legalization pattern does not apply.
+    if (status.code() == absl::StatusCode::kUnimplemented) {
+      model_.operators.resize(ops_before);
+      declined = std::string(status.message());
+      status = absl::OkStatus();
+    }
+  }
+  if (rule == nullptr || rule->legalize == nullptr || !declined.empty()) {
+    switch (RouteWithoutRule(node, options_)) {
+      case Route::kFlex:
+        disposition = v1::FLEX;
+        status = EmitFlexOp(ctx);
+        break;
+      case Route::kCustom:
+        disposition = v1::CUSTOM;
+        status = EmitCustomOp(ctx);
+        break;
+      case Route::kUnsupported:
+        // Stand-in outputs let its consumers legalize, so the report
+        // lists every unsupported op, not just the first.
+        unsupported_ = true;
+        for (size_t k = 0; k < node.outputs.size(); ++k) ctx.Output(static_cast<int>(k));
+        coverage_.Add(node, v1::UNSUPPORTED, {}, declined.empty() ? RuntimeWarning(node) : declined);
+        return absl::OkStatus();
+    }
+  }
+  TFLCONV_RETURN_IF_ERROR(status);
+  std::vector<std::string> lite_ops;
+  for (size_t k = ops_before; k < model_.operators.size(); ++k) {
+    lite_ops.push_back(model_.OpName(model_.operators[k]));
+  }
+  std::string warning = declined.empty() ? "" : absl::StrCat("no builtin form: ", declined);
+  if (disposition != v1::BUILTIN && disposition != v1::REMOVED && warning.empty()) {
+    warning = RuntimeWarning(node);
+  }
+  coverage_.Add(node, disposition, lite_ops, warning);
+  return absl::OkStatus();
+}
+
+absl::Status Legalizer::LegalizeWhile(const Graph& graph, int i,
+                                      absl::flat_hash_map<Endpoint, int>& tensor_of) {
+  const Node& node = graph.nodes[i];
+  const int in = model_.focused_subgraph();
+  LegalizeContext ctx(graph, i, model_, tensor_of);
+  std::vector<int> operands, results;
+  for (int k = 0; k < ctx.num_inputs(); ++k) {
+    TFLCONV_ASSIGN_OR_RETURN(int operand, ctx.Input(k));
+    operands.push_back(operand);
+  }
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    results.push_back(ctx.Output(static_cast<int>(k)));
+  }
+  int subgraphs[2];
+  const char* roles[2] = {"_cond_region", "_body_region"};
+  for (int r = 0; r < 2; ++r) {
+    TFLCONV_ASSIGN_OR_RETURN(int64_t index, GetIntAttr(node, roles[r]));
+    if (index < 0 || index >= static_cast<int64_t>(graph.regions.size())) {
+      return absl::InternalError(absl::StrCat("While '", node.name, "' names region ", index));
+    }
+    const Region& region = graph.regions[index];
+    subgraphs[r] = model_.AddSubgraph(region.name);
+    SubgraphFocus focus(model_, subgraphs[r]);
+    TFLCONV_RETURN_IF_ERROR(
+        Legalize(*region.graph, region.outputs, region.output_names, /*main=*/false));
+  }
+  if (unsupported_) return absl::OkStatus();
+  return AddWhile(model_, in, subgraphs[0], subgraphs[1], operands, results, node.name);
+}
+
+}  // namespace
+
+LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& options) {
+  LegalizeResult result;
+  Legalizer legalizer(options, result.model, result.coverage);
+  result.status = legalizer.Legalize(graph, graph.outputs, graph.output_names, /*main=*/true);
+  if (result.status.ok() && legalizer.unsupported()) {
+    result.status =
+        absl::FailedPreconditionError(UnsupportedMessage(result.coverage.Build(), options));
+  }
   return result;
 }
 

@@ -44,7 +44,8 @@ def run(cmd, timeout=600):
 def convert(args, name, meta, out_dir):
     base = [args.tflconv, "convert", "--quiet",
             f"--graph_def_file={os.path.join(args.fixtures, name, 'model.pb')}",
-            f"--output_arrays={','.join(meta['outputs'])}", f"--output_dir={out_dir}"]
+            f"--output_arrays={','.join(meta['outputs'])}", f"--output_dir={out_dir}"
+            ] + args.tflconv_flag
     if meta["inputs"]:
         base.append("--input_arrays=" + ",".join(i["name"] for i in meta["inputs"]))
         base.append("--input_shapes=" + ":".join(
@@ -184,6 +185,8 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="")
+    parser.add_argument("--tflconv_flag", action="append", default=[],
+                        help="a flag added to every conversion, e.g. --unroll_limit=0")
     parser.add_argument("--update", action="store_true")
     parser.add_argument("--accept-regressions", action="store_true",
                         help="with --update: record results worse than the expectations")

@@ -168,6 +168,15 @@ void AddCountedLoops(Cases& cases) {
       }
     }
   }
+  // The trip count is a model input: the loop stays a WHILE.
+  for (const auto& shape : kShapes) {
+    OpCase c;
+    c.name = absl::StrCat("control_flow/while_input_trip_count_MulAdd_", ShapeName(shape));
+    AddInput(c, "x", DT_FLOAT, shape);
+    AddInput(c, "n", DT_INT32, {}, 0, 6);
+    c.outputs = {CountedLoop(c.graph, "loop", "x", "n", {}, bodies[0].make(shape))};
+    cases.push_back(std::move(c));
+  }
   // acc = acc W + x over [1, 4] x [4, 4], W and x entered as invariants.
   for (int n : {0, 1, 3, 7}) {
     OpCase c;
@@ -220,6 +229,29 @@ void AddTwoVariableLoops(Cases& cases) {
         cases.push_back(std::move(c));
       }
     }
+  }
+  // a, b = b, a: the body returns its inputs crossed over.
+  for (int n : {1, 2, 3}) {
+    OpCase c;
+    c.name = absl::StrCat("control_flow/swap_3_n", n);
+    AddInput(c, "a", DT_FLOAT, {3});
+    AddInput(c, "b", DT_FLOAT, {3});
+    c.graph.ConstInt("start", {}, {0});
+    auto exits = testing::WhileLoop(
+        c.graph, "swap", {{"start", DT_INT32}, {"a", DT_FLOAT}, {"b", DT_FLOAT}},
+        {{c.graph.ConstInt("n", {}, {n}), DT_INT32}},
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return TypedOp(g, "Less", "swap/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+        },
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{
+              TypedOp(g, "AddV2", "swap/i_next",
+                      {t.vars[0], IntIn(g, "swap/one", {1}, {}, t.vars[0])}, DT_INT32),
+              t.vars[2], t.vars[1]};
+        });
+    c.outputs = {exits[1], exits[2]};
+    c.numpy = n % 2 == 1 ? "b;a" : "a;b";
+    cases.push_back(std::move(c));
   }
 }
 

@@ -123,7 +123,7 @@ def judge(args, case_dir):
                    "--input_shapes=" + ":".join(",".join(str(int(d)) for d in i["shape"])
                                                 for i in case["inputs"]),
                    "--output_arrays=" + ",".join(case["outputs"]),
-                   "--target_ops=TFLITE_BUILTINS", f"--output_dir={out_dir}"]
+                   "--target_ops=TFLITE_BUILTINS", f"--output_dir={out_dir}"] + args.tflconv_flag
     if "expect_error" in case:
         code, output = run(convert_cmd)
         if code == 1 and case["expect_error"] in output:
@@ -170,6 +170,8 @@ def main():
     parser.add_argument("--always", default="",
                         help="with --sample: also judge every case this regex matches")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--tflconv_flag", action="append", default=[],
+                        help="a flag added to every conversion, e.g. --unroll_limit=0")
     args = parser.parse_args()
 
     if not os.path.isdir(os.path.join(args.shared, "tflite-oracle")):

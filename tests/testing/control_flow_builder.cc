@@ -83,4 +83,32 @@ std::vector<std::string> Cond(GraphBuilder& g, const std::string& name, const st
   return merges;
 }
 
+std::string CountedLoop(GraphBuilder& g, const std::string& name, const std::string& x,
+                        int trip_count, const LoopBodyFn& extra) {
+  using tensorflow::DT_FLOAT;
+  using tensorflow::DT_INT32;
+  g.ConstInt(name + "_zero", {}, {0});
+  if (trip_count >= 0) {
+    g.ConstInt(name + "_n", {}, {trip_count});
+  } else {
+    g.Placeholder(name + "_n", DT_INT32, {});
+  }
+  g.ConstInt(name + "_one", {}, {1});
+  g.ConstFloat(name + "_two", {}, {2.0f});
+  auto exits = WhileLoop(
+      g, name, {{name + "_zero", DT_INT32}, {x, DT_FLOAT}}, {{name + "_n", DT_INT32}},
+      [&](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", name + "/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [&](GraphBuilder& g, const FrameTensors& t) {
+        std::string next_x =
+            TypedOp(g, "Mul", name + "/x_next", {t.vars[1], name + "_two"}, DT_FLOAT);
+        if (extra) next_x = extra(g, {{t.vars[0], next_x}, {}})[0];
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", name + "/i_next", {t.vars[0], name + "_one"}, DT_INT32),
+            next_x};
+      });
+  return exits[1];
+}
+
 }  // namespace tflconv::testing

@@ -39,6 +39,12 @@ std::vector<std::string> Cond(GraphBuilder& g, const std::string& name, const st
                               const std::vector<std::pair<std::string, tensorflow::DataType>>& inputs,
                               const BranchFn& then_branch, const BranchFn& else_branch);
 
+// i = 0; while i < n: x = x * 2; i += 1, in frame `name`, where n is
+// `trip_count` when >= 0, else the model input "<name>_n" (int32 scalar).
+// `extra` may rewrite the next x (it sees {i, next x}). Returns the x Exit.
+std::string CountedLoop(GraphBuilder& g, const std::string& name, const std::string& x,
+                        int trip_count, const LoopBodyFn& extra = {});
+
 // "name = Op(inputs)" with attribute T; the usual shorthand in these graphs.
 std::string TypedOp(GraphBuilder& g, const std::string& op, const std::string& name,
                     std::vector<std::string> inputs, tensorflow::DataType dtype);

@@ -20,34 +20,6 @@ using tensorflow::DT_BOOL;
 using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 
-// i = 0; while i < n: x = x * 2; i += 1   (n = `trip_count` when >= 0, else
-// a model input).
-std::string CountedLoop(GraphBuilder& g, const std::string& name, const std::string& x,
-                        int trip_count, const LoopBodyFn& extra = {}) {
-  g.ConstInt(name + "_zero", {}, {0});
-  if (trip_count >= 0) {
-    g.ConstInt(name + "_n", {}, {trip_count});
-  } else {
-    g.Placeholder(name + "_n", DT_INT32, {});
-  }
-  g.ConstInt(name + "_one", {}, {1});
-  g.ConstFloat(name + "_two", {}, {2.0f});
-  auto exits = WhileLoop(
-      g, name, {{name + "_zero", DT_INT32}, {x, DT_FLOAT}}, {{name + "_n", DT_INT32}},
-      [&](GraphBuilder& g, const FrameTensors& t) {
-        return TypedOp(g, "Less", name + "/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
-      },
-      [&](GraphBuilder& g, const FrameTensors& t) {
-        std::string next_x =
-            TypedOp(g, "Mul", name + "/x_next", {t.vars[1], name + "_two"}, DT_FLOAT);
-        if (extra) next_x = extra(g, {{t.vars[0], next_x}, {}})[0];
-        return std::vector<std::string>{
-            TypedOp(g, "AddV2", name + "/i_next", {t.vars[0], name + "_one"}, DT_INT32),
-            next_x};
-      });
-  return exits[1];
-}
-
 const v1::ControlFlowRegion* Region(const v1::ConversionReport& report, const std::string& kind,
                                     const std::string& name) {
   for (const v1::ControlFlowRegion& region : report.control_flow()) {
@@ -97,16 +69,7 @@ TEST(ControlFlowTest, UnrollsNestedLoops) {
             "unrolled: 6 iterations");
 }
 
-TEST(ControlFlowTest, LoopWhoseTripCountIsAnInputIsNotUnrolled) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {2});
-  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", -1)}, DT_FLOAT);
-  ConversionResult result = ConvertGraph(g, Options({"x", "loop_n"}, {"out"}));
-  ASSERT_FALSE(result.status.ok());
-  EXPECT_THAT(result.status.message(), HasSubstr("loop 'loop' is known only at run time"));
-}
-
-TEST(ControlFlowTest, UnrollLimitKeepsLongLoops) {
+TEST(ControlFlowTest, UnrollLimitStopsUnrolling) {
   GraphBuilder g;
   g.Placeholder("x", DT_FLOAT, {2});
   TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", 3)}, DT_FLOAT);
@@ -114,13 +77,17 @@ TEST(ControlFlowTest, UnrollLimitKeepsLongLoops) {
     v1::ConversionOptions options = Options({"x"}, {"out"});
     options.set_unroll_limit(limit);
     ConversionResult result = ConvertGraph(g, options);
-    ASSERT_FALSE(result.status.ok()) << limit;
-    EXPECT_THAT(result.status.message(),
-                HasSubstr(absl::StrCat("more than unroll_limit=", limit, " operators")));
+    ASSERT_TRUE(result.status.ok()) << limit << " " << result.status;
+    const v1::ControlFlowRegion* loop = Region(result.report, "while loop", "loop");
+    ASSERT_NE(loop, nullptr);
+    EXPECT_THAT(loop->disposition(), HasSubstr("WHILE")) << limit;
+    EXPECT_THAT(loop->disposition(), HasSubstr("unroll_limit")) << limit;
   }
   v1::ConversionOptions options = Options({"x"}, {"out"});
   options.set_unroll_limit(3);
-  EXPECT_TRUE(ConvertGraph(g, options).status.ok());
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok());
+  EXPECT_EQ(Region(result.report, "while loop", "loop")->disposition(), "unrolled: 3 iterations");
 }
 
 TEST(ControlFlowTest, ALoopThatNeverEndsIsAnError) {

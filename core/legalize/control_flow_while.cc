@@ -1,0 +1,254 @@
+// Loops that stay loops (see control_flow.h): a loop whose condition is
+// known only at run time, or whose unrolling would pass the unroll limit,
+// becomes a While node whose cond and body are one region graph. The body
+// is evaluated once, in a scope standing for every iteration: each loop
+// variable (a Merge fed back by NextIteration) and each invariant that is
+// not a constant is a placeholder of the region, and the Switches on the
+// loop's own LoopCond send their value both ways.
+#include "absl/strings/str_cat.h"
+#include "core/legalize/control_flow_eval.h"
+
+namespace tflconv {
+
+ControlFlowEvaluator::Checkpoint ControlFlowEvaluator::Save(const Scope& scope) const {
+  const Graph& graph = *scope.target->graph;
+  Checkpoint c;
+  c.nodes = graph.nodes.size();
+  c.made_defs = graph.made_defs.size();
+  c.regions = graph.regions.size();
+  c.states = states_.size();
+  c.arrays = arrays_;
+  c.unrolled_ops = unrolled_ops_;
+  c.array_work = array_work_;
+  c.conds = conds_;
+  c.loop_iterations = loop_iterations_;
+  c.while_loops = while_loops_;
+  c.imported = scope.target->imported;
+  c.stats = *stats_;
+  return c;
+}
+
+void ControlFlowEvaluator::Restore(const Scope& scope, Checkpoint c) {
+  Graph& graph = *scope.target->graph;
+  for (size_t i = c.nodes; i < graph.nodes.size(); ++i) graph.by_name.erase(graph.nodes[i].name);
+  graph.nodes.resize(c.nodes);
+  graph.made_defs.resize(c.made_defs);
+  graph.regions.resize(c.regions);
+  states_.resize(c.states);
+  arrays_ = std::move(c.arrays);
+  unrolled_ops_ = c.unrolled_ops;
+  array_work_ = c.array_work;
+  conds_ = std::move(c.conds);
+  loop_iterations_ = std::move(c.loop_iterations);
+  while_loops_ = std::move(c.while_loops);
+  scope.target->imported = std::move(c.imported);
+  *stats_ = c.stats;
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::Place(Target& target, tensorflow::NodeDef def,
+                                                std::vector<Endpoint> inputs,
+                                                std::vector<OutputInfo> outputs) {
+  Graph& graph = *target.graph;
+  if (graph.nodes.size() >= limits_.max_nodes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("lowering control flow makes more than ", limits_.max_nodes,
+                     " nodes (limits.max_nodes) at '", def.name(), "'"));
+  }
+  Node node;
+  node.name = def.name();
+  node.op = def.op();
+  node.inputs = std::move(inputs);
+  node.outputs = std::move(outputs);
+  node.is_model_input = node.op == "Placeholder";
+  graph.made_defs.push_back(std::make_unique<tensorflow::NodeDef>(std::move(def)));
+  node.def = graph.made_defs.back().get();
+  const int index = static_cast<int>(graph.nodes.size());
+  if (!graph.by_name.emplace(node.name, index).second) {
+    return NodeInvalid(node, "lowering control flow makes a node whose name is taken");
+  }
+  graph.nodes.push_back(std::move(node));
+  return index;
+}
+
+absl::StatusOr<FlowValue> ControlFlowEvaluator::Import(Scope& scope, const Target& from,
+                                                       const FlowValue& value, Endpoint read) {
+  const OutputInfo& info = from.graph->info(value.tensor);
+  if (!info.value) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[read.node],
+                     absl::StrCat("is read inside loop '", frames_[scope.frame].name,
+                                  "', which stays a WHILE, without an Enter"));
+  }
+  Target& target = *scope.target;
+  auto [it, inserted] = target.imported.try_emplace({from.graph, value.tensor});
+  if (inserted) {
+    tensorflow::NodeDef def;
+    def.set_name(absl::StrCat(from.graph->TensorName(value.tensor), scope.suffix));
+    def.set_op("Const");
+    auto index = Place(target, std::move(def), {}, {info});
+    if (!index.ok()) {
+      target.imported.erase(it);
+      return index.status();
+    }
+    it->second = {*index, 0};
+  }
+  return FlowValue::Of(it->second);
+}
+
+absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
+                                                  absl::string_view why) {
+  const Frame& loop = frames_[frame];
+  const Node& loop_cond = graph_.nodes[loop.loop_cond];
+  auto region = std::make_shared<Graph>();
+  region->parsed = graph_.parsed;
+  Target target;
+  target.graph = region.get();
+  target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_);
+  Scope body;
+  body.parent = &parent;
+  body.frame = frame;
+  body.every_iteration = true;
+  body.target = &target;
+  body.suffix = parent.suffix;
+
+  // The While's operands: each loop variable, then each invariant that is
+  // not a constant (constants are copied into the region when read).
+  std::vector<Endpoint> operands;
+  std::vector<int> next_of;  // per operand: its NextIteration, or -1
+  auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
+    if (initial.kind != FlowValue::kTensor) {
+      return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                       initial.kind == FlowValue::kDead
+                           ? "enters the loop on a side of a cond that is not taken"
+                           : "carries a TensorArray or TensorList through a loop that stays a "
+                             "WHILE, which is not lowered");
+    }
+    OutputInfo info = parent.target->graph->info(initial.tensor);
+    info.value.reset();
+    tensorflow::NodeDef def;
+    def.set_name(graph_.nodes[node].name);
+    def.set_op("Placeholder");
+    auto placeholder = Place(target, std::move(def), {}, {std::move(info)});
+    if (!placeholder.ok()) return placeholder.status();
+    region->inputs.push_back({*placeholder, 0});
+    region->input_names.push_back(graph_.nodes[node].name);
+    body.values[node] = {FlowValue::Of({*placeholder, 0}), FlowValue::Dead()};
+    operands.push_back(initial.tensor);
+    next_of.push_back(next);
+    return absl::OkStatus();
+  };
+  std::vector<bool> variable_enter(graph_.nodes.size(), false);
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    if (frame_of_[i] != frame || !feeds_back_[i]) continue;
+    const Node& merge = graph_.nodes[i];
+    int enter = -1, next = -1;
+    for (const Endpoint& in : merge.inputs) {
+      const std::string& op = graph_.nodes[in.node].op;
+      if (op == "NextIteration") next = in.node;
+      if (op == "Enter" && frame_of_[in.node] == frame) enter = in.node;
+    }
+    if (enter < 0 || next < 0 || merge.inputs.size() != 2) {
+      return NodeError(absl::StatusCode::kUnimplemented, merge,
+                       "a loop variable's Merge must join one Enter and one NextIteration for "
+                       "the loop to stay a WHILE");
+    }
+    variable_enter[enter] = true;
+    // Only the Merge, which stands for the variable, reads its Enter.
+    body.values[enter] = {FlowValue::Dead()};
+    auto initial = Read(parent, enter, graph_.nodes[enter].inputs[0]);
+    if (!initial.ok()) return initial.status();
+    if (absl::Status s = add_operand(static_cast<int>(i), *initial, next); !s.ok()) return s;
+  }
+  const size_t variables = operands.size();
+  for (int enter : loop.enters) {
+    if (variable_enter[enter]) continue;
+    auto initial = Read(parent, enter, graph_.nodes[enter].inputs[0]);
+    if (!initial.ok()) return initial.status();
+    if (initial->kind == FlowValue::kTensor &&
+        parent.target->graph->info(initial->tensor).value) {
+      continue;  // a constant: the Enter runs in the body and copies it in
+    }
+    if (absl::Status s = add_operand(enter, *initial, -1); !s.ok()) return s;
+  }
+
+  if (absl::Status s = RunFrame(body); !s.ok()) return s;
+  for (const Node& node : region->nodes) {
+    for (const Endpoint& in : node.inputs) ++region->nodes[in.node].num_consumers;
+  }
+
+  const FlowValue& cond = body.values[loop.loop_cond][0];
+  if (cond.kind != FlowValue::kTensor) {
+    return NodeError(absl::StatusCode::kUnimplemented, loop_cond,
+                     "the loop's condition is not a tensor in every iteration");
+  }
+  std::vector<Endpoint> results;
+  std::vector<std::string> result_names;
+  for (size_t k = 0; k < operands.size(); ++k) {
+    const Endpoint input = region->inputs[k];
+    if (next_of[k] < 0) {
+      results.push_back(input);
+      result_names.push_back(absl::StrCat(region->input_names[k], "/next"));
+      continue;
+    }
+    const Node& next = graph_.nodes[next_of[k]];
+    const FlowValue& value = body.values[next_of[k]][0];
+    if (value.kind != FlowValue::kTensor) {
+      return NodeError(absl::StatusCode::kUnimplemented, next,
+                       "the next value of a loop variable must be a tensor in every iteration");
+    }
+    const OutputInfo& before = region->info(input);
+    const OutputInfo& after = region->info(value.tensor);
+    if (before.dtype != after.dtype || !(before.shape == after.shape)) {
+      return NodeError(
+          absl::StatusCode::kUnimplemented, next,
+          absl::StrCat("loop variable '", region->input_names[k], "' enters as ",
+                       DataTypeName(before.dtype), before.shape.ToString(),
+                       " but the body makes it ", DataTypeName(after.dtype),
+                       after.shape.ToString(), "; a WHILE keeps each variable's type and shape"));
+    }
+    results.push_back(value.tensor);
+    result_names.push_back(next.name);
+  }
+
+  // What leaves the loop: a variable's value when the condition fails.
+  std::vector<std::pair<int, int>> exits;  // (Exit node, operand)
+  for (int exit : loop.exits) {
+    const FlowValue* value = Lookup(body, graph_.nodes[exit].inputs[0]);
+    auto it = value == nullptr || value->kind != FlowValue::kTensor
+                  ? region->inputs.end()
+                  : std::find(region->inputs.begin(), region->inputs.begin() + variables,
+                              value->tensor);
+    if (it == region->inputs.begin() + variables || it == region->inputs.end()) {
+      return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[exit],
+                       "leaves the loop with a value other than a loop variable, which a "
+                       "WHILE cannot return");
+    }
+    exits.push_back({exit, static_cast<int>(it - region->inputs.begin())});
+  }
+
+  Graph& outer = *parent.target->graph;
+  std::string name = absl::StrCat(loop.name, parent.suffix);
+  // Functional lowering names a frame after its While, whose outputs keep
+  // that name on an IdentityN.
+  if (graph_.by_name.contains(loop.name) || outer.by_name.contains(name)) {
+    absl::StrAppend(&name, "/while");
+  }
+  const int cond_region = static_cast<int>(outer.regions.size());
+  outer.regions.push_back({absl::StrCat(name, "/cond"), region, {cond.tensor}, {loop_cond.name}});
+  outer.regions.push_back({absl::StrCat(name, "/body"), region, results, result_names});
+  tensorflow::NodeDef def;
+  def.set_name(name);
+  def.set_op("While");
+  (*def.mutable_attr())["_cond_region"].set_i(cond_region);
+  (*def.mutable_attr())["_body_region"].set_i(cond_region + 1);
+  std::vector<OutputInfo> outputs;
+  for (const Endpoint& input : region->inputs) outputs.push_back(region->info(input));
+  auto node = Place(*parent.target, std::move(def), operands, std::move(outputs));
+  if (!node.ok()) return node.status();
+  for (const auto& [exit, operand] : exits) {
+    parent.values[exit] = {FlowValue::Of({*node, operand})};
+  }
+  while_loops_[frame] = absl::StrCat("WHILE (", why, ")");
+  return absl::OkStatus();
+}
+
+}  // namespace tflconv

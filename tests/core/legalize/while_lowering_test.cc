@@ -1,0 +1,164 @@
+// Loops that stay loops: a loop whose trip count is known only at run time,
+// or that unroll_limit keeps, becomes a WHILE with cond and body subgraphs.
+// The numbers are checked on the official runtime by the generated cases
+// run with --unroll_limit=0 (tests/CMakeLists.txt, opgen_while).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/control_flow_builder.h"
+#include "tests/testing/graph_builder.h"
+
+namespace tflconv {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace tflconv::testing;
+using tensorflow::DT_FLOAT;
+using tensorflow::DT_INT32;
+
+std::string DispositionOf(const v1::ConversionReport& report, const std::string& name) {
+  for (const v1::ControlFlowRegion& region : report.control_flow()) {
+    if (region.kind() == "while loop" && region.name() == name) return region.disposition();
+  }
+  return "(not reported)";
+}
+
+std::vector<std::string> SubgraphOperators(const tflite::Model* model, int subgraph) {
+  std::vector<std::string> names;
+  const tflite::SubGraph* graph = model->subgraphs()->Get(subgraph);
+  for (const tflite::Operator* op : *graph->operators()) {
+    const auto* code = model->operator_codes()->Get(op->opcode_index());
+    names.push_back(tflite::EnumNameBuiltinOperator(
+        std::max(static_cast<tflite::BuiltinOperator>(code->deprecated_builtin_code()),
+                 code->builtin_code())));
+  }
+  return names;
+}
+
+TEST(WhileLoweringTest, ATripCountFromAnInputBecomesAWhile) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", -1)}, DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x", "loop_n"}, {"out"}, /*fp16=*/true));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(DispositionOf(result.report, "loop"), HasSubstr("WHILE"));
+  EXPECT_THAT(DispositionOf(result.report, "loop"), HasSubstr("known only at run time"));
+  EXPECT_FALSE(result.report.coverage().has_runtime_warnings());
+  for (const Artifact& artifact : result.artifacts) {
+    const tflite::Model* model = ModelOf(artifact);
+    ASSERT_NE(model, nullptr);
+    ASSERT_EQ(model->subgraphs()->size(), 3u);
+    EXPECT_THAT(SubgraphOperators(model, 0), ::testing::Contains("WHILE"));
+    EXPECT_THAT(SubgraphOperators(model, 1), ElementsAre("LESS"));
+    // The body: x * 2, i + 1, and the trip count passed through.
+    EXPECT_THAT(SubgraphOperators(model, 2), ::testing::IsSupersetOf({"MUL", "ADD"}));
+    const tflite::SubGraph* body = model->subgraphs()->Get(2);
+    EXPECT_EQ(body->inputs()->size(), 3u);  // i, x and the invariant n
+    EXPECT_EQ(body->outputs()->size(), 3u);
+  }
+}
+
+TEST(WhileLoweringTest, UnrollLimitZeroKeepsEveryLoop) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", 5)}, DT_FLOAT);
+  v1::ConversionOptions options = Options({"x"}, {"out"});
+  options.set_unroll_limit(0);
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(DispositionOf(result.report, "loop"), "WHILE (unroll_limit=0)");
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("WHILE"));
+  // The loop's constants (n, 1, 2) are copied into the subgraphs, not
+  // passed as loop variables.
+  EXPECT_EQ(model->subgraphs()->Get(2)->inputs()->size(), 2u);
+}
+
+TEST(WhileLoweringTest, ALoopPastTheUnrollLimitStaysAWhileAndNothingOfItsUnrollingRemains) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "loop", "x", 50)}, DT_FLOAT);
+  v1::ConversionOptions options = Options({"x"}, {"out"});
+  options.set_unroll_limit(10);
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(DispositionOf(result.report, "loop"), HasSubstr("more than unroll_limit=10"));
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  // The 10 multiplications made before the limit was hit are gone.
+  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("WHILE"));
+}
+
+TEST(WhileLoweringTest, AFoldedLoopBeforeAWhileStaysUnrolled) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  const std::string first = CountedLoop(g, "first", "x", 2);
+  TypedOp(g, "Identity", "out", {CountedLoop(g, "second", first, -1)}, DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x", "second_n"}, {"out"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(DispositionOf(result.report, "first"), "unrolled: 2 iterations");
+  EXPECT_THAT(DispositionOf(result.report, "second"), HasSubstr("WHILE"));
+  EXPECT_THAT(SubgraphOperators(ModelOf(result.artifacts[0]), 0),
+              ElementsAre("MUL", "MUL", "WHILE"));
+}
+
+TEST(WhileLoweringTest, AVariableThatChangesShapeIsNotAWhile) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.Placeholder("n", DT_INT32, {});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  g.ConstInt("axis", {}, {0});
+  // x = concat(x, x) grows every iteration.
+  auto exits = WhileLoop(
+      g, "grow", {{"zero", DT_INT32}, {"x", DT_FLOAT}}, {{"n", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "grow/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        tensorflow::NodeDef& concat = g.Op("ConcatV2", "grow/concat", {t.vars[1], t.vars[1], "axis"});
+        AttrType(concat, "T", DT_FLOAT);
+        AttrInt(concat, "N", 2);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "grow/i_next", {t.vars[0], "one"}, DT_INT32), "grow/concat"};
+      });
+  ConversionResult result = ConvertGraph(g, Options({"x", "n"}, {exits[1]}));
+  ASSERT_FALSE(result.status.ok());
+  EXPECT_THAT(result.status.message(), HasSubstr("a WHILE keeps each variable's type and shape"));
+}
+
+TEST(WhileLoweringTest, ALoopInsideAWhileBodyUnrollsOrNests) {
+  // Each outer iteration (count from an input) runs an inner loop of 2.
+  auto build = [](GraphBuilder& g) {
+    g.Placeholder("x", DT_FLOAT, {2});
+    const std::string outer =
+        CountedLoop(g, "outer", "x", -1, [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{CountedLoop(g, "inner", t.vars[1], 2)};
+        });
+    TypedOp(g, "Identity", "out", {outer}, DT_FLOAT);
+  };
+  GraphBuilder g;
+  build(g);
+  ConversionResult result = ConvertGraph(g, Options({"x", "outer_n"}, {"out"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(DispositionOf(result.report, "outer"), HasSubstr("WHILE"));
+  EXPECT_EQ(DispositionOf(result.report, "inner"), "unrolled: 2 iterations");
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  ASSERT_EQ(model->subgraphs()->size(), 3u);
+  // The outer body: its own MUL and the inner loop's two.
+  const std::vector<std::string> body = SubgraphOperators(model, 2);
+  EXPECT_EQ(std::count(body.begin(), body.end(), "MUL"), 3);
+
+  // With unroll_limit=0 the inner loop is a WHILE inside the outer body.
+  v1::ConversionOptions options = Options({"x", "outer_n"}, {"out"});
+  options.set_unroll_limit(0);
+  result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(DispositionOf(result.report, "inner"), "WHILE (unroll_limit=0)");
+  model = ModelOf(result.artifacts[0]);
+  ASSERT_EQ(model->subgraphs()->size(), 5u);
+  EXPECT_THAT(SubgraphOperators(model, 2), ::testing::Contains("WHILE"));
+}
+
+}  // namespace
+}  // namespace tflconv
