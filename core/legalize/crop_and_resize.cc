@@ -18,8 +18,12 @@
 // Coordinates are clamped into the image before they index it, so a sample
 // outside it reads some pixel that SELECT_V2 then discards; a box_ind
 // outside [0, batch) still indexes outside the image, and GATHER_ND fails
-// at run time as TensorFlow's kernel does. crop_size must be constant, and the image's
-// height, width and depth known.
+// at run time as TensorFlow's kernel does. crop_size must be constant. The
+// image's height, width and depth are int32 constants when its shape is
+// known, else read from SHAPE(image) at run time; h-1 and w-1 become float
+// through a CAST either way, so that the fp16 artifact, whose float
+// constants are float16, still samples where TensorFlow does on images
+// larger than 2049 pixels.
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -138,30 +142,29 @@ class CropEmitter {
   LegalizeContext& ctx_;
 };
 
-// Where the crop samples one image axis of `size` pixels: in_y (or in_x) for
-// `crop` positions laid along dim `axis` (1: rows, 2: columns) of
+// Where the crop samples one image axis: in_y (or in_x) for `crop`
+// positions laid along dim `axis` (1: rows, 2: columns) of
 // [num_boxes, crop_height, crop_width, 1], from the box edges `lo` and `hi`
-// ([num_boxes, 1, 1, 1]).
+// ([num_boxes, 1, 1, 1]) and the axis's last pixel `last` (a float scalar,
+// size - 1).
 struct AxisSamples {
   Dims dims;
   int inside;   // bool: 0 <= in <= size - 1, else the sample is extrapolated
   int clamped;  // float: in, clamped into [0, size - 1] so that it indexes a pixel
 };
 
-AxisSamples EmitAxisSamples(CropEmitter& e, int lo, int hi, int64_t num_boxes, int64_t size,
+AxisSamples EmitAxisSamples(CropEmitter& e, int lo, int hi, int last, int64_t num_boxes,
                             int64_t crop, int axis, absl::string_view name) {
   const auto suffix = [&](absl::string_view what) { return absl::StrCat(name, "_", what); };
-  const float last = static_cast<float>(size - 1);
   const Dims box_dims = {num_boxes, 1, 1, 1};
   AxisSamples samples{box_dims, -1, -1};
   int in;
   if (crop > 1) {
     // (hi - lo) * (size - 1) / (crop - 1), then lo * (size - 1) + p * that,
     // in the kernel's order, so that in lands where its in lands.
-    const int last_index = e.FloatConstant({last}, {}, suffix("last"));
     const int extent = e.Float(tflite::BuiltinOperator_SUB, {hi, lo}, box_dims, suffix("extent"));
-    const int scaled = e.Float(tflite::BuiltinOperator_MUL, {extent, last_index}, box_dims,
-                               suffix("scaled_extent"));
+    const int scaled =
+        e.Float(tflite::BuiltinOperator_MUL, {extent, last}, box_dims, suffix("scaled_extent"));
     const int step =
         e.Float(tflite::BuiltinOperator_DIV,
                 {scaled, e.FloatConstant({static_cast<float>(crop - 1)}, {}, suffix("intervals"))},
@@ -175,45 +178,90 @@ AxisSamples EmitAxisSamples(CropEmitter& e, int lo, int hi, int64_t num_boxes, i
         e.Float(tflite::BuiltinOperator_MUL,
                 {e.FloatConstant(positions, position_dims, suffix("positions")), step},
                 samples.dims, suffix("offsets"));
-    const int start =
-        e.Float(tflite::BuiltinOperator_MUL, {lo, last_index}, box_dims, suffix("start"));
+    const int start = e.Float(tflite::BuiltinOperator_MUL, {lo, last}, box_dims, suffix("start"));
     in = e.Float(tflite::BuiltinOperator_ADD, {start, offsets}, samples.dims, suffix("in"));
   } else {
     // The kernel computes 0.5 * (lo + hi) * (size - 1) in double and rounds
     // once; one float MUL by the exact 0.5 * (size - 1) rounds the same.
+    const int half_last =
+        e.Float(tflite::BuiltinOperator_MUL, {last, e.FloatConstant({0.5f}, {}, suffix("half"))},
+                {}, suffix("half_last"));
     const int sum = e.Float(tflite::BuiltinOperator_ADD, {lo, hi}, box_dims, suffix("sum"));
-    in = e.Float(tflite::BuiltinOperator_MUL,
-                 {sum, e.FloatConstant({0.5f * last}, {}, suffix("half_last"))}, box_dims,
-                 suffix("in"));
+    in = e.Float(tflite::BuiltinOperator_MUL, {sum, half_last}, box_dims, suffix("in"));
   }
   const int zero = e.FloatConstant({0.0f}, {}, suffix("first"));
-  const int last_pixel = e.FloatConstant({last}, {}, suffix("last_pixel"));
   const int above_first = e.Op(tflite::BuiltinOperator_GREATER_EQUAL, {in, zero},
                                tensorflow::DT_BOOL, samples.dims, suffix("from_first"));
-  const int below_last = e.Op(tflite::BuiltinOperator_LESS_EQUAL, {in, last_pixel},
-                              tensorflow::DT_BOOL, samples.dims, suffix("to_last"));
+  const int below_last = e.Op(tflite::BuiltinOperator_LESS_EQUAL, {in, last}, tensorflow::DT_BOOL,
+                              samples.dims, suffix("to_last"));
   samples.inside = e.Op(tflite::BuiltinOperator_LOGICAL_AND, {above_first, below_last},
                         tensorflow::DT_BOOL, samples.dims, suffix("inside"));
   const int raised =
       e.Float(tflite::BuiltinOperator_MAXIMUM, {in, zero}, samples.dims, suffix("raised"));
-  samples.clamped = e.Float(tflite::BuiltinOperator_MINIMUM, {raised, last_pixel}, samples.dims,
-                            suffix("clamped"));
+  samples.clamped =
+      e.Float(tflite::BuiltinOperator_MINIMUM, {raised, last}, samples.dims, suffix("clamped"));
   return samples;
+}
+
+// The image's extent as the decomposition reads it, int32 tensors.
+struct ImageExtent {
+  int last_row;     // height - 1, a scalar
+  int last_column;  // width - 1, a scalar
+  int width;        // a scalar
+  int pixels;       // height * width, a scalar
+  int flat_shape;   // [-1, depth]: one row per pixel of every image
+};
+
+// Constants when the image's height, width and depth are known, else read
+// from SHAPE(image) at run time.
+ImageExtent EmitImageExtent(CropEmitter& e, int image, const Shape& shape) {
+  const bool known =
+      shape.known_rank && shape.dims[1] >= 0 && shape.dims[2] >= 0 && shape.dims[3] >= 0;
+  if (known) {
+    const int64_t height = shape.dims[1];
+    const int64_t width = shape.dims[2];
+    return {e.IntConstant(height - 1, "last_row"), e.IntConstant(width - 1, "last_column"),
+            e.IntConstant(width, "width"), e.IntConstant(height * width, "image_pixels"),
+            e.ctx().Constant(Int32Tensor({-1, shape.dims[3]}), "pixels/shape")};
+  }
+  tflite::ShapeOptionsT shape_options;
+  shape_options.out_type = tflite::TensorType_INT32;
+  const int dims = e.Op(tflite::BuiltinOperator_SHAPE, {image}, tensorflow::DT_INT32, {4},
+                        "image_shape", MakeOptions(shape_options));
+  const auto dim = [&](int axis, absl::string_view name) {
+    return e.Op(tflite::BuiltinOperator_GATHER,
+                {dims, e.IntConstant(axis, absl::StrCat(name, "/axis"))}, tensorflow::DT_INT32, {},
+                name, MakeOptions(tflite::GatherOptionsT{}));
+  };
+  const int height = dim(1, "height");
+  const int width = dim(2, "width");
+  const int one = e.IntConstant(1, "one");
+  const int depth = e.Op(tflite::BuiltinOperator_SLICE,
+                         {dims, e.ctx().Constant(Int32Tensor({3}), "depth/begin"),
+                          e.ctx().Constant(Int32Tensor({1}), "depth/size")},
+                         tensorflow::DT_INT32, {1}, "depth", MakeOptions(tflite::SliceOptionsT{}));
+  tflite::ConcatenationOptionsT concat;
+  concat.axis = 0;
+  return {e.Int(tflite::BuiltinOperator_SUB, {height, one}, {}, "last_row"),
+          e.Int(tflite::BuiltinOperator_SUB, {width, one}, {}, "last_column"), width,
+          e.Int(tflite::BuiltinOperator_MUL, {height, width}, {}, "image_pixels"),
+          e.Op(tflite::BuiltinOperator_CONCATENATION,
+               {e.ctx().Constant(Int32Tensor({-1}), "pixels/rows"), depth}, tensorflow::DT_INT32,
+               {2}, "pixels/shape", MakeOptions(concat))};
 }
 
 // Reads pixels of the image viewed as [batch * height * width, depth] at
 // integer rows and columns of the crop grid.
 class PixelReader {
  public:
-  PixelReader(CropEmitter& e, int pixels, int base, int64_t width, Dims out_dims)
+  PixelReader(CropEmitter& e, int pixels, int base, int width, Dims out_dims)
       : e_(e), pixels_(pixels), base_(base), width_(width), out_dims_(std::move(out_dims)) {}
 
   // box_ind * height * width + row * width for float rows (whole numbers).
   int RowStart(int rows, const Dims& dims, absl::string_view name) {
     const int index = Index(rows, dims, name);
-    const int offset = e_.Int(tflite::BuiltinOperator_MUL,
-                              {index, e_.IntConstant(width_, absl::StrCat(name, "_width"))}, dims,
-                              absl::StrCat(name, "_offset"));
+    const int offset =
+        e_.Int(tflite::BuiltinOperator_MUL, {index, width_}, dims, absl::StrCat(name, "_offset"));
     return e_.Int(tflite::BuiltinOperator_ADD, {base_, offset}, dims, absl::StrCat(name, "_start"));
   }
   // Float columns (whole numbers) as int32 indices.
@@ -235,7 +283,7 @@ class PixelReader {
   CropEmitter& e_;
   int pixels_;
   int base_;
-  int64_t width_;
+  int width_;
   Dims out_dims_;
 };
 
@@ -251,17 +299,14 @@ absl::Status LegalizeCropAndResize(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto method, ReadCropMethod(ctx.node()));
   TFLCONV_ASSIGN_OR_RETURN(auto crop, ConstantInts(ctx, 3, "crop_size"));
   const Shape& image_shape = ctx.input_shape(0);
-  if (!image_shape.known_rank || image_shape.dims[1] < 0 || image_shape.dims[2] < 0 ||
-      image_shape.dims[3] < 0) {
-    return ctx.Unsupported(absl::StrCat("an image (input 0) of shape ", image_shape.ToString(),
-                                        " (its height, width and depth must be known)"));
-  }
-  const int64_t batch = image_shape.dims[0];
-  const int64_t height = image_shape.dims[1];
-  const int64_t width = image_shape.dims[2];
-  const int64_t depth = image_shape.dims[3];
+  const Dims image_dims = image_shape.known_rank ? image_shape.dims : Dims(4, -1);
+  const int64_t batch = image_dims[0];
+  const int64_t height = image_dims[1];
+  const int64_t width = image_dims[2];
+  const int64_t depth = image_dims[3];
   constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
-  if (height * width > kMaxIndex || (batch > 0 && batch * height * width > kMaxIndex)) {
+  if ((height > 0 && width > 0 && height * width > kMaxIndex) ||
+      (batch > 0 && height > 0 && width > 0 && batch * height * width > kMaxIndex)) {
     return ctx.Unsupported(absl::StrCat("an image (input 0) of shape ", image_shape.ToString(),
                                         " (its pixels are indexed with int32)"));
   }
@@ -280,7 +325,11 @@ absl::Status LegalizeCropAndResize(LegalizeContext& ctx) {
   if (image_dtype != tensorflow::DT_FLOAT) {
     image = EmitCast(ctx, image, image_dtype, tensorflow::DT_FLOAT, image_shape, "image_float");
   }
-  const int pixels = e.Reshape(image, tensorflow::DT_FLOAT, {-1, depth}, "pixels");
+  const ImageExtent extent = EmitImageExtent(e, image, Shape::Of(image_dims));
+  tflite::ReshapeOptionsT flat;
+  if (depth >= 0) flat.new_shape = {-1, static_cast<int32_t>(depth)};
+  const int pixels = e.Op(tflite::BuiltinOperator_RESHAPE, {image, extent.flat_shape},
+                          tensorflow::DT_FLOAT, {-1, depth}, "pixels", MakeOptions(flat));
 
   TFLCONV_ASSIGN_OR_RETURN(auto boxes, ctx.Input(1));
   const int columns = e.Reshape(boxes, tensorflow::DT_FLOAT, {-1, 1, 1, 4}, "box_columns");
@@ -293,17 +342,20 @@ absl::Status LegalizeCropAndResize(LegalizeContext& ctx) {
   split.num_splits = 4;
   ctx.Emit(tflite::BuiltinOperator_SPLIT, {e.IntConstant(3, "box_columns/axis"), columns}, edges,
            MakeOptions(split));
-  const AxisSamples rows =
-      EmitAxisSamples(e, edges[0], edges[2], num_boxes, height, crop[0], 1, "row");
+  const auto last = [&](int index, absl::string_view name) {
+    return EmitCast(ctx, index, tensorflow::DT_INT32, tensorflow::DT_FLOAT, Shape::Of({}), name);
+  };
+  const AxisSamples rows = EmitAxisSamples(e, edges[0], edges[2], last(extent.last_row, "row_last"),
+                                           num_boxes, crop[0], 1, "row");
   const AxisSamples cols =
-      EmitAxisSamples(e, edges[1], edges[3], num_boxes, width, crop[1], 2, "column");
+      EmitAxisSamples(e, edges[1], edges[3], last(extent.last_column, "column_last"), num_boxes,
+                      crop[1], 2, "column");
 
   TFLCONV_ASSIGN_OR_RETURN(auto box_ind, ctx.Input(2));
   const int box_image = e.Reshape(box_ind, tensorflow::DT_INT32, {-1, 1, 1, 1}, "box_image");
   const int base =
-      e.Int(tflite::BuiltinOperator_MUL, {box_image, e.IntConstant(height * width, "image_pixels")},
-            box_dims, "box_start");
-  PixelReader reader(e, pixels, base, width, out_dims);
+      e.Int(tflite::BuiltinOperator_MUL, {box_image, extent.pixels}, box_dims, "box_start");
+  PixelReader reader(e, pixels, base, extent.width, out_dims);
   int value;
   if (method == CropMethod::kBilinear) {
     const auto floor_ceil = [&](const AxisSamples& axis, absl::string_view name) {

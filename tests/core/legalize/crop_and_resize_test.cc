@@ -25,13 +25,22 @@ struct CropSpec {
   std::vector<int32_t> crop = {2, 2};  // empty: crop_size is a placeholder too
   tensorflow::DataType image_dtype = tensorflow::DT_FLOAT;
   std::vector<int64_t> image = {2, 3, 3, 1};
+  // The image's size is known only at run time: it is the placeholder
+  // "pixels" reshaped to the placeholder "image_shape".
+  bool run_time_size = false;
 };
 
 // image, boxes [3, 4] and box_ind [3] placeholders (boxes computed at run
 // time, as a detector's second stage has them) and crop_size.
 GraphBuilder CropGraph(const CropSpec& spec) {
   GraphBuilder g;
-  g.Placeholder("image", spec.image_dtype, spec.image);
+  if (spec.run_time_size) {
+    g.Placeholder("pixels", spec.image_dtype, spec.image);
+    g.Placeholder("image_shape", tensorflow::DT_INT32, {4});
+    AttrType(g.Op("Reshape", "image", {"pixels", "image_shape"}), "T", spec.image_dtype);
+  } else {
+    g.Placeholder("image", spec.image_dtype, spec.image);
+  }
   g.Placeholder("boxes", tensorflow::DT_FLOAT, {3, 4});
   g.Placeholder("box_ind", tensorflow::DT_INT32, {3});
   if (spec.crop.empty()) {
@@ -124,15 +133,16 @@ TEST(CropAndResizeTest, ComputedCropSizeIsUnsupported) {
               HasSubstr("node 'crop' (CropAndResize): crop_size (input 3) must be a constant"));
 }
 
-TEST(CropAndResizeTest, ImageOfUnknownSizeIsUnsupported) {
+TEST(CropAndResizeTest, ImageOfRunTimeSizeIsMeasuredWithShape) {
   CropSpec spec;
-  spec.image = {2, -1, -1, 1};
-  ConversionResult result =
-      ConvertGraph(CropGraph(spec), Options({"image", "boxes", "box_ind"}, {"crop"}));
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(result.status.message(),
-              HasSubstr("an image (input 0) of shape [2,?,?,1] (its height, width and depth "
-                        "must be known)"));
+  spec.run_time_size = true;
+  ConversionResult result;
+  const tflite::Model* model =
+      ConvertOk(CropGraph(spec), {"pixels", "image_shape", "boxes", "box_ind"}, {"crop"}, result);
+  ASSERT_NE(model, nullptr);
+  const std::vector<std::string> names = OperatorNames(model);
+  EXPECT_EQ(Count(names, "SHAPE"), 1);
+  EXPECT_EQ(names.back(), "SELECT_V2");
 }
 
 // image[b] holds 3 * y + x + 100 * b, a plane, which bilinear sampling
@@ -155,32 +165,48 @@ std::vector<float> PlaneImage() {
 const std::vector<float> kBoxes = {0, 0, 1, 1, 1, 0.5f, 0, 0, -0.5f, 0.25f, 0.5f, 1.5f};
 const std::vector<int32_t> kBoxImages = {0, 1, 1};
 
-// Both artifacts of CropGraph(Method(method)), run on the runtime over the
-// boxes above.
+// Both artifacts of CropGraph(spec), run on the runtime over the boxes
+// above.
 class CropOracleTest : public OracleTest {
  protected:
-  void ExpectCrops(const std::string& method, const std::vector<float>& expected) {
-    ConversionResult result = ConvertGraph(
-        CropGraph(Method(method)), Options({"image", "boxes", "box_ind"}, {"crop"}, /*fp16=*/true));
+  void ExpectCrops(const CropSpec& spec, const std::vector<float>& expected) {
+    std::vector<std::string> inputs = {"boxes", "box_ind"};
+    std::vector<NpyArray> values = {Float32Array("boxes", {3, 4}, kBoxes),
+                                    Int32Array("box_ind", {3}, kBoxImages)};
+    if (spec.run_time_size) {
+      inputs.insert(inputs.end(), {"pixels", "image_shape"});
+      values.push_back(Float32Array("pixels", {2, 3, 3, 1}, PlaneImage()));
+      values.push_back(Int32Array("image_shape", {4}, {2, 3, 3, 1}));
+    } else {
+      inputs.push_back("image");
+      values.push_back(Float32Array("image", {2, 3, 3, 1}, PlaneImage()));
+    }
+    ConversionResult result =
+        ConvertGraph(CropGraph(spec), Options(inputs, {"crop"}, /*fp16=*/true));
     ASSERT_TRUE(result.status.ok()) << result.status;
     ASSERT_EQ(result.artifacts.size(), 2u);
     for (const Artifact& artifact : result.artifacts) {
       SCOPED_TRACE(artifact.file_name);
-      ExpectRuns(artifact.bytes,
-                 {Float32Array("image", {2, 3, 3, 1}, PlaneImage()),
-                  Float32Array("boxes", {3, 4}, kBoxes), Int32Array("box_ind", {3}, kBoxImages)},
-                 {Float32Array("crop", {3, 2, 2, 1}, expected)}, 1e-6);
+      ExpectRuns(artifact.bytes, values, {Float32Array("crop", {3, 2, 2, 1}, expected)}, 1e-6);
     }
   }
 };
 
+const std::vector<float> kBilinearCrops = {0, 2, 6, 8, 107, 106, 101, 100, -1, -1, 103.5f, -1};
+
 TEST_F(CropOracleTest, BilinearCropsMatchTensorFlowsKernel) {
-  ExpectCrops("bilinear", {0, 2, 6, 8, 107, 106, 101, 100, -1, -1, 103.5f, -1});
+  ExpectCrops(Method("bilinear"), kBilinearCrops);
 }
 
 TEST_F(CropOracleTest, NearestCropsRoundHalvesAwayFromZero) {
   // (1, 0.5) reads column roundf(0.5) = 1: 3 * 1 + 1 + 100.
-  ExpectCrops("nearest", {0, 2, 6, 8, 107, 106, 101, 100, -1, -1, 104, -1});
+  ExpectCrops(Method("nearest"), {0, 2, 6, 8, 107, 106, 101, 100, -1, -1, 104, -1});
+}
+
+TEST_F(CropOracleTest, CropsOfAnImageSizedAtRunTime) {
+  CropSpec spec;
+  spec.run_time_size = true;
+  ExpectCrops(spec, kBilinearCrops);
 }
 
 }  // namespace
