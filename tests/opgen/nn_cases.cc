@@ -44,6 +44,26 @@ void AddConvolutions(Cases& cases) {
   }
 }
 
+// Filters computed at run time (weights a loop or cond hands over).
+void AddComputedFilterConvolutions(Cases& cases) {
+  for (const char* op : {"Conv2D", "DepthwiseConv2dNative"}) {
+    for (const char* padding : {"SAME", "VALID"}) {
+      for (int stride : {1, 2}) {
+        OpCase c;
+        c.name = absl::StrCat("conv/", op, "_computed_filter_", padding, "_s", stride);
+        AddInput(c, "x", DT_FLOAT, {1, 7, 7, 3});
+        const bool depthwise = std::string(op) != "Conv2D";
+        AddInput(c, "w", DT_FLOAT, {3, 3, 3, depthwise ? 2 : 4});
+        auto& conv = AddTyped(c, op, "y", {"x", "w"}, DT_FLOAT);
+        AttrInts(conv, "strides", {1, stride, stride, 1});
+        AttrString(conv, "padding", padding);
+        c.outputs = {"y"};
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+}
+
 void AddPools(Cases& cases) {
   for (const char* op : {"MaxPool", "AvgPool"}) {
     for (const char* padding : {"SAME", "VALID"}) {
@@ -220,6 +240,7 @@ void AddCrops(Cases& cases) {
 
 void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
+  AddComputedFilterConvolutions(cases);
   AddPools(cases);
   AddMatMuls(cases);
   AddResizes(cases);
