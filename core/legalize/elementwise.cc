@@ -73,34 +73,6 @@ absl::Status RejectNegativeIntegerExponent(const InferContext& ctx) {
 #define TFLCONV_FOLD_BINARY(BOOL_RESULT, EXPR) \
   TFLCONV_FOLD_BINARY_CHECKED(BOOL_RESULT, absl::OkStatus(), EXPR)
 
-// The options table each binary builtin carries (empty tables included: the
-// official converter writes them).
-tflite::BuiltinOptionsUnion BinaryOptions(BuiltinOperator op) {
-  switch (op) {
-    case tflite::BuiltinOperator_ADD: return MakeOptions(tflite::AddOptionsT{});
-    case tflite::BuiltinOperator_SUB: return MakeOptions(tflite::SubOptionsT{});
-    case tflite::BuiltinOperator_MUL: return MakeOptions(tflite::MulOptionsT{});
-    case tflite::BuiltinOperator_DIV: return MakeOptions(tflite::DivOptionsT{});
-    case tflite::BuiltinOperator_FLOOR_DIV: return MakeOptions(tflite::FloorDivOptionsT{});
-    case tflite::BuiltinOperator_FLOOR_MOD: return MakeOptions(tflite::FloorModOptionsT{});
-    case tflite::BuiltinOperator_MAXIMUM:
-    case tflite::BuiltinOperator_MINIMUM: return MakeOptions(tflite::MaximumMinimumOptionsT{});
-    case tflite::BuiltinOperator_SQUARED_DIFFERENCE:
-      return MakeOptions(tflite::SquaredDifferenceOptionsT{});
-    case tflite::BuiltinOperator_POW: return MakeOptions(tflite::PowOptionsT{});
-    case tflite::BuiltinOperator_GREATER: return MakeOptions(tflite::GreaterOptionsT{});
-    case tflite::BuiltinOperator_GREATER_EQUAL:
-      return MakeOptions(tflite::GreaterEqualOptionsT{});
-    case tflite::BuiltinOperator_LESS: return MakeOptions(tflite::LessOptionsT{});
-    case tflite::BuiltinOperator_LESS_EQUAL: return MakeOptions(tflite::LessEqualOptionsT{});
-    case tflite::BuiltinOperator_EQUAL: return MakeOptions(tflite::EqualOptionsT{});
-    case tflite::BuiltinOperator_NOT_EQUAL: return MakeOptions(tflite::NotEqualOptionsT{});
-    case tflite::BuiltinOperator_LOGICAL_AND: return MakeOptions(tflite::LogicalAndOptionsT{});
-    case tflite::BuiltinOperator_LOGICAL_OR: return MakeOptions(tflite::LogicalOrOptionsT{});
-    default: return {};
-  }
-}
-
 template <BuiltinOperator kOp>
 absl::Status LegalizeBinary(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));

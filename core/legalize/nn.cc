@@ -4,7 +4,8 @@
 //
 // Filters are laid out as TFLite kernels want them: CONV_2D takes OHWI
 // (TF's HWIO transposed), DEPTHWISE_CONV_2D takes [1, H, W, C*M] (TF's
-// [H, W, C, M] reshaped), FULLY_CONNECTED takes [out, in]. NCHW graphs get
+// [H, W, C, M] reshaped), FULLY_CONNECTED takes [out, in]; a computed
+// convolution filter is given that layout at run time. NCHW graphs get
 // a TRANSPOSE to NHWC before the op and back after it, as the official
 // converter inserts.
 #include "absl/strings/str_cat.h"
@@ -149,27 +150,60 @@ absl::Status EmitWithEpilogue(LegalizeContext& ctx, tflite::BuiltinOperator op, 
   return absl::OkStatus();
 }
 
-absl::StatusOr<Tensor> FloatFilter(const LegalizeContext& ctx) {
-  const Tensor* filter = ctx.input_value(1);
-  if (filter == nullptr) return ctx.Unsupported("a computed filter (input 1)");
-  if (filter->dtype() != tensorflow::DT_FLOAT) {
-    return NodeInvalid(ctx.node(), absl::StrCat("filter dtype ", DataTypeName(filter->dtype()),
-                                                " is not supported (float32)"));
+// The filter's [H, W, in, out|multiplier] dims: a constant float32 filter's,
+// or the known shape of a computed one (a loop's or a cond's weights that
+// reach the convolution through Enter or Switch, weights a graph scales at
+// run time).
+absl::StatusOr<Dims> FilterDims(const LegalizeContext& ctx) {
+  if (const Tensor* filter = ctx.input_value(1)) {
+    if (filter->dtype() != tensorflow::DT_FLOAT) {
+      return NodeInvalid(ctx.node(), absl::StrCat("filter dtype ", DataTypeName(filter->dtype()),
+                                                  " is not supported (float32)"));
+    }
+    if (filter->rank() != 4) return NodeInvalid(ctx.node(), "filter must be 4-D");
+    return filter->dims();
   }
-  if (filter->rank() != 4) return NodeInvalid(ctx.node(), "filter must be 4-D");
-  return *filter;
+  const OutputInfo& computed = ctx.input(1);
+  if (computed.dtype != tensorflow::DT_FLOAT || !computed.shape.fully_defined() ||
+      computed.shape.rank() != 4) {
+    return ctx.Unsupported(absl::StrCat("a computed filter (input 1) of dtype ",
+                                        DataTypeName(computed.dtype), " and shape ",
+                                        computed.shape.ToString(),
+                                        " (float32 of a known 4-D shape only)"));
+  }
+  return computed.shape.dims;
+}
+
+// A computed filter laid out as the kernel reads it at run time: TRANSPOSE
+// HWIO -> OHWI for CONV_2D, RESHAPE to [1, H, W, C*M] for DEPTHWISE_CONV_2D
+// (CONV_2D's kernel takes a filter that changes between runs; it then skips
+// its multithreaded path, which caches the transposed weights).
+absl::StatusOr<int> EmitComputedFilter(LegalizeContext& ctx, ConvKind kind,
+                                       const Dims& stored_dims) {
+  TFLCONV_ASSIGN_OR_RETURN(auto filter, ctx.Input(1));
+  if (kind == ConvKind::kConv2D) {
+    return EmitTranspose(ctx, filter, {3, 0, 1, 2}, tensorflow::DT_FLOAT,
+                         Shape::Of(stored_dims), "filter_ohwi");
+  }
+  const int reshaped = ctx.Intermediate(tensorflow::DT_FLOAT, Shape::Of(stored_dims),
+                                        "filter_1hwc");
+  tflite::ReshapeOptionsT options;
+  options.new_shape.assign(stored_dims.begin(), stored_dims.end());
+  ctx.Emit(tflite::BuiltinOperator_RESHAPE,
+           {filter, ctx.Constant(Int32Tensor(stored_dims), "filter_1hwc/shape")}, {reshaped},
+           MakeOptions(options));
+  return reshaped;
 }
 
 absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
   TFLCONV_ASSIGN_OR_RETURN(auto window, ReadWindow(ctx.node(), /*with_ksize=*/false));
   TFLCONV_ASSIGN_OR_RETURN(auto epilogue, ReadEpilogue(ctx.node()));
   TFLCONV_ASSIGN_OR_RETURN(auto constants, ReadEpilogueConstants(ctx, epilogue, 2));
-  TFLCONV_ASSIGN_OR_RETURN(auto filter, FloatFilter(ctx));
+  TFLCONV_ASSIGN_OR_RETURN(const Dims f, FilterDims(ctx));
   TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
 
   // The filter's layout change and a fused batch norm's scale are left to
   // the exporter, which applies them while writing the weights.
-  const Dims& f = filter.dims();
   Dims stored_dims;
   WeightTransform layout;
   int64_t out_channels;
@@ -220,7 +254,14 @@ absl::Status LegalizeConv(LegalizeContext& ctx, ConvKind kind) {
     return ctx.Unsupported(absl::StrCat("bias of ", bias.size(), " values for ", out_channels,
                                         " output channels"));
   }
-  const int filter_tensor = ctx.Weights(filter, stored_dims, std::move(layout), "filter");
+  int filter_tensor;
+  if (const Tensor* filter = ctx.input_value(1)) {
+    filter_tensor = ctx.Weights(*filter, stored_dims, std::move(layout), "filter");
+  } else if (!layout.channel_scale.empty()) {
+    return ctx.Unsupported("a computed filter (input 1) with a fused batch norm");
+  } else {
+    TFLCONV_ASSIGN_OR_RETURN(filter_tensor, EmitComputedFilter(ctx, kind, stored_dims));
+  }
   const int bias_tensor = ctx.Constant(FloatTensor(bias), "bias");
   return EmitWithEpilogue(ctx, op, x, {filter_tensor, bias_tensor}, window.nchw,
                           epilogue.activation, std::move(options), activation_slot);

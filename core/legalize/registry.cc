@@ -19,6 +19,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterGatherSelectRules(*r);
     RegisterReductionRules(*r);
     RegisterDetectionRules(*r);
+    RegisterCropRules(*r);
     RegisterQuantizationRules(*r);
     RegisterRandomRules(*r);
     RegisterIndexingRules(*r);

@@ -37,6 +37,7 @@ void RegisterFillRules(RuleRegistry& registry);
 void RegisterGatherSelectRules(RuleRegistry& registry);
 void RegisterReductionRules(RuleRegistry& registry);
 void RegisterDetectionRules(RuleRegistry& registry);
+void RegisterCropRules(RuleRegistry& registry);
 void RegisterQuantizationRules(RuleRegistry& registry);
 void RegisterRandomRules(RuleRegistry& registry);
 void RegisterIndexingRules(RuleRegistry& registry);

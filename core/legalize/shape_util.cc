@@ -284,6 +284,44 @@ absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
   return absl::OkStatus();
 }
 
+tflite::BuiltinOptionsUnion BinaryOptions(tflite::BuiltinOperator op) {
+  switch (op) {
+    case tflite::BuiltinOperator_ADD: return MakeOptions(tflite::AddOptionsT{});
+    case tflite::BuiltinOperator_SUB: return MakeOptions(tflite::SubOptionsT{});
+    case tflite::BuiltinOperator_MUL: return MakeOptions(tflite::MulOptionsT{});
+    case tflite::BuiltinOperator_DIV: return MakeOptions(tflite::DivOptionsT{});
+    case tflite::BuiltinOperator_FLOOR_DIV: return MakeOptions(tflite::FloorDivOptionsT{});
+    case tflite::BuiltinOperator_FLOOR_MOD: return MakeOptions(tflite::FloorModOptionsT{});
+    case tflite::BuiltinOperator_MAXIMUM:
+    case tflite::BuiltinOperator_MINIMUM: return MakeOptions(tflite::MaximumMinimumOptionsT{});
+    case tflite::BuiltinOperator_SQUARED_DIFFERENCE:
+      return MakeOptions(tflite::SquaredDifferenceOptionsT{});
+    case tflite::BuiltinOperator_POW: return MakeOptions(tflite::PowOptionsT{});
+    case tflite::BuiltinOperator_GREATER: return MakeOptions(tflite::GreaterOptionsT{});
+    case tflite::BuiltinOperator_GREATER_EQUAL:
+      return MakeOptions(tflite::GreaterEqualOptionsT{});
+    case tflite::BuiltinOperator_LESS: return MakeOptions(tflite::LessOptionsT{});
+    case tflite::BuiltinOperator_LESS_EQUAL: return MakeOptions(tflite::LessEqualOptionsT{});
+    case tflite::BuiltinOperator_EQUAL: return MakeOptions(tflite::EqualOptionsT{});
+    case tflite::BuiltinOperator_NOT_EQUAL: return MakeOptions(tflite::NotEqualOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_AND: return MakeOptions(tflite::LogicalAndOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_OR: return MakeOptions(tflite::LogicalOrOptionsT{});
+    default: return {};
+  }
+}
+
+int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shape& shape,
+             absl::string_view suffix) {
+  const int out = ctx.Intermediate(to, shape, suffix);
+  tflite::CastOptionsT cast;
+  auto from_type = ToLiteType(from);
+  auto to_type = ToLiteType(to);
+  if (from_type.ok()) cast.in_data_type = *from_type;
+  if (to_type.ok()) cast.out_data_type = *to_type;
+  ctx.Emit(tflite::BuiltinOperator_CAST, {x}, {out}, MakeOptions(cast));
+  return out;
+}
+
 bool Foldable(DataType dtype) { return DataTypeSize(dtype) > 0; }
 
 bool IsNumeric(DataType dtype) {
@@ -363,12 +401,8 @@ absl::StatusOr<int> Int32Input(LegalizeContext& ctx, int i, absl::string_view wh
     return ctx.Constant(Int32Tensor(values).Reshaped(v->dims()), what);
   }
   TFLCONV_ASSIGN_OR_RETURN(const int input, ctx.Input(i));
-  const int cast = ctx.Intermediate(tensorflow::DT_INT32, info.shape, absl::StrCat(what, "_int32"));
-  tflite::CastOptionsT options;
-  options.in_data_type = tflite::TensorType_INT64;
-  options.out_data_type = tflite::TensorType_INT32;
-  ctx.Emit(tflite::BuiltinOperator_CAST, {input}, {cast}, MakeOptions(options));
-  return cast;
+  return EmitCast(ctx, input, tensorflow::DT_INT64, tensorflow::DT_INT32, info.shape,
+                  absl::StrCat(what, "_int32"));
 }
 
 absl::StatusOr<int64_t> ConstantScalar(const InferContext& ctx, int i, absl::string_view what) {

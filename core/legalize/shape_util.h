@@ -149,6 +149,14 @@ Tensor TransposeTensor(const Tensor& in, const std::vector<int>& perm);
 absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
                         tflite::BuiltinOptionsUnion options, int num_outputs = 1);
 
+// The options table each binary builtin carries (empty tables included: the
+// official converter writes them); empty for other builtins.
+tflite::BuiltinOptionsUnion BinaryOptions(tflite::BuiltinOperator op);
+
+// Emits CAST(x) from `from` to `to` into a new intermediate "<node>/<suffix>".
+int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shape& shape,
+             absl::string_view suffix);
+
 // Constant folding of data movement (shape, slicing, gather and fill ops).
 
 // True for dtypes the folding kernels can copy (fixed element size).

@@ -37,19 +37,6 @@ using tflite::BuiltinOperator;
 // ---------------------------------------------------------------------------
 // Shared helpers.
 
-// Emits CAST(x) to `to` into a new intermediate tensor.
-int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shape& shape,
-             absl::string_view suffix) {
-  const int out = ctx.Intermediate(to, shape, suffix);
-  tflite::CastOptionsT cast;
-  auto from_type = ToLiteType(from);
-  auto to_type = ToLiteType(to);
-  if (from_type.ok()) cast.in_data_type = *from_type;
-  if (to_type.ok()) cast.out_data_type = *to_type;
-  ctx.Emit(BuiltinOperator::BuiltinOperator_CAST, {x}, {out}, MakeOptions(cast));
-  return out;
-}
-
 // Rejects a data_format other than NHWC, naming the attribute.
 absl::Status RequireNhwc(const Node& node) {
   TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", "NHWC"));

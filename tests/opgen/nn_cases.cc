@@ -1,5 +1,5 @@
-// Convolution, pooling, matmul and resize grids over padding, strides,
-// dilations, kernel sizes, data formats and transposition flags.
+// Convolution, pooling, matmul, resize and crop grids over padding, strides,
+// dilations, kernel sizes, data formats, transposition flags and boxes.
 #include "absl/strings/str_cat.h"
 #include "tests/opgen/op_case.h"
 
@@ -9,6 +9,7 @@ namespace {
 using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 using testing::AttrBool;
+using testing::AttrFloat;
 using testing::AttrInts;
 using testing::AttrString;
 
@@ -38,6 +39,26 @@ void AddConvolutions(Cases& cases) {
             }
           }
         }
+      }
+    }
+  }
+}
+
+// Filters computed at run time (weights a loop or cond hands over).
+void AddComputedFilterConvolutions(Cases& cases) {
+  for (const char* op : {"Conv2D", "DepthwiseConv2dNative"}) {
+    for (const char* padding : {"SAME", "VALID"}) {
+      for (int stride : {1, 2}) {
+        OpCase c;
+        c.name = absl::StrCat("conv/", op, "_computed_filter_", padding, "_s", stride);
+        AddInput(c, "x", DT_FLOAT, {1, 7, 7, 3});
+        const bool depthwise = std::string(op) != "Conv2D";
+        AddInput(c, "w", DT_FLOAT, {3, 3, 3, depthwise ? 2 : 4});
+        auto& conv = AddTyped(c, op, "y", {"x", "w"}, DT_FLOAT);
+        AttrInts(conv, "strides", {1, stride, stride, 1});
+        AttrString(conv, "padding", padding);
+        c.outputs = {"y"};
+        cases.push_back(std::move(c));
       }
     }
   }
@@ -144,13 +165,86 @@ void AddResizes(Cases& cases) {
   }
 }
 
+// CropAndResize over methods, crop sizes (1 included), batches and boxes
+// inside the image or partly outside it; random boxes are flipped (y1 > y2
+// or x1 > x2) about half the time, and a constant set names such boxes
+// outright. The reference is TensorFlow's kernel in numpy (tf_kernels.py),
+// tfjs checked against it.
+struct CropCase {
+  std::string name;
+  const char* method;
+  std::vector<int> crop;
+  std::vector<int64_t> image;
+  tensorflow::DataType dtype = DT_FLOAT;
+  bool outside = false;          // boxes drawn in [-0.4, 1.4], else [0, 1]
+  bool constant_boxes = false;   // the flipped and degenerate boxes below
+};
+
+void AddCrop(Cases& cases, const CropCase& crop) {
+  OpCase c;
+  c.name = absl::StrCat("crop/CropAndResize_", crop.method, "_", crop.crop[0], "x",
+                        crop.crop[1], "_", crop.name);
+  const int64_t batch = crop.image[0];
+  if (crop.dtype == DT_INT32) {
+    AddInput(c, "image", DT_INT32, crop.image, -50, 50);
+  } else {
+    AddInput(c, "image", DT_FLOAT, crop.image);
+  }
+  std::string boxes = "boxes", box_ind = "box_ind";
+  if (crop.constant_boxes) {
+    // Flipped on both axes, flipped and outside, one point, the whole image.
+    const std::vector<float> values = {0.9f, 0.8f, 0.1f, 0.2f, 1.2f,  0.7f, -0.3f, -0.1f,
+                                       0.5f, 0.5f, 0.5f, 0.5f, 0.0f, 0.0f, 1.0f,  1.0f};
+    const std::vector<int32_t> images = {0, static_cast<int32_t>(batch - 1), 0,
+                                         static_cast<int32_t>(batch - 1)};
+    c.graph.ConstFloat("boxes", {4, 4}, values);
+    c.graph.ConstInt("box_ind", {4}, images);
+    boxes = NumpyFloat32(values, {4, 4});
+    box_ind = NumpyInt32(images, {4});
+  } else {
+    AddInput(c, "boxes", DT_FLOAT, {4, 4}, crop.outside ? -0.4f : 0.0f,
+             crop.outside ? 1.4f : 1.0f);
+    AddInput(c, "box_ind", DT_INT32, {4}, 0, static_cast<float>(batch - 1));
+  }
+  c.graph.ConstInt("crop_size", {2}, crop.crop);
+  auto& op = AddTyped(c, "CropAndResize", "y", {"image", "boxes", "box_ind", "crop_size"},
+                      crop.dtype);
+  AttrString(op, "method", crop.method);
+  const float extrapolation = crop.outside || crop.constant_boxes ? -2.5f : 0.0f;
+  AttrFloat(op, "extrapolation_value", extrapolation);
+  c.outputs = {"y"};
+  c.numpy = absl::StrCat("tf_kernels.crop_and_resize(image, ", boxes, ", ", box_ind, ", [",
+                         crop.crop[0], ", ", crop.crop[1], "], '", crop.method, "', ",
+                         extrapolation, ")");
+  cases.push_back(std::move(c));
+}
+
+void AddCrops(Cases& cases) {
+  for (const char* method : {"bilinear", "nearest"}) {
+    for (const std::vector<int> size :
+         {std::vector<int>{1, 1}, {1, 4}, {3, 1}, {3, 4}, {5, 5}}) {
+      for (int64_t batch : {1, 2}) {
+        for (bool outside : {false, true}) {
+          AddCrop(cases, {absl::StrCat("b", batch, outside ? "_outside" : "_inside"), method,
+                          size, {batch, 5, 7, 3}, DT_FLOAT, outside});
+        }
+      }
+    }
+    AddCrop(cases, {"int32_b2_outside", method, {3, 4}, {2, 5, 7, 3}, DT_INT32, true});
+    AddCrop(cases, {"flipped_b2", method, {4, 3}, {2, 5, 7, 3}, DT_FLOAT, false, true});
+    AddCrop(cases, {"height1_b2_outside", method, {3, 3}, {2, 1, 6, 2}, DT_FLOAT, true});
+  }
+}
+
 }  // namespace
 
 void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
+  AddComputedFilterConvolutions(cases);
   AddPools(cases);
   AddMatMuls(cases);
   AddResizes(cases);
+  AddCrops(cases);
 }
 
 }  // namespace tflconv::opgen

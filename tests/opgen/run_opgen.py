@@ -8,8 +8,9 @@ rtol 1e-4, fp16 at rtol 1e-2.
 
 Where a case carries a numpy expression of TensorFlow's semantics (ops where
 TensorFlow.js departs from TensorFlow: integer division and mean, strided
-slices), the reference is that expression, and a tfjs result that disagrees
-is counted as a departure of the reference tool.
+slices, CropAndResize; longer kernels in tf_kernels.py), the reference is
+that expression, and a tfjs result that disagrees is counted as a departure
+of the reference tool.
 
 A case TensorFlow itself rejects passes when the converter refuses it with
 the expected message.
@@ -34,6 +35,9 @@ import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tf_kernels  # noqa: E402  (kernels the numpy expressions call)
 
 FP32_RTOL = 1e-4
 FP16_RTOL = 1e-2
@@ -92,7 +96,7 @@ def numpy_inputs(case, case_dir):
 
 def numpy_reference(case, case_dir, have_tfjs):
     """Writes the numpy references; returns True when tfjs's ones differed."""
-    scope = {"np": np, **numpy_inputs(case, case_dir)}
+    scope = {"np": np, "tf_kernels": tf_kernels, **numpy_inputs(case, case_dir)}
     departed = False
     for j, expression in enumerate(case["numpy"].split(";")):
         want = np.asarray(eval(expression, scope))  # expressions come from opgen

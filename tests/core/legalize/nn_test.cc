@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/oracle_fixture.h"
 
 namespace tflconv {
 namespace {
@@ -73,6 +74,95 @@ TEST(NnRulesTest, BatchNormFoldsIntoConvWeightsAndBias) {
               ElementsAre(::testing::FloatNear(1, 1e-5), ::testing::FloatNear(6, 1e-5)));
   EXPECT_THAT(FloatBuffer(model, op->inputs()->Get(2)),
               ElementsAre(::testing::FloatNear(0.5f, 1e-5), ::testing::FloatNear(-4, 1e-5)));
+}
+
+// x[1,2,2,2] -> `op` with a placeholder filter w of `filter` dims -> BiasAdd
+// of `bias` -> Relu: weights that reach the convolution computed (through a
+// loop's Enter, a cond's Switch) rather than as a Const.
+GraphBuilder ComputedFilterConv(const std::string& op, std::vector<int64_t> filter,
+                                std::vector<float> bias) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {1, 2, 2, 2});
+  g.Placeholder("w", tensorflow::DT_FLOAT, std::move(filter));
+  const std::vector<int64_t> channels = {static_cast<int64_t>(bias.size())};
+  g.ConstFloat("b", channels, std::move(bias));
+  auto& conv = g.Op(op, "conv", {"x", "w"});
+  AttrType(conv, "T", tensorflow::DT_FLOAT);
+  AttrString(conv, "padding", "VALID");
+  AttrInts(conv, "strides", {1, 1, 1, 1});
+  AttrType(g.Op("BiasAdd", "bias", {"conv", "b"}), "T", tensorflow::DT_FLOAT);
+  AttrType(g.Op("Relu", "relu", {"bias"}), "T", tensorflow::DT_FLOAT);
+  return g;
+}
+
+TEST(NnRulesTest, ComputedConvFilterIsTransposedAtRunTime) {
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(
+      ComputedFilterConv("Conv2D", {1, 1, 2, 3}, {0.5f, 1.5f, 2.5f}), {"x", "w"}, {"relu"}, result);
+  ASSERT_NE(model, nullptr);
+  ASSERT_THAT(OperatorNames(model), ElementsAre("TRANSPOSE", "CONV_2D"));
+  const tflite::Operator* transpose = OperatorAt(model, 0);
+  EXPECT_THAT(Int32Buffer(model, transpose->inputs()->Get(1)), ElementsAre(3, 0, 1, 2));
+  EXPECT_THAT(ShapeOf(model, transpose->outputs()->Get(0)), ElementsAre(3, 1, 1, 2));
+  const tflite::Operator* conv = OperatorAt(model, 1);
+  EXPECT_EQ(conv->inputs()->Get(1), transpose->outputs()->Get(0));
+  EXPECT_EQ(conv->builtin_options_as_Conv2DOptions()->fused_activation_function(),
+            tflite::ActivationFunctionType_RELU);
+}
+
+TEST(NnRulesTest, ComputedDepthwiseFilterIsReshapedAtRunTime) {
+  ConversionResult result;
+  const tflite::Model* model =
+      ConvertOk(ComputedFilterConv("DepthwiseConv2dNative", {1, 1, 2, 2}, {0, 0, 0, 0}),
+                {"x", "w"}, {"relu"}, result);
+  ASSERT_NE(model, nullptr);
+  ASSERT_THAT(OperatorNames(model), ElementsAre("RESHAPE", "DEPTHWISE_CONV_2D"));
+  EXPECT_THAT(ShapeOf(model, OperatorAt(model, 0)->outputs()->Get(0)), ElementsAre(1, 1, 1, 4));
+}
+
+TEST(NnRulesTest, ComputedFilterOfUnknownShapeIsUnsupported) {
+  ConversionResult result = ConvertGraph(ComputedFilterConv("Conv2D", {1, 1, -1, 3}, {0, 0, 0}),
+                                         Options({"x", "w"}, {"relu"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'conv' (Conv2D): unsupported: a computed filter (input 1) of dtype "
+                        "float32 and shape [1,1,?,3]"));
+}
+
+const std::vector<float> kComputedFilterInput = {1, 2, 3, 4, 5, 6, 7, 8};
+
+TEST_F(OracleTest, ComputedConvFilterOnTheRuntime) {
+  ConversionResult result =
+      ConvertGraph(ComputedFilterConv("Conv2D", {1, 1, 2, 3}, {0.5f, 1.5f, 2.5f}),
+                   Options({"x", "w"}, {"relu"}, /*fp16=*/true));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  // HWIO w[0][0][i][o]: i = 0 (0, 1, 2), i = 1 (10, 11, 12); each pixel
+  // (a, b) gives a * w[0] + b * w[1] + bias.
+  const std::vector<float> expected = {20.5f, 24.5f, 28.5f, 40.5f, 48.5f, 56.5f,
+                                       60.5f, 72.5f, 84.5f, 80.5f, 96.5f, 112.5f};
+  for (const Artifact& artifact : result.artifacts) {
+    SCOPED_TRACE(artifact.file_name);
+    ExpectRuns(artifact.bytes,
+               {Float32Array("x", {1, 2, 2, 2}, kComputedFilterInput),
+                Float32Array("w", {1, 1, 2, 3}, {0, 1, 2, 10, 11, 12})},
+               {Float32Array("relu", {1, 2, 2, 3}, expected)}, 1e-6);
+  }
+}
+
+TEST_F(OracleTest, ComputedDepthwiseFilterOnTheRuntime) {
+  ConversionResult result =
+      ConvertGraph(ComputedFilterConv("DepthwiseConv2dNative", {1, 1, 2, 2}, {0, 0, 0, 0}),
+                   Options({"x", "w"}, {"relu"}, /*fp16=*/true));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  // Channel c * 2 + m of pixel (a, b) is (a, b)[c] * w[c][m], w = {1, 2}, {3, 4}.
+  const std::vector<float> expected = {1, 2, 6, 8, 3, 6, 12, 16, 5, 10, 18, 24, 7, 14, 24, 32};
+  for (const Artifact& artifact : result.artifacts) {
+    SCOPED_TRACE(artifact.file_name);
+    ExpectRuns(artifact.bytes,
+               {Float32Array("x", {1, 2, 2, 2}, kComputedFilterInput),
+                Float32Array("w", {1, 1, 2, 2}, {1, 2, 3, 4})},
+               {Float32Array("relu", {1, 2, 2, 4}, expected)}, 1e-6);
+  }
 }
 
 TEST(NnRulesTest, ExplicitPaddingIsRejectedWithTheAttribute) {
