@@ -231,6 +231,7 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
   reserved_bytes_ += reservation;
   ++pending_;
   ++in_flight_;
+  ++admitted_;
   jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(),
                              [](const std::weak_ptr<Job>& j) { return j.expired(); }),
               jobs_.end());
@@ -466,7 +467,7 @@ std::vector<pid_t> ConversionService::worker_pids() const {
 
 ConversionService::Stats ConversionService::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return {in_flight_, pending_, running_, reserved_bytes_};
+  return {in_flight_, pending_, running_, reserved_bytes_, admitted_};
 }
 
 void ConversionService::UpdateGaugesLocked() {

@@ -204,6 +204,7 @@ class ConversionService {
     int queue_depth = 0;  // uploading or waiting for a worker
     int running = 0;
     uint64_t reserved_bytes = 0;
+    uint64_t admitted = 0;  // jobs admitted since the start
   };
   Stats stats() const;
   int workers() const { return static_cast<int>(threads_.size()); }
@@ -232,6 +233,7 @@ class ConversionService {
   std::deque<std::shared_ptr<Job>> queue_;
   std::vector<std::weak_ptr<Job>> jobs_;  // admitted, not released
   int in_flight_ = 0;
+  uint64_t admitted_ = 0;
   int pending_ = 0;  // uploading + queued
   int running_ = 0;
   uint64_t reserved_bytes_ = 0;

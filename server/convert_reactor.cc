@@ -563,7 +563,10 @@ ConverterCallbackService::ConverterCallbackService(ConversionService* service, M
       // Checked a few times per timeout, so that a call overstays it by a
       // quarter at most.
       watchdog_(std::clamp(std::min(options_.upload_idle_timeout, options_.download_idle_timeout) / 4,
-                           absl::Milliseconds(10), absl::Seconds(1))) {}
+                           absl::Milliseconds(10), absl::Seconds(1))),
+      heap_trimmer_(std::make_shared<HeapTrimmer>(service)) {
+  watchdog_.Watch(heap_trimmer_);
+}
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 ConverterCallbackService::ConvertModel(grpc::CallbackServerContext* context) {

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/conversion_service.h"
+#include "server/heap_trimmer.h"
 #include "server/idle_watchdog.h"
 #include "tflconv/v1/converter.grpc.pb.h"
 
@@ -56,6 +57,8 @@ class ConverterCallbackService final
   Metrics* metrics_;
   Options options_;
   IdleWatchdog watchdog_;
+  // Checked by the watchdog too (after the last call of a burst).
+  std::shared_ptr<HeapTrimmer> heap_trimmer_;
 };
 
 }  // namespace tflconv::server

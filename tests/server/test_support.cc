@@ -291,7 +291,8 @@ absl::StatusOr<TlsFiles> MakeTlsFiles(const std::string& dir) {
 }
 
 absl::StatusOr<std::unique_ptr<Child>> Child::Spawn(const std::vector<std::string>& argv,
-                                                    const std::vector<std::string>& env) {
+                                                    const std::vector<std::string>& env,
+                                                    const std::string& stderr_file) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
   const pid_t pid = fork();
@@ -300,6 +301,13 @@ absl::StatusOr<std::unique_ptr<Child>> Child::Spawn(const std::vector<std::strin
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    if (!stderr_file.empty()) {
+      const int fd = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+      }
+    }
     for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -343,6 +351,11 @@ std::string Child::ReadLine(absl::Duration timeout) {
 }
 
 void Child::Signal(int signal) { kill(pid_, signal); }
+
+bool Child::Running() {
+  if (!waited_ && waitpid(pid_, &status_, WNOHANG) == pid_) waited_ = true;
+  return !waited_;
+}
 
 int Child::Wait(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;

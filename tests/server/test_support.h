@@ -130,12 +130,16 @@ struct TlsFiles {
 };
 absl::StatusOr<TlsFiles> MakeTlsFiles(const std::string& dir);
 
-// A child process with stdout on a pipe.
+// A child process with stdout on a pipe (stderr inherited, or appended to
+// `stderr_file`).
 class Child {
  public:
   static absl::StatusOr<std::unique_ptr<Child>> Spawn(const std::vector<std::string>& argv,
-                                                      const std::vector<std::string>& env = {});
+                                                      const std::vector<std::string>& env = {},
+                                                      const std::string& stderr_file = "");
   ~Child();
+  // False once it has exited (then Wait() returns its code at once).
+  bool Running();
   // The next stdout line ("" at EOF or after `timeout`).
   std::string ReadLine(absl::Duration timeout = absl::Seconds(30));
   void Signal(int signal);

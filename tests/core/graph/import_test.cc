@@ -9,7 +9,7 @@
 #include "core/graph/import.h"
 #include "core/legalize/legalizer.h"
 #include "core/quantize/fp16.h"
-#include "tests/testing/graph_builder.h"
+#include "tests/testing/hostile_graphs.h"
 
 namespace tflconv {
 namespace {
@@ -69,13 +69,6 @@ TEST(ImportTest, BrokenTextNamesTheLine) {
 
 // 20,000 levels overflowed the stack of the text parser: through a field
 // the subset knows (AttrValue.func.attr) and through fields it skips.
-std::string NestedText(const std::string& open, const std::string& close, int depth) {
-  std::string text = "node { name: \"x\" op: \"Placeholder\" ";
-  for (int i = 0; i < depth; ++i) text += open;
-  for (int i = 0; i < depth; ++i) text += close;
-  return text + "}\n";
-}
-
 TEST(ImportTest, DeeplyNestedTextIsRejectedNotOverflowed) {
   const std::string known = NestedText("attr { key: \"a\" value { func { name: \"f\" ", "} } } ",
                                        20000);

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/graph/tensor.h"
-#include "tests/testing/graph_builder.h"
+#include "tests/testing/hostile_graphs.h"
 
 namespace tflconv {
 namespace {
@@ -180,27 +180,12 @@ void PrintTo(const DivisionCase& c, std::ostream* os) {
   *os << c.op << " " << DataTypeName(c.dtype);
 }
 
-// q = op([INT_MIN, 7], divisor) of the case's dtype, and out = x + q.
-GraphBuilder DivisionGraph(const DivisionCase& c, std::vector<int64_t> divisor) {
-  GraphBuilder g;
-  g.Placeholder("x", c.dtype, {2});
-  if (c.dtype == tensorflow::DT_INT32) {
-    g.ConstInt("a", {2}, {std::numeric_limits<int32_t>::min(), 7});
-    g.ConstInt("b", {2}, std::vector<int32_t>(divisor.begin(), divisor.end()));
-  } else {
-    g.ConstInt64("a", {2}, {std::numeric_limits<int64_t>::min(), 7});
-    g.ConstInt64("b", {2}, divisor);
-  }
-  AttrType(g.Op(c.op, "q", {"a", "b"}), "T", c.dtype);
-  AttrType(g.Op("AddV2", "out", {"x", "q"}), "T", c.dtype);
-  return g;
-}
-
 class IntegerDivisionTest : public ::testing::TestWithParam<DivisionCase> {};
 
 TEST_P(IntegerDivisionTest, MinByMinusOneFoldsAsTensorFlowWrapsIt) {
   const DivisionCase& c = GetParam();
-  ConversionResult result = ConvertGraph(DivisionGraph(c, {-1, -1}), Options({"x"}, {"out"}));
+  ConversionResult result =
+      ConvertGraph(DivisionGraph(c.op, c.dtype, {-1, -1}), Options({"x"}, {"out"}));
   ASSERT_TRUE(result.status.ok()) << result.status;
   const tflite::Model* model = ModelOf(result.artifacts[0]);
   ASSERT_THAT(OperatorNames(model), ElementsAre("ADD"));
@@ -221,7 +206,8 @@ TEST_P(IntegerDivisionTest, MinByMinusOneFoldsAsTensorFlowWrapsIt) {
 
 TEST_P(IntegerDivisionTest, ZeroDivisorIsInvalidArgumentNamingTheNode) {
   const DivisionCase& c = GetParam();
-  ConversionResult result = ConvertGraph(DivisionGraph(c, {1, 0}), Options({"x"}, {"out"}));
+  ConversionResult result =
+      ConvertGraph(DivisionGraph(c.op, c.dtype, {1, 0}), Options({"x"}, {"out"}));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
   EXPECT_THAT(result.status.message(),
               HasSubstr(absl::StrCat("node 'q' (", c.op,

@@ -14,7 +14,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/testing/graph_builder.h"
+#include "tests/testing/hostile_graphs.h"
 
 namespace tflconv {
 namespace {
@@ -23,29 +23,6 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace tflconv::testing;
-
-// A float Const of `shape` that stores only `values` (TensorFlow repeats
-// the last one): a few bytes in the graph, the whole shape once decoded.
-std::string CompactConst(GraphBuilder& g, const std::string& name, std::vector<int64_t> shape,
-                         std::vector<float> values) {
-  tensorflow::NodeDef& node = g.Op("Const", name, {});
-  AttrType(node, "dtype", tensorflow::DT_FLOAT);
-  tensorflow::TensorProto& tensor = *(*node.mutable_attr())["value"].mutable_tensor();
-  tensor.set_dtype(tensorflow::DT_FLOAT);
-  for (int64_t d : shape) tensor.mutable_tensor_shape()->add_dim()->set_size(d);
-  for (float v : values) tensor.add_float_val(v);
-  return name;
-}
-
-// Range(start, limit, delta) of int32 scalars.
-void Range(GraphBuilder& g, const std::string& name, int32_t start, int32_t limit,
-           int32_t delta) {
-  g.ConstInt(name + "/start", {}, {start});
-  g.ConstInt(name + "/limit", {}, {limit});
-  g.ConstInt(name + "/delta", {}, {delta});
-  AttrType(g.Op("Range", name, {name + "/start", name + "/limit", name + "/delta"}), "Tidx",
-           tensorflow::DT_INT32);
-}
 
 v1::ConversionOptions BudgetOptions(std::vector<std::string> inputs,
                                     std::vector<std::string> outputs, uint64_t budget) {
@@ -103,60 +80,6 @@ struct AmplificationCase {
 };
 
 void PrintTo(const AmplificationCase& c, std::ostream* os) { *os << c.name; }
-
-// Range(0, 2^31-1, 2) cast to int64 and added to itself: 12.6 GB of RSS
-// before the budget.
-GraphBuilder RangeCastAdd() {
-  GraphBuilder g;
-  Range(g, "range", 0, 2147483647, 2);
-  auto& cast = g.Op("Cast", "cast", {"range"});
-  AttrType(cast, "SrcT", tensorflow::DT_INT32);
-  AttrType(cast, "DstT", tensorflow::DT_INT64);
-  AttrType(g.Op("AddV2", "out", {"cast", "cast"}), "T", tensorflow::DT_INT64);
-  return g;
-}
-
-// A Const whose shape says 2^30 elements with one stored value.
-GraphBuilder HugeCompactConst() {
-  GraphBuilder g;
-  CompactConst(g, "huge", {1 << 30}, {1.0f});
-  AttrType(g.Op("Neg", "out", {"huge"}), "T", tensorflow::DT_FLOAT);
-  return g;
-}
-
-// `op` applied to a 64 MiB constant of two stored values.
-GraphBuilder OnCompactImage(const std::string& op) {
-  GraphBuilder g;
-  CompactConst(g, "image", {1, 4096, 4096, 1}, {1.0f, 2.0f});
-  if (op == "MirrorPad") {
-    g.ConstInt("paddings", {4, 2}, {0, 0, 4095, 4095, 4095, 4095, 0, 0});
-    AttrString(g.Op("MirrorPad", "out", {"image", "paddings"}), "mode", "REFLECT");
-  } else if (op == "ResizeNearestNeighbor") {
-    g.ConstInt("size", {2}, {30000, 30000});
-    g.Op("ResizeNearestNeighbor", "out", {"image", "size"});
-  } else if (op == "ArgMax") {
-    g.ConstInt("axis", {}, {1});
-    g.ConstInt("axis2", {}, {2});
-    g.Op("ArgMax", "first", {"image", "axis"});
-    g.Op("ArgMax", "second", {"image", "axis2"});
-    AttrType(g.Op("AddV2", "out", {"first", "second"}), "T", tensorflow::DT_INT64);
-  } else if (op == "Tile") {
-    g.ConstInt("multiples", {4}, {1, 4, 4, 1});
-    g.Op("Tile", "out", {"image", "multiples"});
-  } else if (op == "BroadcastTo") {
-    g.ConstInt("shape", {4}, {16, 4096, 4096, 1});
-    g.Op("BroadcastTo", "out", {"image", "shape"});
-  }
-  return g;
-}
-
-GraphBuilder FillHuge() {
-  GraphBuilder g;
-  g.ConstInt("dims", {1}, {1 << 29});
-  g.ConstFloat("one", {}, {1});
-  g.Op("Fill", "out", {"dims", "one"});
-  return g;
-}
 
 // The child's virtual memory now, from /proc/self/statm.
 uint64_t AddressSpaceBytes() {

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/hostile_graphs.h"
 #include "tests/testing/oracle_fixture.h"
 
 namespace tflconv {
@@ -173,40 +174,12 @@ TEST(NnRulesTest, ExplicitPaddingIsRejectedWithTheAttribute) {
 }
 
 
-// A windowed op of each kind over x[1,4,4,2] with one attribute replaced.
+// A windowed op of each kind (WindowGraph) with one attribute replaced.
 struct WindowCase {
   const char* op;
   const char* attribute;
   int64_t value;
 };
-
-GraphBuilder WindowGraph(const WindowCase& c) {
-  GraphBuilder g;
-  g.Placeholder("x", tensorflow::DT_FLOAT, {1, 4, 4, 2});
-  const std::string op = c.op;
-  std::vector<std::string> inputs = {"x"};
-  if (op != "MaxPool" && op != "AvgPool") {
-    g.ConstFloat("w", {1, 1, 2, 1}, {1, 2});
-    inputs.push_back("w");
-  }
-  if (op == "_FusedConv2D") {
-    g.ConstFloat("b", {1}, {0.5f});
-    inputs.push_back("b");
-  }
-  auto& node = g.Op(op, "window", inputs);
-  AttrType(node, "T", tensorflow::DT_FLOAT);
-  AttrString(node, "padding", "SAME");
-  if (op == "_FusedConv2D") AttrStrings(node, "fused_ops", {"BiasAdd"});
-  std::map<std::string, std::vector<int64_t>> attrs = {{"strides", {1, 1, 1, 1}}};
-  if (op == "MaxPool" || op == "AvgPool") {
-    attrs["ksize"] = {1, 2, 2, 1};
-  } else {
-    attrs["dilations"] = {1, 1, 1, 1};
-  }
-  attrs[c.attribute][2] = c.value;
-  for (const auto& [name, values] : attrs) AttrInts(node, name, values);
-  return g;
-}
 
 void PrintTo(const WindowCase& c, std::ostream* os) {
   *os << c.op << " " << c.attribute << "=" << c.value;
@@ -216,7 +189,7 @@ class WindowAttributeTest : public ::testing::TestWithParam<WindowCase> {};
 
 TEST_P(WindowAttributeTest, OutOfRangeValueIsRejectedNamingNodeAttributeAndValue) {
   const WindowCase& c = GetParam();
-  ConversionResult result = ConvertGraph(WindowGraph(c), Options({"x"}, {"window"}));
+  ConversionResult result = ConvertGraph(WindowGraph(c.op, c.attribute, c.value), Options({"x"}, {"window"}));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
   EXPECT_THAT(result.status.message(),
               HasSubstr(absl::StrCat("node 'window' (", c.op, "): attribute '", c.attribute,
@@ -248,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(WindowAttributeTest, ValidWindowsStillConvert) {
   for (const char* op : {"Conv2D", "DepthwiseConv2dNative", "_FusedConv2D", "MaxPool", "AvgPool"}) {
     ConversionResult result =
-        ConvertGraph(WindowGraph({op, "strides", 2}), Options({"x"}, {"window"}));
+        ConvertGraph(WindowGraph(op, "strides", 2), Options({"x"}, {"window"}));
     EXPECT_TRUE(result.status.ok()) << op << ": " << result.status;
   }
 }

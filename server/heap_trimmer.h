@@ -1,0 +1,39 @@
+// Hands the heap's free memory back to the kernel once the server has had
+// no job in flight for a quiet spell. glibc keeps what a burst of calls
+// freed (gRPC's message buffers, uploads, reports) in its arenas, so an
+// idle server otherwise stays at the resident size of its busiest moment:
+// bench/soak measured an idle RSS 17% to 180% above the idle RSS before a
+// 30-60 s burst, and malloc_trim(0) took 54 MiB back to 24.
+#ifndef TFLCONV_SERVER_HEAP_TRIMMER_H_
+#define TFLCONV_SERVER_HEAP_TRIMMER_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/time/time.h"
+#include "server/conversion_service.h"
+#include "server/idle_watchdog.h"
+
+namespace tflconv::server {
+
+class HeapTrimmer final : public IdleWatchdog::Watched {
+ public:
+  // `trim` (malloc_trim(0) unless a test gives another) runs once per
+  // quiet spell that follows an admitted job.
+  explicit HeapTrimmer(const ConversionService* service, absl::Duration quiet = absl::Seconds(1),
+                       std::function<void()> trim = nullptr);
+
+  // From the watchdog's thread only.
+  void CheckIdle(absl::Time now) override;
+
+ private:
+  const ConversionService* const service_;
+  const absl::Duration quiet_;
+  const std::function<void()> trim_;
+  uint64_t admitted_at_trim_ = 0;  // the service's admitted count at the last trim
+  absl::Time idle_since_ = absl::InfiniteFuture();
+};
+
+}  // namespace tflconv::server
+
+#endif  // TFLCONV_SERVER_HEAP_TRIMMER_H_
