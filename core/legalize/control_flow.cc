@@ -36,15 +36,21 @@ ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLim
 const Scope* ControlFlowEvaluator::ScopeOf(const Scope& scope, int node) const {
   const Scope* s = &scope;
   while (s != nullptr && s->frame != frame_of_[node]) s = s->parent;
+  // Within a frame, the innermost scope that computed it (a cond branch).
+  for (const Scope* b = s; b != nullptr && b->frame == s->frame; b = b->parent) {
+    if (b->values.contains(node)) return b;
+  }
   return s;
 }
 
 const std::vector<FlowValue>* ControlFlowEvaluator::ValuesOf(const Scope& scope,
                                                             int node) const {
-  const Scope* s = ScopeOf(scope, node);
-  if (s == nullptr) return nullptr;
-  auto it = s->values.find(node);
-  return it == s->values.end() ? nullptr : &it->second;
+  // A cond branch's scope shares its parent's frame and sees its values.
+  for (const Scope* s = ScopeOf(scope, node); s != nullptr; s = s->parent) {
+    if (auto it = s->values.find(node); it != s->values.end()) return &it->second;
+    if (s->parent == nullptr || s->parent->frame != s->frame) break;
+  }
+  return nullptr;
 }
 
 bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
@@ -173,13 +179,17 @@ absl::Status ControlFlowEvaluator::UnknownLoopCondition(int loop_cond) const {
 absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
                                              const std::vector<FlowValue>& in) {
   const Node& node = graph_.nodes[i];
-  std::vector<FlowValue>& out = scope.values[i];
   if (in.size() != 2) return FrameError(node, "Switch takes a value and a predicate");
+  const Node& pred_node = graph_.nodes[node.inputs[1].node];
+  if (in[0].kind != FlowValue::kDead && in[1].kind != FlowValue::kDead &&
+      pred_node.op != "LoopCond" && ConstantBool(scope, in[1]) == nullptr) {
+    return RunCondAsIf(scope, i, in[1]);
+  }
+  std::vector<FlowValue>& out = scope.values[i];
   if (in[0].kind == FlowValue::kDead || in[1].kind == FlowValue::kDead) {
     out.assign(2, FlowValue::Dead());
     return absl::OkStatus();
   }
-  const Node& pred_node = graph_.nodes[node.inputs[1].node];
   if (scope.every_iteration && node.inputs[1].node == frames_[scope.frame].loop_cond) {
     // Standing for every iteration: the value goes on into the body and
     // leaves through Exit once the loop ends.
@@ -187,12 +197,7 @@ absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
     return absl::OkStatus();
   }
   const Tensor* pred = ConstantBool(scope, in[1]);
-  if (pred == nullptr) {
-    if (pred_node.op == "LoopCond") return UnknownLoopCondition(node.inputs[1].node);
-    return NodeError(absl::StatusCode::kUnimplemented, node,
-                     absl::StrCat("the cond on '", pred_node.name,
-                                  "' is decided at run time, so it cannot be folded"));
-  }
+  if (pred == nullptr) return UnknownLoopCondition(node.inputs[1].node);
   const bool taken = pred->flat<bool>()[0];
   if (pred_node.op != "LoopCond") {
     auto& seen = conds_[node.inputs[1].node];
@@ -439,7 +444,11 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
                                               it->second == 1 ? " iteration" : " iterations"));
   }
   std::map<std::string, std::string> conds;
+  for (int pred : if_conds_) {
+    conds[graph_.nodes[pred].name] = "IF: the predicate is known only at run time";
+  }
   for (const auto& [pred, seen] : conds_) {
+    if (if_conds_.contains(pred)) continue;
     conds[graph_.nodes[pred].name] =
         seen.first && seen.second
             ? "folded: true in some iterations, false in others"

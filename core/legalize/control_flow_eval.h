@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "core/graph/graph.h"
@@ -125,6 +126,7 @@ class ControlFlowEvaluator {
     absl::flat_hash_map<int, std::pair<bool, bool>> conds;
     absl::flat_hash_map<int, int64_t> loop_iterations;
     absl::flat_hash_map<int, std::string> while_loops;
+    absl::flat_hash_set<int> if_conds;
     absl::flat_hash_map<std::pair<const Graph*, Endpoint>, Endpoint> imported;
     InferStats stats;
   };
@@ -145,6 +147,9 @@ class ControlFlowEvaluator {
   // UNIMPLEMENTED: the loop of LoopCond `loop_cond` cannot be unrolled.
   absl::Status UnknownLoopCondition(int loop_cond) const;
   absl::Status RunSwitch(Scope& scope, int node, const std::vector<FlowValue>& in);
+  // control_flow_cond.cc: the cond whose predicate `pred` (a Switch input)
+  // is known only at run time becomes an If node with a region per branch.
+  absl::Status RunCondAsIf(Scope& scope, int first_switch, const FlowValue& pred);
   absl::Status RunMerge(Scope& scope, int node);
   absl::Status Finish(const Scope& root);
 
@@ -206,6 +211,7 @@ class ControlFlowEvaluator {
   absl::flat_hash_map<int, std::pair<bool, bool>> conds_;
   absl::flat_hash_map<int, int64_t> loop_iterations_;  // frame -> total iterations
   absl::flat_hash_map<int, std::string> while_loops_;  // frame -> why it stays a WHILE
+  absl::flat_hash_set<int> if_conds_;  // predicates of conds that became If
 };
 
 }  // namespace tflconv

@@ -23,6 +23,7 @@ ControlFlowEvaluator::Checkpoint ControlFlowEvaluator::Save(const Scope& scope) 
   c.conds = conds_;
   c.loop_iterations = loop_iterations_;
   c.while_loops = while_loops_;
+  c.if_conds = if_conds_;
   c.imported = scope.target->imported;
   c.stats = *stats_;
   return c;
@@ -41,6 +42,7 @@ void ControlFlowEvaluator::Restore(const Scope& scope, Checkpoint c) {
   conds_ = std::move(c.conds);
   loop_iterations_ = std::move(c.loop_iterations);
   while_loops_ = std::move(c.while_loops);
+  if_conds_ = std::move(c.if_conds);
   scope.target->imported = std::move(c.imported);
   *stats_ = c.stats;
 }

@@ -225,10 +225,10 @@ class Legalizer {
  private:
   absl::Status LegalizeNode(const Graph& graph, int i,
                             absl::flat_hash_map<Endpoint, int>& tensor_of);
-  // A While of control-flow lowering: its cond and body regions become
-  // subgraphs, run by a WHILE.
-  absl::Status LegalizeWhile(const Graph& graph, int i,
-                             absl::flat_hash_map<Endpoint, int>& tensor_of);
+  // A While or If of control-flow lowering: its regions (cond and body,
+  // then and else) become subgraphs, run by a WHILE or an IF.
+  absl::Status LegalizeRegionOp(const Graph& graph, int i,
+                                absl::flat_hash_map<Endpoint, int>& tensor_of);
 
   const v1::ConversionOptions& options_;
   LiteModel& model_;
@@ -300,8 +300,9 @@ absl::Status Legalizer::Legalize(const Graph& graph, const std::vector<Endpoint>
 absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
                                      absl::flat_hash_map<Endpoint, int>& tensor_of) {
   const Node& node = graph.nodes[i];
-  if (node.op == "While" && FindAttr(node, "_body_region") != nullptr) {
-    return LegalizeWhile(graph, i, tensor_of);
+  if ((node.op == "While" && FindAttr(node, "_body_region") != nullptr) ||
+      (node.op == "If" && FindAttr(node, "_then_region") != nullptr)) {
+    return LegalizeRegionOp(graph, i, tensor_of);
   }
   LegalizeContext ctx(graph, i, model_, tensor_of);
   const size_t ops_before = model_.operators.size();
@@ -359,8 +360,8 @@ absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
   return absl::OkStatus();
 }
 
-absl::Status Legalizer::LegalizeWhile(const Graph& graph, int i,
-                                      absl::flat_hash_map<Endpoint, int>& tensor_of) {
+absl::Status Legalizer::LegalizeRegionOp(const Graph& graph, int i,
+                                         absl::flat_hash_map<Endpoint, int>& tensor_of) {
   const Node& node = graph.nodes[i];
   const int in = model_.focused_subgraph();
   LegalizeContext ctx(graph, i, model_, tensor_of);
@@ -372,12 +373,15 @@ absl::Status Legalizer::LegalizeWhile(const Graph& graph, int i,
   for (size_t k = 0; k < node.outputs.size(); ++k) {
     results.push_back(ctx.Output(static_cast<int>(k)));
   }
+  const bool is_while = node.op == "While";
   int subgraphs[2];
-  const char* roles[2] = {"_cond_region", "_body_region"};
+  const char* roles[2] = {is_while ? "_cond_region" : "_then_region",
+                          is_while ? "_body_region" : "_else_region"};
   for (int r = 0; r < 2; ++r) {
     TFLCONV_ASSIGN_OR_RETURN(int64_t index, GetIntAttr(node, roles[r]));
     if (index < 0 || index >= static_cast<int64_t>(graph.regions.size())) {
-      return absl::InternalError(absl::StrCat("While '", node.name, "' names region ", index));
+      return absl::InternalError(
+          absl::StrCat(node.op, " '", node.name, "' names region ", index));
     }
     const Region& region = graph.regions[index];
     subgraphs[r] = model_.AddSubgraph(region.name);
@@ -386,7 +390,10 @@ absl::Status Legalizer::LegalizeWhile(const Graph& graph, int i,
         Legalize(*region.graph, region.outputs, region.output_names, /*main=*/false));
   }
   if (unsupported_) return absl::OkStatus();
-  return AddWhile(model_, in, subgraphs[0], subgraphs[1], operands, results, node.name);
+  if (is_while) return AddWhile(model_, in, subgraphs[0], subgraphs[1], operands, results, node.name);
+  const int condition = operands.front();
+  operands.erase(operands.begin());
+  return AddIf(model_, in, subgraphs[0], subgraphs[1], condition, operands, results, node.name);
 }
 
 }  // namespace

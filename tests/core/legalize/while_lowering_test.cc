@@ -1,7 +1,8 @@
-// Loops that stay loops: a loop whose trip count is known only at run time,
-// or that unroll_limit keeps, becomes a WHILE with cond and body subgraphs.
-// The numbers are checked on the official runtime by the generated cases
-// run with --unroll_limit=0 (tests/CMakeLists.txt, opgen_while).
+// Control flow decided at run time: a loop whose trip count is known only
+// at run time, or that unroll_limit keeps, becomes a WHILE with cond and
+// body subgraphs; a cond on a run-time predicate becomes an IF. The numbers
+// are checked on the official runtime by the generated cases run with
+// --unroll_limit=0 (tests/CMakeLists.txt, opgen_while) and the corpus.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -158,6 +159,64 @@ TEST(WhileLoweringTest, ALoopInsideAWhileBodyUnrollsOrNests) {
   model = ModelOf(result.artifacts[0]);
   ASSERT_EQ(model->subgraphs()->size(), 5u);
   EXPECT_THAT(SubgraphOperators(model, 2), ::testing::Contains("WHILE"));
+}
+
+TEST(WhileLoweringTest, ACondOnARunTimePredicateBecomesAnIf) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2, 2});
+  g.Placeholder("p", tensorflow::DT_BOOL, {});
+  g.ConstFloat("w", {2, 2}, {1, 2, 3, 4});
+  // p ? x @ w : sigmoid(x): branches of different op types.
+  auto merged = Cond(
+      g, "cond", "p", {{"x", DT_FLOAT}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        tensorflow::NodeDef& matmul = g.Op("MatMul", "cond/matmul", {t.vars[0], "w"});
+        AttrType(matmul, "T", DT_FLOAT);
+        return std::vector<std::string>{"cond/matmul"};
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{TypedOp(g, "Sigmoid", "cond/sigmoid", {t.vars[0]}, DT_FLOAT)};
+      });
+  ConversionResult result = ConvertGraph(g, Options({"x", "p"}, {merged[0]}, /*fp16=*/true));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  bool reported = false;
+  for (const v1::ControlFlowRegion& region : result.report.control_flow()) {
+    if (region.kind() == "cond") {
+      reported = true;
+      EXPECT_THAT(region.disposition(), HasSubstr("IF"));
+    }
+  }
+  EXPECT_TRUE(reported);
+  EXPECT_FALSE(result.report.coverage().has_runtime_warnings());
+  for (const Artifact& artifact : result.artifacts) {
+    const tflite::Model* model = ModelOf(artifact);
+    ASSERT_EQ(model->subgraphs()->size(), 3u);
+    EXPECT_THAT(SubgraphOperators(model, 0), ::testing::Contains("IF"));
+    EXPECT_THAT(SubgraphOperators(model, 1), ::testing::Contains("FULLY_CONNECTED"));
+    EXPECT_THAT(SubgraphOperators(model, 2), ::testing::Contains("LOGISTIC"));
+  }
+}
+
+TEST(WhileLoweringTest, BranchesThatDisagreeOnShapeAreNotAnIf) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2, 2});
+  g.Placeholder("p", tensorflow::DT_BOOL, {});
+  g.ConstInt("axis", {}, {0});
+  auto merged = Cond(
+      g, "cond", "p", {{"x", DT_FLOAT}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        tensorflow::NodeDef& concat =
+            g.Op("ConcatV2", "cond/concat", {t.vars[0], t.vars[0], "axis"});
+        AttrType(concat, "T", DT_FLOAT);
+        AttrInt(concat, "N", 2);
+        return std::vector<std::string>{"cond/concat"};
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{TypedOp(g, "Relu", "cond/relu", {t.vars[0]}, DT_FLOAT)};
+      });
+  ConversionResult result = ConvertGraph(g, Options({"x", "p"}, {merged[0]}));
+  ASSERT_FALSE(result.status.ok());
+  EXPECT_THAT(result.status.message(), HasSubstr("cannot become an IF: its branches give"));
 }
 
 }  // namespace
