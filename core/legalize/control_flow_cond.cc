@@ -131,6 +131,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     Scope branch;
     branch.parent = &scope;
     branch.frame = frame;
+    branch.every_iteration = scope.every_iteration;  // a branch of a WHILE's body
     branch.target = &target;
     branch.suffix = scope.suffix;
     for (size_t k = 0; k < switches.size(); ++k) {
