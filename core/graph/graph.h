@@ -63,6 +63,7 @@ struct Node {
   // decides whether the node runs.
   std::vector<int> control_inputs;
   bool is_model_input = false;               // cut here by input_arrays
+  bool runs_regions = false;  // a While or If of control-flow lowering
   int num_consumers = 0;                     // data edges, after pruning
 };
 
@@ -105,8 +106,8 @@ struct Graph {
   // NodeDefs of the nodes a pass made (control-flow lowering's Pack,
   // Unpack, Identity, Const), which their nodes point into.
   std::vector<std::unique_ptr<tensorflow::NodeDef>> made_defs;
-  // What the region ops (kRegionOps) among the nodes run, by the index their
-  // "_region" attributes hold.
+  // What the While and If nodes control-flow lowering made (runs_regions)
+  // run, by the index their "_*_region" attributes hold.
   std::vector<Region> regions;
 
   const OutputInfo& info(Endpoint e) const {

@@ -27,10 +27,10 @@ bool HasControlFlow(const Graph& graph) {
 ControlFlowEvaluator::ControlFlowEvaluator(const Graph& graph, const ResolvedLimits& limits,
                                            uint64_t unroll_limit, InferStats* stats)
     : graph_(graph), limits_(limits), unroll_limit_(unroll_limit), stats_(stats),
-      outputs_used_(OutputsUsed(graph)) {
+      fold_budget_(limits.max_folded_bytes), outputs_used_(OutputsUsed(graph)) {
   lowered_.graph.parsed = graph.parsed;
   main_.graph = &lowered_.graph;
-  main_.inferrer = std::make_unique<NodeInferrer>(lowered_.graph, limits, stats);
+  main_.inferrer = std::make_unique<NodeInferrer>(lowered_.graph, limits, stats, &fold_budget_);
 }
 
 const Scope* ControlFlowEvaluator::ScopeOf(const Scope& scope, int node) const {
@@ -45,12 +45,10 @@ const Scope* ControlFlowEvaluator::ScopeOf(const Scope& scope, int node) const {
 
 const std::vector<FlowValue>* ControlFlowEvaluator::ValuesOf(const Scope& scope,
                                                             int node) const {
-  // A cond branch's scope shares its parent's frame and sees its values.
-  for (const Scope* s = ScopeOf(scope, node); s != nullptr; s = s->parent) {
-    if (auto it = s->values.find(node); it != s->values.end()) return &it->second;
-    if (s->parent == nullptr || s->parent->frame != s->frame) break;
-  }
-  return nullptr;
+  const Scope* s = ScopeOf(scope, node);
+  if (s == nullptr) return nullptr;
+  auto it = s->values.find(node);
+  return it == s->values.end() ? nullptr : &it->second;
 }
 
 bool ControlFlowEvaluator::IsDead(const Scope& scope, int node) const {
@@ -81,7 +79,7 @@ absl::StatusOr<int> ControlFlowEvaluator::Clone(const Scope& scope, int i,
                                                 std::vector<Endpoint> inputs) {
   const Node& source = graph_.nodes[i];
   Graph& lowered = *scope.target->graph;
-  if (lowered.nodes.size() >= limits_.max_nodes) {
+  if (++nodes_made_ > limits_.max_nodes) {
     return NodeError(absl::StatusCode::kResourceExhausted, source,
                      absl::StrCat("unrolling loops makes more than ", limits_.max_nodes,
                                   " nodes (limits.max_nodes)"));
@@ -183,7 +181,12 @@ absl::Status ControlFlowEvaluator::RunSwitch(Scope& scope, int i,
   const Node& pred_node = graph_.nodes[node.inputs[1].node];
   if (in[0].kind != FlowValue::kDead && in[1].kind != FlowValue::kDead &&
       pred_node.op != "LoopCond" && ConstantBool(scope, in[1]) == nullptr) {
-    return RunCondAsIf(scope, i, in[1]);
+    // Conds on one predicate come one after the other; this Switch may
+    // open a later one.
+    do {
+      if (absl::Status s = RunCondAsIf(scope, i, in[1]); !s.ok()) return s;
+    } while (!scope.values.contains(i));
+    return absl::OkStatus();
   }
   std::vector<FlowValue>& out = scope.values[i];
   if (in[0].kind == FlowValue::kDead || in[1].kind == FlowValue::kDead) {
@@ -267,8 +270,8 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
   if (IsArrayOp(node.op)) {
     if (scope.target != &main_) {
       return NodeError(absl::StatusCode::kUnimplemented, node,
-                       "TensorArrays and TensorLists inside a loop that stays a WHILE are not "
-                       "lowered");
+                       "TensorArrays and TensorLists inside a WHILE body or an IF branch are "
+                       "not lowered");
     }
     return RunArrayOp(scope, i, in);
   }
@@ -321,6 +324,11 @@ absl::Status ControlFlowEvaluator::RunLoop(Scope& parent, int frame) {
     }
   }
   if (unroll_limit_ == 0) return RunLoopAsWhile(parent, frame, "unroll_limit=0");
+  // A loop that did not unroll in an earlier iteration of an outer loop
+  // would not now either.
+  if (auto kept = while_loops_.find(frame); kept != while_loops_.end()) {
+    return RunLoopAsWhile(parent, frame, std::string(kept->second));
+  }
   Checkpoint checkpoint = Save(parent);
   absl::Status unrolled = UnrollLoop(parent, frame);
   if (unrolled.code() != absl::StatusCode::kUnimplemented) return unrolled;
@@ -435,7 +443,7 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
     region.set_kind("while loop");
     region.set_name(frames_[f].name);
     if (auto kept = while_loops_.find(static_cast<int>(f)); kept != while_loops_.end()) {
-      region.set_disposition(kept->second);
+      region.set_disposition(absl::StrCat("WHILE (", kept->second, ")"));
       continue;
     }
     region.set_disposition(it == loop_iterations_.end()

@@ -3,6 +3,7 @@
 // form the cond. Each side is evaluated into a region graph of its own, in
 // a scope where the Switches send their value to that side only, and an If
 // node of the enclosing graph runs them; the Merges become its outputs.
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
 #include "core/status_macros.h"
@@ -11,13 +12,24 @@ namespace tflconv {
 
 namespace {
 
-enum Side : uint8_t { kOutside = 0, kElse = 1, kThen = 2, kJoin = 3 };
+enum Side : uint8_t { kOutside = 0, kElse = 1, kThen = 2, kJoin = 3, kSwitch = 4 };
+
+// TensorFlow's tf.cond routes data through Switches on pred_id =
+// Identity(pred) and its pivots through Switch(pred, pred): one cond.
+Endpoint Predicate(const Graph& graph, Endpoint e) {
+  for (int hops = 0; hops < kMaxFrameNesting; ++hops) {
+    const Node& node = graph.nodes[e.node];
+    if (node.op != "Identity" || node.inputs.size() != 1) break;
+    e = node.inputs[0];
+  }
+  return e;
+}
 
 }  // namespace
 
 absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
                                                const FlowValue& pred) {
-  const Endpoint pred_at = graph_.nodes[first_switch].inputs[1];
+  const Endpoint pred_at = Predicate(graph_, graph_.nodes[first_switch].inputs[1]);
   const Node& pred_node = graph_.nodes[pred_at.node];
   auto refuse = [&](const Node& node, absl::string_view why) {
     return NodeError(absl::StatusCode::kUnimplemented, node,
@@ -25,43 +37,65 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
                                   "' is decided at run time and cannot become an IF: ", why));
   };
   if (pred.kind != FlowValue::kTensor) return refuse(pred_node, "its predicate is not a tensor");
+  const OutputInfo& pred_info = scope.target->graph->info(pred.tensor);
+  if (pred_info.dtype != tensorflow::DT_BOOL || !pred_info.shape.fully_defined() ||
+      NumElements(pred_info.shape.dims) != 1) {
+    return refuse(pred_node, absl::StrCat("its predicate is ", DataTypeName(pred_info.dtype),
+                                          pred_info.shape.ToString(), ", not one bool"));
+  }
+  // A cond inside a branch of itself (through a cycle of Identity-routed
+  // predicates) would never end.
+  if (!conds_in_progress_.insert(pred_at).second) {
+    return refuse(pred_node, "it is nested inside itself");
+  }
+  absl::Cleanup done = [&] { conds_in_progress_.erase(pred_at); };
+  if (conds_in_progress_.size() > static_cast<size_t>(kMaxFrameNesting)) {
+    return refuse(pred_node, absl::StrCat("conds are nested more than ", kMaxFrameNesting,
+                                          " deep"));
+  }
 
   // Which side each node of the frame lies on; Merges joining both sides
   // are the cond's results.
   const int frame = scope.frame;
-  std::vector<uint8_t> side(graph_.nodes.size(), kOutside);
+  const size_t n = graph_.nodes.size();
+  std::vector<uint8_t> side(n, kOutside);
+  std::vector<bool> after(n, false);  // reads a Merge of this cond
   std::vector<int> switches, members, merges;
+  std::vector<std::pair<int, int>> loop_reads;  // (source, Enter of a nested loop)
+  auto in_branch = [&](int node) { return side[node] != kOutside && side[node] != kJoin; };
   for (int unit : frames_[frame].schedule) {
     if (unit < 0) {
       for (int enter : frames_[~unit].enters) {
         for (int source : Sources(graph_.nodes[enter])) {
-          if (side[source] != kOutside) {
-            return refuse(graph_.nodes[enter], "a loop inside a branch is not lowered");
-          }
+          if (in_branch(source)) loop_reads.push_back({source, enter});
         }
       }
       continue;
     }
     const Node& node = graph_.nodes[unit];
-    if (node.op == "Switch" && node.inputs.size() == 2 && node.inputs[1] == pred_at) {
+    const std::vector<int> sources = Sources(node);
+    if (std::any_of(sources.begin(), sources.end(),
+                    [&](int source) { return after[source] || side[source] == kJoin; })) {
+      after[unit] = true;  // the cond's consumers, or a later cond
+      continue;
+    }
+    // A Switch on the predicate whose value comes from outside the cond
+    // opens it; one fed from inside is a member.
+    if (node.op == "Switch" && node.inputs.size() == 2 &&
+        Predicate(graph_, node.inputs[1]) == pred_at && !in_branch(node.inputs[0].node) &&
+        !in_branch(node.inputs[1].node) && ValuesOf(scope, unit) == nullptr) {
+      side[unit] = kSwitch;
       switches.push_back(unit);
       continue;
     }
     uint8_t sides = kOutside;
     auto reach = [&](int source, int index) {
       if (side[source] == kJoin) return;
-      const bool is_switch = std::find(switches.begin(), switches.end(), source) != switches.end();
-      if (is_switch) {
-        sides |= index == 1 ? kThen : kElse;
-      } else {
-        sides |= side[source];
-      }
+      sides |= side[source] == kSwitch ? (index == 1 ? kThen : kElse) : side[source];
     };
     for (const Endpoint& in : node.inputs) reach(in.node, in.index);
     for (int source : node.control_inputs) {
-      if (std::find(switches.begin(), switches.end(), source) != switches.end()) {
-        return refuse(node, "a control edge from a Switch");
-      }
+      if (side[source] == kSwitch) return refuse(node, "a control edge from a Switch");
       reach(source, 0);
     }
     if (sides == kOutside) continue;
@@ -76,10 +110,29 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     members.push_back(unit);
   }
   if (merges.empty()) return refuse(pred_node, "no Merge joins its branches");
+  // The cond is what its Merges read; Switches and nodes on the predicate
+  // that lead elsewhere belong to a later cond on the same predicate.
+  std::vector<bool> kept(n, false);
+  for (std::vector<int> stack = merges; !stack.empty();) {
+    const int node = stack.back();
+    stack.pop_back();
+    for (int source : Sources(graph_.nodes[node])) {
+      if (!kept[source] && in_branch(source)) {
+        kept[source] = true;
+        stack.push_back(source);
+      }
+    }
+  }
+  auto not_kept = [&](int node) { return !kept[node]; };
+  switches.erase(std::remove_if(switches.begin(), switches.end(), not_kept), switches.end());
+  members.erase(std::remove_if(members.begin(), members.end(), not_kept), members.end());
+  for (const auto& [source, enter] : loop_reads) {
+    if (kept[source]) return refuse(graph_.nodes[enter], "a loop inside a branch is not lowered");
+  }
 
   // What the cond reads from outside may come later in the schedule than
   // its first Switch; nothing of it depends on the cond, so it runs now.
-  std::vector<bool> needed(graph_.nodes.size(), false);
+  std::vector<bool> needed(n, false);
   std::vector<int> pending;
   for (const std::vector<int>* group : {&switches, &members}) {
     for (int node : *group) pending.push_back(node);
@@ -89,7 +142,6 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     pending.pop_back();
     for (int source : Sources(graph_.nodes[node])) {
       if (side[source] != kOutside || needed[source] || frame_of_[source] != frame ||
-          std::find(switches.begin(), switches.end(), source) != switches.end() ||
           ValuesOf(scope, source) != nullptr) {
         continue;
       }
@@ -101,7 +153,9 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     }
   }
   for (int unit : frames_[frame].schedule) {
-    if (unit >= 0 && needed[unit]) TFLCONV_RETURN_IF_ERROR(RunNode(scope, unit));
+    if (unit >= 0 && needed[unit] && ValuesOf(scope, unit) == nullptr) {
+      TFLCONV_RETURN_IF_ERROR(RunNode(scope, unit));
+    }
   }
 
   // The If's operands: each Switch's value, one placeholder per branch.
@@ -119,7 +173,15 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
 
   Graph& outer = *scope.target->graph;
   std::string name = absl::StrCat(pred_node.name, scope.suffix, "/cond");
-  if (outer.by_name.contains(name)) absl::StrAppend(&name, "/if");
+  for (int k = 1; outer.by_name.contains(name); ++k) {
+    name = absl::StrCat(pred_node.name, scope.suffix, "/cond_", k);
+  }
+  // A constant entering a branch is copied in, as the rules want weights
+  // to be; only the rest are the If's operands.
+  std::vector<bool> constant(switches.size());
+  for (size_t k = 0; k < switches.size(); ++k) {
+    constant[k] = outer.info(values[k].tensor).value.has_value();
+  }
   int regions[2];
   std::vector<OutputInfo> results;
   for (const bool then_side : {true, false}) {
@@ -127,7 +189,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     region->parsed = graph_.parsed;
     Target target;
     target.graph = region.get();
-    target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_);
+    target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_, &fold_budget_);
     Scope branch;
     branch.parent = &scope;
     branch.frame = frame;
@@ -136,6 +198,13 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     branch.suffix = scope.suffix;
     for (size_t k = 0; k < switches.size(); ++k) {
       const Node& s = graph_.nodes[switches[k]];
+      if (constant[k]) {
+        TFLCONV_ASSIGN_OR_RETURN(FlowValue copy,
+                                 Import(branch, *scope.target, values[k], s.inputs[0]));
+        branch.values[switches[k]] = then_side ? std::vector<FlowValue>{FlowValue::Dead(), copy}
+                                               : std::vector<FlowValue>{copy, FlowValue::Dead()};
+        continue;
+      }
       OutputInfo info = outer.info(values[k].tensor);
       info.value.reset();
       tensorflow::NodeDef def;
@@ -149,12 +218,16 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
       branch.values[switches[k]] = then_side ? std::vector<FlowValue>{FlowValue::Dead(), taken}
                                              : std::vector<FlowValue>{taken, FlowValue::Dead()};
     }
-    for (int member : members) TFLCONV_RETURN_IF_ERROR(RunNode(branch, member));
+    for (int member : members) {
+      // An inner cond's Switch has already settled its own members.
+      if (!branch.values.contains(member)) TFLCONV_RETURN_IF_ERROR(RunNode(branch, member));
+    }
     std::vector<Endpoint> outputs;
     std::vector<std::string> output_names;
     for (size_t k = 0; k < merges.size(); ++k) {
       TFLCONV_RETURN_IF_ERROR(RunMerge(branch, merges[k]));
-      const FlowValue& value = branch.values[merges[k]][0];
+      const FlowValue value = Lookup(branch, {merges[k], 0}) ? *Lookup(branch, {merges[k], 0})
+                                                             : FlowValue::Dead();
       const Node& merge = graph_.nodes[merges[k]];
       if (value.kind != FlowValue::kTensor) {
         return refuse(merge, absl::StrCat("the ", then_side ? "true" : "false",
@@ -179,7 +252,9 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     outer.regions.push_back({absl::StrCat(name, then_side ? "/then" : "/else"), region,
                              std::move(outputs), std::move(output_names)});
   }
-  for (const FlowValue& value : values) operands.push_back(value.tensor);
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (!constant[k]) operands.push_back(values[k].tensor);
+  }
 
   tensorflow::NodeDef def;
   def.set_name(name);
@@ -187,6 +262,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   (*def.mutable_attr())["_then_region"].set_i(regions[0]);
   (*def.mutable_attr())["_else_region"].set_i(regions[1]);
   TFLCONV_ASSIGN_OR_RETURN(int node, Place(*scope.target, std::move(def), operands, results));
+  outer.nodes[node].runs_regions = true;
   for (int s : switches) scope.values[s].assign(2, FlowValue::Dead());
   for (int member : members) {
     scope.values[member].assign(std::max<int64_t>(outputs_used_[member], 1), FlowValue::Dead());

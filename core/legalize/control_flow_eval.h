@@ -57,6 +57,7 @@ struct Frame {
   std::vector<int> enters;    // Enter nodes into this frame
   std::vector<int> exits;     // Exit nodes leaving this frame
   int loop_cond = -1;         // the LoopCond node deciding each iteration
+  std::vector<int> merges;    // its variables: Merges fed back by NextIteration
   std::vector<int> schedule;  // node index, or ~frame for a nested loop
 };
 
@@ -122,7 +123,7 @@ class ControlFlowEvaluator {
   struct Checkpoint {
     size_t nodes = 0, made_defs = 0, regions = 0, states = 0;
     std::vector<Array> arrays;
-    uint64_t unrolled_ops = 0, array_work = 0;
+    uint64_t unrolled_ops = 0, array_work = 0, nodes_made = 0;
     absl::flat_hash_map<int, std::pair<bool, bool>> conds;
     absl::flat_hash_map<int, int64_t> loop_iterations;
     absl::flat_hash_map<int, std::string> while_loops;
@@ -196,7 +197,9 @@ class ControlFlowEvaluator {
   uint64_t unroll_limit_;
   InferStats* stats_;
   LoweredGraph lowered_;
+  FoldBudget fold_budget_;  // one for every target
   Target main_;  // the lowered graph
+  uint64_t nodes_made_ = 0;  // in every target, against limits.max_nodes
   std::vector<int64_t> outputs_used_;
   std::vector<int> frame_of_;
   std::vector<Frame> frames_;
@@ -212,6 +215,7 @@ class ControlFlowEvaluator {
   absl::flat_hash_map<int, int64_t> loop_iterations_;  // frame -> total iterations
   absl::flat_hash_map<int, std::string> while_loops_;  // frame -> why it stays a WHILE
   absl::flat_hash_set<int> if_conds_;  // predicates of conds that became If
+  absl::flat_hash_set<Endpoint> conds_in_progress_;  // predicates of conds being cut out
 };
 
 }  // namespace tflconv

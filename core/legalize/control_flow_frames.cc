@@ -171,6 +171,7 @@ absl::Status ControlFlowEvaluator::FindFrames() {
     if (frame_of_[i] == 0) {
       return FrameError(graph_.nodes[i], "a Merge fed by NextIteration outside any loop frame");
     }
+    frames_[frame_of_[i]].merges.push_back(static_cast<int>(i));
   }
   for (size_t f = 1; f < frames_.size(); ++f) {
     if (frames_[f].loop_cond < 0) {

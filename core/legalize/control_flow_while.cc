@@ -20,6 +20,7 @@ ControlFlowEvaluator::Checkpoint ControlFlowEvaluator::Save(const Scope& scope) 
   c.arrays = arrays_;
   c.unrolled_ops = unrolled_ops_;
   c.array_work = array_work_;
+  c.nodes_made = nodes_made_;
   c.conds = conds_;
   c.loop_iterations = loop_iterations_;
   c.while_loops = while_loops_;
@@ -39,6 +40,7 @@ void ControlFlowEvaluator::Restore(const Scope& scope, Checkpoint c) {
   arrays_ = std::move(c.arrays);
   unrolled_ops_ = c.unrolled_ops;
   array_work_ = c.array_work;
+  nodes_made_ = c.nodes_made;
   conds_ = std::move(c.conds);
   loop_iterations_ = std::move(c.loop_iterations);
   while_loops_ = std::move(c.while_loops);
@@ -51,7 +53,7 @@ absl::StatusOr<int> ControlFlowEvaluator::Place(Target& target, tensorflow::Node
                                                 std::vector<Endpoint> inputs,
                                                 std::vector<OutputInfo> outputs) {
   Graph& graph = *target.graph;
-  if (graph.nodes.size() >= limits_.max_nodes) {
+  if (++nodes_made_ > limits_.max_nodes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("lowering control flow makes more than ", limits_.max_nodes,
                      " nodes (limits.max_nodes) at '", def.name(), "'"));
@@ -77,8 +79,8 @@ absl::StatusOr<FlowValue> ControlFlowEvaluator::Import(Scope& scope, const Targe
   const OutputInfo& info = from.graph->info(value.tensor);
   if (!info.value) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[read.node],
-                     absl::StrCat("is read inside loop '", frames_[scope.frame].name,
-                                  "', which stays a WHILE, without an Enter"));
+                     "is read inside a WHILE body or IF branch without passing through its "
+                     "Enter or Switch");
   }
   Target& target = *scope.target;
   auto [it, inserted] = target.imported.try_emplace({from.graph, value.tensor});
@@ -104,7 +106,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   region->parsed = graph_.parsed;
   Target target;
   target.graph = region.get();
-  target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_);
+  target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_, &fold_budget_);
   Scope body;
   body.parent = &parent;
   body.frame = frame;
@@ -139,8 +141,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     return absl::OkStatus();
   };
   std::vector<bool> variable_enter(graph_.nodes.size(), false);
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    if (frame_of_[i] != frame || !feeds_back_[i]) continue;
+  for (int i : loop.merges) {
     const Node& merge = graph_.nodes[i];
     int enter = -1, next = -1;
     for (const Endpoint& in : merge.inputs) {
@@ -158,9 +159,8 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     body.values[enter] = {FlowValue::Dead()};
     auto initial = Read(parent, enter, graph_.nodes[enter].inputs[0]);
     if (!initial.ok()) return initial.status();
-    if (absl::Status s = add_operand(static_cast<int>(i), *initial, next); !s.ok()) return s;
+    if (absl::Status s = add_operand(i, *initial, next); !s.ok()) return s;
   }
-  const size_t variables = operands.size();
   for (int enter : loop.enters) {
     if (variable_enter[enter]) continue;
     auto initial = Read(parent, enter, graph_.nodes[enter].inputs[0]);
@@ -177,7 +177,8 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     for (const Endpoint& in : node.inputs) ++region->nodes[in.node].num_consumers;
   }
 
-  const FlowValue& cond = body.values[loop.loop_cond][0];
+  const FlowValue* cond_value = Lookup(body, {loop.loop_cond, 0});
+  const FlowValue cond = cond_value != nullptr ? *cond_value : FlowValue::Dead();
   if (cond.kind != FlowValue::kTensor) {
     return NodeError(absl::StatusCode::kUnimplemented, loop_cond,
                      "the loop's condition is not a tensor in every iteration");
@@ -192,7 +193,8 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
       continue;
     }
     const Node& next = graph_.nodes[next_of[k]];
-    const FlowValue& value = body.values[next_of[k]][0];
+    const FlowValue* next_value = Lookup(body, {next_of[k], 0});
+    const FlowValue value = next_value != nullptr ? *next_value : FlowValue::Dead();
     if (value.kind != FlowValue::kTensor) {
       return NodeError(absl::StatusCode::kUnimplemented, next,
                        "the next value of a loop variable must be a tensor in every iteration");
@@ -211,15 +213,15 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     result_names.push_back(next.name);
   }
 
-  // What leaves the loop: a variable's value when the condition fails.
+  // What leaves the loop: a variable's (or invariant's) value when the
+  // condition fails.
   std::vector<std::pair<int, int>> exits;  // (Exit node, operand)
   for (int exit : loop.exits) {
     const FlowValue* value = Lookup(body, graph_.nodes[exit].inputs[0]);
     auto it = value == nullptr || value->kind != FlowValue::kTensor
                   ? region->inputs.end()
-                  : std::find(region->inputs.begin(), region->inputs.begin() + variables,
-                              value->tensor);
-    if (it == region->inputs.begin() + variables || it == region->inputs.end()) {
+                  : std::find(region->inputs.begin(), region->inputs.end(), value->tensor);
+    if (it == region->inputs.end()) {
       return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[exit],
                        "leaves the loop with a value other than a loop variable, which a "
                        "WHILE cannot return");
@@ -246,10 +248,11 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   for (const Endpoint& input : region->inputs) outputs.push_back(region->info(input));
   auto node = Place(*parent.target, std::move(def), operands, std::move(outputs));
   if (!node.ok()) return node.status();
+  outer.nodes[*node].runs_regions = true;
   for (const auto& [exit, operand] : exits) {
     parent.values[exit] = {FlowValue::Of({*node, operand})};
   }
-  while_loops_[frame] = absl::StrCat("WHILE (", why, ")");
+  while_loops_[frame] = std::string(why);
   return absl::OkStatus();
 }
 

@@ -38,8 +38,10 @@ absl::Status CheckShapeLimits(const Node& node, const ResolvedLimits& limits) {
 
 }  // namespace
 
-NodeInferrer::NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats)
-    : graph_(graph), limits_(limits), stats_(stats), budget_(limits.max_folded_bytes) {}
+NodeInferrer::NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats,
+                           FoldBudget* shared_budget)
+    : graph_(graph), limits_(limits), stats_(stats), own_budget_(limits.max_folded_bytes),
+      budget_(shared_budget != nullptr ? *shared_budget : own_budget_) {}
 
 absl::Status NodeInferrer::Infer(int i, int64_t outputs_used) {
   const RuleRegistry& rules = RuleRegistry::Global();
@@ -173,11 +175,12 @@ std::string UnsupportedMessage(const v1::OpCoverageReport& coverage,
 // output that is also an input or another output) gets a copy through
 // RESHAPE, except a WHILE body's variable that passes through unchanged:
 // the runtime's kernel lets the body return its own input at that index.
-void NameOutputs(const std::vector<std::string>& output_names, bool main, LiteModel& model) {
+void NameOutputs(const std::vector<std::string>& output_names, bool while_body,
+                 LiteModel& model) {
   for (size_t i = 0; i < model.outputs.size(); ++i) {
     const std::string& name = output_names[i];
     int tensor = model.outputs[i];
-    if (!main && i < model.inputs.size() && model.inputs[i] == tensor) continue;
+    if (while_body && i < model.inputs.size() && model.inputs[i] == tensor) continue;
     const bool taken =
         std::find(model.inputs.begin(), model.inputs.end(), tensor) != model.inputs.end() ||
         std::find(model.outputs.begin(), model.outputs.begin() + i, tensor) !=
@@ -215,16 +218,20 @@ class Legalizer {
   Legalizer(const v1::ConversionOptions& options, LiteModel& model, CoverageBuilder& coverage)
       : options_(options), model_(model), coverage_(coverage) {}
 
+  // What a legalized graph becomes: the model's main subgraph, or one a
+  // WHILE or IF runs. A WHILE's cond and body share one graph, whose nodes
+  // the report counts once (with the body).
+  enum class Role { kMain, kWhileCond, kWhileBody, kBranch };
   // Legalizes `graph` into the model's focused subgraph: the graph's
   // inputs become its inputs, `outputs` (named `output_names`) its outputs.
   absl::Status Legalize(const Graph& graph, const std::vector<Endpoint>& outputs,
-                        const std::vector<std::string>& output_names, bool main);
+                        const std::vector<std::string>& output_names, Role role);
   // Whether some node had no route (Legalize then lists them all).
   bool unsupported() const { return unsupported_; }
 
  private:
   absl::Status LegalizeNode(const Graph& graph, int i,
-                            absl::flat_hash_map<Endpoint, int>& tensor_of);
+                            absl::flat_hash_map<Endpoint, int>& tensor_of, bool report);
   // A While or If of control-flow lowering: its regions (cond and body,
   // then and else) become subgraphs, run by a WHILE or an IF.
   absl::Status LegalizeRegionOp(const Graph& graph, int i,
@@ -237,7 +244,9 @@ class Legalizer {
 };
 
 absl::Status Legalizer::Legalize(const Graph& graph, const std::vector<Endpoint>& outputs,
-                                 const std::vector<std::string>& output_names, bool main) {
+                                 const std::vector<std::string>& output_names, Role role) {
+  const bool main = role == Role::kMain;
+  const bool report = role != Role::kWhileCond;
   absl::flat_hash_map<Endpoint, int> tensor_of;
   const std::vector<bool> live = LiveNodes(graph, outputs);
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
@@ -265,14 +274,14 @@ absl::Status Legalizer::Legalize(const Graph& graph, const std::vector<Endpoint>
       continue;
     }
     if (IsFolded(node)) {
-      coverage_.Add(node, v1::FOLDED, {}, "");
+      if (report) coverage_.Add(node, v1::FOLDED, {}, "");
       continue;
     }
     if (!live[i]) {
-      coverage_.Add(node, v1::REMOVED, {}, "");
+      if (report) coverage_.Add(node, v1::REMOVED, {}, "");
       continue;
     }
-    TFLCONV_RETURN_IF_ERROR(LegalizeNode(graph, static_cast<int>(i), tensor_of));
+    TFLCONV_RETURN_IF_ERROR(LegalizeNode(graph, static_cast<int>(i), tensor_of, report));
   }
   if (unsupported_) return absl::OkStatus();
 
@@ -293,17 +302,14 @@ absl::Status Legalizer::Legalize(const Graph& graph, const std::vector<Endpoint>
     model_.outputs.push_back(tensor);
     if (main) model_.output_names.push_back(output_names[i]);
   }
-  NameOutputs(output_names, main, model_);
+  NameOutputs(output_names, role == Role::kWhileBody, model_);
   return absl::OkStatus();
 }
 
 absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
-                                     absl::flat_hash_map<Endpoint, int>& tensor_of) {
+                                     absl::flat_hash_map<Endpoint, int>& tensor_of, bool report) {
   const Node& node = graph.nodes[i];
-  if ((node.op == "While" && FindAttr(node, "_body_region") != nullptr) ||
-      (node.op == "If" && FindAttr(node, "_then_region") != nullptr)) {
-    return LegalizeRegionOp(graph, i, tensor_of);
-  }
+  if (node.runs_regions) return LegalizeRegionOp(graph, i, tensor_of);
   LegalizeContext ctx(graph, i, model_, tensor_of);
   const size_t ops_before = model_.operators.size();
   const OpRule* rule = RuleRegistry::Global().Find(node.op);
@@ -343,7 +349,8 @@ absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
         // lists every unsupported op, not just the first.
         unsupported_ = true;
         for (size_t k = 0; k < node.outputs.size(); ++k) ctx.Output(static_cast<int>(k));
-        coverage_.Add(node, v1::UNSUPPORTED, {}, declined.empty() ? RuntimeWarning(node) : declined);
+        coverage_.Add(node, v1::UNSUPPORTED, {},
+                      declined.empty() ? RuntimeWarning(node) : declined);
         return absl::OkStatus();
     }
   }
@@ -356,7 +363,7 @@ absl::Status Legalizer::LegalizeNode(const Graph& graph, int i,
   if (disposition != v1::BUILTIN && disposition != v1::REMOVED && warning.empty()) {
     warning = RuntimeWarning(node);
   }
-  coverage_.Add(node, disposition, lite_ops, warning);
+  if (report) coverage_.Add(node, disposition, lite_ops, warning);
   return absl::OkStatus();
 }
 
@@ -386,11 +393,13 @@ absl::Status Legalizer::LegalizeRegionOp(const Graph& graph, int i,
     const Region& region = graph.regions[index];
     subgraphs[r] = model_.AddSubgraph(region.name);
     SubgraphFocus focus(model_, subgraphs[r]);
-    TFLCONV_RETURN_IF_ERROR(
-        Legalize(*region.graph, region.outputs, region.output_names, /*main=*/false));
+    const Role role = !is_while ? Role::kBranch : r == 0 ? Role::kWhileCond : Role::kWhileBody;
+    TFLCONV_RETURN_IF_ERROR(Legalize(*region.graph, region.outputs, region.output_names, role));
   }
   if (unsupported_) return absl::OkStatus();
-  if (is_while) return AddWhile(model_, in, subgraphs[0], subgraphs[1], operands, results, node.name);
+  if (is_while) {
+    return AddWhile(model_, in, subgraphs[0], subgraphs[1], operands, results, node.name);
+  }
   const int condition = operands.front();
   operands.erase(operands.begin());
   return AddIf(model_, in, subgraphs[0], subgraphs[1], condition, operands, results, node.name);
@@ -401,7 +410,8 @@ absl::Status Legalizer::LegalizeRegionOp(const Graph& graph, int i,
 LegalizeResult LegalizeGraph(const Graph& graph, const v1::ConversionOptions& options) {
   LegalizeResult result;
   Legalizer legalizer(options, result.model, result.coverage);
-  result.status = legalizer.Legalize(graph, graph.outputs, graph.output_names, /*main=*/true);
+  result.status =
+      legalizer.Legalize(graph, graph.outputs, graph.output_names, Legalizer::Role::kMain);
   if (result.status.ok() && legalizer.unsupported()) {
     result.status =
         absl::FailedPreconditionError(UnsupportedMessage(result.coverage.Build(), options));

@@ -26,7 +26,10 @@ struct InferStats {
 // infers each node it makes).
 class NodeInferrer {
  public:
-  NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats);
+  // `shared_budget`, when given, is the budget of several inferrers (the
+  // graphs one control-flow lowering makes); else the inferrer has its own.
+  NodeInferrer(Graph& graph, const ResolvedLimits& limits, InferStats* stats,
+               FoldBudget* shared_budget = nullptr);
   // `outputs_used`: one past the highest output index any consumer reads.
   absl::Status Infer(int node, int64_t outputs_used);
 
@@ -34,7 +37,8 @@ class NodeInferrer {
   Graph& graph_;
   const ResolvedLimits& limits_;
   InferStats* stats_;
-  FoldBudget budget_;
+  FoldBudget own_budget_;
+  FoldBudget& budget_;
 };
 
 // Per node, one past the highest output index a consumer or output reads.

@@ -219,5 +219,43 @@ TEST(WhileLoweringTest, BranchesThatDisagreeOnShapeAreNotAnIf) {
   EXPECT_THAT(result.status.message(), HasSubstr("cannot become an IF: its branches give"));
 }
 
+// tf.cond as TensorFlow 1.x writes it: data Switches on pred_id =
+// Identity(p), branch constants tied to the pivots of Switch(p, p).
+std::string Tf1Cond(GraphBuilder& g, const std::string& name, const std::string& x) {
+  TypedOp(g, "Identity", name + "/pred_id", {"p"}, tensorflow::DT_BOOL);
+  TypedOp(g, "Switch", name + "/Switch", {"p", "p"}, tensorflow::DT_BOOL);
+  TypedOp(g, "Identity", name + "/switch_t", {name + "/Switch:1"}, tensorflow::DT_BOOL);
+  TypedOp(g, "Identity", name + "/switch_f", {name + "/Switch"}, tensorflow::DT_BOOL);
+  TypedOp(g, "Switch", name + "/x", {x, name + "/pred_id"}, DT_FLOAT);
+  g.ConstFloat(name + "/two", {}, {2.0f});
+  g.AddControlInput(name + "/two", name + "/switch_t");
+  g.ConstFloat(name + "/one", {}, {1.0f});
+  g.AddControlInput(name + "/one", name + "/switch_f");
+  TypedOp(g, "Mul", name + "/mul", {name + "/x:1", name + "/two"}, DT_FLOAT);
+  TypedOp(g, "Sub", name + "/sub", {name + "/x", name + "/one"}, DT_FLOAT);
+  tensorflow::NodeDef& merge = g.Op("Merge", name + "/Merge", {name + "/sub", name + "/mul"});
+  AttrType(merge, "T", DT_FLOAT);
+  AttrInt(merge, "N", 2);
+  return merge.name();
+}
+
+TEST(WhileLoweringTest, Tf1CondsOnOnePredicateEachBecomeAnIf) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {3});
+  g.Placeholder("p", tensorflow::DT_BOOL, {});
+  // The second cond reads the first one's result.
+  const std::string second = Tf1Cond(g, "second", Tf1Cond(g, "first", "x"));
+  ConversionResult result = ConvertGraph(g, Options({"x", "p"}, {second}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("IF", "IF"));
+  ASSERT_EQ(model->subgraphs()->size(), 5u);
+  // Each branch takes x and the pivot's p; its constants, tied to the
+  // pivot by control edges, are copied in.
+  for (int branch = 1; branch < 5; ++branch) {
+    EXPECT_EQ(model->subgraphs()->Get(branch)->inputs()->size(), 2u) << branch;
+  }
+}
+
 }  // namespace
 }  // namespace tflconv
