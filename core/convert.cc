@@ -134,7 +134,7 @@ absl::Status ConvertInto(absl::string_view graph_bytes, const v1::ConversionOpti
                absl::StrCat(optimized.scales_folded, " scales (batch norms) folded into weights, ",
                             optimized.biases_folded, " biases folded, ",
                             optimized.activations_fused, " activations fused, ",
-                            model.operators.size(), " TFLite operators"));
+                            model.operator_count(), " TFLite operators"));
 
   *report.mutable_size() = StartSizeReport(graph_bytes.size(), model);
   ExportOptions export_options;

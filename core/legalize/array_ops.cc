@@ -1,10 +1,16 @@
 // TensorArrays (V2/V3) and TensorLists as the control-flow evaluator runs
 // them: an array is the list of tensors written into it, carried through
-// the program by its flow (TensorArray) or its handle (TensorList).
+// the program by its flow (TensorArray) or its handle (TensorList). Sizes
+// and shapes are checked as TensorFlow's kernels check them (list_kernels.cc,
+// tensor_array_ops.cc): a TensorList grows only by TensorListPushBack or by a
+// TensorListSetItem with resize_if_index_out_of_bounds, and every element
+// written must be compatible with the element shape the array declares.
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
+#include "core/legalize/shape_util.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -40,6 +46,62 @@ tensorflow::NodeDef NewDef(std::string name, absl::string_view op, DataType dtyp
   return def;
 }
 
+// The lowered graph's tensor behind `value`, or null when it is no tensor.
+const OutputInfo* TensorInfo(const Graph& graph, const FlowValue& value) {
+  return value.kind == FlowValue::kTensor ? &graph.info(value.tensor) : nullptr;
+}
+
+// A TensorList's element_shape input as TensorFlow's TensorShapeFromTensor
+// reads it: the scalar -1 is an unknown rank, a vector gives the dims (-1
+// for an unknown one).
+absl::StatusOr<Shape> ElementShapeInput(const Node& node, const OutputInfo* info) {
+  if (info == nullptr || !info->value) {
+    return NodeError(absl::StatusCode::kUnimplemented, node,
+                     "its element_shape is known only at run time; a list is lowered only "
+                     "when it is known at conversion time");
+  }
+  const Tensor& shape = *info->value;
+  if (shape.dtype() != tensorflow::DT_INT32 && shape.dtype() != tensorflow::DT_INT64) {
+    return NodeInvalid(node, absl::StrCat("element_shape must be int32 or int64, not ",
+                                          DataTypeName(shape.dtype())));
+  }
+  if (shape.rank() == 0) {
+    if (shape.ScalarAsInt(0) == -1) return Shape::Unknown();
+    return NodeInvalid(node, absl::StrCat("element_shape is the scalar ", shape.ScalarAsInt(0),
+                                          "; the only scalar shape is -1 (unknown)"));
+  }
+  if (shape.rank() != 1) {
+    return NodeInvalid(node, absl::StrCat("element_shape must be a vector or -1, not of rank ",
+                                          shape.rank()));
+  }
+  Dims dims = shape.AsInt64Vector();
+  for (int64_t d : dims) {
+    if (d < -1) {
+      return NodeInvalid(node, absl::StrCat("element_shape has dimension ", d,
+                                            "; dimensions are -1 (unknown) or more"));
+    }
+  }
+  return Shape::Of(std::move(dims));
+}
+
+// A TensorArray's element_shape attribute (unknown when absent).
+Shape ElementShapeAttr(const Node& node) {
+  const tensorflow::AttrValue* attr = FindAttr(node, "element_shape");
+  return attr != nullptr && attr->has_shape() ? ShapeFromProto(attr->shape()) : Shape::Unknown();
+}
+
+// Extends `elements` to hold `index`, within limits.max_nodes.
+absl::Status ExtendToIndex(const Node& node, uint64_t max_nodes,
+                           std::vector<std::optional<Endpoint>>& elements, int64_t index) {
+  if (index < static_cast<int64_t>(elements.size())) return absl::OkStatus();
+  if (static_cast<uint64_t>(index) >= max_nodes) {
+    return NodeError(absl::StatusCode::kResourceExhausted, node,
+                     absl::StrCat("writes index ", index, " past limits.max_nodes"));
+  }
+  elements.resize(index + 1);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsArrayOp(absl::string_view op) {
@@ -49,8 +111,7 @@ bool IsArrayOp(absl::string_view op) {
 // A constant int32/int64 vector input (gather and scatter indices).
 absl::StatusOr<std::vector<int64_t>> ControlFlowEvaluator::ConstantIndices(
     int node, const FlowValue& value) {
-  const OutputInfo* info =
-      value.kind == FlowValue::kTensor ? &lowered_.graph.info(value.tensor) : nullptr;
+  const OutputInfo* info = TensorInfo(lowered_.graph, value);
   if (info == nullptr || !info->value) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                      "its indices are known only at run time");
@@ -72,8 +133,7 @@ absl::StatusOr<std::vector<int64_t>> ControlFlowEvaluator::ConstantIndices(
 
 absl::StatusOr<int64_t> ControlFlowEvaluator::ConstantIndex(int node, const FlowValue& value,
                                                             absl::string_view what) {
-  const OutputInfo* info =
-      value.kind == FlowValue::kTensor ? &lowered_.graph.info(value.tensor) : nullptr;
+  const OutputInfo* info = TensorInfo(lowered_.graph, value);
   if (info == nullptr || !info->value || info->value->num_elements() != 1 ||
       (info->value->dtype() != tensorflow::DT_INT32 &&
        info->value->dtype() != tensorflow::DT_INT64)) {
@@ -108,20 +168,26 @@ absl::StatusOr<const ControlFlowEvaluator::ArrayState*> ControlFlowEvaluator::St
 
 absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64_t index,
                                               Endpoint element) {
-  Array& array = arrays_[state.array];
-  if (index < 0 ||
-      (index >= static_cast<int64_t>(state.elements.size()) && !array.dynamic_size)) {
-    return NodeInvalid(graph_.nodes[node],
-                       absl::StrCat("writes index ", index, " of ", array.kind, " '",
-                                    array.node, "' of size ", state.elements.size()));
+  const Node& source = graph_.nodes[node];
+  const Array& array = arrays_[state.array];
+  const int64_t size = static_cast<int64_t>(state.elements.size());
+  if (index < 0 || (index >= size && !array.dynamic_size)) {
+    absl::string_view growth =
+        index < 0                     ? ""
+        : array.kind == "TensorArray" ? " (it is not dynamic_size)"
+                                      : " (a TensorList grows only by TensorListPushBack or by "
+                                        "TensorListSetItem with resize_if_index_out_of_bounds)";
+    return NodeInvalid(source, absl::StrCat("writes index ", index, " of ", array.kind, " '",
+                                            array.node, "' of size ", size, growth));
   }
-  if (static_cast<uint64_t>(index) >= limits_.max_nodes) {
-    return NodeError(absl::StatusCode::kResourceExhausted, graph_.nodes[node],
-                     absl::StrCat("writes index ", index, " past limits.max_nodes"));
-  }
-  if (index >= static_cast<int64_t>(state.elements.size())) state.elements.resize(index + 1);
+  TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, state.elements, index));
   const Shape& shape = lowered_.graph.info(element).shape;
-  if (!array.element_shape.known_rank) array.element_shape = shape;
+  if (!ShapesCompatible(array.element_shape, shape)) {
+    return NodeInvalid(source, absl::StrCat("writes a value of shape ", shape.ToString(), " to ",
+                                            array.kind, " '", array.node,
+                                            "', whose element shape is ",
+                                            array.element_shape.ToString()));
+  }
   state.elements[index] = element;
   return absl::OkStatus();
 }
@@ -146,17 +212,15 @@ absl::StatusOr<FlowValue> ControlFlowEvaluator::PackElements(
   }
   std::vector<Endpoint> inputs;
   for (int64_t index : indices) {
-    auto element = Element(node, state, index);
-    if (!element.ok()) return element.status();
-    inputs.push_back(*element);
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(node, state, index));
+    inputs.push_back(element);
   }
   tensorflow::NodeDef def = NewDef(absl::StrCat(graph_.nodes[node].name, scope.suffix), "Pack",
                                    arrays_[state.array].dtype);
   (*def.mutable_attr())["N"].set_i(static_cast<int64_t>(inputs.size()));
   (*def.mutable_attr())["axis"].set_i(0);
-  auto index = Make(scope, std::move(def), std::move(inputs), 1);
-  if (!index.ok()) return index.status();
-  return FlowValue::Of({*index, 0});
+  TFLCONV_ASSIGN_OR_RETURN(const int pack, Make(scope, std::move(def), std::move(inputs), 1));
+  return FlowValue::Of({pack, 0});
 }
 
 absl::StatusOr<std::vector<Endpoint>> ControlFlowEvaluator::UnpackRows(const Scope& scope,
@@ -178,10 +242,9 @@ absl::StatusOr<std::vector<Endpoint>> ControlFlowEvaluator::UnpackRows(const Sco
              info.dtype);
   (*def.mutable_attr())["num"].set_i(rows);
   (*def.mutable_attr())["axis"].set_i(0);
-  auto index = Make(scope, std::move(def), {value}, rows);
-  if (!index.ok()) return index.status();
+  TFLCONV_ASSIGN_OR_RETURN(const int unpack, Make(scope, std::move(def), {value}, rows));
   std::vector<Endpoint> elements;
-  for (int64_t k = 0; k < rows; ++k) elements.push_back({*index, static_cast<int>(k)});
+  for (int64_t k = 0; k < rows; ++k) elements.push_back({unpack, static_cast<int>(k)});
   return elements;
 }
 
@@ -191,15 +254,12 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   Array array;
   array.kind = std::string(kind);
   array.node = source.name;
-  auto dtype = GetTypeAttr(source, kind == "TensorArray" ? "dtype" : "element_dtype");
-  if (!dtype.ok()) return dtype.status();
-  array.dtype = *dtype;
+  TFLCONV_ASSIGN_OR_RETURN(array.dtype,
+                           GetTypeAttr(source, kind == "TensorArray" ? "dtype" : "element_dtype"));
   array.dynamic_size = dynamic_size;
   int64_t count = 0;
   if (size.kind != FlowValue::kDead) {
-    auto n = ConstantIndex(node, size, "size");
-    if (!n.ok()) return n.status();
-    count = *n;
+    TFLCONV_ASSIGN_OR_RETURN(count, ConstantIndex(node, size, "size"));
   }
   if (count < 0 || static_cast<uint64_t>(count) > limits_.max_nodes) {
     return NodeInvalid(source, absl::StrCat("array size ", count, " is out of range (0 to ",
@@ -207,16 +267,12 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   }
   arrays_.push_back(std::move(array));
   const int id = static_cast<int>(arrays_.size()) - 1;
-  auto state = NewState(node, {id, std::vector<std::optional<Endpoint>>(count)});
-  if (!state.ok()) return state.status();
-  arrays_[id].initial_state = *state;
+  TFLCONV_ASSIGN_OR_RETURN(const int state,
+                           NewState(node, {id, std::vector<std::optional<Endpoint>>(count)}));
+  arrays_[id].initial_state = state;
   std::vector<FlowValue>& out = scope.values[node];
-  if (kind == "TensorArray") {
-    out = {FlowValue{FlowValue::kArrayHandle, {}, id},
-           FlowValue{FlowValue::kArrayState, {}, -1, *state}};
-  } else {
-    out = {FlowValue{FlowValue::kArrayState, {}, -1, *state}};
-  }
+  out = {FlowValue{FlowValue::kArrayState, {}, -1, state}};
+  if (kind == "TensorArray") out.insert(out.begin(), FlowValue{FlowValue::kArrayHandle, {}, id});
   return absl::OkStatus();
 }
 
@@ -235,7 +291,6 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     if (in.size() == n) return absl::OkStatus();
     return NodeInvalid(source, absl::StrCat("expects ", n, " inputs, has ", in.size()));
   };
-  auto state_value = [](int state) { return FlowValue{FlowValue::kArrayState, {}, -1, state}; };
   auto tensor_input = [&](size_t k) -> absl::StatusOr<Endpoint> {
     if (in[k].kind != FlowValue::kTensor) {
       return NodeInvalid(source, absl::StrCat("input ", k, " is not a tensor"));
@@ -245,19 +300,27 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   // The array an op reads: (handle, flow) for TensorArrays, a list value
   // for TensorLists.
   auto state_at = [&](size_t handle, size_t flow) { return StateOf(node, in[handle], in[flow]); };
+  // Stores `next` as the op's one output.
+  auto output_state = [&](ArrayState next) -> absl::Status {
+    TFLCONV_ASSIGN_OR_RETURN(const int made, NewState(node, std::move(next)));
+    out = {FlowValue{FlowValue::kArrayState, {}, -1, made}};
+    return absl::OkStatus();
+  };
 
   if (op == "TensorArray" || op == "TensorListReserve" || op == "EmptyTensorList") {
-    if (absl::Status s = expect(op == "TensorArray" ? 1 : 2); !s.ok()) return s;
-    const bool dynamic =
-        op == "EmptyTensorList" ||
-        (op == "TensorArray" && GetBoolAttr(source, "dynamic_size", false).value_or(false));
     const bool array = op == "TensorArray";
-    const FlowValue& size = op == "EmptyTensorList" ? FlowValue::Dead() : in[array ? 0 : 1];
-    if (absl::Status s =
-            CreateArray(scope, node, size, array ? "TensorArray" : "TensorList", dynamic);
-        !s.ok()) {
-      return s;
+    TFLCONV_RETURN_IF_ERROR(expect(array ? 1 : 2));
+    Shape element_shape = ElementShapeAttr(source);
+    if (!array) {
+      TFLCONV_ASSIGN_OR_RETURN(element_shape,
+                               ElementShapeInput(source, TensorInfo(lowered_.graph, in[0])));
     }
+    const bool dynamic =
+        array && GetBoolAttr(source, "dynamic_size", false).value_or(false);
+    const FlowValue& size = op == "EmptyTensorList" ? FlowValue::Dead() : in[array ? 0 : 1];
+    TFLCONV_RETURN_IF_ERROR(
+        CreateArray(scope, node, size, array ? "TensorArray" : "TensorList", dynamic));
+    arrays_.back().element_shape = std::move(element_shape);
     if (array && source.op == "TensorArrayV2") out.resize(1);  // V2 has no flow output
     return absl::OkStatus();
   }
@@ -265,129 +328,109 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     out.clear();
     return absl::OkStatus();
   }
-  // Reads: (array inputs, index input or -1)
   if (op == "TensorArrayRead" || op == "TensorListGetItem") {
     const bool list = op == "TensorListGetItem";
-    if (absl::Status s = expect(3); !s.ok()) return s;
-    auto state = list ? state_at(0, 0) : state_at(0, 2);
-    if (!state.ok()) return state.status();
-    auto index = ConstantIndex(node, in[1], "index");
-    if (!index.ok()) return index.status();
-    auto element = Element(node, **state, *index);
-    if (!element.ok()) return element.status();
-    out = {FlowValue::Of(*element)};
+    TFLCONV_RETURN_IF_ERROR(expect(3));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 2));
+    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(node, in[1], "index"));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(node, *state, index));
+    out = {FlowValue::Of(element)};
     return absl::OkStatus();
   }
   if (op == "TensorArrayWrite" || op == "TensorListSetItem") {
     const bool list = op == "TensorListSetItem";
-    if (absl::Status s = expect(list ? 3 : 4); !s.ok()) return s;
-    auto state = list ? state_at(0, 0) : state_at(0, 3);
-    if (!state.ok()) return state.status();
-    auto index = ConstantIndex(node, in[1], "index");
-    if (!index.ok()) return index.status();
-    auto value = tensor_input(2);
-    if (!value.ok()) return value.status();
-    ArrayState next = **state;
-    if (absl::Status s = SetElement(node, next, *index, *value); !s.ok()) return s;
-    auto made = NewState(node, std::move(next));
-    if (!made.ok()) return made.status();
-    out = {state_value(*made)};
-    return absl::OkStatus();
+    TFLCONV_RETURN_IF_ERROR(expect(list ? 3 : 4));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 3));
+    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(node, in[1], "index"));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(2));
+    ArrayState next = *state;
+    if (list) {
+      TFLCONV_ASSIGN_OR_RETURN(const bool resize,
+                               GetBoolAttr(source, "resize_if_index_out_of_bounds", false));
+      if (resize) {
+        TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, index));
+      }
+    }
+    TFLCONV_RETURN_IF_ERROR(SetElement(node, next, index, value));
+    return output_state(std::move(next));
   }
   if (op == "TensorListPushBack") {
-    if (absl::Status s = expect(2); !s.ok()) return s;
-    auto state = state_at(0, 0);
-    if (!state.ok()) return state.status();
-    auto value = tensor_input(1);
-    if (!value.ok()) return value.status();
-    ArrayState next = **state;
-    arrays_[next.array].dynamic_size = true;
-    if (absl::Status s = SetElement(node, next, next.elements.size(), *value); !s.ok()) return s;
-    auto made = NewState(node, std::move(next));
-    if (!made.ok()) return made.status();
-    out = {state_value(*made)};
-    return absl::OkStatus();
+    TFLCONV_RETURN_IF_ERROR(expect(2));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 0));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(1));
+    ArrayState next = *state;
+    const int64_t end = static_cast<int64_t>(next.elements.size());
+    TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, end));
+    TFLCONV_RETURN_IF_ERROR(SetElement(node, next, end, value));
+    return output_state(std::move(next));
   }
   if (op == "TensorArrayScatter" || op == "TensorListFromTensor") {
     const bool list = op == "TensorListFromTensor";
-    if (absl::Status s = expect(list ? 2 : 4); !s.ok()) return s;
-    auto value = tensor_input(list ? 0 : 2);
-    if (!value.ok()) return value.status();
+    TFLCONV_RETURN_IF_ERROR(expect(list ? 2 : 4));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(list ? 0 : 2));
     std::vector<int64_t> indices;
+    ArrayState next;
     if (list) {
-      const Shape& shape = lowered_.graph.info(*value).shape;
+      const Shape& shape = lowered_.graph.info(value).shape;
       if (shape.rank() < 1 || shape.dims[0] < 0 || shape.dims[0] > kMaxNodeOutputs) {
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          absl::StrCat("makes a list from a value of shape ", shape.ToString(),
                                       ", whose row count is known only at run time"));
       }
       for (int64_t k = 0; k < shape.dims[0]; ++k) indices.push_back(k);
-      if (absl::Status s = CreateArray(scope, node, FlowValue::Dead(), "TensorList", false);
-          !s.ok()) {
-        return s;
-      }
+      TFLCONV_ASSIGN_OR_RETURN(Shape element_shape,
+                               ElementShapeInput(source, TensorInfo(lowered_.graph, in[1])));
+      TFLCONV_RETURN_IF_ERROR(CreateArray(scope, node, FlowValue::Dead(), "TensorList", false));
+      arrays_.back().element_shape = std::move(element_shape);
+      // One item per row, in the list created empty above.
+      next = states_[arrays_.back().initial_state];
+      next.elements.resize(indices.size());
     } else {
-      auto constant = ConstantIndices(node, in[1]);
-      if (!constant.ok()) return constant.status();
-      indices = *std::move(constant);
+      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(node, in[1]));
+      TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 3));
+      next = *state;
     }
-    auto rows = UnpackRows(scope, node, *value, static_cast<int64_t>(indices.size()));
-    if (!rows.ok()) return rows.status();
-    ArrayState next = list ? states_[scope.values[node][0].state] : ArrayState{};
-    // A list made from a tensor has one item per row (created empty above).
-    if (list) next.elements.resize(indices.size());
-    if (!list) {
-      auto state = state_at(0, 3);
-      if (!state.ok()) return state.status();
-      next = **state;
-    }
+    TFLCONV_ASSIGN_OR_RETURN(
+        const std::vector<Endpoint> rows,
+        UnpackRows(scope, node, value, static_cast<int64_t>(indices.size())));
     for (size_t k = 0; k < indices.size(); ++k) {
-      if (absl::Status s = SetElement(node, next, indices[k], (*rows)[k]); !s.ok()) return s;
+      TFLCONV_RETURN_IF_ERROR(SetElement(node, next, indices[k], rows[k]));
     }
-    auto made = NewState(node, std::move(next));
-    if (!made.ok()) return made.status();
-    out = {state_value(*made)};
-    return absl::OkStatus();
+    return output_state(std::move(next));
   }
   if (op == "TensorArrayGather" || op == "TensorListGather" || op == "TensorListStack") {
     const bool array = op == "TensorArrayGather";
-    if (absl::Status s = expect(op == "TensorListStack" ? 2 : 3); !s.ok()) return s;
-    auto state = array ? state_at(0, 2) : state_at(0, 0);
-    if (!state.ok()) return state.status();
+    TFLCONV_RETURN_IF_ERROR(expect(op == "TensorListStack" ? 2 : 3));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, array ? state_at(0, 2) : state_at(0, 0));
     std::vector<int64_t> indices;
     if (op == "TensorListStack") {
-      for (size_t k = 0; k < (*state)->elements.size(); ++k) indices.push_back(k);
+      for (size_t k = 0; k < state->elements.size(); ++k) indices.push_back(k);
     } else {
-      auto constant = ConstantIndices(node, in[1]);
-      if (!constant.ok()) return constant.status();
-      indices = *std::move(constant);
+      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(node, in[1]));
     }
-    auto packed = PackElements(scope, node, **state, indices);
-    if (!packed.ok()) return packed.status();
-    out = {*packed};
+    TFLCONV_ASSIGN_OR_RETURN(const FlowValue packed, PackElements(scope, node, *state, indices));
+    out = {packed};
     return absl::OkStatus();
   }
   if (op == "TensorArraySize" || op == "TensorListLength" || op == "TensorListElementShape") {
-    if (absl::Status s = expect(op == "TensorArraySize" ? 2 : 1); !s.ok()) return s;
-    auto state = op == "TensorArraySize" ? state_at(0, 1) : state_at(0, 0);
-    if (!state.ok()) return state.status();
-    std::vector<int64_t> values = {static_cast<int64_t>((*state)->elements.size())};
+    const bool array = op == "TensorArraySize";
+    TFLCONV_RETURN_IF_ERROR(expect(array ? 2 : 1));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, array ? state_at(0, 1) : state_at(0, 0));
+    std::vector<int64_t> values = {static_cast<int64_t>(state->elements.size())};
+    bool scalar = true;
     DataType dtype = tensorflow::DT_INT32;
     if (op == "TensorListElementShape") {
-      const Shape& shape = arrays_[(*state)->array].element_shape;
-      if (!shape.fully_defined()) {
-        return NodeError(absl::StatusCode::kUnimplemented, source,
-                         "the element shape is not known at conversion time");
-      }
-      values = shape.dims;
-      auto type = GetTypeAttr(source, "shape_type", tensorflow::DT_INT32);
-      if (!type.ok()) return type.status();
-      dtype = *type;
+      // What TensorFlow returns: the declared shape, -1 for an unknown dim,
+      // the scalar -1 for an unknown rank; never the shapes written.
+      const Shape& shape = arrays_[state->array].element_shape;
+      scalar = !shape.known_rank;
+      values = scalar ? std::vector<int64_t>{-1} : shape.dims;
+      TFLCONV_ASSIGN_OR_RETURN(dtype, GetTypeAttr(source, "shape_type", tensorflow::DT_INT32));
     }
-    auto index = MakeIntConst(scope, absl::StrCat(source.name, scope.suffix), dtype, values,
-                              op != "TensorListElementShape");
-    if (!index.ok()) return index.status();
-    out = {FlowValue::Of({*index, 0})};
+    TFLCONV_ASSIGN_OR_RETURN(
+        const int made,
+        MakeIntConst(scope, absl::StrCat(source.name, scope.suffix), dtype, values, scalar));
+    out = {FlowValue::Of({made, 0})};
     return absl::OkStatus();
   }
   return NodeError(absl::StatusCode::kUnimplemented, source,
@@ -396,13 +439,31 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
 }
 
 void ControlFlowEvaluator::ReportArrays() {
+  // The declared element shape, or when it is not fully defined the shape
+  // of the first element written: states are made in program order.
+  std::vector<Shape> shown;
+  std::vector<bool> settled;
   for (const Array& array : arrays_) {
+    shown.push_back(array.element_shape);
+    settled.push_back(array.element_shape.fully_defined());
+  }
+  for (const ArrayState& state : states_) {
+    if (settled[state.array]) continue;
+    for (const std::optional<Endpoint>& element : state.elements) {
+      if (!element) continue;
+      shown[state.array] = lowered_.graph.info(*element).shape;
+      settled[state.array] = true;
+      break;
+    }
+  }
+  for (size_t k = 0; k < arrays_.size(); ++k) {
+    const Array& array = arrays_[k];
     v1::ControlFlowRegion& region = lowered_.regions.emplace_back();
     region.set_kind(array.kind);
     region.set_name(array.node);
-    region.set_disposition(absl::StrCat(
-        "lowered to its elements: up to ", array.largest_size, " tensors of ",
-        DataTypeName(array.dtype), array.element_shape.ToString()));
+    region.set_disposition(absl::StrCat("lowered to its elements: up to ", array.largest_size,
+                                        " tensors of ", DataTypeName(array.dtype),
+                                        shown[k].ToString()));
   }
 }
 

@@ -225,19 +225,33 @@ absl::Status InferSplit(InferContext& ctx) {
   return SetSplitOutputs(ctx, 1, *axis, std::vector<int64_t>(num, dim < 0 ? -1 : dim / num));
 }
 
-absl::Status LegalizeSplit(LegalizeContext& ctx) {
-  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), "num_split"));
-  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 0, "split_dim"));
-  int64_t axis = axis_value;
-  const int rank = ctx.input_shape(1).rank();
-  if (axis < 0 && rank >= 0) axis += rank;
-  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(1));
-  const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
+// What SPLIT and SPLIT_V share: the value, split_dim as an int32 scalar
+// constant (made non-negative when the rank is known) and the num_split
+// outputs.
+struct SplitOperands {
+  int value;
+  int axis;
   std::vector<int> outputs;
-  for (int k = 0; k < num; ++k) outputs.push_back(ctx.Output(k));
+};
+
+absl::StatusOr<SplitOperands> ReadSplitOperands(LegalizeContext& ctx, int value_input,
+                                                int axis_input) {
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t num, GetIntAttr(ctx.node(), "num_split"));
+  TFLCONV_ASSIGN_OR_RETURN(int64_t axis, ConstantScalar(ctx, axis_input, "split_dim"));
+  const int rank = ctx.input_shape(value_input).rank();
+  if (axis < 0 && rank >= 0) axis += rank;
+  SplitOperands split;
+  TFLCONV_ASSIGN_OR_RETURN(split.value, ctx.Input(value_input));
+  split.axis = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
+  for (int k = 0; k < num; ++k) split.outputs.push_back(ctx.Output(k));
+  return split;
+}
+
+absl::Status LegalizeSplit(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(SplitOperands split, ReadSplitOperands(ctx, 1, 0));
   tflite::SplitOptionsT options;
-  options.num_splits = static_cast<int32_t>(num);
-  ctx.Emit(tflite::BuiltinOperator_SPLIT, {axis_tensor, x}, std::move(outputs),
+  options.num_splits = static_cast<int32_t>(split.outputs.size());
+  ctx.Emit(tflite::BuiltinOperator_SPLIT, {split.axis, split.value}, std::move(split.outputs),
            MakeOptions(options));
   return absl::OkStatus();
 }
@@ -289,20 +303,12 @@ absl::Status InferSplitV(InferContext& ctx) {
 }
 
 absl::Status LegalizeSplitV(LegalizeContext& ctx) {
-  TFLCONV_ASSIGN_OR_RETURN(auto num, GetIntAttr(ctx.node(), "num_split"));
-  TFLCONV_ASSIGN_OR_RETURN(auto axis_value, ConstantScalar(ctx, 2, "split_dim"));
-  int64_t axis = axis_value;
-  const int rank = ctx.input_shape(0).rank();
-  if (axis < 0 && rank >= 0) axis += rank;
-  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
-  TFLCONV_ASSIGN_OR_RETURN(auto sizes, Int32Input(ctx, 1, "size_splits"));
-  const int axis_tensor = ctx.Constant(Int32Tensor({axis}, /*as_scalar=*/true), "split_dim");
-  std::vector<int> outputs;
-  for (int k = 0; k < num; ++k) outputs.push_back(ctx.Output(k));
+  TFLCONV_ASSIGN_OR_RETURN(SplitOperands split, ReadSplitOperands(ctx, 0, 2));
+  TFLCONV_ASSIGN_OR_RETURN(const int sizes, Int32Input(ctx, 1, "size_splits"));
   tflite::SplitVOptionsT options;
-  options.num_splits = static_cast<int32_t>(num);
-  ctx.Emit(tflite::BuiltinOperator_SPLIT_V, {x, sizes, axis_tensor}, std::move(outputs),
-           MakeOptions(options));
+  options.num_splits = static_cast<int32_t>(split.outputs.size());
+  ctx.Emit(tflite::BuiltinOperator_SPLIT_V, {split.value, sizes, split.axis},
+           std::move(split.outputs), MakeOptions(options));
   return absl::OkStatus();
 }
 

@@ -101,21 +101,26 @@ void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, c
   }
 }
 
+bool ShapesCompatible(const Shape& a, const Shape& b) {
+  if (!a.known_rank || !b.known_rank) return true;
+  if (a.rank() != b.rank()) return false;
+  for (int i = 0; i < a.rank(); ++i) {
+    if (a.dims[i] >= 0 && b.dims[i] >= 0 && a.dims[i] != b.dims[i]) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
   if (!a.known_rank) return b;
   if (!b.known_rank) return a;
-  if (a.rank() != b.rank()) {
+  if (!ShapesCompatible(a, b)) {
     return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
-                                    " have different ranks"));
+                                    a.rank() != b.rank() ? " have different ranks"
+                                                         : " are incompatible"));
   }
   Shape out = a;
   for (int i = 0; i < a.rank(); ++i) {
-    if (out.dims[i] < 0) {
-      out.dims[i] = b.dims[i];
-    } else if (b.dims[i] >= 0 && b.dims[i] != out.dims[i]) {
-      return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
-                                      " are incompatible"));
-    }
+    if (out.dims[i] < 0) out.dims[i] = b.dims[i];
   }
   return out;
 }

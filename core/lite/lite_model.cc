@@ -30,6 +30,12 @@ const LiteSubgraph& LiteModel::subgraph(int index) const {
   return const_cast<LiteModel*>(this)->subgraph(index);
 }
 
+size_t LiteModel::operator_count() const {
+  size_t count = 0;
+  for (int s = 0; s < subgraph_count(); ++s) count += subgraph(s).operators.size();
+  return count;
+}
+
 int LiteModel::AddSubgraph(std::string name) {
   LiteSubgraph graph;
   graph.name = std::move(name);

@@ -73,6 +73,8 @@ struct LiteModel : LiteSubgraph {
   bool is_constant(int tensor) const { return buffer_of(tensor) != nullptr; }
 
   int subgraph_count() const { return 1 + static_cast<int>(bodies.size()); }
+  // The operators of every subgraph.
+  size_t operator_count() const;
   // Subgraph `index` (0 <= index < subgraph_count()), wherever a
   // SubgraphFocus has put it. References stay valid until AddSubgraph().
   LiteSubgraph& subgraph(int index);

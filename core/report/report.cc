@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -19,21 +20,32 @@ std::string HumanBytes(uint64_t bytes) {
 v1::SizeReport StartSizeReport(uint64_t input_bytes, const LiteModel& fp32) {
   v1::SizeReport report;
   report.set_input_graph_bytes(input_bytes);
-  std::vector<int> constants;
-  for (size_t t = 0; t < fp32.tensors.size(); ++t) {
-    if (fp32.is_constant(static_cast<int>(t))) constants.push_back(static_cast<int>(t));
+  // The constants of every subgraph, each buffer once (a body may read the
+  // main subgraph's weights).
+  struct Constant {
+    const LiteTensor* tensor;
+    size_t bytes;
+  };
+  std::vector<Constant> constants;
+  absl::flat_hash_set<int> buffers;
+  for (int s = 0; s < fp32.subgraph_count(); ++s) {
+    const LiteSubgraph& graph = fp32.subgraph(s);
+    for (size_t t = 0; t < graph.tensors.size(); ++t) {
+      const LiteBuffer* buffer = fp32.buffer_of(graph, static_cast<int>(t));
+      if (buffer != nullptr && buffers.insert(graph.tensors[t].buffer).second) {
+        constants.push_back({&graph.tensors[t], buffer->size()});
+      }
+    }
   }
-  auto bytes_of = [&](int t) { return fp32.buffer_of(t)->size(); };
-  std::sort(constants.begin(), constants.end(), [&](int a, int b) {
-    return bytes_of(a) != bytes_of(b) ? bytes_of(a) > bytes_of(b) : a < b;
-  });
+  std::stable_sort(constants.begin(), constants.end(),
+                   [](const Constant& a, const Constant& b) { return a.bytes > b.bytes; });
   if (constants.size() > kLargestTensorsReported) constants.resize(kLargestTensorsReported);
-  for (int t : constants) {
+  for (const Constant& constant : constants) {
     v1::TensorSize* entry = report.add_largest_tensors();
-    entry->set_name(fp32.tensors[t].name);
-    entry->set_dtype(tflite::EnumNameTensorType(fp32.tensors[t].type));
-    for (int32_t d : fp32.tensors[t].shape) entry->add_shape(d);
-    entry->set_bytes(bytes_of(t));
+    entry->set_name(constant.tensor->name);
+    entry->set_dtype(tflite::EnumNameTensorType(constant.tensor->type));
+    for (int32_t d : constant.tensor->shape) entry->add_shape(d);
+    entry->set_bytes(constant.bytes);
   }
   return report;
 }
@@ -53,9 +65,14 @@ void AddArtifactSize(const Artifact& artifact, v1::SizeReport& report) {
     }
   }
   size->set_weight_bytes(weights);
-  const tflite::SubGraph* subgraph = model->subgraphs()->Get(0);
-  size->set_operators(subgraph->operators() ? subgraph->operators()->size() : 0);
-  size->set_tensors(subgraph->tensors() ? subgraph->tensors()->size() : 0);
+  // WHILE and IF bodies are part of the model: count their operators too.
+  int operators = 0, tensors = 0;
+  for (const tflite::SubGraph* subgraph : *model->subgraphs()) {
+    operators += subgraph->operators() ? subgraph->operators()->size() : 0;
+    tensors += subgraph->tensors() ? subgraph->tensors()->size() : 0;
+  }
+  size->set_operators(operators);
+  size->set_tensors(tensors);
   uint64_t fp32_bytes = 0, fp16_bytes = 0;
   for (const v1::ArtifactSize& a : report.artifacts()) {
     (a.kind() == v1::FP32 ? fp32_bytes : fp16_bytes) = a.bytes();

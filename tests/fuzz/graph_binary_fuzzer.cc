@@ -1,12 +1,14 @@
 // Binary GraphDef import: ParseGraphDef (the wire split that keeps large
 // Const payloads in the caller's bytes) and ImportGraph. Whatever the split
-// accepts must read the same as protobuf's own parse of the bytes: a
-// difference aborts, so the fuzzer reports it like a crash.
+// accepts must read the same as protobuf's own parse of the bytes, with the
+// functional ops lowered as ParseGraphDef lowers them: a difference aborts,
+// so the fuzzer reports it like a crash.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "core/graph/functional.h"
 #include "core/graph/import.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -34,10 +36,14 @@ bool ParsesAsText(absl::string_view bytes) {
   return parser.ParseFromString(std::string(bytes), &graph);
 }
 
-void CheckAgainstProtobuf(absl::string_view bytes, const ParsedGraphDef& parsed) {
+void CheckAgainstProtobuf(absl::string_view bytes, const ParsedGraphDef& parsed,
+                          const ResolvedLimits& limits) {
   tensorflow::GraphDef reference;
   if (!reference.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
   if (ParsesAsText(bytes)) return;
+  // ParseGraphDef inlines calls and lowers If/While, which renames and adds
+  // nodes; the reference goes through the same lowering.
+  if (!LowerFunctionalOps(reference, limits.max_nodes).ok()) Fail("lowering", -1);
   if (parsed.def.node_size() != reference.node_size()) Fail("node count", -1);
   for (int i = 0; i < reference.node_size(); ++i) {
     const tensorflow::NodeDef& got = parsed.def.node(i);
@@ -65,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ResolvedLimits limits = ResolveLimits(fuzz::FuzzLimits());
   auto parsed = ParseGraphDef(bytes, limits);
   if (!parsed.ok()) return 0;
-  fuzz::CheckAgainstProtobuf(bytes, **parsed);
+  fuzz::CheckAgainstProtobuf(bytes, **parsed, limits);
   v1::ConversionOptions options = fuzz::FuzzOptions((*parsed)->def);
   ImportStats stats;
   (void)ImportGraph(*parsed, options, limits, &stats);

@@ -10,6 +10,14 @@ std::string TypedOp(GraphBuilder& g, const std::string& op, const std::string& n
   return name;
 }
 
+const v1::ControlFlowRegion* FindRegion(const v1::ConversionReport& report,
+                                        const std::string& kind, const std::string& name) {
+  for (const v1::ControlFlowRegion& region : report.control_flow()) {
+    if (region.kind() == kind && region.name() == name) return &region;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> WhileLoop(
     GraphBuilder& g, const std::string& name,
     const std::vector<std::pair<std::string, tensorflow::DataType>>& vars,

@@ -49,6 +49,10 @@ std::string CountedLoop(GraphBuilder& g, const std::string& name, const std::str
 std::string TypedOp(GraphBuilder& g, const std::string& op, const std::string& name,
                     std::vector<std::string> inputs, tensorflow::DataType dtype);
 
+// The report's entry for the loop, cond or array `name` of `kind`, or null.
+const v1::ControlFlowRegion* FindRegion(const v1::ConversionReport& report,
+                                        const std::string& kind, const std::string& name);
+
 }  // namespace tflconv::testing
 
 #endif  // TFLCONV_TESTS_TESTING_CONTROL_FLOW_BUILDER_H_

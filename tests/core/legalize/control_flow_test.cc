@@ -1,5 +1,6 @@
 // TF1 control flow on small hand-built graphs: what the converter makes of
-// loops, conds and arrays, and the errors for malformed frames. The numbers
+// loops and conds, and the errors for malformed frames (arrays:
+// array_ops_test.cc). The numbers
 // these models compute are checked on the official runtime by the
 // generated cases (tests/opgen/control_flow_cases.cc).
 #include <gmock/gmock.h>
@@ -20,14 +21,6 @@ using tensorflow::DT_BOOL;
 using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 
-const v1::ControlFlowRegion* Region(const v1::ConversionReport& report, const std::string& kind,
-                                    const std::string& name) {
-  for (const v1::ControlFlowRegion& region : report.control_flow()) {
-    if (region.kind() == kind && region.name() == name) return &region;
-  }
-  return nullptr;
-}
-
 TEST(ControlFlowTest, UnrollsALoopWhoseTripCountFolds) {
   GraphBuilder g;
   g.Placeholder("x", DT_FLOAT, {2});
@@ -36,7 +29,7 @@ TEST(ControlFlowTest, UnrollsALoopWhoseTripCountFolds) {
   const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
   ASSERT_NE(model, nullptr);
   EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "MUL"));
-  const v1::ControlFlowRegion* loop = Region(result.report, "while loop", "loop");
+  const v1::ControlFlowRegion* loop = FindRegion(result.report, "while loop", "loop");
   ASSERT_NE(loop, nullptr);
   EXPECT_EQ(loop->disposition(), "unrolled: 3 iterations");
   bool enter_lowered = false;
@@ -64,8 +57,8 @@ TEST(ControlFlowTest, UnrollsNestedLoops) {
   // 3 outer multiplications, 3 x 2 inner ones.
   EXPECT_EQ(OperatorNames(model).size(), 9u);
   EXPECT_THAT(OperatorNames(model), Each("MUL"));
-  ASSERT_NE(Region(result.report, "while loop", "inner"), nullptr);
-  EXPECT_EQ(Region(result.report, "while loop", "inner")->disposition(),
+  ASSERT_NE(FindRegion(result.report, "while loop", "inner"), nullptr);
+  EXPECT_EQ(FindRegion(result.report, "while loop", "inner")->disposition(),
             "unrolled: 6 iterations");
 }
 
@@ -78,7 +71,7 @@ TEST(ControlFlowTest, UnrollLimitStopsUnrolling) {
     options.set_unroll_limit(limit);
     ConversionResult result = ConvertGraph(g, options);
     ASSERT_TRUE(result.status.ok()) << limit << " " << result.status;
-    const v1::ControlFlowRegion* loop = Region(result.report, "while loop", "loop");
+    const v1::ControlFlowRegion* loop = FindRegion(result.report, "while loop", "loop");
     ASSERT_NE(loop, nullptr);
     EXPECT_THAT(loop->disposition(), HasSubstr("WHILE")) << limit;
     EXPECT_THAT(loop->disposition(), HasSubstr("unroll_limit")) << limit;
@@ -87,7 +80,7 @@ TEST(ControlFlowTest, UnrollLimitStopsUnrolling) {
   options.set_unroll_limit(3);
   ConversionResult result = ConvertGraph(g, options);
   ASSERT_TRUE(result.status.ok());
-  EXPECT_EQ(Region(result.report, "while loop", "loop")->disposition(), "unrolled: 3 iterations");
+  EXPECT_EQ(FindRegion(result.report, "while loop", "loop")->disposition(), "unrolled: 3 iterations");
 }
 
 TEST(ControlFlowTest, ALoopThatNeverEndsIsAnError) {
@@ -133,8 +126,8 @@ TEST(ControlFlowTest, CondOnAConstantKeepsOnlyTheTakenBranch) {
     const tflite::Model* model = ConvertOk(g, {"x"}, {merges[0]}, result);
     ASSERT_NE(model, nullptr);
     EXPECT_THAT(OperatorNames(model), ElementsAre(pred ? "RELU" : "MUL"));
-    ASSERT_NE(Region(result.report, "cond", "p"), nullptr);
-    EXPECT_EQ(Region(result.report, "cond", "p")->disposition(),
+    ASSERT_NE(FindRegion(result.report, "cond", "p"), nullptr);
+    EXPECT_EQ(FindRegion(result.report, "cond", "p")->disposition(),
               absl::StrCat("folded: the predicate is ", pred ? "true" : "false"));
   }
 }
@@ -166,111 +159,9 @@ TEST(ControlFlowTest, CondInsideALoopTakesEachIterationsBranch) {
   const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
   ASSERT_NE(model, nullptr);
   EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "ADD", "MUL", "SUB", "MUL", "ADD"));
-  ASSERT_NE(Region(result.report, "cond", "loop/even"), nullptr);
-  EXPECT_EQ(Region(result.report, "cond", "loop/even")->disposition(),
+  ASSERT_NE(FindRegion(result.report, "cond", "loop/even"), nullptr);
+  EXPECT_EQ(FindRegion(result.report, "cond", "loop/even")->disposition(),
             "folded: true in some iterations, false in others");
-}
-
-// for i in range(3): ta = ta.write(i, x * i)  — the TensorArray declares no
-// element shape; it is learned from the first write.
-TEST(ControlFlowTest, TensorArrayTakesItsElementShapeFromTheFirstWrite) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {2, 3});
-  g.ConstInt("size", {}, {3});
-  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
-  AttrType(ta, "dtype", DT_FLOAT);
-  (*ta.mutable_attr())["element_shape"].mutable_shape()->set_unknown_rank(true);
-  g.ConstInt("zero", {}, {0});
-  g.ConstInt("one", {}, {1});
-  auto exits = WhileLoop(
-      g, "loop", {{"zero", DT_INT32}, {"ta:1", DT_FLOAT}}, {{"ta", tensorflow::DT_RESOURCE},
-                                                             {"x", DT_FLOAT},
-                                                             {"size", DT_INT32}},
-      [](GraphBuilder& g, const FrameTensors& t) {
-        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[2]}, DT_INT32);
-      },
-      [](GraphBuilder& g, const FrameTensors& t) {
-        tensorflow::NodeDef& cast = g.Op("Cast", "loop/i_float", {t.vars[0]});
-        AttrType(cast, "SrcT", DT_INT32);
-        AttrType(cast, "DstT", DT_FLOAT);
-        TypedOp(g, "Mul", "loop/scaled", {t.invariants[1], "loop/i_float"}, DT_FLOAT);
-        TypedOp(g, "TensorArrayWriteV3", "loop/write",
-                {t.invariants[0], t.vars[0], "loop/scaled", t.vars[1]}, DT_FLOAT);
-        return std::vector<std::string>{
-            TypedOp(g, "AddV2", "loop/i_next", {t.vars[0], "one"}, DT_INT32), "loop/write"};
-      });
-  g.ConstInt("delta", {}, {1});
-  TypedOp(g, "TensorArraySizeV3", "n", {"ta", exits[1]}, DT_FLOAT);
-  AttrType(g.Op("Range", "indices", {"zero", "n", "delta"}), "Tidx", DT_INT32);
-  tensorflow::NodeDef& gather = g.Op("TensorArrayGatherV3", "stacked", {"ta", "indices", exits[1]});
-  AttrType(gather, "dtype", DT_FLOAT);
-  ConversionResult result;
-  const tflite::Model* model = ConvertOk(g, {"x"}, {"stacked"}, result);
-  ASSERT_NE(model, nullptr);
-  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "MUL", "PACK"));
-  EXPECT_THAT(ShapeOf(model, model->subgraphs()->Get(0)->outputs()->Get(0)), ElementsAre(3, 2, 3));
-  const v1::ControlFlowRegion* array = Region(result.report, "TensorArray", "ta");
-  ASSERT_NE(array, nullptr);
-  EXPECT_EQ(array->disposition(), "lowered to its elements: up to 3 tensors of float32[2,3]");
-}
-
-// A TF2-style TensorList loop: reserve, set_item per iteration, stack.
-TEST(ControlFlowTest, TensorListLoopStacksItsItems) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {4});
-  g.ConstInt("element_shape", {}, {-1});
-  g.ConstInt("size", {}, {2});
-  tensorflow::NodeDef& reserve = g.Op("TensorListReserve", "list", {"element_shape", "size"});
-  AttrType(reserve, "element_dtype", DT_FLOAT);
-  AttrType(reserve, "shape_type", DT_INT32);
-  g.ConstInt("zero", {}, {0});
-  g.ConstInt("one", {}, {1});
-  g.ConstFloat("two", {}, {2.0f});
-  auto exits = WhileLoop(
-      g, "loop", {{"zero", DT_INT32}, {"list", tensorflow::DT_VARIANT}, {"x", DT_FLOAT}},
-      {{"size", DT_INT32}},
-      [](GraphBuilder& g, const FrameTensors& t) {
-        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
-      },
-      [](GraphBuilder& g, const FrameTensors& t) {
-        TypedOp(g, "Mul", "loop/doubled", {t.vars[2], "two"}, DT_FLOAT);
-        tensorflow::NodeDef& set = g.Op("TensorListSetItem", "loop/set",
-                                        {t.vars[1], t.vars[0], "loop/doubled"});
-        AttrType(set, "element_dtype", DT_FLOAT);
-        return std::vector<std::string>{
-            TypedOp(g, "AddV2", "loop/i_next", {t.vars[0], "one"}, DT_INT32), "loop/set",
-            "loop/doubled"};
-      });
-  tensorflow::NodeDef& stack = g.Op("TensorListStack", "stacked", {exits[1], "element_shape"});
-  AttrType(stack, "element_dtype", DT_FLOAT);
-  ConversionResult result;
-  const tflite::Model* model = ConvertOk(g, {"x"}, {"stacked"}, result);
-  ASSERT_NE(model, nullptr);
-  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL", "MUL", "PACK"));
-  EXPECT_THAT(ShapeOf(model, model->subgraphs()->Get(0)->outputs()->Get(0)), ElementsAre(2, 4));
-  ASSERT_NE(Region(result.report, "TensorList", "list"), nullptr);
-}
-
-// TensorListFromTensor makes a list of one item per row; reading them
-// reads the rows of the unstacked tensor.
-TEST(ControlFlowTest, TensorListFromTensorHoldsOneItemPerRow) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {3, 2});
-  g.ConstInt("element_shape", {1}, {2});
-  tensorflow::NodeDef& list = g.Op("TensorListFromTensor", "list", {"x", "element_shape"});
-  AttrType(list, "element_dtype", DT_FLOAT);
-  AttrType(list, "shape_type", DT_INT32);
-  g.ConstInt("last", {}, {2});
-  tensorflow::NodeDef& item = g.Op("TensorListGetItem", "item", {"list", "last", "element_shape"});
-  AttrType(item, "element_dtype", DT_FLOAT);
-  TypedOp(g, "Relu", "out", {"item"}, DT_FLOAT);
-  ConversionResult result;
-  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
-  ASSERT_NE(model, nullptr);
-  EXPECT_THAT(OperatorNames(model), ElementsAre("UNPACK", "RELU"));
-  const v1::ControlFlowRegion* region = Region(result.report, "TensorList", "list");
-  ASSERT_NE(region, nullptr);
-  EXPECT_EQ(region->disposition(), "lowered to its elements: up to 3 tensors of float32[2]");
 }
 
 absl::Status ConvertStatus(const GraphBuilder& g, const std::string& output) {
