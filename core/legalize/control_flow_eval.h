@@ -98,7 +98,7 @@ class ControlFlowEvaluator {
     bool dynamic_size = false;
     int initial_state = -1;
     int64_t largest_size = 0;
-    Shape element_shape;  // from the first element written
+    Shape element_shape;  // declared, else from the first element written
   };
   // What an array holds at one point of the program.
   struct ArrayState {
