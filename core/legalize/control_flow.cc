@@ -429,9 +429,7 @@ absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
     if (!index.ok()) return index.status();
     lowered.outputs.push_back({*index, 0});
   }
-  for (Node& node : lowered.nodes) {
-    for (const Endpoint& in : node.inputs) ++lowered.nodes[in.node].num_consumers;
-  }
+  CountConsumers(lowered);
   for (const Node& node : graph_.nodes) {
     if (IsFrameOp(node.op) || IsArrayOp(node.op)) {
       lowered_.lowered_nodes.push_back({node.op, node.name});

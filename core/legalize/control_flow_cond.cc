@@ -185,11 +185,8 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   int regions[2];
   std::vector<OutputInfo> results;
   for (const bool then_side : {true, false}) {
-    auto region = std::make_shared<Graph>();
-    region->parsed = graph_.parsed;
     Target target;
-    target.graph = region.get();
-    target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_, &fold_budget_);
+    const std::shared_ptr<Graph> region = NewRegion(target);
     Scope branch;
     branch.parent = &scope;
     branch.frame = frame;
@@ -205,16 +202,9 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
                                                : std::vector<FlowValue>{copy, FlowValue::Dead()};
         continue;
       }
-      OutputInfo info = outer.info(values[k].tensor);
-      info.value.reset();
-      tensorflow::NodeDef def;
-      def.set_name(s.name);
-      def.set_op("Placeholder");
-      auto placeholder = Place(target, std::move(def), {}, {std::move(info)});
-      if (!placeholder.ok()) return placeholder.status();
-      region->inputs.push_back({*placeholder, 0});
-      region->input_names.push_back(s.name);
-      const FlowValue taken = FlowValue::Of({*placeholder, 0});
+      TFLCONV_ASSIGN_OR_RETURN(Endpoint placeholder,
+                               AddRegionInput(target, s.name, outer.info(values[k].tensor)));
+      const FlowValue taken = FlowValue::Of(placeholder);
       branch.values[switches[k]] = then_side ? std::vector<FlowValue>{FlowValue::Dead(), taken}
                                              : std::vector<FlowValue>{taken, FlowValue::Dead()};
     }
@@ -226,8 +216,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     std::vector<std::string> output_names;
     for (size_t k = 0; k < merges.size(); ++k) {
       TFLCONV_RETURN_IF_ERROR(RunMerge(branch, merges[k]));
-      const FlowValue value = Lookup(branch, {merges[k], 0}) ? *Lookup(branch, {merges[k], 0})
-                                                             : FlowValue::Dead();
+      const FlowValue value = SettledValue(branch, {merges[k], 0});
       const Node& merge = graph_.nodes[merges[k]];
       if (value.kind != FlowValue::kTensor) {
         return refuse(merge, absl::StrCat("the ", then_side ? "true" : "false",
@@ -245,9 +234,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
       outputs.push_back(value.tensor);
       output_names.push_back(absl::StrCat(merge.name, then_side ? "/then" : "/else"));
     }
-    for (const Node& node : region->nodes) {
-      for (const Endpoint& in : node.inputs) ++region->nodes[in.node].num_consumers;
-    }
+    CountConsumers(*region);
     regions[then_side ? 0 : 1] = static_cast<int>(outer.regions.size());
     outer.regions.push_back({absl::StrCat(name, then_side ? "/then" : "/else"), region,
                              std::move(outputs), std::move(output_names)});

@@ -137,6 +137,17 @@ class ControlFlowEvaluator {
   // constant is copied in; anything else must enter the loop by Enter.
   absl::StatusOr<FlowValue> Import(Scope& scope, const Target& from, const FlowValue& value,
                                    Endpoint read);
+  // A new region graph (a WHILE's cond and body, or an IF branch) that
+  // `target` writes into.
+  std::shared_ptr<Graph> NewRegion(Target& target);
+  // A placeholder of `target`'s region named `name`, typed like `like` but
+  // not its value, appended to the region's inputs.
+  absl::StatusOr<Endpoint> AddRegionInput(Target& target, const std::string& name,
+                                          OutputInfo like);
+  // Sets every node's num_consumers once `graph` is complete.
+  static void CountConsumers(Graph& graph);
+  // The value `e` has in `scope`, dead when it was never computed.
+  FlowValue SettledValue(const Scope& scope, Endpoint e) const;
   // A node made by lowering, added to `target` without inference: its
   // `outputs` are known (placeholders, copied constants, While) or left to
   // the caller to infer (Make).

@@ -7,6 +7,7 @@
 // loop's own LoopCond send their value both ways.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
+#include "core/status_macros.h"
 
 namespace tflconv {
 
@@ -74,6 +75,38 @@ absl::StatusOr<int> ControlFlowEvaluator::Place(Target& target, tensorflow::Node
   return index;
 }
 
+std::shared_ptr<Graph> ControlFlowEvaluator::NewRegion(Target& target) {
+  auto region = std::make_shared<Graph>();
+  region->parsed = graph_.parsed;
+  target.graph = region.get();
+  target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_, &fold_budget_);
+  return region;
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::AddRegionInput(Target& target,
+                                                              const std::string& name,
+                                                              OutputInfo like) {
+  like.value.reset();
+  tensorflow::NodeDef def;
+  def.set_name(name);
+  def.set_op("Placeholder");
+  TFLCONV_ASSIGN_OR_RETURN(int placeholder, Place(target, std::move(def), {}, {std::move(like)}));
+  target.graph->inputs.push_back({placeholder, 0});
+  target.graph->input_names.push_back(name);
+  return Endpoint{placeholder, 0};
+}
+
+void ControlFlowEvaluator::CountConsumers(Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    for (const Endpoint& in : node.inputs) ++graph.nodes[in.node].num_consumers;
+  }
+}
+
+FlowValue ControlFlowEvaluator::SettledValue(const Scope& scope, Endpoint e) const {
+  const FlowValue* value = Lookup(scope, e);
+  return value != nullptr ? *value : FlowValue::Dead();
+}
+
 absl::StatusOr<FlowValue> ControlFlowEvaluator::Import(Scope& scope, const Target& from,
                                                        const FlowValue& value, Endpoint read) {
   const OutputInfo& info = from.graph->info(value.tensor);
@@ -102,11 +135,8 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                                                   absl::string_view why) {
   const Frame& loop = frames_[frame];
   const Node& loop_cond = graph_.nodes[loop.loop_cond];
-  auto region = std::make_shared<Graph>();
-  region->parsed = graph_.parsed;
   Target target;
-  target.graph = region.get();
-  target.inferrer = std::make_unique<NodeInferrer>(*region, limits_, stats_, &fold_budget_);
+  const std::shared_ptr<Graph> region = NewRegion(target);
   Scope body;
   body.parent = &parent;
   body.frame = frame;
@@ -126,16 +156,10 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                            : "carries a TensorArray or TensorList through a loop that stays a "
                              "WHILE, which is not lowered");
     }
-    OutputInfo info = parent.target->graph->info(initial.tensor);
-    info.value.reset();
-    tensorflow::NodeDef def;
-    def.set_name(graph_.nodes[node].name);
-    def.set_op("Placeholder");
-    auto placeholder = Place(target, std::move(def), {}, {std::move(info)});
+    auto placeholder = AddRegionInput(target, graph_.nodes[node].name,
+                                      parent.target->graph->info(initial.tensor));
     if (!placeholder.ok()) return placeholder.status();
-    region->inputs.push_back({*placeholder, 0});
-    region->input_names.push_back(graph_.nodes[node].name);
-    body.values[node] = {FlowValue::Of({*placeholder, 0}), FlowValue::Dead()};
+    body.values[node] = {FlowValue::Of(*placeholder), FlowValue::Dead()};
     operands.push_back(initial.tensor);
     next_of.push_back(next);
     return absl::OkStatus();
@@ -173,12 +197,9 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   }
 
   if (absl::Status s = RunFrame(body); !s.ok()) return s;
-  for (const Node& node : region->nodes) {
-    for (const Endpoint& in : node.inputs) ++region->nodes[in.node].num_consumers;
-  }
+  CountConsumers(*region);
 
-  const FlowValue* cond_value = Lookup(body, {loop.loop_cond, 0});
-  const FlowValue cond = cond_value != nullptr ? *cond_value : FlowValue::Dead();
+  const FlowValue cond = SettledValue(body, {loop.loop_cond, 0});
   if (cond.kind != FlowValue::kTensor) {
     return NodeError(absl::StatusCode::kUnimplemented, loop_cond,
                      "the loop's condition is not a tensor in every iteration");
@@ -193,8 +214,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
       continue;
     }
     const Node& next = graph_.nodes[next_of[k]];
-    const FlowValue* next_value = Lookup(body, {next_of[k], 0});
-    const FlowValue value = next_value != nullptr ? *next_value : FlowValue::Dead();
+    const FlowValue value = SettledValue(body, {next_of[k], 0});
     if (value.kind != FlowValue::kTensor) {
       return NodeError(absl::StatusCode::kUnimplemented, next,
                        "the next value of a loop variable must be a tensor in every iteration");
@@ -217,10 +237,10 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   // condition fails.
   std::vector<std::pair<int, int>> exits;  // (Exit node, operand)
   for (int exit : loop.exits) {
-    const FlowValue* value = Lookup(body, graph_.nodes[exit].inputs[0]);
-    auto it = value == nullptr || value->kind != FlowValue::kTensor
+    const FlowValue value = SettledValue(body, graph_.nodes[exit].inputs[0]);
+    auto it = value.kind != FlowValue::kTensor
                   ? region->inputs.end()
-                  : std::find(region->inputs.begin(), region->inputs.end(), value->tensor);
+                  : std::find(region->inputs.begin(), region->inputs.end(), value.tensor);
     if (it == region->inputs.end()) {
       return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[exit],
                        "leaves the loop with a value other than a loop variable, which a "

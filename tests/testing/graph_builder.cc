@@ -137,9 +137,9 @@ const tflite::Model* ModelOf(const Artifact& artifact) {
   return tflite::GetModel(artifact.bytes.data());
 }
 
-std::vector<std::string> OperatorNames(const tflite::Model* model) {
+std::vector<std::string> OperatorNames(const tflite::Model* model, int subgraph) {
   std::vector<std::string> names;
-  const auto* ops = model->subgraphs()->Get(0)->operators();
+  const auto* ops = model->subgraphs()->Get(subgraph)->operators();
   for (size_t i = 0; ops && i < ops->size(); ++i) {
     const auto* code = model->operator_codes()->Get(ops->Get(i)->opcode_index());
     if (code->builtin_code() == tflite::BuiltinOperator_CUSTOM) {

@@ -64,8 +64,8 @@ const tflite::Model* ConvertOk(const GraphBuilder& builder, std::vector<std::str
 
 // Views of an exported artifact.
 const tflite::Model* ModelOf(const Artifact& artifact);
-// Operator names in execution order: "CONV_2D", "FlexFoo", ...
-std::vector<std::string> OperatorNames(const tflite::Model* model);
+// Operator names of subgraph `subgraph` in execution order: "CONV_2D", "FlexFoo", ...
+std::vector<std::string> OperatorNames(const tflite::Model* model, int subgraph = 0);
 // The i-th operator of subgraph 0.
 const tflite::Operator* OperatorAt(const tflite::Model* model, int i);
 // Tensor `index` of subgraph 0 and the float values of its buffer.

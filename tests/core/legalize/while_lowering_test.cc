@@ -19,22 +19,8 @@ using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 
 std::string DispositionOf(const v1::ConversionReport& report, const std::string& name) {
-  for (const v1::ControlFlowRegion& region : report.control_flow()) {
-    if (region.kind() == "while loop" && region.name() == name) return region.disposition();
-  }
-  return "(not reported)";
-}
-
-std::vector<std::string> SubgraphOperators(const tflite::Model* model, int subgraph) {
-  std::vector<std::string> names;
-  const tflite::SubGraph* graph = model->subgraphs()->Get(subgraph);
-  for (const tflite::Operator* op : *graph->operators()) {
-    const auto* code = model->operator_codes()->Get(op->opcode_index());
-    names.push_back(tflite::EnumNameBuiltinOperator(
-        std::max(static_cast<tflite::BuiltinOperator>(code->deprecated_builtin_code()),
-                 code->builtin_code())));
-  }
-  return names;
+  const v1::ControlFlowRegion* region = FindRegion(report, "while loop", name);
+  return region != nullptr ? region->disposition() : "(not reported)";
 }
 
 TEST(WhileLoweringTest, ATripCountFromAnInputBecomesAWhile) {
@@ -50,10 +36,10 @@ TEST(WhileLoweringTest, ATripCountFromAnInputBecomesAWhile) {
     const tflite::Model* model = ModelOf(artifact);
     ASSERT_NE(model, nullptr);
     ASSERT_EQ(model->subgraphs()->size(), 3u);
-    EXPECT_THAT(SubgraphOperators(model, 0), ::testing::Contains("WHILE"));
-    EXPECT_THAT(SubgraphOperators(model, 1), ElementsAre("LESS"));
+    EXPECT_THAT(OperatorNames(model, 0), ::testing::Contains("WHILE"));
+    EXPECT_THAT(OperatorNames(model, 1), ElementsAre("LESS"));
     // The body: x * 2, i + 1, and the trip count passed through.
-    EXPECT_THAT(SubgraphOperators(model, 2), ::testing::IsSupersetOf({"MUL", "ADD"}));
+    EXPECT_THAT(OperatorNames(model, 2), ::testing::IsSupersetOf({"MUL", "ADD"}));
     const tflite::SubGraph* body = model->subgraphs()->Get(2);
     EXPECT_EQ(body->inputs()->size(), 3u);  // i, x and the invariant n
     EXPECT_EQ(body->outputs()->size(), 3u);
@@ -70,7 +56,7 @@ TEST(WhileLoweringTest, UnrollLimitZeroKeepsEveryLoop) {
   ASSERT_TRUE(result.status.ok()) << result.status;
   EXPECT_EQ(DispositionOf(result.report, "loop"), "WHILE (unroll_limit=0)");
   const tflite::Model* model = ModelOf(result.artifacts[0]);
-  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("WHILE"));
+  EXPECT_THAT(OperatorNames(model, 0), ElementsAre("WHILE"));
   // The loop's constants (n, 1, 2) are copied into the subgraphs, not
   // passed as loop variables.
   EXPECT_EQ(model->subgraphs()->Get(2)->inputs()->size(), 2u);
@@ -87,7 +73,7 @@ TEST(WhileLoweringTest, ALoopPastTheUnrollLimitStaysAWhileAndNothingOfItsUnrolli
   EXPECT_THAT(DispositionOf(result.report, "loop"), HasSubstr("more than unroll_limit=10"));
   const tflite::Model* model = ModelOf(result.artifacts[0]);
   // The 10 multiplications made before the limit was hit are gone.
-  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("WHILE"));
+  EXPECT_THAT(OperatorNames(model, 0), ElementsAre("WHILE"));
 }
 
 TEST(WhileLoweringTest, AFoldedLoopBeforeAWhileStaysUnrolled) {
@@ -99,7 +85,7 @@ TEST(WhileLoweringTest, AFoldedLoopBeforeAWhileStaysUnrolled) {
   ASSERT_TRUE(result.status.ok()) << result.status;
   EXPECT_EQ(DispositionOf(result.report, "first"), "unrolled: 2 iterations");
   EXPECT_THAT(DispositionOf(result.report, "second"), HasSubstr("WHILE"));
-  EXPECT_THAT(SubgraphOperators(ModelOf(result.artifacts[0]), 0),
+  EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0]), 0),
               ElementsAre("MUL", "MUL", "WHILE"));
 }
 
@@ -147,7 +133,7 @@ TEST(WhileLoweringTest, ALoopInsideAWhileBodyUnrollsOrNests) {
   const tflite::Model* model = ModelOf(result.artifacts[0]);
   ASSERT_EQ(model->subgraphs()->size(), 3u);
   // The outer body: its own MUL and the inner loop's two.
-  const std::vector<std::string> body = SubgraphOperators(model, 2);
+  const std::vector<std::string> body = OperatorNames(model, 2);
   EXPECT_EQ(std::count(body.begin(), body.end(), "MUL"), 3);
 
   // With unroll_limit=0 the inner loop is a WHILE inside the outer body.
@@ -158,7 +144,7 @@ TEST(WhileLoweringTest, ALoopInsideAWhileBodyUnrollsOrNests) {
   EXPECT_EQ(DispositionOf(result.report, "inner"), "WHILE (unroll_limit=0)");
   model = ModelOf(result.artifacts[0]);
   ASSERT_EQ(model->subgraphs()->size(), 5u);
-  EXPECT_THAT(SubgraphOperators(model, 2), ::testing::Contains("WHILE"));
+  EXPECT_THAT(OperatorNames(model, 2), ::testing::Contains("WHILE"));
 }
 
 TEST(WhileLoweringTest, ACondOnARunTimePredicateBecomesAnIf) {
@@ -191,9 +177,9 @@ TEST(WhileLoweringTest, ACondOnARunTimePredicateBecomesAnIf) {
   for (const Artifact& artifact : result.artifacts) {
     const tflite::Model* model = ModelOf(artifact);
     ASSERT_EQ(model->subgraphs()->size(), 3u);
-    EXPECT_THAT(SubgraphOperators(model, 0), ::testing::Contains("IF"));
-    EXPECT_THAT(SubgraphOperators(model, 1), ::testing::Contains("FULLY_CONNECTED"));
-    EXPECT_THAT(SubgraphOperators(model, 2), ::testing::Contains("LOGISTIC"));
+    EXPECT_THAT(OperatorNames(model, 0), ::testing::Contains("IF"));
+    EXPECT_THAT(OperatorNames(model, 1), ::testing::Contains("FULLY_CONNECTED"));
+    EXPECT_THAT(OperatorNames(model, 2), ::testing::Contains("LOGISTIC"));
   }
 }
 
@@ -248,7 +234,7 @@ TEST(WhileLoweringTest, Tf1CondsOnOnePredicateEachBecomeAnIf) {
   ConversionResult result = ConvertGraph(g, Options({"x", "p"}, {second}));
   ASSERT_TRUE(result.status.ok()) << result.status;
   const tflite::Model* model = ModelOf(result.artifacts[0]);
-  EXPECT_THAT(SubgraphOperators(model, 0), ElementsAre("IF", "IF"));
+  EXPECT_THAT(OperatorNames(model, 0), ElementsAre("IF", "IF"));
   ASSERT_EQ(model->subgraphs()->size(), 5u);
   // Each branch takes x and the pivot's p; its constants, tied to the
   // pivot by control edges, are copied in.
