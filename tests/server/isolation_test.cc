@@ -168,10 +168,12 @@ TEST_F(IsolationTest, TheSandboxRefusesFilesSocketsAndProcesses) {
 
 TEST_F(IsolationTest, AWorkerKilledMidJobFailsThatJobCleanly) {
   Start();
-  const pid_t worker = server_->service()->worker_pids().at(0);
   RawCall killed;
   std::thread call([&] { killed = Convert(HookedGraph("spin")); });
   ASSERT_TRUE(Eventually([&] { return server_->service()->stats().running == 1; }));
+  // The worker running the job: the pool replaces one that ended while
+  // idle (worker_ended_idle), so the pid from before the job may be gone.
+  const pid_t worker = server_->service()->worker_pids().at(0);
   kill(worker, SIGKILL);
   call.join();
   EXPECT_EQ(killed.status.error_code(), grpc::StatusCode::INTERNAL);
