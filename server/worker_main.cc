@@ -198,9 +198,15 @@ int WorkerMain(int argc, char** argv) {
     std::vector<UniqueFd> fds;
     const absl::Status received = ReceiveMessage(channel, &request, &fds);
     if (absl::IsUnavailable(received)) return 0;  // the server closed the channel
-    if (!received.ok()) return 1;
+    if (!received.ok()) {
+      std::cerr << "tflconv-server worker: cannot receive a job: " << received.message() << "\n";
+      return 1;
+    }
     if (request.has_cancel()) continue;  // for a job already over
-    if (!request.has_job() || fds.size() != 1) return 1;
+    if (!request.has_job() || fds.size() != 1) {
+      std::cerr << "tflconv-server worker: a message that is not a job with its graph\n";
+      return 1;
+    }
     if (RunJob(channel, request.job(), std::move(fds[0]), test_hooks)) return 0;
     // Freed memory goes back to the system before the next job's limit is
     // measured from this worker's size.

@@ -50,6 +50,14 @@ std::string SignalName(int signal) {
   return abbrev ? absl::StrCat("SIG", abbrev) : absl::StrCat("signal ", signal);
 }
 
+// How a worker's wait status says it ended.
+std::string ExitCause(int status) {
+  if (!WIFSIGNALED(status)) return absl::StrCat("exit code ", WEXITSTATUS(status));
+  std::string cause = SignalName(WTERMSIG(status));
+  if (WTERMSIG(status) == SIGXCPU) absl::StrAppend(&cause, ": its CPU-time limit");
+  return cause;
+}
+
 // The process's virtual size (what RLIMIT_AS bounds); 0 when unknown.
 uint64_t AddressSpaceBytes(pid_t pid) {
   std::ifstream statm(absl::StrCat("/proc/", pid, "/statm"));
@@ -236,7 +244,9 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
       idle_.pop_back();
       if (!worker->Ended()) return worker;
       pids_.erase(std::remove(pids_.begin(), pids_.end(), worker->pid()), pids_.end());
-      LogEvent(absl::StrCat("\"event\":\"worker_ended_idle\",\"pid\":", worker->pid()));
+      // Its own message, if any, is on stderr just above.
+      LogEvent(absl::StrCat("\"event\":\"worker_ended_idle\",\"pid\":", worker->pid(),
+                            ",\"cause\":\"", ExitCause(worker->Reap()), "\""));
     }
   }
   auto worker = WorkerProcess::Start(options_.binary);
@@ -273,20 +283,12 @@ void WorkerPool::Retire(std::unique_ptr<WorkerProcess> worker) {
 
 absl::Status WorkerPool::Crashed(WorkerProcess& worker, absl::string_view job_id) {
   const int status = worker.Reap();
-  std::string label = "none";
-  std::string cause;
-  if (WIFSIGNALED(status)) {
-    label = SignalName(WTERMSIG(status));
-    cause = label;
-    if (WTERMSIG(status) == SIGXCPU) absl::StrAppend(&cause, ": its CPU-time limit");
-  } else {
-    cause = absl::StrCat("exit code ", WEXITSTATUS(status));
-  }
+  const std::string label = WIFSIGNALED(status) ? SignalName(WTERMSIG(status)) : "none";
   LogEvent(absl::StrCat("\"event\":\"worker_crash\",\"job_id\":\"", job_id, "\",\"pid\":",
                         worker.pid(), ",\"signal\":\"", label, "\""));
   if (options_.metrics) options_.metrics->WorkerCrash(label);
   return absl::InternalError(absl::StrCat(
-      "the converter crashed on this graph (", cause, ", job ", job_id,
+      "the converter crashed on this graph (", ExitCause(status), ", job ", job_id,
       "); the server goes on, but the same graph would crash it again: do not retry it"));
 }
 

@@ -5,7 +5,13 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
 #include <regex>
+#include <sstream>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -37,6 +43,21 @@ std::string JobId(const RawCall& call) {
     if (response.has_accepted()) return response.accepted().job_id();
   }
   return "";
+}
+
+// CPU time a process has used (user + system), from /proc.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(stat, line);
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos) return 0;
+  // The fields after the parenthesised command name; utime and stime are
+  // the 14th and 15th of the whole line.
+  std::istringstream fields(line.substr(name_end + 1));
+  std::vector<std::string> values{std::istream_iterator<std::string>(fields), {}};
+  if (values.size() < 13) return 0;
+  return (std::stod(values[11]) + std::stod(values[12])) / sysconf(_SC_CLK_TCK);
 }
 
 std::string Trailer(const RawCall& call, const std::string& key) {
@@ -170,10 +191,11 @@ TEST_F(IsolationTest, AWorkerKilledMidJobFailsThatJobCleanly) {
   Start();
   RawCall killed;
   std::thread call([&] { killed = Convert(HookedGraph("spin")); });
-  ASSERT_TRUE(Eventually([&] { return server_->service()->stats().running == 1; }));
-  // The worker running the job: the pool replaces one that ended while
-  // idle (worker_ended_idle), so the pid from before the job may be gone.
+  // A job counts as running before its worker is acquired; killed before
+  // that, the worker would end idle and be replaced, and the job would spin
+  // in the replacement. It has the job once it spins.
   const pid_t worker = server_->service()->worker_pids().at(0);
+  ASSERT_TRUE(Eventually([&] { return CpuSeconds(worker) > 0.2; }));
   kill(worker, SIGKILL);
   call.join();
   EXPECT_EQ(killed.status.error_code(), grpc::StatusCode::INTERNAL);
