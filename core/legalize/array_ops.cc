@@ -37,16 +37,7 @@ const auto& ArrayOps() {
   return *ops;
 }
 
-// The attribute-only NodeDef of a node the evaluator adds.
-tensorflow::NodeDef NewDef(std::string name, absl::string_view op, DataType dtype) {
-  tensorflow::NodeDef def;
-  def.set_name(std::move(name));
-  def.set_op(std::string(op));
-  (*def.mutable_attr())["T"].set_type(dtype);
-  return def;
-}
-
-// The lowered graph's tensor behind `value`, or null when it is no tensor.
+// The target's tensor behind `value`, or null when it is no tensor.
 const OutputInfo* TensorInfo(const Graph& graph, const FlowValue& value) {
   return value.kind == FlowValue::kTensor ? &graph.info(value.tensor) : nullptr;
 }
@@ -108,15 +99,29 @@ bool IsArrayOp(absl::string_view op) {
   return ArrayOps().contains(BaseOp(op));
 }
 
+tensorflow::NodeDef MadeNodeDef(std::string name, absl::string_view op, DataType dtype) {
+  tensorflow::NodeDef def;
+  def.set_name(std::move(name));
+  def.set_op(std::string(op));
+  (*def.mutable_attr())["T"].set_type(dtype);
+  return def;
+}
+
+const Tensor* ControlFlowEvaluator::ConstantOf(const Scope& scope,
+                                               const FlowValue& value) const {
+  const OutputInfo* info = TensorInfo(*scope.target->graph, value);
+  return info != nullptr && info->value ? &*info->value : nullptr;
+}
+
 // A constant int32/int64 vector input (gather and scatter indices).
 absl::StatusOr<std::vector<int64_t>> ControlFlowEvaluator::ConstantIndices(
-    int node, const FlowValue& value) {
-  const OutputInfo* info = TensorInfo(lowered_.graph, value);
-  if (info == nullptr || !info->value) {
+    const Scope& scope, int node, const FlowValue& value) {
+  const Tensor* constant = ConstantOf(scope, value);
+  if (constant == nullptr) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                      "its indices are known only at run time");
   }
-  const Tensor& indices = *info->value;
+  const Tensor& indices = *constant;
   if ((indices.dtype() != tensorflow::DT_INT32 && indices.dtype() != tensorflow::DT_INT64) ||
       indices.rank() != 1) {
     return NodeInvalid(graph_.nodes[node],
@@ -131,17 +136,17 @@ absl::StatusOr<std::vector<int64_t>> ControlFlowEvaluator::ConstantIndices(
   return indices.AsInt64Vector();
 }
 
-absl::StatusOr<int64_t> ControlFlowEvaluator::ConstantIndex(int node, const FlowValue& value,
+absl::StatusOr<int64_t> ControlFlowEvaluator::ConstantIndex(const Scope& scope, int node,
+                                                            const FlowValue& value,
                                                             absl::string_view what) {
-  const OutputInfo* info = TensorInfo(lowered_.graph, value);
-  if (info == nullptr || !info->value || info->value->num_elements() != 1 ||
-      (info->value->dtype() != tensorflow::DT_INT32 &&
-       info->value->dtype() != tensorflow::DT_INT64)) {
+  const Tensor* constant = ConstantOf(scope, value);
+  if (constant == nullptr || constant->num_elements() != 1 ||
+      (constant->dtype() != tensorflow::DT_INT32 && constant->dtype() != tensorflow::DT_INT64)) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                      absl::StrCat("the ", what, " is known only at run time; an array is "
                                   "lowered only when it is known at conversion time"));
   }
-  return info->value->ScalarAsInt(0);
+  return constant->ScalarAsInt(0);
 }
 
 absl::StatusOr<int> ControlFlowEvaluator::NewState(int node, ArrayState state) {
@@ -181,7 +186,7 @@ absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64
                                             array.node, "' of size ", size, growth));
   }
   TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, state.elements, index));
-  const Shape& shape = lowered_.graph.info(element).shape;
+  const Shape& shape = state.graph->info(element).shape;
   if (!ShapesCompatible(array.element_shape, shape)) {
     return NodeInvalid(source, absl::StrCat("writes a value of shape ", shape.ToString(), " to ",
                                             array.kind, " '", array.node,
@@ -192,8 +197,19 @@ absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64
   return absl::OkStatus();
 }
 
-absl::StatusOr<Endpoint> ControlFlowEvaluator::Element(int node, const ArrayState& state,
-                                                       int64_t index) {
+absl::Status ControlFlowEvaluator::CheckTarget(const Scope& scope, int node,
+                                               const ArrayState& state) const {
+  if (state.graph == scope.target->graph) return absl::OkStatus();
+  const Array& array = arrays_[state.array];
+  return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                   absl::StrCat("uses ", array.kind, " '", array.node,
+                                "' inside a WHILE body or IF branch that it did not enter "
+                                "through the loop's Enter"));
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::Element(const Scope& scope, int node,
+                                                       const ArrayState& state, int64_t index) {
+  TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, state));
   const Array& array = arrays_[state.array];
   if (index < 0 || index >= static_cast<int64_t>(state.elements.size()) ||
       !state.elements[index]) {
@@ -212,10 +228,10 @@ absl::StatusOr<FlowValue> ControlFlowEvaluator::PackElements(
   }
   std::vector<Endpoint> inputs;
   for (int64_t index : indices) {
-    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(node, state, index));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(scope, node, state, index));
     inputs.push_back(element);
   }
-  tensorflow::NodeDef def = NewDef(absl::StrCat(graph_.nodes[node].name, scope.suffix), "Pack",
+  tensorflow::NodeDef def = MadeNodeDef(absl::StrCat(graph_.nodes[node].name, scope.suffix), "Pack",
                                    arrays_[state.array].dtype);
   (*def.mutable_attr())["N"].set_i(static_cast<int64_t>(inputs.size()));
   (*def.mutable_attr())["axis"].set_i(0);
@@ -227,7 +243,7 @@ absl::StatusOr<std::vector<Endpoint>> ControlFlowEvaluator::UnpackRows(const Sco
                                                                        int node,
                                                                        Endpoint value,
                                                                        int64_t rows) {
-  const OutputInfo& info = lowered_.graph.info(value);
+  const OutputInfo& info = scope.target->graph->info(value);
   if (info.shape.rank() < 1 || info.shape.dims[0] != rows) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                      absl::StrCat("needs a value of ", rows, " rows, known at conversion "
@@ -238,8 +254,8 @@ absl::StatusOr<std::vector<Endpoint>> ControlFlowEvaluator::UnpackRows(const Sco
                      absl::StrCat("splits ", rows, " rows, past limits.max_nodes"));
   }
   tensorflow::NodeDef def =
-      NewDef(absl::StrCat(graph_.nodes[node].name, scope.suffix, "/unstack"), "Unpack",
-             info.dtype);
+      MadeNodeDef(absl::StrCat(graph_.nodes[node].name, scope.suffix, "/unstack"), "Unpack",
+                  info.dtype);
   (*def.mutable_attr())["num"].set_i(rows);
   (*def.mutable_attr())["axis"].set_i(0);
   TFLCONV_ASSIGN_OR_RETURN(const int unpack, Make(scope, std::move(def), {value}, rows));
@@ -259,7 +275,7 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   array.dynamic_size = dynamic_size;
   int64_t count = 0;
   if (size.kind != FlowValue::kDead) {
-    TFLCONV_ASSIGN_OR_RETURN(count, ConstantIndex(node, size, "size"));
+    TFLCONV_ASSIGN_OR_RETURN(count, ConstantIndex(scope, node, size, "size"));
   }
   if (count < 0 || static_cast<uint64_t>(count) > limits_.max_nodes) {
     return NodeInvalid(source, absl::StrCat("array size ", count, " is out of range (0 to ",
@@ -267,8 +283,9 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   }
   arrays_.push_back(std::move(array));
   const int id = static_cast<int>(arrays_.size()) - 1;
-  TFLCONV_ASSIGN_OR_RETURN(const int state,
-                           NewState(node, {id, std::vector<std::optional<Endpoint>>(count)}));
+  TFLCONV_ASSIGN_OR_RETURN(
+      const int state,
+      NewState(node, {id, scope.target->graph, std::vector<std::optional<Endpoint>>(count)}));
   arrays_[id].initial_state = state;
   std::vector<FlowValue>& out = scope.values[node];
   out = {FlowValue{FlowValue::kArrayState, {}, -1, state}};
@@ -279,6 +296,7 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
 absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
                                               const std::vector<FlowValue>& in) {
   const Node& source = graph_.nodes[node];
+  const Graph& graph = *scope.target->graph;
   const std::string op = BaseOp(source.op);
   std::vector<FlowValue>& out = scope.values[node];
   for (const FlowValue& v : in) {
@@ -300,11 +318,20 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   // The array an op reads: (handle, flow) for TensorArrays, a list value
   // for TensorLists.
   auto state_at = [&](size_t handle, size_t flow) { return StateOf(node, in[handle], in[flow]); };
-  // Stores `next` as the op's one output.
-  auto output_state = [&](ArrayState next) -> absl::Status {
-    TFLCONV_ASSIGN_OR_RETURN(const int made, NewState(node, std::move(next)));
+  auto output = [&](int made) {
     out = {FlowValue{FlowValue::kArrayState, {}, -1, made}};
     return absl::OkStatus();
+  };
+  // Stores `next` as the op's one output.
+  auto output_state = [&](ArrayState next) -> absl::Status {
+    TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, next));
+    TFLCONV_ASSIGN_OR_RETURN(const int made, NewState(node, std::move(next)));
+    return output(made);
+  };
+  // An index known only at run time reads and writes the array as one
+  // tensor, as does every op on an array that already is one.
+  auto dense_access = [&](const ArrayState& state, size_t index) {
+    return state.dense.has_value() || ConstantOf(scope, in[index]) == nullptr;
   };
 
   if (op == "TensorArray" || op == "TensorListReserve" || op == "EmptyTensorList") {
@@ -312,8 +339,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_RETURN_IF_ERROR(expect(array ? 1 : 2));
     Shape element_shape = ElementShapeAttr(source);
     if (!array) {
-      TFLCONV_ASSIGN_OR_RETURN(element_shape,
-                               ElementShapeInput(source, TensorInfo(lowered_.graph, in[0])));
+      TFLCONV_ASSIGN_OR_RETURN(element_shape, ElementShapeInput(source, TensorInfo(graph, in[0])));
     }
     const bool dynamic =
         array && GetBoolAttr(source, "dynamic_size", false).value_or(false);
@@ -332,8 +358,14 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool list = op == "TensorListGetItem";
     TFLCONV_RETURN_IF_ERROR(expect(3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 2));
-    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(node, in[1], "index"));
-    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(node, *state, index));
+    if (dense_access(*state, 1)) {
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, GatherRows(scope, node, *state, index));
+      out = {FlowValue::Of(element)};
+      return absl::OkStatus();
+    }
+    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(scope, node, in[1], "index"));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(scope, node, *state, index));
     out = {FlowValue::Of(element)};
     return absl::OkStatus();
   }
@@ -341,15 +373,25 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool list = op == "TensorListSetItem";
     TFLCONV_RETURN_IF_ERROR(expect(list ? 3 : 4));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 3));
-    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(node, in[1], "index"));
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(2));
-    ArrayState next = *state;
-    if (list) {
-      TFLCONV_ASSIGN_OR_RETURN(const bool resize,
-                               GetBoolAttr(source, "resize_if_index_out_of_bounds", false));
+    TFLCONV_ASSIGN_OR_RETURN(
+        const bool resize,
+        list ? GetBoolAttr(source, "resize_if_index_out_of_bounds", false) : false);
+    if (dense_access(*state, 1)) {
       if (resize) {
-        TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, index));
+        return NodeError(absl::StatusCode::kUnimplemented, source,
+                         "resizes its list at an index known only at run time; a list "
+                         "carried through a WHILE keeps its size");
       }
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const int made, WriteRow(scope, node, *state, index, value));
+      return output(made);
+    }
+    TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(scope, node, in[1], "index"));
+    ArrayState next = *state;
+    next.graph = scope.target->graph;
+    if (resize) {
+      TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, index));
     }
     TFLCONV_RETURN_IF_ERROR(SetElement(node, next, index, value));
     return output_state(std::move(next));
@@ -357,8 +399,13 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   if (op == "TensorListPushBack") {
     TFLCONV_RETURN_IF_ERROR(expect(2));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 0));
+    if (state->dense) {
+      return NodeError(absl::StatusCode::kUnimplemented, source,
+                       "pushes onto a list carried through a WHILE, which keeps its size");
+    }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(1));
     ArrayState next = *state;
+    next.graph = scope.target->graph;
     const int64_t end = static_cast<int64_t>(next.elements.size());
     TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, end));
     TFLCONV_RETURN_IF_ERROR(SetElement(node, next, end, value));
@@ -371,7 +418,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     std::vector<int64_t> indices;
     ArrayState next;
     if (list) {
-      const Shape& shape = lowered_.graph.info(value).shape;
+      const Shape& shape = graph.info(value).shape;
       if (shape.rank() < 1 || shape.dims[0] < 0 || shape.dims[0] > kMaxNodeOutputs) {
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          absl::StrCat("makes a list from a value of shape ", shape.ToString(),
@@ -379,16 +426,21 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
       }
       for (int64_t k = 0; k < shape.dims[0]; ++k) indices.push_back(k);
       TFLCONV_ASSIGN_OR_RETURN(Shape element_shape,
-                               ElementShapeInput(source, TensorInfo(lowered_.graph, in[1])));
+                               ElementShapeInput(source, TensorInfo(graph, in[1])));
       TFLCONV_RETURN_IF_ERROR(CreateArray(scope, node, FlowValue::Dead(), "TensorList", false));
       arrays_.back().element_shape = std::move(element_shape);
       // One item per row, in the list created empty above.
       next = states_[arrays_.back().initial_state];
       next.elements.resize(indices.size());
     } else {
-      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(node, in[1]));
+      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(scope, node, in[1]));
       TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 3));
+      if (state->dense) {
+        return NodeError(absl::StatusCode::kUnimplemented, source,
+                         "scatters into a TensorArray carried through a WHILE");
+      }
       next = *state;
+      next.graph = scope.target->graph;
     }
     TFLCONV_ASSIGN_OR_RETURN(
         const std::vector<Endpoint> rows,
@@ -402,11 +454,30 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool array = op == "TensorArrayGather";
     TFLCONV_RETURN_IF_ERROR(expect(op == "TensorListStack" ? 2 : 3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, array ? state_at(0, 2) : state_at(0, 0));
+    const int64_t size = static_cast<int64_t>(state->elements.size());
     std::vector<int64_t> indices;
     if (op == "TensorListStack") {
-      for (size_t k = 0; k < state->elements.size(); ++k) indices.push_back(k);
+      for (int64_t k = 0; k < size; ++k) indices.push_back(k);
+    } else if (ConstantOf(scope, in[1]) == nullptr) {
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, GatherRows(scope, node, *state, positions));
+      out = {FlowValue::Of(rows)};
+      return absl::OkStatus();
     } else {
-      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(node, in[1]));
+      TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(scope, node, in[1]));
+    }
+    bool all_rows = static_cast<int64_t>(indices.size()) == size;
+    for (size_t k = 0; all_rows && k < indices.size(); ++k) all_rows = indices[k] == int64_t(k);
+    if (state->dense && all_rows) {
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint whole, DenseOf(scope, node, *state));
+      out = {FlowValue::Of(whole)};
+      return absl::OkStatus();
+    }
+    if (state->dense) {
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, GatherRows(scope, node, *state, positions));
+      out = {FlowValue::Of(rows)};
+      return absl::OkStatus();
     }
     TFLCONV_ASSIGN_OR_RETURN(const FlowValue packed, PackElements(scope, node, *state, indices));
     out = {packed};
@@ -440,7 +511,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
 
 void ControlFlowEvaluator::ReportArrays() {
   // The declared element shape, or when it is not fully defined the shape
-  // of the first element written: states are made in program order.
+  // of the first element written (states are made in program order).
   std::vector<Shape> shown;
   std::vector<bool> settled;
   for (const Array& array : arrays_) {
@@ -449,11 +520,9 @@ void ControlFlowEvaluator::ReportArrays() {
   }
   for (const ArrayState& state : states_) {
     if (settled[state.array]) continue;
-    for (const std::optional<Endpoint>& element : state.elements) {
-      if (!element) continue;
-      shown[state.array] = lowered_.graph.info(*element).shape;
+    if (std::optional<Shape> written = WrittenElementShape(state)) {
+      shown[state.array] = *std::move(written);
       settled[state.array] = true;
-      break;
     }
   }
   for (size_t k = 0; k < arrays_.size(); ++k) {
@@ -461,9 +530,17 @@ void ControlFlowEvaluator::ReportArrays() {
     v1::ControlFlowRegion& region = lowered_.regions.emplace_back();
     region.set_kind(array.kind);
     region.set_name(array.node);
-    region.set_disposition(absl::StrCat("lowered to its elements: up to ", array.largest_size,
-                                        " tensors of ", DataTypeName(array.dtype),
-                                        shown[k].ToString()));
+    if (!array.as_one_tensor) {
+      region.set_disposition(absl::StrCat("lowered to its elements: up to ",
+                                          array.largest_size, " tensors of ",
+                                          DataTypeName(array.dtype), shown[k].ToString()));
+      continue;
+    }
+    region.set_disposition(absl::StrCat(
+        "one tensor of ", array.largest_size, " rows of ", DataTypeName(array.dtype),
+        shown[k].ToString(),
+        array.carried_by.empty() ? "" : absl::StrCat(" carried through WHILE '", array.carried_by, "'"),
+        " (GATHER reads rows, SELECT_V2 writes them)"));
   }
 }
 

@@ -267,14 +267,7 @@ absl::Status ControlFlowEvaluator::RunNode(Scope& scope, int i) {
     }
   }
   if (node.op == "Switch") return RunSwitch(scope, i, in);
-  if (IsArrayOp(node.op)) {
-    if (scope.target != &main_) {
-      return NodeError(absl::StatusCode::kUnimplemented, node,
-                       "TensorArrays and TensorLists inside a WHILE body or an IF branch are "
-                       "not lowered");
-    }
-    return RunArrayOp(scope, i, in);
-  }
+  if (IsArrayOp(node.op)) return RunArrayOp(scope, i, in);
   std::vector<FlowValue>& out = scope.values[i];
   if (node.op == "Enter" || node.op == "NextIteration" || node.op == "LoopCond" ||
       node.op == "Identity") {

@@ -32,6 +32,9 @@ inline constexpr uint64_t kMaxArrayWork = uint64_t{1} << 26;
 // TensorArray and TensorList ops, any version (array_ops.cc).
 bool IsArrayOp(absl::string_view op);
 
+// The attribute-only NodeDef of a node the evaluator adds, typed by "T".
+tensorflow::NodeDef MadeNodeDef(std::string name, absl::string_view op, DataType dtype);
+
 // INVALID_ARGUMENT "malformed control flow: ..." naming `node`.
 inline absl::Status FrameError(const Node& node, absl::string_view message) {
   return NodeInvalid(node, absl::StrCat("malformed control flow: ", message));
@@ -99,11 +102,17 @@ class ControlFlowEvaluator {
     int initial_state = -1;
     int64_t largest_size = 0;
     Shape element_shape;  // declared, else from the first element written
+    bool as_one_tensor = false;  // read or written as one tensor (array_dense.cc)
+    std::string carried_by;      // the WHILE it was carried through, if any
   };
-  // What an array holds at one point of the program.
+  // What an array holds at one point of the program: its elements, each
+  // known or not, or (once it has crossed a WHILE) one tensor
+  // [size, element...] whose rows are the elements.
   struct ArrayState {
     int array = -1;
-    std::vector<std::optional<Endpoint>> elements;
+    const Graph* graph = nullptr;  // the target its endpoints live in
+    std::vector<std::optional<Endpoint>> elements;  // size entries when dense
+    std::optional<Endpoint> dense;
   };
 
   absl::Status FindFrames();
@@ -187,13 +196,21 @@ class ControlFlowEvaluator {
 
   // array_ops.cc
   absl::Status RunArrayOp(Scope& scope, int node, const std::vector<FlowValue>& in);
-  absl::StatusOr<int64_t> ConstantIndex(int node, const FlowValue& value, absl::string_view what);
-  absl::StatusOr<std::vector<int64_t>> ConstantIndices(int node, const FlowValue& value);
+  // The constant behind `value` in `scope`'s target, or null.
+  const Tensor* ConstantOf(const Scope& scope, const FlowValue& value) const;
+  absl::StatusOr<int64_t> ConstantIndex(const Scope& scope, int node, const FlowValue& value,
+                                        absl::string_view what);
+  absl::StatusOr<std::vector<int64_t>> ConstantIndices(const Scope& scope, int node,
+                                                       const FlowValue& value);
   absl::StatusOr<const ArrayState*> StateOf(int node, const FlowValue& handle,
                                             const FlowValue& flow);
   absl::StatusOr<int> NewState(int node, ArrayState state);
   absl::Status SetElement(int node, ArrayState& state, int64_t index, Endpoint element);
-  absl::StatusOr<Endpoint> Element(int node, const ArrayState& state, int64_t index);
+  absl::StatusOr<Endpoint> Element(const Scope& scope, int node, const ArrayState& state,
+                                   int64_t index);
+  // UNIMPLEMENTED unless `state`'s tensors are in `scope`'s target (an
+  // array enters a WHILE body only through the loop's Enter).
+  absl::Status CheckTarget(const Scope& scope, int node, const ArrayState& state) const;
   absl::StatusOr<FlowValue> PackElements(const Scope& scope, int node,
                                          const ArrayState& state,
                                          const std::vector<int64_t>& indices);
@@ -202,6 +219,27 @@ class ControlFlowEvaluator {
   absl::Status CreateArray(Scope& scope, int node, const FlowValue& size, absl::string_view kind,
                            bool dynamic_size);
   void ReportArrays();
+
+  // array_dense.cc: arrays carried through a WHILE as one tensor, read and
+  // written at indices known only at run time.
+  // The shape of the rows of a dense state, or of its first fully defined
+  // element.
+  std::optional<Shape> WrittenElementShape(const ArrayState& state) const;
+  // The declared element shape when fully defined, else the written one.
+  absl::StatusOr<Shape> KnownElementShape(int node, const ArrayState& state) const;
+  // The whole array as one [size, element...] tensor of `scope`'s target;
+  // elements never written are zeros.
+  absl::StatusOr<Endpoint> DenseOf(const Scope& scope, int node, const ArrayState& state);
+  // A state of the same array that is the tensor `dense`.
+  absl::StatusOr<int> NewDenseState(const Scope& scope, int node, const ArrayState& like,
+                                    Endpoint dense);
+  // The rows `indices` (a scalar: one element) of the dense array.
+  absl::StatusOr<Endpoint> GatherRows(const Scope& scope, int node, const ArrayState& state,
+                                      Endpoint indices);
+  // The dense array with row `index` replaced by `value`.
+  absl::StatusOr<int> WriteRow(const Scope& scope, int node, const ArrayState& state,
+                               Endpoint index, Endpoint value);
+  absl::StatusOr<int> MakeConst(const Scope& scope, const std::string& name, Tensor value);
 
   const Graph& graph_;
   const ResolvedLimits& limits_;

@@ -145,23 +145,45 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   body.suffix = parent.suffix;
 
   // The While's operands: each loop variable, then each invariant that is
-  // not a constant (constants are copied into the region when read).
+  // not a constant (constants are copied into the region when read). An
+  // array is carried as one tensor (array_dense.cc); a TensorArray's
+  // handle, which only names its array, needs no operand.
   std::vector<Endpoint> operands;
-  std::vector<int> next_of;  // per operand: its NextIteration, or -1
+  std::vector<int> next_of;      // per operand: its NextIteration, or -1
+  std::vector<int> array_of;     // per operand: the array it carries, or -1
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
-    if (initial.kind != FlowValue::kTensor) {
+    if (initial.kind == FlowValue::kArrayHandle && next < 0) {
+      body.values[node] = {initial};
+      return absl::OkStatus();
+    }
+    if (initial.kind != FlowValue::kTensor && initial.kind != FlowValue::kArrayState) {
       return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                        initial.kind == FlowValue::kDead
                            ? "enters the loop on a side of a cond that is not taken"
-                           : "carries a TensorArray or TensorList through a loop that stays a "
-                             "WHILE, which is not lowered");
+                           : "carries a TensorArray handle as a loop variable, which is not "
+                             "lowered");
+    }
+    Endpoint value = initial.tensor;
+    int array = -1;
+    if (initial.kind == FlowValue::kArrayState) {
+      auto dense = DenseOf(parent, node, states_[initial.state]);
+      if (!dense.ok()) return dense.status();
+      value = *dense;
+      array = states_[initial.state].array;
     }
     auto placeholder = AddRegionInput(target, graph_.nodes[node].name,
-                                      parent.target->graph->info(initial.tensor));
+                                      parent.target->graph->info(value));
     if (!placeholder.ok()) return placeholder.status();
-    body.values[node] = {FlowValue::Of(*placeholder), FlowValue::Dead()};
-    operands.push_back(initial.tensor);
+    FlowValue inside = FlowValue::Of(*placeholder);
+    if (array >= 0) {
+      auto state = NewDenseState(body, node, states_[initial.state], *placeholder);
+      if (!state.ok()) return state.status();
+      inside = FlowValue{FlowValue::kArrayState, {}, -1, *state};
+    }
+    body.values[node] = {inside, FlowValue::Dead()};
+    operands.push_back(value);
     next_of.push_back(next);
+    array_of.push_back(array);
     return absl::OkStatus();
   };
   std::vector<bool> variable_enter(graph_.nodes.size(), false);
@@ -214,7 +236,17 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
       continue;
     }
     const Node& next = graph_.nodes[next_of[k]];
-    const FlowValue value = SettledValue(body, {next_of[k], 0});
+    FlowValue value = SettledValue(body, {next_of[k], 0});
+    if (array_of[k] >= 0) {
+      if (value.kind != FlowValue::kArrayState || states_[value.state].array != array_of[k]) {
+        return NodeError(absl::StatusCode::kUnimplemented, next,
+                         "the next value of an array carried through a loop must be the same "
+                         "array in every iteration");
+      }
+      auto dense = DenseOf(body, next_of[k], states_[value.state]);
+      if (!dense.ok()) return dense.status();
+      value = FlowValue::Of(*dense);
+    }
     if (value.kind != FlowValue::kTensor) {
       return NodeError(absl::StatusCode::kUnimplemented, next,
                        "the next value of a loop variable must be a tensor in every iteration");
@@ -238,9 +270,11 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<std::pair<int, int>> exits;  // (Exit node, operand)
   for (int exit : loop.exits) {
     const FlowValue value = SettledValue(body, graph_.nodes[exit].inputs[0]);
-    auto it = value.kind != FlowValue::kTensor
-                  ? region->inputs.end()
-                  : std::find(region->inputs.begin(), region->inputs.end(), value.tensor);
+    std::optional<Endpoint> leaving;
+    if (value.kind == FlowValue::kTensor) leaving = value.tensor;
+    if (value.kind == FlowValue::kArrayState) leaving = states_[value.state].dense;
+    auto it = leaving ? std::find(region->inputs.begin(), region->inputs.end(), *leaving)
+                      : region->inputs.end();
     if (it == region->inputs.end()) {
       return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[exit],
                        "leaves the loop with a value other than a loop variable, which a "
@@ -270,7 +304,18 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   if (!node.ok()) return node.status();
   outer.nodes[*node].runs_regions = true;
   for (const auto& [exit, operand] : exits) {
-    parent.values[exit] = {FlowValue::Of({*node, operand})};
+    FlowValue value = FlowValue::Of({*node, operand});
+    if (const int array = array_of[operand]; array >= 0) {
+      const ArrayState like{array, nullptr, std::vector<std::optional<Endpoint>>(
+                                                region->info(region->inputs[operand]).shape.dims[0])};
+      auto state = NewDenseState(parent, exit, like, value.tensor);
+      if (!state.ok()) return state.status();
+      value = FlowValue{FlowValue::kArrayState, {}, -1, *state};
+    }
+    parent.values[exit] = {value};
+  }
+  for (int array : array_of) {
+    if (array >= 0) arrays_[array].carried_by = name;
   }
   while_loops_[frame] = std::string(why);
   return absl::OkStatus();

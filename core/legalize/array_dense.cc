@@ -1,0 +1,241 @@
+// Arrays as one tensor. An array carried through a loop that stays a WHILE
+// cannot be a list of separate tensors: a WHILE's variables are tensors of
+// fixed type and shape. Such an array (and any array read or written at an
+// index known only at run time) becomes one tensor [size, element...],
+// the representation TensorFlow's converter gives its TensorLists: a read
+// is a GatherV2 of one row, a write replaces one row with a SelectV2 under
+// the mask Equal(Range(size), index). Elements never written are zeros,
+// as the TensorFlow kernels read them from an array of known element
+// shape. Each made node is a TF op that the legalizer then lowers.
+#include "absl/strings/str_cat.h"
+#include "core/legalize/control_flow_eval.h"
+#include "core/status_macros.h"
+
+namespace tflconv {
+
+namespace {
+
+// `base`, or `base_K` for the first K that no node of `graph` is named.
+std::string FreshName(const Graph& graph, const std::string& base) {
+  if (!graph.by_name.contains(base)) return base;
+  for (int k = 1;; ++k) {
+    std::string name = absl::StrCat(base, "_", k);
+    if (!graph.by_name.contains(name)) return name;
+  }
+}
+
+// Elements that are exactly the rows, in order, of one Unpack on axis 0
+// (a TensorArrayScatter or TensorListFromTensor of a whole tensor): that
+// tensor.
+std::optional<Endpoint> UnpackedTensor(const Graph& graph,
+                                       const std::vector<std::optional<Endpoint>>& elements) {
+  if (elements.empty() || !elements[0]) return std::nullopt;
+  const Node& unpack = graph.nodes[elements[0]->node];
+  if (unpack.op != "Unpack" || unpack.inputs.size() != 1 ||
+      GetIntAttr(unpack, "axis", 0).value_or(-1) != 0 ||
+      unpack.outputs.size() != elements.size()) {
+    return std::nullopt;
+  }
+  for (size_t k = 0; k < elements.size(); ++k) {
+    if (!elements[k] || elements[k]->node != elements[0]->node ||
+        elements[k]->index != static_cast<int>(k)) {
+      return std::nullopt;
+    }
+  }
+  return unpack.inputs[0];
+}
+
+}  // namespace
+
+absl::StatusOr<int> ControlFlowEvaluator::MakeConst(const Scope& scope, const std::string& name,
+                                                    Tensor value) {
+  tensorflow::NodeDef def;
+  def.set_name(FreshName(*scope.target->graph, name));
+  def.set_op("Const");
+  OutputInfo info;
+  info.dtype = value.dtype();
+  info.shape = Shape::Of(value.dims());
+  info.value = std::move(value);
+  return Place(*scope.target, std::move(def), {}, {std::move(info)});
+}
+
+std::optional<Shape> ControlFlowEvaluator::WrittenElementShape(const ArrayState& state) const {
+  if (state.dense) {
+    Dims rows = state.graph->info(*state.dense).shape.dims;
+    rows.erase(rows.begin());
+    return Shape::Of(std::move(rows));
+  }
+  for (const std::optional<Endpoint>& element : state.elements) {
+    if (!element) continue;
+    const Shape& shape = state.graph->info(*element).shape;
+    if (shape.fully_defined()) return shape;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node,
+                                                              const ArrayState& state) const {
+  const Array& array = arrays_[state.array];
+  if (array.element_shape.fully_defined()) return array.element_shape;
+  if (std::optional<Shape> written = WrittenElementShape(state)) return *written;
+  return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                   absl::StrCat("needs ", array.kind, " '", array.node,
+                                "' as one tensor, but its element shape is not known at "
+                                "conversion time (declare element_shape, or write an element "
+                                "before the loop)"));
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int node,
+                                                       const ArrayState& state) {
+  TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, state));
+  if (state.dense) return *state.dense;
+  Array& array = arrays_[state.array];
+  const int64_t size = static_cast<int64_t>(state.elements.size());
+  if (size == 0 || array.dynamic_size) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat("needs ", array.kind, " '", array.node, "' as one tensor, but ",
+                                  size == 0 ? "it is empty" : "it is dynamic_size",
+                                  "; an array is one tensor only at a fixed size"));
+  }
+  array.as_one_tensor = true;
+  const Graph& graph = *scope.target->graph;
+  if (std::optional<Endpoint> whole = UnpackedTensor(graph, state.elements)) return *whole;
+  TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape, KnownElementShape(node, state));
+  const std::string base = absl::StrCat(graph_.nodes[node].name, scope.suffix, "/", array.node);
+  // Zeros of `dims`, folded within the fold budget (a larger one is a
+  // FILL at run time).
+  auto zeros = [&](Dims dims) -> absl::StatusOr<Endpoint> {
+    TFLCONV_ASSIGN_OR_RETURN(
+        const int shape, MakeIntConst(scope, FreshName(graph, base + "/zeros_shape"),
+                                      tensorflow::DT_INT32, dims, false));
+    TFLCONV_ASSIGN_OR_RETURN(const int zero,
+                             MakeConst(scope, base + "/zero", Tensor::Zeros(array.dtype, {})));
+    tensorflow::NodeDef fill = MadeNodeDef(FreshName(graph, base + "/zeros"), "Fill", array.dtype);
+    (*fill.mutable_attr())["index_type"].set_type(tensorflow::DT_INT32);
+    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(fill), {{shape, 0}, {zero, 0}}, 1));
+    return Endpoint{made, 0};
+  };
+  Dims rows = element_shape.dims;
+  const bool written = std::any_of(state.elements.begin(), state.elements.end(),
+                                   [](const auto& element) { return element.has_value(); });
+  if (!written) {
+    rows.insert(rows.begin(), size);
+    return zeros(std::move(rows));
+  }
+  std::optional<Endpoint> zero_row;
+  std::vector<Endpoint> inputs;
+  for (const std::optional<Endpoint>& element : state.elements) {
+    if (!element && !zero_row) {
+      TFLCONV_ASSIGN_OR_RETURN(zero_row, zeros(rows));
+    }
+    inputs.push_back(element ? *element : *zero_row);
+  }
+  tensorflow::NodeDef pack = MadeNodeDef(FreshName(graph, base + "/stacked"), "Pack", array.dtype);
+  (*pack.mutable_attr())["N"].set_i(size);
+  (*pack.mutable_attr())["axis"].set_i(0);
+  TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(pack), std::move(inputs), 1));
+  return Endpoint{made, 0};
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::NewDenseState(const Scope& scope, int node,
+                                                        const ArrayState& like, Endpoint dense) {
+  ArrayState state;
+  state.array = like.array;
+  state.graph = scope.target->graph;
+  state.elements.resize(like.elements.size());
+  state.dense = dense;
+  return NewState(node, std::move(state));
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::GatherRows(const Scope& scope, int node,
+                                                          const ArrayState& state,
+                                                          Endpoint indices) {
+  const Graph& graph = *scope.target->graph;
+  const DataType index_type = graph.info(indices).dtype;
+  if (index_type != tensorflow::DT_INT32 && index_type != tensorflow::DT_INT64) {
+    return NodeInvalid(graph_.nodes[node], absl::StrCat("its index must be int32 or int64, not ",
+                                                        DataTypeName(index_type)));
+  }
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
+  const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix);
+  TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
+                                                        tensorflow::DT_INT32, {0}, true));
+  const DataType dtype = arrays_[state.array].dtype;
+  tensorflow::NodeDef gather = MadeNodeDef(FreshName(graph, name), "GatherV2", dtype);
+  auto& attr = *gather.mutable_attr();
+  attr.erase("T");
+  attr["Tparams"].set_type(dtype);
+  attr["Tindices"].set_type(index_type);
+  attr["Taxis"].set_type(tensorflow::DT_INT32);
+  attr["batch_dims"].set_i(0);
+  TFLCONV_ASSIGN_OR_RETURN(const int made,
+                           Make(scope, std::move(gather), {dense, indices, {axis, 0}}, 1));
+  return Endpoint{made, 0};
+}
+
+absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
+                                                   const ArrayState& state, Endpoint index,
+                                                   Endpoint value) {
+  const Node& source = graph_.nodes[node];
+  const Graph& graph = *scope.target->graph;
+  const Array& array = arrays_[state.array];
+  const OutputInfo& index_info = graph.info(index);
+  if ((index_info.dtype != tensorflow::DT_INT32 && index_info.dtype != tensorflow::DT_INT64) ||
+      index_info.shape.rank() > 0) {
+    return NodeInvalid(source, absl::StrCat("its index must be an int32 or int64 scalar, not ",
+                                            DataTypeName(index_info.dtype),
+                                            index_info.shape.ToString()));
+  }
+  const OutputInfo& value_info = graph.info(value);
+  if (value_info.dtype != array.dtype) {
+    return NodeInvalid(source, absl::StrCat("writes a ", DataTypeName(value_info.dtype),
+                                            " value to ", array.kind, " '", array.node, "' of ",
+                                            DataTypeName(array.dtype)));
+  }
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
+  const Dims& rows_shape = graph.info(dense).shape.dims;
+  const Dims element(rows_shape.begin() + 1, rows_shape.end());
+  if (!(value_info.shape == Shape::Of(element))) {
+    return NodeError(
+        value_info.shape.fully_defined() ? absl::StatusCode::kInvalidArgument
+                                         : absl::StatusCode::kUnimplemented,
+        source,
+        absl::StrCat("writes a value of shape ", value_info.shape.ToString(), " to ", array.kind,
+                     " '", array.node, "', whose elements are ", Shape::Of(element).ToString()));
+  }
+  const std::string name = absl::StrCat(source.name, scope.suffix);
+  std::vector<int64_t> positions(rows_shape[0]);
+  for (size_t k = 0; k < positions.size(); ++k) positions[k] = static_cast<int64_t>(k);
+  TFLCONV_ASSIGN_OR_RETURN(const int rows, MakeIntConst(scope, FreshName(graph, name + "/rows"),
+                                                        index_info.dtype, positions, false));
+  TFLCONV_ASSIGN_OR_RETURN(
+      const int equal, Make(scope, MadeNodeDef(FreshName(graph, name + "/is_index"), "Equal",
+                                               index_info.dtype),
+                            {{rows, 0}, index}, 1));
+  // The mask [size, 1, ...] and the value [1, element...] broadcast
+  // against the array.
+  auto reshape = [&](const std::string& suffix, Endpoint input, DataType dtype,
+                     const Dims& dims) -> absl::StatusOr<Endpoint> {
+    TFLCONV_ASSIGN_OR_RETURN(const int shape,
+                             MakeIntConst(scope, FreshName(graph, name + suffix + "_shape"),
+                                          tensorflow::DT_INT32, dims, false));
+    tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name + suffix), "Reshape", dtype);
+    (*def.mutable_attr())["Tshape"].set_type(tensorflow::DT_INT32);
+    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(def), {input, {shape, 0}}, 1));
+    return Endpoint{made, 0};
+  };
+  Dims mask_dims(rows_shape.size(), 1);
+  mask_dims[0] = rows_shape[0];
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint mask,
+                           reshape("/mask", {equal, 0}, tensorflow::DT_BOOL, mask_dims));
+  Dims row_dims = element;
+  row_dims.insert(row_dims.begin(), 1);
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint row, reshape("/row", value, array.dtype, row_dims));
+  TFLCONV_ASSIGN_OR_RETURN(
+      const int select,
+      Make(scope, MadeNodeDef(FreshName(graph, name), "SelectV2", array.dtype),
+           {mask, row, dense}, 1));
+  return NewDenseState(scope, node, state, {select, 0});
+}
+
+}  // namespace tflconv

@@ -1,0 +1,232 @@
+// TensorArrays and TensorLists as one tensor (core/legalize/array_dense.cc):
+// carried through a loop that stays a WHILE, or read at an index known
+// only at run time. The numbers are checked on the official runtime by the
+// generated dynamic_rnn and TensorList cases with --unroll_limit=0
+// (tests/CMakeLists.txt, opgen_while) and by the corpus's RNNs
+// (conformance_while).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/control_flow_builder.h"
+#include "tests/testing/graph_builder.h"
+
+namespace tflconv {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsSupersetOf;
+using ::testing::Not;
+using namespace tflconv::testing;
+using tensorflow::DT_FLOAT;
+using tensorflow::DT_INT32;
+using tensorflow::DT_RESOURCE;
+using tensorflow::DT_VARIANT;
+
+struct RnnShape {
+  bool declared_output_shape = true;
+  bool dynamic_size = false;
+};
+
+// dynamic_rnn's layout: x [4, 2, 3] scattered into "input_ta", read at the
+// step in the loop, h = tanh(x_t W + h) written at the step into
+// "output_ta", gathered after the loop as "outputs"; the final h is
+// "final".
+GraphBuilder RnnGraph(RnnShape shape) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {4, 2, 3});
+  g.Placeholder("h0", DT_FLOAT, {2, 4});
+  g.ConstFloat("w", {3, 4}, std::vector<float>(12, 0.25f));
+  g.ConstInt("steps", {}, {4});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  auto tensor_array = [&](const std::string& name, std::vector<int64_t> element_shape) {
+    tensorflow::NodeDef& ta = g.Op("TensorArrayV3", name, {"steps"});
+    AttrType(ta, "dtype", DT_FLOAT);
+    auto* attr = (*ta.mutable_attr())["element_shape"].mutable_shape();
+    if (element_shape.empty()) attr->set_unknown_rank(true);
+    for (int64_t d : element_shape) attr->add_dim()->set_size(d);
+    AttrBool(ta, "dynamic_size", shape.dynamic_size);
+  };
+  tensor_array("input_ta", {2, 3});
+  tensor_array("output_ta", shape.declared_output_shape ? std::vector<int64_t>{2, 4}
+                                                         : std::vector<int64_t>{});
+  AttrType(g.Op("Range", "indices", {"zero", "steps", "one"}), "Tidx", DT_INT32);
+  TypedOp(g, "TensorArrayScatterV3", "scatter", {"input_ta", "indices", "x", "input_ta:1"},
+          DT_FLOAT);
+  auto exits = WhileLoop(
+      g, "rnn", {{"zero", DT_INT32}, {"output_ta:1", DT_FLOAT}, {"h0", DT_FLOAT}},
+      {{"steps", DT_INT32}, {"input_ta", DT_RESOURCE}, {"scatter", DT_FLOAT},
+       {"output_ta", DT_RESOURCE}, {"w", DT_FLOAT}, {"one", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "rnn/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        const std::string time = t.vars[0];
+        AttrType(g.Op("TensorArrayReadV3", "rnn/x_t", {t.invariants[1], time, t.invariants[2]}),
+                 "dtype", DT_FLOAT);
+        TypedOp(g, "MatMul", "rnn/xw", {"rnn/x_t", t.invariants[4]}, DT_FLOAT);
+        TypedOp(g, "AddV2", "rnn/sum", {"rnn/xw", t.vars[2]}, DT_FLOAT);
+        TypedOp(g, "Tanh", "rnn/h", {"rnn/sum"}, DT_FLOAT);
+        TypedOp(g, "TensorArrayWriteV3", "rnn/write", {t.invariants[3], time, "rnn/h", t.vars[1]},
+                DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "rnn/next_time", {time, t.invariants[5]}, DT_INT32), "rnn/write",
+            "rnn/h"};
+      });
+  g.Op("TensorArraySizeV3", "size", {"output_ta", exits[1]});
+  AttrType(g.Op("Range", "output_indices", {"zero", "size", "one"}), "Tidx", DT_INT32);
+  AttrType(g.Op("TensorArrayGatherV3", "outputs", {"output_ta", "output_indices", exits[1]}),
+           "dtype", DT_FLOAT);
+  TypedOp(g, "Identity", "final", {exits[2]}, DT_FLOAT);
+  return g;
+}
+
+// Builtins only (the default), unless `flex`.
+v1::ConversionOptions WhileOptions(bool flex = false) {
+  v1::ConversionOptions options = Options({"x", "h0"}, {"outputs", "final"});
+  options.set_unroll_limit(0);
+  if (flex) {
+    options.add_target_ops(v1::TFLITE_BUILTINS);
+    options.add_target_ops(v1::SELECT_TF_OPS);
+  }
+  return options;
+}
+
+std::string ArrayDisposition(const v1::ConversionReport& report, const std::string& name) {
+  const v1::ControlFlowRegion* region = FindRegion(report, "TensorArray", name);
+  return region != nullptr ? region->disposition() : "(not reported)";
+}
+
+TEST(WhileArraysTest, ArraysCarriedThroughAWhileAreOneTensorEach) {
+  ConversionResult result = ConvertGraph(RnnGraph({}), WhileOptions());
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  ASSERT_NE(model, nullptr);
+  ASSERT_EQ(model->subgraphs()->size(), 3u);
+  // The scattered input goes in whole (no UNPACK then PACK); the outputs,
+  // gathered over every row, are the loop's own result.
+  EXPECT_THAT(OperatorNames(model, 0), ::testing::ElementsAre("WHILE"));
+  // A read is a GATHER of the step's row, a write a SELECT_V2 of it.
+  EXPECT_THAT(OperatorNames(model, 2), IsSupersetOf({"GATHER", "EQUAL", "SELECT_V2", "TANH"}));
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_THAT(OperatorNames(model, k), Not(Contains("PACK"))) << k;
+    EXPECT_THAT(OperatorNames(model, k), Not(Contains("UNPACK"))) << k;
+  }
+  const tflite::SubGraph* body = model->subgraphs()->Get(2);
+  // time, output_ta, h, then the invariant input_ta (w and 1 are copied in).
+  EXPECT_EQ(body->inputs()->size(), 4u);
+  EXPECT_THAT(ArrayDisposition(result.report, "output_ta"),
+              HasSubstr("one tensor of 4 rows of float32[2,4] carried through WHILE 'rnn'"));
+  EXPECT_THAT(ArrayDisposition(result.report, "input_ta"),
+              HasSubstr("carried through WHILE 'rnn'"));
+}
+
+TEST(WhileArraysTest, UnrolledTheSameGraphKeepsItsElements) {
+  v1::ConversionOptions options = WhileOptions();
+  options.clear_unroll_limit();
+  ConversionResult result = ConvertGraph(RnnGraph({}), options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  EXPECT_EQ(model->subgraphs()->size(), 1u);
+  EXPECT_THAT(OperatorNames(model, 0), Not(Contains("SELECT_V2")));
+  EXPECT_THAT(ArrayDisposition(result.report, "output_ta"), HasSubstr("lowered to its elements"));
+}
+
+TEST(WhileArraysTest, ARunTimeIndexOutsideALoopReadsTheWholeTensor) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {3, 2});
+  g.Placeholder("i", DT_INT32, {});
+  g.ConstInt("size", {}, {3});
+  g.ConstInt("indices", {3}, {0, 1, 2});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  TypedOp(g, "TensorArrayScatterV3", "scatter", {"ta", "indices", "x", "ta:1"}, DT_FLOAT);
+  AttrType(g.Op("TensorArrayReadV3", "row", {"ta", "i", "scatter"}), "dtype", DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x", "i"}, {"row"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0])), ::testing::ElementsAre("GATHER"));
+  EXPECT_THAT(ArrayDisposition(result.report, "ta"), HasSubstr("one tensor of 3 rows"));
+}
+
+TEST(WhileArraysTest, RowsNeverWrittenAreZeros) {
+  GraphBuilder g;
+  g.Placeholder("v", DT_FLOAT, {2});
+  g.Placeholder("i", DT_INT32, {});
+  g.ConstInt("size", {}, {3});
+  g.ConstInt("one", {}, {1});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  TypedOp(g, "TensorArrayWriteV3", "write", {"ta", "one", "v", "ta:1"}, DT_FLOAT);
+  AttrType(g.Op("TensorArrayReadV3", "row", {"ta", "i", "write"}), "dtype", DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"v", "i"}, {"row"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  EXPECT_THAT(OperatorNames(model), ::testing::ElementsAre("PACK", "GATHER"));
+  // Rows 0 and 2 are one constant of zeros.
+  const tflite::Operator* pack = OperatorAt(model, 0);
+  ASSERT_EQ(pack->inputs()->size(), 3u);
+  EXPECT_EQ(pack->inputs()->Get(0), pack->inputs()->Get(2));
+  const tflite::SubGraph* main = model->subgraphs()->Get(0);
+  const tflite::Buffer* zeros =
+      model->buffers()->Get(main->tensors()->Get(pack->inputs()->Get(0))->buffer());
+  ASSERT_NE(zeros->data(), nullptr);
+  ASSERT_EQ(zeros->data()->size(), 8u);
+  for (uint8_t byte : *zeros->data()) EXPECT_EQ(byte, 0);
+}
+
+TEST(WhileArraysTest, AnElementShapeKnownOnlyInsideTheLoopIsReported) {
+  ConversionResult result =
+      ConvertGraph(RnnGraph({.declared_output_shape = false}), WhileOptions());
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("'output_ta' as one tensor, but its element shape is not known at "
+                        "conversion time"));
+}
+
+TEST(WhileArraysTest, ADynamicSizeArrayDoesNotCrossAWhile) {
+  ConversionResult result = ConvertGraph(RnnGraph({.dynamic_size = true}), WhileOptions());
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(), HasSubstr("it is dynamic_size"));
+  // With Flex allowed it still converts, and says why the arrays are Flex.
+  ConversionResult flex = ConvertGraph(RnnGraph({.dynamic_size = true}), WhileOptions(/*flex=*/true));
+  EXPECT_TRUE(flex.status.ok()) << flex.status;
+}
+
+TEST(WhileArraysTest, AListResizedAtARunTimeIndexIsRefused) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.ConstInt("element_shape", {1}, {2});
+  g.ConstInt("n", {}, {3});
+  g.ConstInt("start", {}, {0});
+  g.ConstInt("one", {}, {1});
+  tensorflow::NodeDef& list = g.Op("TensorListReserve", "list", {"element_shape", "n"});
+  AttrType(list, "element_dtype", DT_FLOAT);
+  AttrType(list, "shape_type", DT_INT32);
+  auto exits = WhileLoop(
+      g, "loop", {{"start", DT_INT32}, {"list", DT_VARIANT}}, {{"n", DT_INT32}, {"x", DT_FLOAT},
+                                                               {"one", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        tensorflow::NodeDef& set = g.Op("TensorListSetItem", "loop/set",
+                                        {t.vars[1], t.vars[0], t.invariants[1]});
+        AttrType(set, "element_dtype", DT_FLOAT);
+        AttrBool(set, "resize_if_index_out_of_bounds", true);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "loop/next", {t.vars[0], t.invariants[2]}, DT_INT32),
+            "loop/set"};
+      });
+  tensorflow::NodeDef& stack = g.Op("TensorListStack", "stacked", {exits[1], "element_shape"});
+  AttrType(stack, "element_dtype", DT_FLOAT);
+  v1::ConversionOptions options = Options({"x"}, {"stacked"});
+  options.set_unroll_limit(0);
+  ConversionResult result = ConvertGraph(g, options);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("resizes its list at an index known only at run time"));
+}
+
+}  // namespace
+}  // namespace tflconv
