@@ -14,6 +14,15 @@ bool Shape::fully_defined() const {
   return true;
 }
 
+bool Shape::CompatibleWith(const Shape& other) const {
+  if (!known_rank || !other.known_rank) return true;
+  if (rank() != other.rank()) return false;
+  for (int i = 0; i < rank(); ++i) {
+    if (dims[i] >= 0 && other.dims[i] >= 0 && dims[i] != other.dims[i]) return false;
+  }
+  return true;
+}
+
 std::string Shape::ToString() const {
   if (!known_rank) return "<unknown rank>";
   return absl::StrCat(

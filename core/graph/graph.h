@@ -27,6 +27,9 @@ struct Shape {
   static Shape Of(Dims d) { return {true, std::move(d)}; }
   int rank() const { return known_rank ? static_cast<int>(dims.size()) : -1; }
   bool fully_defined() const;
+  // True when both can describe one tensor: an unknown rank or dim matches
+  // anything (TensorFlow's PartialTensorShape::IsCompatibleWith).
+  bool CompatibleWith(const Shape& other) const;
   std::string ToString() const;  // "[1,?,3]" or "<unknown rank>"
   bool operator==(const Shape& o) const {
     return known_rank == o.known_rank && dims == o.dims;

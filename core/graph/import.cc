@@ -193,17 +193,6 @@ Shape GraphShape(const Node& node, int index) {
   return Shape::Unknown();
 }
 
-bool Compatible(const Shape& declared, const Shape& given) {
-  if (!declared.known_rank) return true;
-  if (declared.rank() != given.rank()) return false;
-  for (int d = 0; d < given.rank(); ++d) {
-    if (declared.dims[d] >= 0 && given.dims[d] >= 0 && declared.dims[d] != given.dims[d]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
   TFLCONV_ASSIGN_OR_RETURN(auto parsed, ParseTensorName(array.name()));
   const auto& [node_name, index] = parsed;
@@ -223,7 +212,7 @@ absl::Status CutAtInput(Graph& graph, const v1::InputArray& array) {
     Shape given = Shape::Of(Dims(array.shape().begin(), array.shape().end()));
     // A placeholder's declared dims are facts; input_shapes may only fill
     // the unknown ones. Interior cut points carry no declaration to honour.
-    if (graph.nodes[node_index].op == "Placeholder" && !Compatible(shape, given)) {
+    if (graph.nodes[node_index].op == "Placeholder" && !shape.CompatibleWith(given)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input array '", array.name(), "': input_shapes gives ",
           given.ToString(), " but the graph declares ", shape.ToString()));

@@ -187,7 +187,7 @@ absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64
   }
   TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, state.elements, index));
   const Shape& shape = state.graph->info(element).shape;
-  if (!ShapesCompatible(array.element_shape, shape)) {
+  if (!array.element_shape.CompatibleWith(shape)) {
     return NodeInvalid(source, absl::StrCat("writes a value of shape ", shape.ToString(), " to ",
                                             array.kind, " '", array.node,
                                             "', whose element shape is ",

@@ -101,19 +101,10 @@ void InterleaveChunks(const std::vector<const Tensor*>& inputs, int64_t outer, c
   }
 }
 
-bool ShapesCompatible(const Shape& a, const Shape& b) {
-  if (!a.known_rank || !b.known_rank) return true;
-  if (a.rank() != b.rank()) return false;
-  for (int i = 0; i < a.rank(); ++i) {
-    if (a.dims[i] >= 0 && b.dims[i] >= 0 && a.dims[i] != b.dims[i]) return false;
-  }
-  return true;
-}
-
 absl::StatusOr<Shape> MergeShapes(const InferContext& ctx, const Shape& a, const Shape& b) {
   if (!a.known_rank) return b;
   if (!b.known_rank) return a;
-  if (!ShapesCompatible(a, b)) {
+  if (!a.CompatibleWith(b)) {
     return ctx.Invalid(absl::StrCat("shapes ", a.ToString(), " and ", b.ToString(),
                                     a.rank() != b.rank() ? " have different ranks"
                                                          : " are incompatible"));

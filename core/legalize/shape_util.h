@@ -17,9 +17,6 @@ namespace tflconv {
 // NumPy broadcasting of two shapes; unknown dims stay unknown.
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 
-// True when two partial shapes can describe one tensor: an unknown rank or
-// dim matches anything (TensorFlow's PartialTensorShape::IsCompatibleWith).
-bool ShapesCompatible(const Shape& a, const Shape& b);
 // Merges two partial shapes of the same tensor (Pack's values, Select's
 // branches, AddN's inputs): known dims win, conflicting known dims are an
 // error naming the node.
