@@ -2,7 +2,8 @@
 // predicate and the nodes they reach up to the Merges that join both sides
 // form the cond. Each side is evaluated into a region graph of its own, in
 // a scope where the Switches send their value to that side only, and an If
-// node of the enclosing graph runs them; the Merges become its outputs.
+// node of the enclosing graph runs them; the Merges become its outputs. A
+// nested loop lies on the side its Enters read and runs in that branch.
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
@@ -61,21 +62,45 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   std::vector<uint8_t> side(n, kOutside);
   std::vector<bool> after(n, false);  // reads a Merge of this cond
   std::vector<int> switches, members, merges;
-  std::vector<std::pair<int, int>> loop_reads;  // (source, Enter of a nested loop)
+  std::vector<int> loops;  // nested loops (frames) inside a branch
   auto in_branch = [&](int node) { return side[node] != kOutside && side[node] != kJoin; };
+  auto is_after = [&](const std::vector<int>& sources) {
+    return std::any_of(sources.begin(), sources.end(),
+                       [&](int source) { return after[source] || side[source] == kJoin; });
+  };
   for (int unit : frames_[frame].schedule) {
     if (unit < 0) {
-      for (int enter : frames_[~unit].enters) {
-        for (int source : Sources(graph_.nodes[enter])) {
-          if (in_branch(source)) loop_reads.push_back({source, enter});
+      // A nested loop lies on the side its Enters read; its Exits carry
+      // that side on.
+      const Frame& loop = frames_[~unit];
+      std::vector<int> sources;
+      uint8_t sides = kOutside;
+      for (int enter : loop.enters) {
+        for (int source : Sources(graph_.nodes[enter])) sources.push_back(source);
+        for (const Endpoint& in : graph_.nodes[enter].inputs) {
+          if (side[in.node] == kSwitch) sides |= in.index == 1 ? kThen : kElse;
+          else if (side[in.node] != kJoin) sides |= side[in.node];
+        }
+        for (int source : graph_.nodes[enter].control_inputs) {
+          if (side[source] == kSwitch) {
+            return refuse(graph_.nodes[enter], "a control edge from a Switch");
+          }
         }
       }
+      const bool later = is_after(sources);
+      if (!later && sides == kJoin) {
+        return refuse(graph_.nodes[loop.enters.front()], "a loop reads both of its branches");
+      }
+      for (int exit : loop.exits) {
+        if (later) after[exit] = true;
+        else side[exit] = sides;
+      }
+      if (!later && sides != kOutside) loops.push_back(~unit);
       continue;
     }
     const Node& node = graph_.nodes[unit];
     const std::vector<int> sources = Sources(node);
-    if (std::any_of(sources.begin(), sources.end(),
-                    [&](int source) { return after[source] || side[source] == kJoin; })) {
+    if (is_after(sources)) {
       after[unit] = true;  // the cond's consumers, or a later cond
       continue;
     }
@@ -110,13 +135,24 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     members.push_back(unit);
   }
   if (merges.empty()) return refuse(pred_node, "no Merge joins its branches");
+  // What a node of the cond reads: a nested loop's Exit reads what the
+  // loop's Enters read.
+  auto reads = [&](int node) {
+    const Node& source = graph_.nodes[node];
+    if (source.op != "Exit") return Sources(source);
+    std::vector<int> through;
+    for (int enter : frames_[frame_of_[source.inputs[0].node]].enters) {
+      for (int read : Sources(graph_.nodes[enter])) through.push_back(read);
+    }
+    return through;
+  };
   // The cond is what its Merges read; Switches and nodes on the predicate
   // that lead elsewhere belong to a later cond on the same predicate.
   std::vector<bool> kept(n, false);
   for (std::vector<int> stack = merges; !stack.empty();) {
     const int node = stack.back();
     stack.pop_back();
-    for (int source : Sources(graph_.nodes[node])) {
+    for (int source : reads(node)) {
       if (!kept[source] && in_branch(source)) {
         kept[source] = true;
         stack.push_back(source);
@@ -126,9 +162,13 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   auto not_kept = [&](int node) { return !kept[node]; };
   switches.erase(std::remove_if(switches.begin(), switches.end(), not_kept), switches.end());
   members.erase(std::remove_if(members.begin(), members.end(), not_kept), members.end());
-  for (const auto& [source, enter] : loop_reads) {
-    if (kept[source]) return refuse(graph_.nodes[enter], "a loop inside a branch is not lowered");
-  }
+  loops.erase(std::remove_if(loops.begin(), loops.end(),
+                             [&](int loop) {
+                               const std::vector<int>& exits = frames_[loop].exits;
+                               return std::none_of(exits.begin(), exits.end(),
+                                                   [&](int exit) { return kept[exit]; });
+                             }),
+              loops.end());
 
   // What the cond reads from outside may come later in the schedule than
   // its first Switch; nothing of it depends on the cond, so it runs now.
@@ -136,6 +176,9 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   std::vector<int> pending;
   for (const std::vector<int>* group : {&switches, &members}) {
     for (int node : *group) pending.push_back(node);
+  }
+  for (int loop : loops) {
+    for (int enter : frames_[loop].enters) pending.push_back(enter);
   }
   while (!pending.empty()) {
     const int node = pending.back();
@@ -182,6 +225,8 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   for (size_t k = 0; k < switches.size(); ++k) {
     constant[k] = outer.info(values[k].tensor).value.has_value();
   }
+  std::vector<bool> is_member(n, false);
+  for (int member : members) is_member[member] = true;
   int regions[2];
   std::vector<OutputInfo> results;
   for (const bool then_side : {true, false}) {
@@ -208,9 +253,16 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
       branch.values[switches[k]] = then_side ? std::vector<FlowValue>{FlowValue::Dead(), taken}
                                              : std::vector<FlowValue>{taken, FlowValue::Dead()};
     }
-    for (int member : members) {
-      // An inner cond's Switch has already settled its own members.
-      if (!branch.values.contains(member)) TFLCONV_RETURN_IF_ERROR(RunNode(branch, member));
+    // The members and nested loops in schedule order; an inner cond's
+    // Switch has already settled its own members.
+    for (int unit : frames_[frame].schedule) {
+      if (unit < 0) {
+        if (std::find(loops.begin(), loops.end(), ~unit) != loops.end()) {
+          TFLCONV_RETURN_IF_ERROR(RunLoop(branch, ~unit));
+        }
+      } else if (is_member[unit] && !branch.values.contains(unit)) {
+        TFLCONV_RETURN_IF_ERROR(RunNode(branch, unit));
+      }
     }
     std::vector<Endpoint> outputs;
     std::vector<std::string> output_names;
@@ -253,6 +305,9 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   for (int s : switches) scope.values[s].assign(2, FlowValue::Dead());
   for (int member : members) {
     scope.values[member].assign(std::max<int64_t>(outputs_used_[member], 1), FlowValue::Dead());
+  }
+  for (int loop : loops) {
+    for (int exit : frames_[loop].exits) scope.values[exit] = {FlowValue::Dead()};
   }
   for (size_t k = 0; k < merges.size(); ++k) {
     scope.values[merges[k]] = {FlowValue::Of({node, static_cast<int>(k)}), FlowValue::Dead()};

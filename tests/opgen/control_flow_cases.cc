@@ -422,6 +422,45 @@ void AddCondCases(Cases& cases) {
       }
     }
   }
+  // A loop inside a branch of a cond decided at run time: the predicate
+  // compares the sum of the input with a threshold it always passes, or
+  // never.
+  for (bool taken : {true, false}) {
+    OpCase c;
+    c.name = absl::StrCat("control_flow/cond_run_time_loop_", taken ? "taken" : "not_taken");
+    AddInput(c, "x", DT_FLOAT, {2, 3});
+    GraphBuilder& g = c.graph;
+    g.ConstInt("axes", {2}, {0, 1});
+    tensorflow::NodeDef& sum = g.Op("Sum", "sum", {"x", "axes"});
+    AttrType(sum, "T", DT_FLOAT);
+    AttrType(sum, "Tidx", DT_INT32);
+    g.ConstFloat("threshold", {}, {taken ? -100.0f : 100.0f});
+    TypedOp(g, "Greater", "pred", {"sum", "threshold"}, DT_FLOAT);
+    const Pivots pivots = CondPivots(g, "cond", "pred");
+    c.outputs = {testing::Cond(
+        g, "cond", "pred", {{"x", DT_FLOAT}},
+        [&](GraphBuilder& g, const FrameTensors& t) {
+          const std::string& pivot = pivots.then_pivot;
+          // x = 0.5 x + 1, three times.
+          return std::vector<std::string>{CountedLoop(
+              g, "cond/loop", t.vars[0], IntIn(g, "cond/loop_n", {3}, {}, pivot), {},
+              [](GraphBuilder& g, const std::string& x, const std::string& i,
+                 const std::vector<std::string>&) {
+                TypedOp(g, "Mul", "cond/loop/half", {x, ScalarIn(g, "cond/loop/scale", 0.5f, i)},
+                        DT_FLOAT);
+                return TypedOp(g, "AddV2", "cond/loop/next",
+                               {"cond/loop/half", ScalarIn(g, "cond/loop/offset", 1.0f, i)},
+                               DT_FLOAT);
+              },
+              pivot)};
+        },
+        [&](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{Unary(g, "Relu", "cond/else", t.vars[0])};
+        })[0]};
+    c.numpy = taken ? "((x * np.float32(0.5) + 1) * np.float32(0.5) + 1) * np.float32(0.5) + 1"
+                    : "np.maximum(x, 0)";
+    cases.push_back(std::move(c));
+  }
   // A cond in a loop on the parity of the iteration: then on even ones.
   for (const BranchPair& pair : BranchPairs()) {
     if (pair.shape != std::vector<int64_t>{2, 3} && pair.shape != std::vector<int64_t>{3}) {

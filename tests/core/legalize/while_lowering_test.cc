@@ -243,5 +243,52 @@ TEST(WhileLoweringTest, Tf1CondsOnOnePredicateEachBecomeAnIf) {
   }
 }
 
+// p ? (x * 2 three times, in a loop) : sigmoid(x).
+GraphBuilder LoopInABranch() {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.Placeholder("p", tensorflow::DT_BOOL, {});
+  Cond(
+      g, "cond", "p", {{"x", DT_FLOAT}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{CountedLoop(g, "cond/loop", t.vars[0], 3)};
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{TypedOp(g, "Sigmoid", "cond/sigmoid", {t.vars[0]}, DT_FLOAT)};
+      });
+  TypedOp(g, "Identity", "out", {"cond/Merge_0"}, DT_FLOAT);
+  return g;
+}
+
+TEST(WhileLoweringTest, ALoopInsideARunTimeBranchRunsInThatBranch) {
+  ConversionResult result = ConvertGraph(LoopInABranch(), Options({"x", "p"}, {"out"}, true));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(DispositionOf(result.report, "cond/loop"), HasSubstr("unrolled"));
+  for (const Artifact& artifact : result.artifacts) {
+    const tflite::Model* model = ModelOf(artifact);
+    ASSERT_EQ(model->subgraphs()->size(), 3u);
+    EXPECT_THAT(OperatorNames(model, 0), ElementsAre("IF"));
+    // The loop unrolled into the then branch: its three multiplications
+    // (after the DEQUANTIZE of the fp16 constant).
+    EXPECT_THAT(OperatorNames(model, 1), ::testing::Contains("MUL").Times(3));
+    EXPECT_THAT(OperatorNames(model, 2), ElementsAre("LOGISTIC"));
+  }
+}
+
+TEST(WhileLoweringTest, AWhileInsideARunTimeBranchNests) {
+  v1::ConversionOptions options = Options({"x", "p"}, {"out"});
+  options.set_unroll_limit(0);
+  ConversionResult result = ConvertGraph(LoopInABranch(), options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(DispositionOf(result.report, "cond/loop"), "WHILE (unroll_limit=0)");
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  // main, then (WHILE), its cond, its body, else.
+  ASSERT_EQ(model->subgraphs()->size(), 5u);
+  EXPECT_THAT(OperatorNames(model, 0), ElementsAre("IF"));
+  EXPECT_THAT(OperatorNames(model, 1), ElementsAre("WHILE"));
+  EXPECT_THAT(OperatorNames(model, 3), ::testing::Contains("MUL"));
+  EXPECT_THAT(OperatorNames(model, 4), ElementsAre("LOGISTIC"));
+}
+
 }  // namespace
 }  // namespace tflconv
