@@ -204,7 +204,7 @@ absl::Status ControlFlowEvaluator::CheckTarget(const Scope& scope, int node,
   return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                    absl::StrCat("uses ", array.kind, " '", array.node,
                                 "' inside a WHILE body or IF branch that it did not enter "
-                                "through the loop's Enter"));
+                                "through the loop's Enter (no array enters an IF branch)"));
 }
 
 absl::StatusOr<Endpoint> ControlFlowEvaluator::Element(const Scope& scope, int node,
@@ -324,9 +324,15 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   };
   // Stores `next` as the op's one output.
   auto output_state = [&](ArrayState next) -> absl::Status {
-    TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, next));
     TFLCONV_ASSIGN_OR_RETURN(const int made, NewState(node, std::move(next)));
     return output(made);
+  };
+  // `state` to write into: its elements are tensors of its own target, so
+  // a state of another target (an array read inside an IF branch without
+  // its Switch) cannot be extended here.
+  auto writable = [&](const ArrayState& state) -> absl::StatusOr<ArrayState> {
+    TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, state));
+    return state;
   };
   // An index known only at run time reads and writes the array as one
   // tensor, as does every op on an array that already is one.
@@ -388,8 +394,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
       return output(made);
     }
     TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(scope, node, in[1], "index"));
-    ArrayState next = *state;
-    next.graph = scope.target->graph;
+    TFLCONV_ASSIGN_OR_RETURN(ArrayState next, writable(*state));
     if (resize) {
       TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, index));
     }
@@ -404,8 +409,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
                        "pushes onto a list carried through a WHILE, which keeps its size");
     }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(1));
-    ArrayState next = *state;
-    next.graph = scope.target->graph;
+    TFLCONV_ASSIGN_OR_RETURN(ArrayState next, writable(*state));
     const int64_t end = static_cast<int64_t>(next.elements.size());
     TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, end));
     TFLCONV_RETURN_IF_ERROR(SetElement(node, next, end, value));
@@ -439,8 +443,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          "scatters into a TensorArray carried through a WHILE");
       }
-      next = *state;
-      next.graph = scope.target->graph;
+      TFLCONV_ASSIGN_OR_RETURN(next, writable(*state));
     }
     TFLCONV_ASSIGN_OR_RETURN(
         const std::vector<Endpoint> rows,

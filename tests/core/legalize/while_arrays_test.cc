@@ -18,6 +18,7 @@ using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 using ::testing::Not;
 using namespace tflconv::testing;
+using tensorflow::DT_BOOL;
 using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 using tensorflow::DT_RESOURCE;
@@ -226,6 +227,39 @@ TEST(WhileArraysTest, AListResizedAtARunTimeIndexIsRefused) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
               HasSubstr("resizes its list at an index known only at run time"));
+}
+
+// An array written in main and again inside an IF branch that reads its
+// flow from outside, not through the cond's Switch: TensorFlow gives a + b
+// on the true side, which the branch cannot compute from tensors of main.
+TEST(WhileArraysTest, AnArrayWrittenInABranchItDidNotEnterIsRefused) {
+  GraphBuilder g;
+  g.Placeholder("a", DT_FLOAT, {2});
+  g.Placeholder("b", DT_FLOAT, {2});
+  g.Placeholder("p", DT_BOOL, {});
+  g.ConstInt("size", {}, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "a", "ta:1"}, DT_FLOAT);
+  const std::vector<std::string> merges = Cond(
+      g, "cond", "p", {{"b", DT_FLOAT}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        TypedOp(g, "TensorArrayWriteV3", "then/w1", {"ta", "one", t.vars[0], "w0"}, DT_FLOAT);
+        AttrType(g.Op("TensorArrayReadV3", "then/r0", {"ta", "zero", "then/w1"}), "dtype",
+                 DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "then/sum", {"then/r0", t.vars[0]}, DT_FLOAT)};
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{TypedOp(g, "Neg", "else/neg", {t.vars[0]}, DT_FLOAT)};
+      });
+  ConversionResult result = ConvertGraph(g, Options({"a", "b", "p"}, {merges[0]}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'then/w1' (TensorArrayWriteV3): uses TensorArray 'ta' inside a "
+                        "WHILE body or IF branch that it did not enter"));
 }
 
 }  // namespace
