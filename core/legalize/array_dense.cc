@@ -45,6 +45,12 @@ std::optional<Endpoint> UnpackedTensor(const Graph& graph,
   return unpack.inputs[0];
 }
 
+// Whether `shape` is [size, element...]: what the reads and writes of a
+// dense array index (a row count or rank known only at run time is not).
+bool HasRows(const Shape& shape, int64_t size) {
+  return shape.rank() >= 1 && shape.dims[0] == size;
+}
+
 }  // namespace
 
 absl::StatusOr<int> ControlFlowEvaluator::MakeConst(const Scope& scope, const std::string& name,
@@ -99,7 +105,10 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   }
   array.as_one_tensor = true;
   const Graph& graph = *scope.target->graph;
-  if (std::optional<Endpoint> whole = UnpackedTensor(graph, state.elements)) return *whole;
+  if (std::optional<Endpoint> whole = UnpackedTensor(graph, state.elements);
+      whole && HasRows(graph.info(*whole).shape, size)) {
+    return *whole;
+  }
   TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape, KnownElementShape(node, state));
   const std::string base = absl::StrCat(graph_.nodes[node].name, scope.suffix, "/", array.node);
   // Zeros of `dims`, folded within the fold budget (a larger one is a
@@ -134,6 +143,11 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   (*pack.mutable_attr())["N"].set_i(size);
   (*pack.mutable_attr())["axis"].set_i(0);
   TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(pack), std::move(inputs), 1));
+  if (!HasRows(graph.info({made, 0}).shape, size)) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat("needs ", array.kind, " '", array.node, "' as one tensor, but "
+                                  "the rank of its elements is known only at run time"));
+  }
   return Endpoint{made, 0};
 }
 

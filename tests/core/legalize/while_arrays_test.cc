@@ -9,6 +9,7 @@
 
 #include "tests/testing/control_flow_builder.h"
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/oracle_fixture.h"
 
 namespace tflconv {
 namespace {
@@ -227,6 +228,94 @@ TEST(WhileArraysTest, AListResizedAtARunTimeIndexIsRefused) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
               HasSubstr("resizes its list at an index known only at run time"));
+}
+
+// The row count known only at run time: "x" [6] reshaped by the model
+// input "s" into rows of "ta" (an Unpack of num 2), then "v" [3], reshaped
+// by "s1", written at the run-time index "i" (or, when `carried`, the array
+// carried through a WHILE that counts to "i"); "out" is row 0, as [3].
+GraphBuilder UnknownRowCountGraph(bool carried, bool unknown_rank = false) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {6});
+  g.Placeholder("s", DT_INT32, {2});
+  g.Placeholder("s1", DT_INT32, {1});
+  g.Placeholder("v", DT_FLOAT, {3});
+  g.Placeholder("i", DT_INT32, {});
+  g.ConstInt("size", {}, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  g.ConstInt("three", {1}, {3});
+  std::string shape = "s";
+  if (unknown_rank) {
+    // A shape of run-time length: the rows' rank is unknown.
+    g.ConstInt("begin", {1}, {0});
+    tensorflow::NodeDef& slice = g.Op("Slice", "shape", {"s", "begin", "s1"});
+    AttrType(slice, "T", DT_INT32);
+    AttrType(slice, "Index", DT_INT32);
+    shape = "shape";
+  }
+  TypedOp(g, "Reshape", "xr", {"x", shape}, DT_FLOAT);
+  TypedOp(g, "Reshape", "vr", {"v", "s1"}, DT_FLOAT);
+  tensorflow::NodeDef& unpack = g.Op("Unpack", "rows", {"xr"});
+  AttrType(unpack, "T", DT_FLOAT);
+  AttrInt(unpack, "num", 2);
+  AttrInt(unpack, "axis", 0);
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  (*ta.mutable_attr())["element_shape"].mutable_shape()->add_dim()->set_size(3);
+  TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "rows:0", "ta:1"}, DT_FLOAT);
+  TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "rows:1", "w0"}, DT_FLOAT);
+  std::string flow = TypedOp(g, "TensorArrayWriteV3", "w2", {"ta", "i", "vr", "w1"}, DT_FLOAT);
+  if (carried) {
+    flow = WhileLoop(
+        g, "loop", {{"zero", DT_INT32}, {"w1", DT_FLOAT}},
+        {{"i", DT_INT32}, {"one", DT_INT32}},
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+        },
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{
+              TypedOp(g, "AddV2", "loop/next", {t.vars[0], t.invariants[1]}, DT_INT32),
+              t.vars[1]};
+        })[1];
+  }
+  AttrType(g.Op("TensorArrayReadV3", "row", {"ta", "zero", flow}), "dtype", DT_FLOAT);
+  TypedOp(g, "Reshape", "out", {"row", "three"}, DT_FLOAT);
+  return g;
+}
+
+v1::ConversionOptions UnknownRowCountOptions() {
+  v1::ConversionOptions options = Options({"x", "s", "s1", "v", "i"}, {"out"});
+  options.set_unroll_limit(0);
+  return options;
+}
+
+// Rows whose count the graph knows only at run time are stacked, not taken
+// as the Unpack's input (whose row count a write or a WHILE's result would
+// read at conversion time).
+TEST_F(OracleTest, RowsOfARunTimeRowCountAreOneTensor) {
+  const std::vector<float> x = {0, 1, 2, 3, 4, 5};
+  const std::vector<float> v = {7, 8, 9};
+  for (const bool carried : {false, true}) {
+    SCOPED_TRACE(carried);
+    ConversionResult result = ConvertGraph(UnknownRowCountGraph(carried), UnknownRowCountOptions());
+    ASSERT_TRUE(result.status.ok()) << result.status;
+    for (const int i : {0, 1}) {
+      ExpectRuns(result.artifacts[0].bytes,
+                 {Float32Array("x", {6}, x), Int32Array("s", {2}, {2, 3}),
+                  Int32Array("s1", {1}, {3}), Float32Array("v", {3}, v), Int32Array("i", {}, {i})},
+                 {Float32Array("out", {3}, i == 0 && !carried ? v : std::vector<float>{0, 1, 2})},
+                 1e-6);
+    }
+  }
+}
+
+TEST(WhileArraysTest, RowsOfARunTimeRankAreRefused) {
+  ConversionResult result = ConvertGraph(UnknownRowCountGraph(false, /*unknown_rank=*/true),
+                                         UnknownRowCountOptions());
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("the rank of its elements is known only at run time"));
 }
 
 // An array written in main and again inside an IF branch that reads its
