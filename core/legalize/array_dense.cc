@@ -9,6 +9,7 @@
 // shape. Each made node is a TF op that the legalizer then lowers.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
+#include "core/legalize/shape_util.h"
 #include "core/status_macros.h"
 
 namespace tflconv {
@@ -110,6 +111,18 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
     return *whole;
   }
   TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape, KnownElementShape(node, state));
+  // Elements of other shapes are valid in TensorFlow (an array without
+  // identical_element_shapes), but are no rows of one tensor.
+  for (const std::optional<Endpoint>& element : state.elements) {
+    if (!element) continue;
+    const Shape& shape = graph.info(*element).shape;
+    if (!ShapesCompatible(element_shape, shape)) {
+      return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                       absl::StrCat("needs ", array.kind, " '", array.node,
+                                    "' as one tensor, but it holds elements of shapes ",
+                                    element_shape.ToString(), " and ", shape.ToString()));
+    }
+  }
   const std::string base = absl::StrCat(graph_.nodes[node].name, scope.suffix, "/", array.node);
   // Zeros of `dims`, folded within the fold budget (a larger one is a
   // FILL at run time).

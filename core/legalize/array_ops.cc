@@ -186,6 +186,12 @@ absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64
                                             array.node, "' of size ", size, growth));
   }
   TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, state.elements, index));
+  const DataType dtype = state.graph->info(element).dtype;
+  if (dtype != array.dtype) {
+    return NodeInvalid(source, absl::StrCat("writes a ", DataTypeName(dtype), " value to ",
+                                            array.kind, " '", array.node, "' of ",
+                                            DataTypeName(array.dtype)));
+  }
   const Shape& shape = state.graph->info(element).shape;
   if (!ShapesCompatible(array.element_shape, shape)) {
     return NodeInvalid(source, absl::StrCat("writes a value of shape ", shape.ToString(), " to ",

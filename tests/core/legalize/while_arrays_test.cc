@@ -318,20 +318,29 @@ TEST(WhileArraysTest, RowsOfARunTimeRankAreRefused) {
               HasSubstr("the rank of its elements is known only at run time"));
 }
 
-// An array written in main and again inside an IF branch that reads its
-// flow from outside, not through the cond's Switch: TensorFlow gives a + b
-// on the true side, which the branch cannot compute from tensors of main.
-TEST(WhileArraysTest, AnArrayWrittenInABranchItDidNotEnterIsRefused) {
+// "ta" (float, size 2, no declared element shape) with the model input
+// "a" [2] written at 0 ("w0"), and the model inputs "b" and `selector` (a
+// scalar) for the caller to use.
+GraphBuilder AWrittenAtZero(tensorflow::DataType b_dtype, std::vector<int64_t> b_shape,
+                            std::pair<std::string, tensorflow::DataType> selector) {
   GraphBuilder g;
   g.Placeholder("a", DT_FLOAT, {2});
-  g.Placeholder("b", DT_FLOAT, {2});
-  g.Placeholder("p", DT_BOOL, {});
+  g.Placeholder("b", b_dtype, b_shape);
+  g.Placeholder(selector.first, selector.second, {});
   g.ConstInt("size", {}, {2});
   g.ConstInt("zero", {}, {0});
   g.ConstInt("one", {}, {1});
   tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
   AttrType(ta, "dtype", DT_FLOAT);
   TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "a", "ta:1"}, DT_FLOAT);
+  return g;
+}
+
+// An array written in main and again inside an IF branch that reads its
+// flow from outside, not through the cond's Switch: TensorFlow gives a + b
+// on the true side, which the branch cannot compute from tensors of main.
+TEST(WhileArraysTest, AnArrayWrittenInABranchItDidNotEnterIsRefused) {
+  GraphBuilder g = AWrittenAtZero(DT_FLOAT, {2}, {"p", DT_BOOL});
   const std::vector<std::string> merges = Cond(
       g, "cond", "p", {{"b", DT_FLOAT}},
       [](GraphBuilder& g, const FrameTensors& t) {
@@ -349,6 +358,38 @@ TEST(WhileArraysTest, AnArrayWrittenInABranchItDidNotEnterIsRefused) {
   EXPECT_THAT(result.status.message(),
               HasSubstr("node 'then/w1' (TensorArrayWriteV3): uses TensorArray 'ta' inside a "
                         "WHILE body or IF branch that it did not enter"));
+}
+
+// AWrittenAtZero with "b" written at 1, then read at the run-time index "i".
+GraphBuilder TwoWritesReadAtRunTime(tensorflow::DataType b_dtype, std::vector<int64_t> b_shape) {
+  GraphBuilder g = AWrittenAtZero(b_dtype, b_shape, {"i", DT_INT32});
+  TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "b", "w0"}, b_dtype);
+  AttrType(g.Op("TensorArrayReadV3", "out", {"ta", "i", "w1"}), "dtype", DT_FLOAT);
+  return g;
+}
+
+// TensorFlow reads such an array; as one tensor it cannot be, so the read
+// stays a TensorFlow op (Flex) rather than the graph being called invalid.
+TEST(WhileArraysTest, ElementsOfDifferentShapesAreNotOneTensor) {
+  const GraphBuilder g = TwoWritesReadAtRunTime(DT_FLOAT, {3});
+  ConversionResult result = ConvertGraph(g, Options({"a", "b", "i"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (TensorArrayReadV3): needs TensorArray 'ta' as one tensor, "
+                        "but it holds elements of shapes [2] and [3]"));
+  v1::ConversionOptions flex = Options({"a", "b", "i"}, {"out"});
+  flex.add_target_ops(v1::TFLITE_BUILTINS);
+  flex.add_target_ops(v1::SELECT_TF_OPS);
+  EXPECT_TRUE(ConvertGraph(g, flex).status.ok());
+}
+
+TEST(WhileArraysTest, AWriteOfAnotherDtypeIsRefusedAtTheWrite) {
+  ConversionResult result =
+      ConvertGraph(TwoWritesReadAtRunTime(DT_INT32, {2}), Options({"a", "b", "i"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'w1' (TensorArrayWriteV3): writes a int32 value to TensorArray "
+                        "'ta' of float32"));
 }
 
 }  // namespace
