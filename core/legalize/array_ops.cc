@@ -321,6 +321,17 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     }
     return in[k].tensor;
   };
+  // Input k, an index known only at run time, of the rank TensorFlow's
+  // shape function requires (-1: any).
+  auto run_time_index = [&](size_t k, int rank) -> absl::StatusOr<Endpoint> {
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(k));
+    const Shape& shape = graph.info(index).shape;
+    if (rank >= 0 && shape.known_rank && shape.rank() != rank) {
+      return NodeInvalid(source, absl::StrCat("its index input must have rank ", rank,
+                                              ", not shape ", shape.ToString()));
+    }
+    return index;
+  };
   // The array an op reads: (handle, flow) for TensorArrays, a list value
   // for TensorLists.
   auto state_at = [&](size_t handle, size_t flow) { return StateOf(node, in[handle], in[flow]); };
@@ -371,7 +382,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_RETURN_IF_ERROR(expect(3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 2));
     if (dense_access(*state, 1)) {
-      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, run_time_index(1, 0));
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, GatherRows(scope, node, *state, index));
       out = {FlowValue::Of(element)};
       return absl::OkStatus();
@@ -468,7 +479,8 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     if (op == "TensorListStack") {
       for (int64_t k = 0; k < size; ++k) indices.push_back(k);
     } else if (ConstantOf(scope, in[1]) == nullptr) {
-      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, tensor_input(1));
+      // A TensorList gathers any shape of indices.
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, run_time_index(1, array ? 1 : -1));
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, GatherRows(scope, node, *state, positions));
       out = {FlowValue::Of(rows)};
       return absl::OkStatus();

@@ -392,5 +392,29 @@ TEST(WhileArraysTest, AWriteOfAnotherDtypeIsRefusedAtTheWrite) {
                         "'ta' of float32"));
 }
 
+// TensorFlow's shape functions want TensorArrayReadV3's index a scalar and
+// TensorArrayGatherV3's a vector; GATHER would take either.
+TEST(WhileArraysTest, RunTimeIndicesOfTheWrongRankAreRefused) {
+  for (const bool gather : {false, true}) {
+    SCOPED_TRACE(gather);
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {3, 2});
+    g.Placeholder("i", DT_INT32, gather ? std::vector<int64_t>{} : std::vector<int64_t>{2});
+    g.ConstInt("size", {}, {3});
+    g.ConstInt("indices", {3}, {0, 1, 2});
+    tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+    AttrType(ta, "dtype", DT_FLOAT);
+    TypedOp(g, "TensorArrayScatterV3", "scatter", {"ta", "indices", "x", "ta:1"}, DT_FLOAT);
+    AttrType(g.Op(gather ? "TensorArrayGatherV3" : "TensorArrayReadV3", "out",
+                  {"ta", "i", "scatter"}),
+             "dtype", DT_FLOAT);
+    ConversionResult result = ConvertGraph(g, Options({"x", "i"}, {"out"}));
+    EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(gather ? "its index input must have rank 1, not shape []"
+                                 : "its index input must have rank 0, not shape [2]"));
+  }
+}
+
 }  // namespace
 }  // namespace tflconv
