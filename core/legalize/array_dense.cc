@@ -5,8 +5,9 @@
 // the representation TensorFlow's converter gives its TensorLists: a read
 // is a GatherV2 of one row, a write replaces one row with a SelectV2 under
 // the mask Equal(Range(size), index). Elements never written are zeros,
-// as the TensorFlow kernels read them from an array of known element
-// shape. Each made node is a TF op that the legalizer then lowers.
+// as TensorList kernels read them from a list of known element shape (a
+// TensorArray kernel fails on them instead; a graph that reads them is
+// invalid there). Each made node is a TF op that the legalizer then lowers.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
 #include "core/legalize/shape_util.h"
