@@ -223,13 +223,20 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
   TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
   const Dims& rows_shape = graph.info(dense).shape.dims;
   const Dims element(rows_shape.begin() + 1, rows_shape.end());
-  if (!(value_info.shape == Shape::Of(element))) {
+  // Shapes that differ only where one is known at run time are valid in
+  // TensorFlow, but no row of this tensor at conversion time; so is a row
+  // with more than one such dim, which the row's Reshape cannot take.
+  const bool compatible = ShapesCompatible(value_info.shape, Shape::Of(element));
+  if (!(value_info.shape == Shape::Of(element)) ||
+      std::count(element.begin(), element.end(), -1) > 1) {
     return NodeError(
-        value_info.shape.fully_defined() ? absl::StatusCode::kInvalidArgument
-                                         : absl::StatusCode::kUnimplemented,
+        compatible ? absl::StatusCode::kUnimplemented : absl::StatusCode::kInvalidArgument,
         source,
         absl::StrCat("writes a value of shape ", value_info.shape.ToString(), " to ", array.kind,
-                     " '", array.node, "', whose elements are ", Shape::Of(element).ToString()));
+                     " '", array.node, "', whose elements are ", Shape::Of(element).ToString(),
+                     compatible ? "; a row of the array as one tensor has one shape, known at "
+                                  "conversion time in all dims but one"
+                                : ""));
   }
   const std::string name = absl::StrCat(source.name, scope.suffix);
   std::vector<int64_t> positions(rows_shape[0]);

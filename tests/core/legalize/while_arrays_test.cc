@@ -318,6 +318,47 @@ TEST(WhileArraysTest, RowsOfARunTimeRankAreRefused) {
               HasSubstr("the rank of its elements is known only at run time"));
 }
 
+// Rows [?,?] (x [8] reshaped by the run-time shape "s" [3]) of an array
+// declared [2,2], written at a run-time index with v [2,2] (compatible, but
+// not the rows' static shape) or with v reshaped by the run-time "s2" (a
+// row [?,?]: two dims a Reshape cannot both infer). TensorFlow runs both;
+// the array is not one tensor.
+TEST(WhileArraysTest, RowsWithDimsKnownOnlyAtRunTimeAreNotWritten) {
+  for (const bool reshaped : {false, true}) {
+    SCOPED_TRACE(reshaped);
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {8});
+    g.Placeholder("s", DT_INT32, {3});
+    g.Placeholder("s2", DT_INT32, {2});
+    g.Placeholder("v", DT_FLOAT, {2, 2});
+    g.Placeholder("i", DT_INT32, {});
+    g.ConstInt("size", {}, {2});
+    g.ConstInt("zero", {}, {0});
+    g.ConstInt("one", {}, {1});
+    TypedOp(g, "Reshape", "xr", {"x", "s"}, DT_FLOAT);
+    TypedOp(g, "Reshape", "vr", {"v", "s2"}, DT_FLOAT);
+    tensorflow::NodeDef& unpack = g.Op("Unpack", "rows", {"xr"});
+    AttrType(unpack, "T", DT_FLOAT);
+    AttrInt(unpack, "num", 2);
+    tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+    AttrType(ta, "dtype", DT_FLOAT);
+    auto* element_shape = (*ta.mutable_attr())["element_shape"].mutable_shape();
+    element_shape->add_dim()->set_size(2);
+    element_shape->add_dim()->set_size(2);
+    TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "rows:0", "ta:1"}, DT_FLOAT);
+    TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "rows:1", "w0"}, DT_FLOAT);
+    TypedOp(g, "TensorArrayWriteV3", "w2", {"ta", "i", reshaped ? "vr" : "v", "w1"}, DT_FLOAT);
+    AttrType(g.Op("TensorArrayReadV3", "out", {"ta", "zero", "w2"}), "dtype", DT_FLOAT);
+    ConversionResult result = ConvertGraph(g, Options({"x", "s", "s2", "v", "i"}, {"out"}));
+    EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(absl::StrCat("node 'w2' (TensorArrayWriteV3): writes a value of shape ",
+                                       reshaped ? "[?,?]" : "[2,2]",
+                                       " to TensorArray 'ta', whose elements are [?,?]; a row of "
+                                       "the array as one tensor has one shape")));
+  }
+}
+
 // "ta" (float, size 2, no declared element shape) with the model input
 // "a" [2] written at 0 ("w0"), and the model inputs "b" and `selector` (a
 // scalar) for the caller to use.
