@@ -5,10 +5,12 @@
 // the representation TensorFlow's converter gives its TensorLists: a read
 // is a GatherV2 of one row, a write replaces one row with a SelectV2 under
 // the mask Equal(Range(size), index). Elements never written are zeros,
-// as the TensorFlow kernels read them from an array of known element
-// shape. Each made node is a TF op that the legalizer then lowers.
+// as TensorList kernels read them from a list of known element shape (a
+// TensorArray kernel fails on them instead; a graph that reads them is
+// invalid there). Each made node is a TF op that the legalizer then lowers.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
+#include "core/legalize/shape_util.h"
 #include "core/status_macros.h"
 
 namespace tflconv {
@@ -43,6 +45,12 @@ std::optional<Endpoint> UnpackedTensor(const Graph& graph,
     }
   }
   return unpack.inputs[0];
+}
+
+// Whether `shape` is [size, element...]: what the reads and writes of a
+// dense array index (a row count or rank known only at run time is not).
+bool HasRows(const Shape& shape, int64_t size) {
+  return shape.rank() >= 1 && shape.dims[0] == size;
 }
 
 }  // namespace
@@ -99,8 +107,23 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   }
   array.as_one_tensor = true;
   const Graph& graph = *scope.target->graph;
-  if (std::optional<Endpoint> whole = UnpackedTensor(graph, state.elements)) return *whole;
+  if (std::optional<Endpoint> whole = UnpackedTensor(graph, state.elements);
+      whole && HasRows(graph.info(*whole).shape, size)) {
+    return *whole;
+  }
   TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape, KnownElementShape(node, state));
+  // Elements of other shapes are valid in TensorFlow (an array without
+  // identical_element_shapes), but are no rows of one tensor.
+  for (const std::optional<Endpoint>& element : state.elements) {
+    if (!element) continue;
+    const Shape& shape = graph.info(*element).shape;
+    if (!ShapesCompatible(element_shape, shape)) {
+      return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                       absl::StrCat("needs ", array.kind, " '", array.node,
+                                    "' as one tensor, but it holds elements of shapes ",
+                                    element_shape.ToString(), " and ", shape.ToString()));
+    }
+  }
   const std::string base = absl::StrCat(graph_.nodes[node].name, scope.suffix, "/", array.node);
   // Zeros of `dims`, folded within the fold budget (a larger one is a
   // FILL at run time).
@@ -134,6 +157,11 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   (*pack.mutable_attr())["N"].set_i(size);
   (*pack.mutable_attr())["axis"].set_i(0);
   TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(pack), std::move(inputs), 1));
+  if (!HasRows(graph.info({made, 0}).shape, size)) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat("needs ", array.kind, " '", array.node, "' as one tensor, but "
+                                  "the rank of its elements is known only at run time"));
+  }
   return Endpoint{made, 0};
 }
 
@@ -195,13 +223,20 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
   TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
   const Dims& rows_shape = graph.info(dense).shape.dims;
   const Dims element(rows_shape.begin() + 1, rows_shape.end());
-  if (!(value_info.shape == Shape::Of(element))) {
+  // Shapes that differ only where one is known at run time are valid in
+  // TensorFlow, but no row of this tensor at conversion time; so is a row
+  // with more than one such dim, which the row's Reshape cannot take.
+  const bool compatible = ShapesCompatible(value_info.shape, Shape::Of(element));
+  if (!(value_info.shape == Shape::Of(element)) ||
+      std::count(element.begin(), element.end(), -1) > 1) {
     return NodeError(
-        value_info.shape.fully_defined() ? absl::StatusCode::kInvalidArgument
-                                         : absl::StatusCode::kUnimplemented,
+        compatible ? absl::StatusCode::kUnimplemented : absl::StatusCode::kInvalidArgument,
         source,
         absl::StrCat("writes a value of shape ", value_info.shape.ToString(), " to ", array.kind,
-                     " '", array.node, "', whose elements are ", Shape::Of(element).ToString()));
+                     " '", array.node, "', whose elements are ", Shape::Of(element).ToString(),
+                     compatible ? "; a row of the array as one tensor has one shape, known at "
+                                  "conversion time in all dims but one"
+                                : ""));
   }
   const std::string name = absl::StrCat(source.name, scope.suffix);
   std::vector<int64_t> positions(rows_shape[0]);

@@ -186,6 +186,12 @@ absl::Status ControlFlowEvaluator::SetElement(int node, ArrayState& state, int64
                                             array.node, "' of size ", size, growth));
   }
   TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, state.elements, index));
+  const DataType dtype = state.graph->info(element).dtype;
+  if (dtype != array.dtype) {
+    return NodeInvalid(source, absl::StrCat("writes a ", DataTypeName(dtype), " value to ",
+                                            array.kind, " '", array.node, "' of ",
+                                            DataTypeName(array.dtype)));
+  }
   const Shape& shape = state.graph->info(element).shape;
   if (!array.element_shape.CompatibleWith(shape)) {
     return NodeInvalid(source, absl::StrCat("writes a value of shape ", shape.ToString(), " to ",
@@ -204,7 +210,7 @@ absl::Status ControlFlowEvaluator::CheckTarget(const Scope& scope, int node,
   return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                    absl::StrCat("uses ", array.kind, " '", array.node,
                                 "' inside a WHILE body or IF branch that it did not enter "
-                                "through the loop's Enter"));
+                                "through the loop's Enter (no array enters an IF branch)"));
 }
 
 absl::StatusOr<Endpoint> ControlFlowEvaluator::Element(const Scope& scope, int node,
@@ -315,6 +321,17 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     }
     return in[k].tensor;
   };
+  // Input k, an index known only at run time, of the rank TensorFlow's
+  // shape function requires (-1: any).
+  auto run_time_index = [&](size_t k, int rank) -> absl::StatusOr<Endpoint> {
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(k));
+    const Shape& shape = graph.info(index).shape;
+    if (rank >= 0 && shape.known_rank && shape.rank() != rank) {
+      return NodeInvalid(source, absl::StrCat("its index input must have rank ", rank,
+                                              ", not shape ", shape.ToString()));
+    }
+    return index;
+  };
   // The array an op reads: (handle, flow) for TensorArrays, a list value
   // for TensorLists.
   auto state_at = [&](size_t handle, size_t flow) { return StateOf(node, in[handle], in[flow]); };
@@ -324,9 +341,15 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   };
   // Stores `next` as the op's one output.
   auto output_state = [&](ArrayState next) -> absl::Status {
-    TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, next));
     TFLCONV_ASSIGN_OR_RETURN(const int made, NewState(node, std::move(next)));
     return output(made);
+  };
+  // `state` to write into: its elements are tensors of its own target, so
+  // a state of another target (an array read inside an IF branch without
+  // its Switch) cannot be extended here.
+  auto writable = [&](const ArrayState& state) -> absl::StatusOr<ArrayState> {
+    TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, state));
+    return state;
   };
   // An index known only at run time reads and writes the array as one
   // tensor, as does every op on an array that already is one.
@@ -359,7 +382,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_RETURN_IF_ERROR(expect(3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 2));
     if (dense_access(*state, 1)) {
-      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, tensor_input(1));
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, run_time_index(1, 0));
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, GatherRows(scope, node, *state, index));
       out = {FlowValue::Of(element)};
       return absl::OkStatus();
@@ -388,8 +411,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
       return output(made);
     }
     TFLCONV_ASSIGN_OR_RETURN(const int64_t index, ConstantIndex(scope, node, in[1], "index"));
-    ArrayState next = *state;
-    next.graph = scope.target->graph;
+    TFLCONV_ASSIGN_OR_RETURN(ArrayState next, writable(*state));
     if (resize) {
       TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, index));
     }
@@ -404,8 +426,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
                        "pushes onto a list carried through a WHILE, which keeps its size");
     }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(1));
-    ArrayState next = *state;
-    next.graph = scope.target->graph;
+    TFLCONV_ASSIGN_OR_RETURN(ArrayState next, writable(*state));
     const int64_t end = static_cast<int64_t>(next.elements.size());
     TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, end));
     TFLCONV_RETURN_IF_ERROR(SetElement(node, next, end, value));
@@ -439,8 +460,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          "scatters into a TensorArray carried through a WHILE");
       }
-      next = *state;
-      next.graph = scope.target->graph;
+      TFLCONV_ASSIGN_OR_RETURN(next, writable(*state));
     }
     TFLCONV_ASSIGN_OR_RETURN(
         const std::vector<Endpoint> rows,
@@ -459,7 +479,8 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     if (op == "TensorListStack") {
       for (int64_t k = 0; k < size; ++k) indices.push_back(k);
     } else if (ConstantOf(scope, in[1]) == nullptr) {
-      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, tensor_input(1));
+      // A TensorList gathers any shape of indices.
+      TFLCONV_ASSIGN_OR_RETURN(const Endpoint positions, run_time_index(1, array ? 1 : -1));
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, GatherRows(scope, node, *state, positions));
       out = {FlowValue::Of(rows)};
       return absl::OkStatus();

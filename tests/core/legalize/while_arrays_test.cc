@@ -9,6 +9,7 @@
 
 #include "tests/testing/control_flow_builder.h"
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/oracle_fixture.h"
 
 namespace tflconv {
 namespace {
@@ -18,6 +19,7 @@ using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 using ::testing::Not;
 using namespace tflconv::testing;
+using tensorflow::DT_BOOL;
 using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 using tensorflow::DT_RESOURCE;
@@ -226,6 +228,233 @@ TEST(WhileArraysTest, AListResizedAtARunTimeIndexIsRefused) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
               HasSubstr("resizes its list at an index known only at run time"));
+}
+
+// The row count known only at run time: "x" [6] reshaped by the model
+// input "s" into rows of "ta" (an Unpack of num 2), then "v" [3], reshaped
+// by "s1", written at the run-time index "i" (or, when `carried`, the array
+// carried through a WHILE that counts to "i"); "out" is row 0, as [3].
+GraphBuilder UnknownRowCountGraph(bool carried, bool unknown_rank = false) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {6});
+  g.Placeholder("s", DT_INT32, {2});
+  g.Placeholder("s1", DT_INT32, {1});
+  g.Placeholder("v", DT_FLOAT, {3});
+  g.Placeholder("i", DT_INT32, {});
+  g.ConstInt("size", {}, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  g.ConstInt("three", {1}, {3});
+  std::string shape = "s";
+  if (unknown_rank) {
+    // A shape of run-time length: the rows' rank is unknown.
+    g.ConstInt("begin", {1}, {0});
+    tensorflow::NodeDef& slice = g.Op("Slice", "shape", {"s", "begin", "s1"});
+    AttrType(slice, "T", DT_INT32);
+    AttrType(slice, "Index", DT_INT32);
+    shape = "shape";
+  }
+  TypedOp(g, "Reshape", "xr", {"x", shape}, DT_FLOAT);
+  TypedOp(g, "Reshape", "vr", {"v", "s1"}, DT_FLOAT);
+  tensorflow::NodeDef& unpack = g.Op("Unpack", "rows", {"xr"});
+  AttrType(unpack, "T", DT_FLOAT);
+  AttrInt(unpack, "num", 2);
+  AttrInt(unpack, "axis", 0);
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  (*ta.mutable_attr())["element_shape"].mutable_shape()->add_dim()->set_size(3);
+  TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "rows:0", "ta:1"}, DT_FLOAT);
+  TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "rows:1", "w0"}, DT_FLOAT);
+  std::string flow = TypedOp(g, "TensorArrayWriteV3", "w2", {"ta", "i", "vr", "w1"}, DT_FLOAT);
+  if (carried) {
+    flow = WhileLoop(
+        g, "loop", {{"zero", DT_INT32}, {"w1", DT_FLOAT}},
+        {{"i", DT_INT32}, {"one", DT_INT32}},
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+        },
+        [](GraphBuilder& g, const FrameTensors& t) {
+          return std::vector<std::string>{
+              TypedOp(g, "AddV2", "loop/next", {t.vars[0], t.invariants[1]}, DT_INT32),
+              t.vars[1]};
+        })[1];
+  }
+  AttrType(g.Op("TensorArrayReadV3", "row", {"ta", "zero", flow}), "dtype", DT_FLOAT);
+  TypedOp(g, "Reshape", "out", {"row", "three"}, DT_FLOAT);
+  return g;
+}
+
+v1::ConversionOptions UnknownRowCountOptions() {
+  v1::ConversionOptions options = Options({"x", "s", "s1", "v", "i"}, {"out"});
+  options.set_unroll_limit(0);
+  return options;
+}
+
+// Rows whose count the graph knows only at run time are stacked, not taken
+// as the Unpack's input (whose row count a write or a WHILE's result would
+// read at conversion time).
+TEST_F(OracleTest, RowsOfARunTimeRowCountAreOneTensor) {
+  const std::vector<float> x = {0, 1, 2, 3, 4, 5};
+  const std::vector<float> v = {7, 8, 9};
+  for (const bool carried : {false, true}) {
+    SCOPED_TRACE(carried);
+    ConversionResult result = ConvertGraph(UnknownRowCountGraph(carried), UnknownRowCountOptions());
+    ASSERT_TRUE(result.status.ok()) << result.status;
+    for (const int i : {0, 1}) {
+      ExpectRuns(result.artifacts[0].bytes,
+                 {Float32Array("x", {6}, x), Int32Array("s", {2}, {2, 3}),
+                  Int32Array("s1", {1}, {3}), Float32Array("v", {3}, v), Int32Array("i", {}, {i})},
+                 {Float32Array("out", {3}, i == 0 && !carried ? v : std::vector<float>{0, 1, 2})},
+                 1e-6);
+    }
+  }
+}
+
+TEST(WhileArraysTest, RowsOfARunTimeRankAreRefused) {
+  ConversionResult result = ConvertGraph(UnknownRowCountGraph(false, /*unknown_rank=*/true),
+                                         UnknownRowCountOptions());
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("the rank of its elements is known only at run time"));
+}
+
+// Rows [?,?] (x [8] reshaped by the run-time shape "s" [3]) of an array
+// declared [2,2], written at a run-time index with v [2,2] (compatible, but
+// not the rows' static shape) or with v reshaped by the run-time "s2" (a
+// row [?,?]: two dims a Reshape cannot both infer). TensorFlow runs both;
+// the array is not one tensor.
+TEST(WhileArraysTest, RowsWithDimsKnownOnlyAtRunTimeAreNotWritten) {
+  for (const bool reshaped : {false, true}) {
+    SCOPED_TRACE(reshaped);
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {8});
+    g.Placeholder("s", DT_INT32, {3});
+    g.Placeholder("s2", DT_INT32, {2});
+    g.Placeholder("v", DT_FLOAT, {2, 2});
+    g.Placeholder("i", DT_INT32, {});
+    g.ConstInt("size", {}, {2});
+    g.ConstInt("zero", {}, {0});
+    g.ConstInt("one", {}, {1});
+    TypedOp(g, "Reshape", "xr", {"x", "s"}, DT_FLOAT);
+    TypedOp(g, "Reshape", "vr", {"v", "s2"}, DT_FLOAT);
+    tensorflow::NodeDef& unpack = g.Op("Unpack", "rows", {"xr"});
+    AttrType(unpack, "T", DT_FLOAT);
+    AttrInt(unpack, "num", 2);
+    tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+    AttrType(ta, "dtype", DT_FLOAT);
+    auto* element_shape = (*ta.mutable_attr())["element_shape"].mutable_shape();
+    element_shape->add_dim()->set_size(2);
+    element_shape->add_dim()->set_size(2);
+    TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "rows:0", "ta:1"}, DT_FLOAT);
+    TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "rows:1", "w0"}, DT_FLOAT);
+    TypedOp(g, "TensorArrayWriteV3", "w2", {"ta", "i", reshaped ? "vr" : "v", "w1"}, DT_FLOAT);
+    AttrType(g.Op("TensorArrayReadV3", "out", {"ta", "zero", "w2"}), "dtype", DT_FLOAT);
+    ConversionResult result = ConvertGraph(g, Options({"x", "s", "s2", "v", "i"}, {"out"}));
+    EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(absl::StrCat("node 'w2' (TensorArrayWriteV3): writes a value of shape ",
+                                       reshaped ? "[?,?]" : "[2,2]",
+                                       " to TensorArray 'ta', whose elements are [?,?]; a row of "
+                                       "the array as one tensor has one shape")));
+  }
+}
+
+// "ta" (float, size 2, no declared element shape) with the model input
+// "a" [2] written at 0 ("w0"), and the model inputs "b" and `selector` (a
+// scalar) for the caller to use.
+GraphBuilder AWrittenAtZero(tensorflow::DataType b_dtype, std::vector<int64_t> b_shape,
+                            std::pair<std::string, tensorflow::DataType> selector) {
+  GraphBuilder g;
+  g.Placeholder("a", DT_FLOAT, {2});
+  g.Placeholder("b", b_dtype, b_shape);
+  g.Placeholder(selector.first, selector.second, {});
+  g.ConstInt("size", {}, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  TypedOp(g, "TensorArrayWriteV3", "w0", {"ta", "zero", "a", "ta:1"}, DT_FLOAT);
+  return g;
+}
+
+// An array written in main and again inside an IF branch that reads its
+// flow from outside, not through the cond's Switch: TensorFlow gives a + b
+// on the true side, which the branch cannot compute from tensors of main.
+TEST(WhileArraysTest, AnArrayWrittenInABranchItDidNotEnterIsRefused) {
+  GraphBuilder g = AWrittenAtZero(DT_FLOAT, {2}, {"p", DT_BOOL});
+  const std::vector<std::string> merges = Cond(
+      g, "cond", "p", {{"b", DT_FLOAT}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        TypedOp(g, "TensorArrayWriteV3", "then/w1", {"ta", "one", t.vars[0], "w0"}, DT_FLOAT);
+        AttrType(g.Op("TensorArrayReadV3", "then/r0", {"ta", "zero", "then/w1"}), "dtype",
+                 DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "then/sum", {"then/r0", t.vars[0]}, DT_FLOAT)};
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return std::vector<std::string>{TypedOp(g, "Neg", "else/neg", {t.vars[0]}, DT_FLOAT)};
+      });
+  ConversionResult result = ConvertGraph(g, Options({"a", "b", "p"}, {merges[0]}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'then/w1' (TensorArrayWriteV3): uses TensorArray 'ta' inside a "
+                        "WHILE body or IF branch that it did not enter"));
+}
+
+// AWrittenAtZero with "b" written at 1, then read at the run-time index "i".
+GraphBuilder TwoWritesReadAtRunTime(tensorflow::DataType b_dtype, std::vector<int64_t> b_shape) {
+  GraphBuilder g = AWrittenAtZero(b_dtype, b_shape, {"i", DT_INT32});
+  TypedOp(g, "TensorArrayWriteV3", "w1", {"ta", "one", "b", "w0"}, b_dtype);
+  AttrType(g.Op("TensorArrayReadV3", "out", {"ta", "i", "w1"}), "dtype", DT_FLOAT);
+  return g;
+}
+
+// TensorFlow reads such an array; as one tensor it cannot be, so the read
+// stays a TensorFlow op (Flex) rather than the graph being called invalid.
+TEST(WhileArraysTest, ElementsOfDifferentShapesAreNotOneTensor) {
+  const GraphBuilder g = TwoWritesReadAtRunTime(DT_FLOAT, {3});
+  ConversionResult result = ConvertGraph(g, Options({"a", "b", "i"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (TensorArrayReadV3): needs TensorArray 'ta' as one tensor, "
+                        "but it holds elements of shapes [2] and [3]"));
+  v1::ConversionOptions flex = Options({"a", "b", "i"}, {"out"});
+  flex.add_target_ops(v1::TFLITE_BUILTINS);
+  flex.add_target_ops(v1::SELECT_TF_OPS);
+  EXPECT_TRUE(ConvertGraph(g, flex).status.ok());
+}
+
+TEST(WhileArraysTest, AWriteOfAnotherDtypeIsRefusedAtTheWrite) {
+  ConversionResult result =
+      ConvertGraph(TwoWritesReadAtRunTime(DT_INT32, {2}), Options({"a", "b", "i"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'w1' (TensorArrayWriteV3): writes a int32 value to TensorArray "
+                        "'ta' of float32"));
+}
+
+// TensorFlow's shape functions want TensorArrayReadV3's index a scalar and
+// TensorArrayGatherV3's a vector; GATHER would take either.
+TEST(WhileArraysTest, RunTimeIndicesOfTheWrongRankAreRefused) {
+  for (const bool gather : {false, true}) {
+    SCOPED_TRACE(gather);
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {3, 2});
+    g.Placeholder("i", DT_INT32, gather ? std::vector<int64_t>{} : std::vector<int64_t>{2});
+    g.ConstInt("size", {}, {3});
+    g.ConstInt("indices", {3}, {0, 1, 2});
+    tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+    AttrType(ta, "dtype", DT_FLOAT);
+    TypedOp(g, "TensorArrayScatterV3", "scatter", {"ta", "indices", "x", "ta:1"}, DT_FLOAT);
+    AttrType(g.Op(gather ? "TensorArrayGatherV3" : "TensorArrayReadV3", "out",
+                  {"ta", "i", "scatter"}),
+             "dtype", DT_FLOAT);
+    ConversionResult result = ConvertGraph(g, Options({"x", "i"}, {"out"}));
+    EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(gather ? "its index input must have rank 1, not shape []"
+                                 : "its index input must have rank 0, not shape [2]"));
+  }
 }
 
 }  // namespace
