@@ -10,7 +10,6 @@
 // invalid there). Each made node is a TF op that the legalizer then lowers.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
-#include "core/legalize/shape_util.h"
 #include "core/status_macros.h"
 
 namespace tflconv {
@@ -117,7 +116,7 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   for (const std::optional<Endpoint>& element : state.elements) {
     if (!element) continue;
     const Shape& shape = graph.info(*element).shape;
-    if (!ShapesCompatible(element_shape, shape)) {
+    if (!element_shape.CompatibleWith(shape)) {
       return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                        absl::StrCat("needs ", array.kind, " '", array.node,
                                     "' as one tensor, but it holds elements of shapes ",
@@ -226,7 +225,7 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
   // Shapes that differ only where one is known at run time are valid in
   // TensorFlow, but no row of this tensor at conversion time; so is a row
   // with more than one such dim, which the row's Reshape cannot take.
-  const bool compatible = ShapesCompatible(value_info.shape, Shape::Of(element));
+  const bool compatible = value_info.shape.CompatibleWith(Shape::Of(element));
   if (!(value_info.shape == Shape::Of(element)) ||
       std::count(element.begin(), element.end(), -1) > 1) {
     return NodeError(
