@@ -150,7 +150,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   // handle, which only names its array, needs no operand.
   std::vector<Endpoint> operands;
   std::vector<int> next_of;      // per operand: its NextIteration, or -1
-  std::vector<int> array_of;     // per operand: the array it carries, or -1
+  std::vector<int> entry_state;  // per operand: the array state it carries in, or -1
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
     if (initial.kind == FlowValue::kArrayHandle && next < 0) {
       body.values[node] = {initial};
@@ -164,18 +164,17 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                              "lowered");
     }
     Endpoint value = initial.tensor;
-    int array = -1;
-    if (initial.kind == FlowValue::kArrayState) {
+    const bool array = initial.kind == FlowValue::kArrayState;
+    if (array) {
       auto dense = DenseOf(parent, node, states_[initial.state]);
       if (!dense.ok()) return dense.status();
       value = *dense;
-      array = states_[initial.state].array;
     }
     auto placeholder = AddRegionInput(target, graph_.nodes[node].name,
                                       parent.target->graph->info(value));
     if (!placeholder.ok()) return placeholder.status();
     FlowValue inside = FlowValue::Of(*placeholder);
-    if (array >= 0) {
+    if (array) {
       auto state = NewDenseState(body, node, states_[initial.state], *placeholder);
       if (!state.ok()) return state.status();
       inside = FlowValue{FlowValue::kArrayState, {}, -1, *state};
@@ -183,7 +182,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     body.values[node] = {inside, FlowValue::Dead()};
     operands.push_back(value);
     next_of.push_back(next);
-    array_of.push_back(array);
+    entry_state.push_back(array ? initial.state : -1);
     return absl::OkStatus();
   };
   std::vector<bool> variable_enter(graph_.nodes.size(), false);
@@ -237,8 +236,9 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     const Node& next = graph_.nodes[next_of[k]];
     FlowValue value = SettledValue(body, {next_of[k], 0});
-    if (array_of[k] >= 0) {
-      if (value.kind != FlowValue::kArrayState || states_[value.state].array != array_of[k]) {
+    if (entry_state[k] >= 0) {
+      if (value.kind != FlowValue::kArrayState ||
+          states_[value.state].array != states_[entry_state[k]].array) {
         return NodeError(absl::StatusCode::kUnimplemented, next,
                          "the next value of an array carried through a loop must be the same "
                          "array in every iteration");
@@ -305,17 +305,15 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   outer.nodes[*node].runs_regions = true;
   for (const auto& [exit, operand] : exits) {
     FlowValue value = FlowValue::Of({*node, operand});
-    if (const int array = array_of[operand]; array >= 0) {
-      const ArrayState like{array, nullptr, std::vector<std::optional<Endpoint>>(
-                                                region->info(region->inputs[operand]).shape.dims[0])};
-      auto state = NewDenseState(parent, exit, like, value.tensor);
+    if (const int entry = entry_state[operand]; entry >= 0) {
+      auto state = NewDenseState(parent, exit, states_[entry], value.tensor);
       if (!state.ok()) return state.status();
       value = FlowValue{FlowValue::kArrayState, {}, -1, *state};
     }
     parent.values[exit] = {value};
   }
-  for (int array : array_of) {
-    if (array >= 0) arrays_[array].carried_by = name;
+  for (int entry : entry_state) {
+    if (entry >= 0) arrays_[states_[entry].array].carried_by = name;
   }
   while_loops_[frame] = std::string(why);
   return absl::OkStatus();
