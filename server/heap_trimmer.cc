@@ -6,6 +6,8 @@
 
 namespace tflconv::server {
 
+void ConfineHeapToMainArena() { mallopt(M_ARENA_MAX, 1); }
+
 HeapTrimmer::HeapTrimmer(const ConversionService* service, absl::Duration quiet,
                          std::function<void()> trim)
     : service_(service),

@@ -16,6 +16,19 @@
 
 namespace tflconv::server {
 
+// Confines every thread's allocations to glibc's main arena; call it first
+// in main, before any thread starts. malloc_trim gives back the free pages
+// inside every arena but trims the free top of the main arena only; a
+// thread arena's top goes back only when free() finds it above the trim
+// threshold, which glibc raises (up to 64 MiB) once a large block has been
+// freed. With the default 8 arenas per core, gRPC's threads left 4-5 MiB
+// resident in 16 arenas that held 1.1 MB of live blocks, a few MiB more or
+// less from one quiet moment to the next (bench/soak: idle RSS 23.4 MiB
+// after the warm-up, 26.0 after 10 minutes); with one arena the idle heap
+// is 2.3 MiB. One lock for the heap cost nothing beyond the noise in
+// `service_bench load` on 2 cores (bench/README.md, "Soak").
+void ConfineHeapToMainArena();
+
 class HeapTrimmer final : public IdleWatchdog::Watched {
  public:
   // `trim` (malloc_trim(0) unless a test gives another) runs once per

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/flags.h"
+#include "server/heap_trimmer.h"
 #include "server/server.h"
 #include "server/worker_main.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   using namespace tflconv::server;
   // Started by the server itself (--isolation=process): converts, nothing else.
   if (IsWorkerInvocation(argc, argv)) return WorkerMain(argc, argv);
+  ConfineHeapToMainArena();
   auto flags = ParseServerFlags(argc, argv);
   if (!flags.ok()) {
     std::cerr << "tflconv-server: " << flags.status().message() << "\n\n" << ServerFlagsHelp();
