@@ -1,5 +1,6 @@
-// Element-wise math, comparison and logic ops: one TFLite builtin each, with
-// NumPy broadcasting, folded when their inputs are constant.
+// Element-wise math, comparison and logic ops: one TFLite builtin each
+// (DivNoNan and float TruncateDiv a few), with NumPy broadcasting, folded
+// when their inputs are constant.
 #include <cmath>
 #include <type_traits>
 
@@ -13,6 +14,7 @@ namespace tflconv {
 namespace {
 
 using tflite::BuiltinOperator;
+using B = BuiltinOperator;
 
 absl::Status InferBroadcast(InferContext& ctx, bool bool_result) {
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
@@ -126,33 +128,59 @@ absl::Status InferLogicalNot(InferContext& ctx) {
   return absl::OkStatus();
 }
 
-tflite::BuiltinOptionsUnion UnaryOptions(BuiltinOperator op) {
-  switch (op) {
-    case tflite::BuiltinOperator_NEG: return MakeOptions(tflite::NegOptionsT{});
-    case tflite::BuiltinOperator_ABS: return MakeOptions(tflite::AbsOptionsT{});
-    case tflite::BuiltinOperator_SQUARE: return MakeOptions(tflite::SquareOptionsT{});
-    case tflite::BuiltinOperator_EXP: return MakeOptions(tflite::ExpOptionsT{});
-    case tflite::BuiltinOperator_LOGICAL_NOT: return MakeOptions(tflite::LogicalNotOptionsT{});
-    default: return {};
-  }
-}
-
 template <BuiltinOperator kOp>
 absl::Status LegalizeUnary(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
-  ctx.Emit(kOp, {x}, {ctx.Output(0)}, UnaryOptions(kOp));
+  EmitElementwise(ctx, kOp, {x}, ctx.Output(0));
   return absl::OkStatus();
 }
 
 // TFLite has no reciprocal: 1 / x.
 absl::Status LegalizeReciprocal(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
-  Tensor one = Tensor::Zeros(ctx.input(0).dtype, {});
-  DispatchNumeric(one.dtype(), [&](auto zero) {
-    one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
-  });
-  ctx.Emit(tflite::BuiltinOperator_DIV, {ctx.Constant(one, "one"), x}, {ctx.Output(0)},
-           MakeOptions(tflite::DivOptionsT{}));
+  TFLCONV_ASSIGN_OR_RETURN(auto one, ScalarOperand(ctx, 1, "one"));
+  EmitElementwise(ctx, tflite::BuiltinOperator_DIV, {one, x}, ctx.Output(0));
+  return absl::OkStatus();
+}
+
+// TruncateDiv rounds the quotient toward zero. DIV's int32 kernel divides
+// with C++'s truncating `/` (div.cc, reference_ops::Div) and fails on a zero
+// divisor as TensorFlow does; its 8- and 16-bit paths are quantized ones, so
+// other integers stay Flex. A float quotient is truncated as
+// SIGN(q) * FLOOR(ABS(q)), TFLite having no TRUNC.
+absl::Status LegalizeTruncateDiv(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto a, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto b, ctx.Input(1));
+  const DataType dtype = ctx.output(0).dtype;
+  if (dtype == tensorflow::DT_INT32) {
+    EmitElementwise(ctx, tflite::BuiltinOperator_DIV, {a, b}, ctx.Output(0));
+    return absl::OkStatus();
+  }
+  if (dtype != tensorflow::DT_FLOAT && dtype != tensorflow::DT_DOUBLE) {
+    return ctx.Unsupported(absl::StrCat("TruncateDiv of ", DataTypeName(dtype)));
+  }
+  const Shape& shape = ctx.output(0).shape;
+  const int quotient = EmitStep(ctx, B::BuiltinOperator_DIV, {a, b}, dtype, shape, "quotient");
+  const int magnitude = EmitStep(ctx, B::BuiltinOperator_ABS, {quotient}, dtype, shape, "abs");
+  const int floor = EmitStep(ctx, B::BuiltinOperator_FLOOR, {magnitude}, dtype, shape, "floor");
+  const int sign = EmitStep(ctx, B::BuiltinOperator_SIGN, {quotient}, dtype, shape, "sign");
+  EmitElementwise(ctx, B::BuiltinOperator_MUL, {sign, floor}, ctx.Output(0));
+  return absl::OkStatus();
+}
+
+// DivNoNan(x, y) is 0 where y is 0, x / y elsewhere: the quotient, replaced
+// by SELECT_V2 where EQUAL(y, 0) (0 / 0 and x / 0 are computed, then dropped).
+absl::Status LegalizeDivNoNan(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto y, ctx.Input(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto zero, ScalarOperand(ctx, 0, "zero"));
+  const DataType dtype = ctx.output(0).dtype;
+  const int zero_divisor = EmitStep(ctx, B::BuiltinOperator_EQUAL, {y, zero}, tensorflow::DT_BOOL,
+                                    ctx.input_shape(1), "zero_divisor");
+  const int quotient =
+      EmitStep(ctx, B::BuiltinOperator_DIV, {x, y}, dtype, ctx.output(0).shape, "quotient");
+  EmitElementwise(ctx, B::BuiltinOperator_SELECT_V2, {zero_divisor, zero, quotient},
+                  ctx.Output(0));
   return absl::OkStatus();
 }
 
@@ -161,7 +189,6 @@ absl::Status LegalizeReciprocal(LegalizeContext& ctx) {
 // One entry per TF op: its name, its folding (a and b are the operands'
 // elements, x the input's) and the builtin it becomes.
 void RegisterElementwiseRules(RuleRegistry& registry) {
-  using B = BuiltinOperator;
   registry.Add("Add", {TFLCONV_FOLD_BINARY(false, WrapAdd(a, b)),
                        LegalizeBinary<B::BuiltinOperator_ADD>});
   registry.Add("AddV2", {TFLCONV_FOLD_BINARY(false, WrapAdd(a, b)),
@@ -175,6 +202,12 @@ void RegisterElementwiseRules(RuleRegistry& registry) {
                 LegalizeBinary<B::BuiltinOperator_DIV>});
   registry.Add("Div", {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), TruncDiv(a, b)),
                        LegalizeBinary<B::BuiltinOperator_DIV>});
+  registry.Add("TruncateDiv",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), TruncateDivide(a, b)),
+                LegalizeTruncateDiv});
+  registry.Add("DivNoNan",
+               {TFLCONV_FOLD_BINARY(false, b == 0 ? decltype(a)(0) : TruncDiv(a, b)),
+                LegalizeDivNoNan});
   registry.Add("FloorDiv",
                {TFLCONV_FOLD_BINARY_CHECKED(false, RejectZeroDivisor(ctx), FloorDiv(a, b)),
                 LegalizeBinary<B::BuiltinOperator_FLOOR_DIV>});
@@ -219,6 +252,11 @@ void RegisterElementwiseRules(RuleRegistry& registry) {
                        LegalizeUnary<B::BuiltinOperator_EXP>});
   registry.Add("Log", {TFLCONV_FOLD_UNARY(std::log(static_cast<double>(x))),
                        LegalizeUnary<B::BuiltinOperator_LOG>});
+  registry.Add("Sin", {TFLCONV_FOLD_UNARY(std::sin(static_cast<double>(x))),
+                       LegalizeUnary<B::BuiltinOperator_SIN>});
+  registry.Add("Cos", {TFLCONV_FOLD_UNARY(std::cos(static_cast<double>(x))),
+                       LegalizeUnary<B::BuiltinOperator_COS>});
+  registry.Add("Sign", {TFLCONV_FOLD_UNARY(Signum(x)), LegalizeUnary<B::BuiltinOperator_SIGN>});
   registry.Add("Floor", {TFLCONV_FOLD_UNARY(std::floor(static_cast<double>(x))),
                          LegalizeUnary<B::BuiltinOperator_FLOOR>});
   registry.Add("Ceil", {TFLCONV_FOLD_UNARY(std::ceil(static_cast<double>(x))),

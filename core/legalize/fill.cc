@@ -280,20 +280,8 @@ absl::Status LegalizeZerosLike(LegalizeContext& ctx) {
 
 absl::Status LegalizeOnesLike(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
-  const DataType dtype = ctx.output(0).dtype;
-  if (!IsNumeric(dtype)) return ctx.Unsupported(absl::StrCat("T ", DataTypeName(dtype)));
-  const Shape& in = ctx.input_shape(0);
-  const int shape = ctx.Intermediate(DT_INT32, Shape::Of({in.known_rank ? in.rank() : -1}),
-                                     "shape");
-  tflite::ShapeOptionsT shape_options;
-  shape_options.out_type = tflite::TensorType_INT32;
-  ctx.Emit(tflite::BuiltinOperator_SHAPE, {x}, {shape}, MakeOptions(shape_options));
-  Tensor one = Tensor::Zeros(dtype, {});
-  DispatchNumeric(dtype, [&](auto zero) {
-    one.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(1);
-  });
-  ctx.Emit(tflite::BuiltinOperator_FILL, {shape, ctx.Constant(one, "one")}, {ctx.Output(0)},
-           MakeOptions(tflite::FillOptionsT{}));
+  TFLCONV_ASSIGN_OR_RETURN(auto one, ScalarOperand(ctx, 1, "one"));
+  EmitFillLike(ctx, x, ctx.input_shape(0), one, ctx.Output(0));
   return absl::OkStatus();
 }
 

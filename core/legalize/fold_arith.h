@@ -65,6 +65,29 @@ T TruncDiv(T a, T b) {
   return static_cast<T>(a / b);
 }
 
+// TruncateDiv: the quotient rounded toward zero, for every type.
+template <typename T>
+T TruncateDivide(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::trunc(a / b);
+  } else {
+    return TruncDiv(a, b);
+  }
+}
+
+// Sign: -1, 0 or 1; NaN stays NaN, as TFLite's SIGN kernel (sign.cc) gives it.
+template <typename T>
+T Signum(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(x)) return x;
+  }
+  if (x > T{0}) return T{1};
+  if constexpr (std::is_signed_v<T>) {
+    if (x < T{0}) return T{-1};
+  }
+  return T{0};
+}
+
 // FloorDiv and FloorMod: rounding toward negative infinity, the remainder
 // taking the divisor's sign.
 template <typename T>

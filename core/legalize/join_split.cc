@@ -1,6 +1,7 @@
 // Joining and splitting along an axis: ConcatV2 -> CONCATENATION, Pack ->
 // PACK (bool values, which its kernel lacks, become EXPAND_DIMS of each
-// value and a CONCATENATION), Split -> SPLIT, SplitV -> SPLIT_V, Unpack -> UNPACK.
+// value and a CONCATENATION), Split -> SPLIT, SplitV -> SPLIT_V (bool values
+// become one SLICE per piece), Unpack -> UNPACK.
 // Each folds when its inputs are constant.
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
@@ -247,7 +248,44 @@ absl::StatusOr<SplitOperands> ReadSplitOperands(LegalizeContext& ctx, int value_
   return split;
 }
 
+// SPLIT's and SPLIT_V's kernels have no bool (split.cc, split_v.cc); SLICE's
+// has: a value of such a dtype becomes one SLICE per output, which needs the
+// value's rank and every output's size along the axis.
+absl::StatusOr<bool> SplitTakes(LegalizeContext& ctx, tflite::BuiltinOperator op, int data_input,
+                                int value_input) {
+  auto type = ToLiteType(ctx.input(value_input).dtype);
+  if (!type.ok()) return NodeInvalid(ctx.node(), type.status().message());
+  return KernelTakes(op, data_input, *type);
+}
+
+absl::Status EmitSlices(LegalizeContext& ctx, int value_input, int axis_input) {
+  TFLCONV_ASSIGN_OR_RETURN(int64_t axis, ConstantScalar(ctx, axis_input, "split_dim"));
+  const Shape& in = ctx.input_shape(value_input);
+  const DataType dtype = ctx.input(value_input).dtype;
+  if (!in.known_rank) {
+    return ctx.Unsupported(absl::StrCat("split of ", DataTypeName(dtype), " of unknown rank"));
+  }
+  if (axis < 0) axis += in.rank();
+  TFLCONV_ASSIGN_OR_RETURN(auto value, ctx.Input(value_input));
+  std::vector<int64_t> begin(in.rank(), 0), size(in.rank(), -1);
+  for (int k = 0; k < static_cast<int>(ctx.node().outputs.size()); ++k) {
+    size[axis] = ctx.output(k).shape.known_rank ? ctx.output(k).shape.dims[axis] : -1;
+    if (size[axis] < 0) {
+      return ctx.Unsupported(absl::StrCat("split of ", DataTypeName(dtype),
+                                          " into pieces of unknown size"));
+    }
+    ctx.Emit(tflite::BuiltinOperator_SLICE,
+             {value, ctx.Constant(Int32Tensor(begin), absl::StrCat("begin_", k)),
+              ctx.Constant(Int32Tensor(size), absl::StrCat("size_", k))},
+             {ctx.Output(k)}, MakeOptions(tflite::SliceOptionsT{}));
+    begin[axis] += size[axis];
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LegalizeSplit(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(bool takes, SplitTakes(ctx, tflite::BuiltinOperator_SPLIT, 1, 1));
+  if (!takes) return EmitSlices(ctx, 1, 0);
   TFLCONV_ASSIGN_OR_RETURN(SplitOperands split, ReadSplitOperands(ctx, 1, 0));
   tflite::SplitOptionsT options;
   options.num_splits = static_cast<int32_t>(split.outputs.size());
@@ -303,6 +341,8 @@ absl::Status InferSplitV(InferContext& ctx) {
 }
 
 absl::Status LegalizeSplitV(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(bool takes, SplitTakes(ctx, tflite::BuiltinOperator_SPLIT_V, 0, 0));
+  if (!takes) return EmitSlices(ctx, 0, 2);
   TFLCONV_ASSIGN_OR_RETURN(SplitOperands split, ReadSplitOperands(ctx, 0, 2));
   TFLCONV_ASSIGN_OR_RETURN(const int sizes, Int32Input(ctx, 1, "size_splits"));
   tflite::SplitVOptionsT options;

@@ -10,6 +10,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterStructureRules(*r);
     RegisterElementwiseRules(*r);
     RegisterActivationRules(*r);
+    RegisterCompositeMathRules(*r);
     RegisterNnRules(*r);
     RegisterSpatialRules(*r);
     RegisterReshapeRules(*r);

@@ -28,6 +28,7 @@ class RuleRegistry {
 void RegisterStructureRules(RuleRegistry& registry);
 void RegisterElementwiseRules(RuleRegistry& registry);
 void RegisterActivationRules(RuleRegistry& registry);
+void RegisterCompositeMathRules(RuleRegistry& registry);
 void RegisterNnRules(RuleRegistry& registry);
 void RegisterSpatialRules(RuleRegistry& registry);
 void RegisterReshapeRules(RuleRegistry& registry);

@@ -302,8 +302,69 @@ tflite::BuiltinOptionsUnion BinaryOptions(tflite::BuiltinOperator op) {
     case tflite::BuiltinOperator_NOT_EQUAL: return MakeOptions(tflite::NotEqualOptionsT{});
     case tflite::BuiltinOperator_LOGICAL_AND: return MakeOptions(tflite::LogicalAndOptionsT{});
     case tflite::BuiltinOperator_LOGICAL_OR: return MakeOptions(tflite::LogicalOrOptionsT{});
+    case tflite::BuiltinOperator_ATAN2: return MakeOptions(tflite::ATan2OptionsT{});
     default: return {};
   }
+}
+
+tflite::BuiltinOptionsUnion UnaryOptions(tflite::BuiltinOperator op) {
+  switch (op) {
+    case tflite::BuiltinOperator_NEG: return MakeOptions(tflite::NegOptionsT{});
+    case tflite::BuiltinOperator_ABS: return MakeOptions(tflite::AbsOptionsT{});
+    case tflite::BuiltinOperator_SQUARE: return MakeOptions(tflite::SquareOptionsT{});
+    case tflite::BuiltinOperator_EXP: return MakeOptions(tflite::ExpOptionsT{});
+    case tflite::BuiltinOperator_COS: return MakeOptions(tflite::CosOptionsT{});
+    case tflite::BuiltinOperator_SIGN: return MakeOptions(tflite::SignOptionsT{});
+    case tflite::BuiltinOperator_LOGICAL_NOT: return MakeOptions(tflite::LogicalNotOptionsT{});
+    default: return {};
+  }
+}
+
+void EmitElementwise(LegalizeContext& ctx, tflite::BuiltinOperator op, std::vector<int> inputs,
+                     int out) {
+  tflite::BuiltinOptionsUnion options;
+  if (op == tflite::BuiltinOperator_SELECT_V2) {
+    options = MakeOptions(tflite::SelectV2OptionsT{});
+  } else {
+    options = inputs.size() == 1 ? UnaryOptions(op) : BinaryOptions(op);
+  }
+  ctx.Emit(op, std::move(inputs), {out}, std::move(options));
+}
+
+int EmitStep(LegalizeContext& ctx, tflite::BuiltinOperator op, std::vector<int> inputs,
+             DataType dtype, const Shape& shape, absl::string_view suffix) {
+  const int out = ctx.Intermediate(dtype, shape, suffix);
+  EmitElementwise(ctx, op, std::move(inputs), out);
+  return out;
+}
+
+std::optional<Tensor> NumericScalar(DataType dtype, double value) {
+  Tensor scalar = Tensor::Zeros(dtype, {});
+  const bool numeric = DispatchNumeric(dtype, [&](auto zero) {
+    scalar.mutable_flat<decltype(zero)>()[0] = static_cast<decltype(zero)>(value);
+  });
+  if (!numeric) return std::nullopt;
+  return scalar;
+}
+
+absl::StatusOr<int> ScalarOperand(LegalizeContext& ctx, double value, absl::string_view suffix) {
+  const DataType dtype = ctx.input(0).dtype;
+  std::optional<Tensor> scalar = NumericScalar(dtype, value);
+  if (!scalar) return ctx.Unsupported(absl::StrCat("T ", DataTypeName(dtype)));
+  return ctx.Constant(*scalar, suffix);
+}
+
+void EmitFillLike(LegalizeContext& ctx, int x, const Shape& shape, int value, int out) {
+  int dims;
+  if (shape.fully_defined()) {
+    dims = ctx.Constant(Int32Tensor(shape.dims), "shape");
+  } else {
+    dims = ctx.Intermediate(tensorflow::DT_INT32, Shape::Of({shape.rank()}), "shape");
+    tflite::ShapeOptionsT options;
+    options.out_type = tflite::TensorType_INT32;
+    ctx.Emit(tflite::BuiltinOperator_SHAPE, {x}, {dims}, MakeOptions(options));
+  }
+  ctx.Emit(tflite::BuiltinOperator_FILL, {dims, value}, {out}, MakeOptions(tflite::FillOptionsT{}));
 }
 
 int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shape& shape,

@@ -5,6 +5,7 @@
 #define TFLCONV_CORE_LEGALIZE_SHAPE_UTIL_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -152,6 +153,33 @@ absl::Status EmitSimple(LegalizeContext& ctx, tflite::BuiltinOperator op,
 // The options table each binary builtin carries (empty tables included: the
 // official converter writes them); empty for other builtins.
 tflite::BuiltinOptionsUnion BinaryOptions(tflite::BuiltinOperator op);
+
+// The options table each unary element-wise builtin carries (NEG, ABS,
+// COS, SIGN...); empty for builtins without one (SIN, LOG, FLOOR...).
+tflite::BuiltinOptionsUnion UnaryOptions(tflite::BuiltinOperator op);
+
+// Emits element-wise `op` over `inputs` into tensor `out`, with the options
+// table the builtin carries (UnaryOptions, BinaryOptions, SELECT_V2's).
+void EmitElementwise(LegalizeContext& ctx, tflite::BuiltinOperator op, std::vector<int> inputs,
+                     int out);
+// EmitElementwise into a new intermediate "<node>/<suffix>" of `dtype` and
+// `shape`, which it returns: a step of a decomposition into element-wise
+// builtins.
+int EmitStep(LegalizeContext& ctx, tflite::BuiltinOperator op, std::vector<int> inputs,
+             DataType dtype, const Shape& shape, absl::string_view suffix);
+
+// A scalar of a numeric dtype (those DispatchNumeric knows) holding `value`
+// converted to it; nullopt for other dtypes (half, strings...).
+std::optional<Tensor> NumericScalar(DataType dtype, double value);
+
+// A constant "<node>/<suffix>" holding `value` in the dtype of the node's
+// input 0, an operand of a decomposition; UNIMPLEMENTED (so Flex) for
+// dtypes NumericScalar cannot hold.
+absl::StatusOr<int> ScalarOperand(LegalizeContext& ctx, double value, absl::string_view suffix);
+
+// FILL of scalar `value` into `out`, shaped as x (of `shape`): the shape a
+// constant when fully known, else SHAPE(x) at run time.
+void EmitFillLike(LegalizeContext& ctx, int x, const Shape& shape, int value, int out);
 
 // Emits CAST(x) from `from` to `to` into a new intermediate "<node>/<suffix>".
 int EmitCast(LegalizeContext& ctx, int x, DataType from, DataType to, const Shape& shape,

@@ -107,6 +107,19 @@ std::vector<BuiltinSpec> MathBuiltins() {
        Unary("elementwise.cc", {kF32, kF16}),
        {{2, {In(kF16)}}},
        {"1.14.0", "2.23.0"}},
+      // sign.cc: float32, float64 and int32 (no quantized path).
+      {tfl::BuiltinOperator_SIGN,
+       Unary("sign.cc", {kF32, kF64, kI32}),
+       {{2, {In(kI32)}}},
+       {"2.11.0", "2.12.0"}},
+      // atan2.cc: y and x of one type, float32 or float64 (newer runtimes
+      // add half types). Prepare checks only that the ranks match and Eval
+      // walks y's elements in x as well, so x must have y's shape: no
+      // broadcasting.
+      {tfl::BuiltinOperator_ATAN2,
+       Binary("atan2.cc", {kF32, kF64}),
+       {},
+       {"2.10.0"}},
       {tfl::BuiltinOperator_LOG,
        Unary("elementwise.cc", {kF32, kI8, kI16}),
        {{2, {In(kI8)}}, {2, {In(kI16)}}},

@@ -65,6 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
                       OpCase{"Sqrt", "SQRT"}, OpCase{"Rsqrt", "RSQRT"}, OpCase{"Exp", "EXP"},
                       OpCase{"Log", "LOG"}, OpCase{"Floor", "FLOOR"}, OpCase{"Ceil", "CEIL"},
                       OpCase{"Round", "ROUND"}, OpCase{"Reciprocal", "DIV"},
+                      OpCase{"Sin", "SIN"}, OpCase{"Cos", "COS"}, OpCase{"Sign", "SIGN"},
                       OpCase{"Relu", "RELU"}, OpCase{"Relu6", "RELU6"}, OpCase{"Elu", "ELU"},
                       OpCase{"Sigmoid", "LOGISTIC"}, OpCase{"Tanh", "TANH"},
                       OpCase{"LeakyRelu", "LEAKY_RELU"}, OpCase{"Softmax", "SOFTMAX"},
@@ -223,7 +224,9 @@ INSTANTIATE_TEST_SUITE_P(
                       DivisionCase{"FloorDiv", tensorflow::DT_INT32},
                       DivisionCase{"FloorDiv", tensorflow::DT_INT64},
                       DivisionCase{"FloorMod", tensorflow::DT_INT32},
-                      DivisionCase{"FloorMod", tensorflow::DT_INT64}),
+                      DivisionCase{"FloorMod", tensorflow::DT_INT64},
+                      DivisionCase{"TruncateDiv", tensorflow::DT_INT32},
+                      DivisionCase{"TruncateDiv", tensorflow::DT_INT64}),
     DivisionName);
 
 TEST(ElementwiseTest, OverflowingIntegerFoldsWrapAndCastsSaturate) {

@@ -266,6 +266,29 @@ TEST(TensorRulesTest, SplitAndSplitV) {
   EXPECT_THAT(ShapeOf(model, op->outputs()->Get(1)), ElementsAre(2, 2));
 }
 
+// SPLIT's and SPLIT_V's kernels have no bool: each piece is a SLICE.
+TEST(TensorRulesTest, SplitAndSplitVOfBoolAreSlices) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_BOOL, {2, 6});
+  g.ConstInt("dim", {}, {-1});
+  AttrInt(g.Op("Split", "split", {"dim", "x"}), "num_split", 3);
+  g.ConstInt("sizes", {2}, {4, -1});
+  g.ConstInt("axis", {}, {1});
+  AttrInt(g.Op("SplitV", "splitv", {"x", "sizes", "axis"}), "num_split", 2);
+  ConversionResult result;
+  const tflite::Model* model =
+      ConvertOk(g, {"x"}, {"split", "split:1", "split:2", "splitv", "splitv:1"}, result);
+  ASSERT_NE(model, nullptr);
+  ASSERT_THAT(OperatorNames(model), ElementsAre("SLICE", "SLICE", "SLICE", "SLICE", "SLICE"));
+  const std::vector<std::vector<int32_t>> begins = {{0, 0}, {0, 2}, {0, 4}, {0, 0}, {0, 4}};
+  const std::vector<std::vector<int32_t>> sizes = {{-1, 2}, {-1, 2}, {-1, 2}, {-1, 4}, {-1, 2}};
+  for (int i = 0; i < 5; ++i) {
+    const tflite::Operator* op = OperatorAt(model, i);
+    EXPECT_EQ(Int32Buffer(model, op->inputs()->Get(1)), begins[i]) << "SLICE " << i;
+    EXPECT_EQ(Int32Buffer(model, op->inputs()->Get(2)), sizes[i]) << "SLICE " << i;
+  }
+}
+
 // TensorFlow takes a shrunk axis at `begin` even where begin_mask is set;
 // the runtime's kernel would start at 0 (found by the generated op tests).
 TEST(TensorRulesTest, StridedSliceShrunkAxisIgnoresItsMasks) {
