@@ -32,7 +32,6 @@ enum class VersionFlag {
   kHalfPixelCenters,
   kHalfPixelOrAlignCorners,
   kFusedActivation,
-  kNoPotScaleInt16,
   kNarrowRange,
   // The official quantized_bias_type checks test the TfLiteType converted
   // from the options, which is non-zero for every schema type, so they hold

@@ -127,8 +127,6 @@ class OpView {
         return OrDefault(o.AsTransposeConvOptions())
                    .fused_activation_function !=
                tfl::ActivationFunctionType_NONE;
-      case Flag::kNoPotScaleInt16:
-        return !OrDefault(o.AsSubOptions()).pot_scale_int16;
       case Flag::kNarrowRange:
         return OrDefault(o.AsFakeQuantOptions()).narrow_range;
       case Flag::kQuantizedBiasType:

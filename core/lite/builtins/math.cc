@@ -7,25 +7,26 @@ namespace tflconv::spec_dsl {
 
 std::vector<BuiltinSpec> MathBuiltins() {
   return {
-      // Arithmetic: add.cc, sub.cc, mul.cc (read: int32/uint32/float32/float16/
-      // int16/int64/complex64 plus quantized uint8/int8/int16), div.cc apply the
-      // activation through CalculateActivationRange.
+      // Arithmetic: add.cc, sub.cc, mul.cc, div.cc apply the activation
+      // through CalculateActivationRange. Their uint8 and int8 paths (and
+      // SUB's int16 one) are quantized: they scale by the tensors'
+      // quantization parameters, which tflconv never writes; on the official
+      // runtime ADD and SUB then abort and MUL and DIV return zeros. Plain
+      // int16 ADD and MUL are exact.
       {tfl::BuiltinOperator_ADD,
-       Binary("add.cc", {kF32, kF16, kI32, kI64, kU8, kI8, kI16}, ClampActivations()),
-       {{6, {In(kF16)}}, {5, {In(kI16)}}, {4, {In(kI64)}}, {2, {In(kI8)}}},
+       Binary("add.cc", {kF32, kF16, kI32, kI64, kI16}, ClampActivations()),
+       {{6, {In(kF16)}}, {5, {In(kI16)}}, {4, {In(kI64)}}},
        {"1.5.0", "1.14.0", "2.4.0", "2.6.0", "2.13.0", "2.23.0"}},
       {tfl::BuiltinOperator_SUB,
-       Binary("sub.cc", {kF32, kI32, kI64, kU8, kI8, kI16}, ClampActivations()),
-       {{5, {In(kI16), Out(kI16), If(Flag::kNoPotScaleInt16)}}, {4, {In(kI64)}},
-        {3, {If(Flag::kBroadcastOver4D)}}, {2, {In(kI8)}}},
+       Binary("sub.cc", {kF32, kI32, kI64}, ClampActivations()),
+       {{4, {In(kI64)}}, {3, {If(Flag::kBroadcastOver4D)}}},
        {"1.6.0", "1.14.0", "2.3.0", "2.4.0", "2.4.0"}},
       {tfl::BuiltinOperator_MUL,
-       Binary("mul.cc", {kF32, kF16, kI32, kU32, kI64, kU8, kI8, kI16, kC64}, ClampActivations()),
-       {{8, {In(kF16)}}, {7, {In(kI16)}}, {7, {In(kU32)}}, {6, {In(kC64)}}, {5, {In(kI64)}},
-        {2, {In(kI8)}}},
+       Binary("mul.cc", {kF32, kF16, kI32, kU32, kI64, kI16, kC64}, ClampActivations()),
+       {{8, {In(kF16)}}, {7, {In(kI16)}}, {7, {In(kU32)}}, {6, {In(kC64)}}, {5, {In(kI64)}}},
        {"1.5.0", "1.14.0", "1.15.0", "2.3.0", "2.6.0", "2.11.0", "2.13.0", "2.23.0"}},
       {tfl::BuiltinOperator_DIV,
-       Binary("div.cc", {kF32, kI32, kU8}, ClampActivations()),
+       Binary("div.cc", {kF32, kI32}, ClampActivations()),
        {{2, {If(Flag::kBroadcastOver4D)}}},
        {"1.6.0", "2.3.0"}},
       {tfl::BuiltinOperator_FLOOR_DIV,

@@ -59,6 +59,36 @@ TEST(KernelContractTest, BoolPackIsRefusedAndBoolConcatenationAccepted) {
   EXPECT_TRUE(b.Check().ok()) << b.Check();
 }
 
+// Their 8-bit paths scale by quantization parameters tflconv never writes:
+// on the runtime ADD and SUB abort and MUL and DIV return zeros.
+TEST(KernelContractTest, UnquantizedEightBitArithmeticIsRefused) {
+  const std::pair<BuiltinOperator, tflite::BuiltinOptionsUnion> ops[] = {
+      {tflite::BuiltinOperator_ADD, MakeOptions(tflite::AddOptionsT{})},
+      {tflite::BuiltinOperator_SUB, MakeOptions(tflite::SubOptionsT{})},
+      {tflite::BuiltinOperator_MUL, MakeOptions(tflite::MulOptionsT{})},
+      {tflite::BuiltinOperator_DIV, MakeOptions(tflite::DivOptionsT{})}};
+  for (const auto& [op, options] : ops) {
+    for (TensorType type : {tflite::TensorType_UINT8, tflite::TensorType_INT8}) {
+      ModelBuilder b;
+      const int x = b.Tensor({4}, type, "x");
+      const int y = b.Tensor({4}, type, "y");
+      b.Op(op, {x, x}, {y}, options);
+      EXPECT_EQ(b.Check().code(), absl::StatusCode::kInternal)
+          << tflite::EnumNameBuiltinOperator(op) << " " << tflite::EnumNameTensorType(type);
+    }
+  }
+  // Plain int16 ADD and MUL are exact on the runtime.
+  for (BuiltinOperator op : {tflite::BuiltinOperator_ADD, tflite::BuiltinOperator_MUL}) {
+    ModelBuilder b;
+    const int x = b.Tensor({4}, tflite::TensorType_INT16, "x");
+    const int y = b.Tensor({4}, tflite::TensorType_INT16, "y");
+    b.Op(op, {x, x}, {y},
+         op == tflite::BuiltinOperator_ADD ? MakeOptions(tflite::AddOptionsT{})
+                                           : MakeOptions(tflite::MulOptionsT{}));
+    EXPECT_TRUE(b.Check().ok()) << b.Check();
+  }
+}
+
 TEST(KernelContractTest, ActivationFusedIntoConcatenationIsRefused) {
   ModelBuilder b;
   const int x = b.Tensor({1, 2}, tflite::TensorType_FLOAT32, "x");
