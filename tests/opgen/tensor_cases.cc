@@ -326,6 +326,12 @@ void AddReshapes(Cases& cases) {
       auto& n = AddTyped(c, op, "y", {"x"}, DT_FLOAT);
       AttrInt(n, "block_size", block);
       c.outputs = {"y"};
+      // tfjs has no SpaceToDepth: NHWC blocks as TensorFlow orders them
+      // (depth index (row in block * block + column in block) * C + c).
+      c.numpy = to_depth ? "x.reshape(1, 2, 2, 3, 2, 2).transpose(0, 1, 3, 2, 4, 5)"
+                           ".reshape(1, 2, 3, 8)"
+                         : "x.reshape(1, 2, 3, 2, 2, 2).transpose(0, 1, 3, 2, 4, 5)"
+                           ".reshape(1, 4, 6, 2)";
       cases.push_back(std::move(c));
     }
   }
