@@ -152,16 +152,15 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
     }
     inputs.push_back(element ? *element : *zero_row);
   }
-  tensorflow::NodeDef pack = MadeNodeDef(FreshName(graph, base + "/stacked"), "Pack", array.dtype);
-  (*pack.mutable_attr())["N"].set_i(size);
-  (*pack.mutable_attr())["axis"].set_i(0);
-  TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(pack), std::move(inputs), 1));
-  if (!HasRows(graph.info({made, 0}).shape, size)) {
+  TFLCONV_ASSIGN_OR_RETURN(
+      const Endpoint stacked,
+      StackRows(scope, FreshName(graph, base + "/stacked"), array.dtype, std::move(inputs)));
+  if (!HasRows(graph.info(stacked).shape, size)) {
     return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                      absl::StrCat("needs ", array.kind, " '", array.node, "' as one tensor, but "
                                   "the rank of its elements is known only at run time"));
   }
-  return Endpoint{made, 0};
+  return stacked;
 }
 
 absl::StatusOr<int> ControlFlowEvaluator::NewDenseState(const Scope& scope, int node,

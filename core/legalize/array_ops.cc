@@ -237,12 +237,20 @@ absl::StatusOr<FlowValue> ControlFlowEvaluator::PackElements(
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, Element(scope, node, state, index));
     inputs.push_back(element);
   }
-  tensorflow::NodeDef def = MadeNodeDef(absl::StrCat(graph_.nodes[node].name, scope.suffix), "Pack",
-                                   arrays_[state.array].dtype);
-  (*def.mutable_attr())["N"].set_i(static_cast<int64_t>(inputs.size()));
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint stacked,
+                           StackRows(scope, absl::StrCat(graph_.nodes[node].name, scope.suffix),
+                                     arrays_[state.array].dtype, std::move(inputs)));
+  return FlowValue::Of(stacked);
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::StackRows(const Scope& scope, std::string name,
+                                                         DataType dtype,
+                                                         std::vector<Endpoint> rows) {
+  tensorflow::NodeDef def = MadeNodeDef(std::move(name), "Pack", dtype);
+  (*def.mutable_attr())["N"].set_i(static_cast<int64_t>(rows.size()));
   (*def.mutable_attr())["axis"].set_i(0);
-  TFLCONV_ASSIGN_OR_RETURN(const int pack, Make(scope, std::move(def), std::move(inputs), 1));
-  return FlowValue::Of({pack, 0});
+  TFLCONV_ASSIGN_OR_RETURN(const int pack, Make(scope, std::move(def), std::move(rows), 1));
+  return Endpoint{pack, 0};
 }
 
 absl::StatusOr<std::vector<Endpoint>> ControlFlowEvaluator::UnpackRows(const Scope& scope,

@@ -214,6 +214,9 @@ class ControlFlowEvaluator {
   absl::StatusOr<FlowValue> PackElements(const Scope& scope, int node,
                                          const ArrayState& state,
                                          const std::vector<int64_t>& indices);
+  // Pack of `rows` on axis 0, named `name`: UnpackRows' inverse.
+  absl::StatusOr<Endpoint> StackRows(const Scope& scope, std::string name, DataType dtype,
+                                     std::vector<Endpoint> rows);
   absl::StatusOr<std::vector<Endpoint>> UnpackRows(const Scope& scope, int node,
                                                    Endpoint value, int64_t rows);
   absl::Status CreateArray(Scope& scope, int node, const FlowValue& size, absl::string_view kind,
