@@ -14,9 +14,6 @@
 
 namespace tflconv {
 
-namespace {
-
-// `base`, or `base_K` for the first K that no node of `graph` is named.
 std::string FreshName(const Graph& graph, const std::string& base) {
   if (!graph.by_name.contains(base)) return base;
   for (int k = 1;; ++k) {
@@ -24,6 +21,8 @@ std::string FreshName(const Graph& graph, const std::string& base) {
     if (!graph.by_name.contains(name)) return name;
   }
 }
+
+namespace {
 
 // Elements that are exactly the rows, in order, of one Unpack on axis 0
 // (a TensorArrayScatter or TensorListFromTensor of a whole tensor): that

@@ -297,9 +297,11 @@ absl::Status ControlFlowEvaluator::CreateArray(Scope& scope, int node, const Flo
   }
   arrays_.push_back(std::move(array));
   const int id = static_cast<int>(arrays_.size()) - 1;
-  TFLCONV_ASSIGN_OR_RETURN(
-      const int state,
-      NewState(node, {id, scope.target->graph, std::vector<std::optional<Endpoint>>(count)}));
+  ArrayState initial;
+  initial.array = id;
+  initial.graph = scope.target->graph;
+  initial.elements.resize(count);
+  TFLCONV_ASSIGN_OR_RETURN(const int state, NewState(node, std::move(initial)));
   arrays_[id].initial_state = state;
   std::vector<FlowValue>& out = scope.values[node];
   out = {FlowValue{FlowValue::kArrayState, {}, -1, state}};
@@ -364,6 +366,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   auto dense_access = [&](const ArrayState& state, size_t index) {
     return state.dense.has_value() || ConstantOf(scope, in[index]) == nullptr;
   };
+  auto appended_op = [&](const ArrayState& state) {
+    return RunAppendedArrayOp(scope, node, op, in, state);
+  };
 
   if (op == "TensorArray" || op == "TensorListReserve" || op == "EmptyTensorList") {
     const bool array = op == "TensorArray";
@@ -389,6 +394,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool list = op == "TensorListGetItem";
     TFLCONV_RETURN_IF_ERROR(expect(3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 2));
+    if (state->appended) return appended_op(*state);
     if (dense_access(*state, 1)) {
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint index, run_time_index(1, 0));
       TFLCONV_ASSIGN_OR_RETURN(const Endpoint element, GatherRows(scope, node, *state, index));
@@ -404,6 +410,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool list = op == "TensorListSetItem";
     TFLCONV_RETURN_IF_ERROR(expect(list ? 3 : 4));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, list ? state_at(0, 0) : state_at(0, 3));
+    if (state->appended) return appended_op(*state);
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(2));
     TFLCONV_ASSIGN_OR_RETURN(
         const bool resize,
@@ -429,6 +436,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
   if (op == "TensorListPushBack") {
     TFLCONV_RETURN_IF_ERROR(expect(2));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 0));
+    if (state->appended) return appended_op(*state);
     if (state->dense) {
       return NodeError(absl::StatusCode::kUnimplemented, source,
                        "pushes onto a list carried through a WHILE, which keeps its size");
@@ -464,6 +472,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     } else {
       TFLCONV_ASSIGN_OR_RETURN(indices, ConstantIndices(scope, node, in[1]));
       TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 3));
+      if (state->appended) return appended_op(*state);
       if (state->dense) {
         return NodeError(absl::StatusCode::kUnimplemented, source,
                          "scatters into a TensorArray carried through a WHILE");
@@ -482,6 +491,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool array = op == "TensorArrayGather";
     TFLCONV_RETURN_IF_ERROR(expect(op == "TensorListStack" ? 2 : 3));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, array ? state_at(0, 2) : state_at(0, 0));
+    if (state->appended) return appended_op(*state);
     const int64_t size = static_cast<int64_t>(state->elements.size());
     std::vector<int64_t> indices;
     if (op == "TensorListStack") {
@@ -516,6 +526,7 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     const bool array = op == "TensorArraySize";
     TFLCONV_RETURN_IF_ERROR(expect(array ? 2 : 1));
     TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, array ? state_at(0, 1) : state_at(0, 0));
+    if (state->appended && op != "TensorListElementShape") return appended_op(*state);
     std::vector<int64_t> values = {static_cast<int64_t>(state->elements.size())};
     bool scalar = true;
     DataType dtype = tensorflow::DT_INT32;
@@ -533,9 +544,19 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     out = {FlowValue::Of({made, 0})};
     return absl::OkStatus();
   }
+  if (op == "TensorArrayConcat") {
+    TFLCONV_RETURN_IF_ERROR(expect(2));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 1));
+    if (state->appended) return appended_op(*state);
+    return ConcatElements(scope, node, *state);
+  }
+  if (op == "TensorArraySplit") {
+    TFLCONV_RETURN_IF_ERROR(expect(4));
+    TFLCONV_ASSIGN_OR_RETURN(const ArrayState* state, state_at(0, 3));
+    return SplitIntoElements(scope, node, in, *state);
+  }
   return NodeError(absl::StatusCode::kUnimplemented, source,
-                   absl::StrCat(source.op, " is not lowered (TensorArray concat and split are "
-                                "not supported yet)"));
+                   absl::StrCat(source.op, " is not lowered"));
 }
 
 void ControlFlowEvaluator::ReportArrays() {
@@ -563,6 +584,13 @@ void ControlFlowEvaluator::ReportArrays() {
       region.set_disposition(absl::StrCat("lowered to its elements: up to ",
                                           array.largest_size, " tensors of ",
                                           DataTypeName(array.dtype), shown[k].ToString()));
+      continue;
+    }
+    if (array.appended) {
+      region.set_disposition(absl::StrCat(
+          "one tensor grown in WHILE '", array.carried_by, "': its elements of ",
+          DataTypeName(array.dtype), shown[k].ToString(),
+          " appended on axis 0 (CONCATENATION appends)"));
       continue;
     }
     region.set_disposition(absl::StrCat(

@@ -15,22 +15,11 @@ namespace {
 
 enum Side : uint8_t { kOutside = 0, kElse = 1, kThen = 2, kJoin = 3, kSwitch = 4 };
 
-// TensorFlow's tf.cond routes data through Switches on pred_id =
-// Identity(pred) and its pivots through Switch(pred, pred): one cond.
-Endpoint Predicate(const Graph& graph, Endpoint e) {
-  for (int hops = 0; hops < kMaxFrameNesting; ++hops) {
-    const Node& node = graph.nodes[e.node];
-    if (node.op != "Identity" || node.inputs.size() != 1) break;
-    e = node.inputs[0];
-  }
-  return e;
-}
-
 }  // namespace
 
 absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
                                                const FlowValue& pred) {
-  const Endpoint pred_at = Predicate(graph_, graph_.nodes[first_switch].inputs[1]);
+  const Endpoint pred_at = BehindIdentities(graph_, graph_.nodes[first_switch].inputs[1]);
   const Node& pred_node = graph_.nodes[pred_at.node];
   auto refuse = [&](const Node& node, absl::string_view why) {
     return NodeError(absl::StatusCode::kUnimplemented, node,
@@ -107,7 +96,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     // A Switch on the predicate whose value comes from outside the cond
     // opens it; one fed from inside is a member.
     if (node.op == "Switch" && node.inputs.size() == 2 &&
-        Predicate(graph_, node.inputs[1]) == pred_at && !in_branch(node.inputs[0].node) &&
+        BehindIdentities(graph_, node.inputs[1]) == pred_at && !in_branch(node.inputs[0].node) &&
         !in_branch(node.inputs[1].node) && ValuesOf(scope, unit) == nullptr) {
       side[unit] = kSwitch;
       switches.push_back(unit);
@@ -278,10 +267,18 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
       if (then_side) {
         results.push_back(info);
         results.back().value.reset();
-      } else if (info.dtype != results[k].dtype || !(info.shape == results[k].shape)) {
+      } else if (info.dtype != results[k].dtype || !info.shape.known_rank ||
+                 info.shape.rank() != results[k].shape.rank()) {
         return refuse(merge, absl::StrCat("its branches give ", DataTypeName(results[k].dtype),
                                           results[k].shape.ToString(), " and ",
-                                          DataTypeName(info.dtype), info.shape.ToString()));
+                                          DataTypeName(info.dtype), info.shape.ToString(),
+                                          "; an IF's outputs have one type and rank"));
+      } else {
+        // Dims the branches disagree on are known only at run time; the
+        // runtime's IF resizes its outputs to the branch taken.
+        for (int d = 0; d < info.shape.rank(); ++d) {
+          if (info.shape.dims[d] != results[k].shape.dims[d]) results[k].shape.dims[d] = -1;
+        }
       }
       outputs.push_back(value.tensor);
       output_names.push_back(absl::StrCat(merge.name, then_side ? "/then" : "/else"));

@@ -32,6 +32,14 @@ inline constexpr uint64_t kMaxArrayWork = uint64_t{1} << 26;
 // TensorArray and TensorList ops, any version (array_ops.cc).
 bool IsArrayOp(absl::string_view op);
 
+// `e` without the Identity nodes in front of it: tf.cond routes data
+// through Switches on pred_id = Identity(pred); a loop's counter reaches
+// its body through an Identity.
+Endpoint BehindIdentities(const Graph& graph, Endpoint e);
+
+// `base`, or `base_K` for the first K that no node of `graph` is named.
+std::string FreshName(const Graph& graph, const std::string& base);
+
 // The attribute-only NodeDef of a node the evaluator adds, typed by "T".
 tensorflow::NodeDef MadeNodeDef(std::string name, absl::string_view op, DataType dtype);
 
@@ -103,6 +111,7 @@ class ControlFlowEvaluator {
     int64_t largest_size = 0;
     Shape element_shape;  // declared, else from the first element written
     bool as_one_tensor = false;  // read or written as one tensor (array_dense.cc)
+    bool appended = false;       // grown in a WHILE (array_appended.cc)
     std::string carried_by;      // the WHILE it was carried through, if any
   };
   // What an array holds at one point of the program: its elements, each
@@ -113,6 +122,22 @@ class ControlFlowEvaluator {
     const Graph* graph = nullptr;  // the target its endpoints live in
     std::vector<std::optional<Endpoint>> elements;  // size entries when dense
     std::optional<Endpoint> dense;
+    // An array whose size changes in a WHILE (dynamic_size, or empty on
+    // entry) is carried as its elements appended on axis 0: the rows of
+    // one tensor [size, element...] when `appended_rows`, else the
+    // concatenation of elements whose first dim may differ (what
+    // TensorArrayConcat reads).
+    std::optional<Endpoint> appended;
+    bool appended_rows = false;
+    // Inside the WHILE that grows it, `appended` starts with one row of
+    // zeros: the runtime's WHILE takes a variable that goes from 0 rows to
+    // 1 for a scalar becoming [1] and keeps its first shape.
+    bool filler_row = false;
+    // In a WHILE body: the loop variable holding the array's size when the
+    // iteration starts (a TensorArray write must append there), and the
+    // elements appended since.
+    std::optional<Endpoint> size_on_entry;
+    int appended_in_iteration = 0;
   };
 
   absl::Status FindFrames();
@@ -243,6 +268,46 @@ class ControlFlowEvaluator {
   absl::StatusOr<int> WriteRow(const Scope& scope, int node, const ArrayState& state,
                                Endpoint index, Endpoint value);
   absl::StatusOr<int> MakeConst(const Scope& scope, const std::string& name, Tensor value);
+  // ConcatV2 of `values` on axis 0, named after `node`.
+  absl::StatusOr<Endpoint> ConcatRows(const Scope& scope, int node, DataType dtype,
+                                      std::vector<Endpoint> values);
+
+  // array_appended.cc: arrays that grow in a WHILE.
+  // Whether `state` crosses a WHILE as its appended elements rather than
+  // as rows of a fixed size.
+  bool GrowsInLoop(const ArrayState& state) const;
+  // The tensor that carries `state` into a WHILE, and the shape its loop
+  // variable takes ([-1, ...]: the first dim grows).
+  // How an array that grows crosses a WHILE: the tensor that carries it
+  // in (with its filler row), the shape of its loop variable ([-1, ...]:
+  // the first dim grows) and whether it holds rows.
+  struct AppendedCarry {
+    Endpoint entry;
+    Shape shape;
+    bool rows = false;
+  };
+  absl::StatusOr<AppendedCarry> AppendedEntry(const Scope& scope, int node,
+                                              const ArrayState& state);
+  absl::StatusOr<int> NewAppendedState(const Scope& scope, int node, const ArrayState& like,
+                                       Endpoint appended, bool rows, bool filler_row);
+  // `appended` without its filler row.
+  absl::StatusOr<Endpoint> DropFillerRow(const Scope& scope, int node, Endpoint appended);
+  // The array ops on an appended state: appends (a TensorArray write at
+  // the loop's counter, a TensorList push), Concat, Stack and Close.
+  absl::Status RunAppendedArrayOp(Scope& scope, int node, const std::string& op,
+                                  const std::vector<FlowValue>& in, ArrayState state);
+  // After a WHILE body ran: whether the TensorArray appends of `next` sit
+  // at a counter that starts at the array's size on entry and steps by one
+  // (`entry` and `results` are the While's operands and the body's next
+  // values, `region` the body).
+  absl::Status CheckAppendCounter(int node, const ArrayState& next, int64_t entry_size,
+                                  const Graph& region, const Graph& outer,
+                                  const std::vector<Endpoint>& entry,
+                                  const std::vector<std::optional<Endpoint>>& results) const;
+  // TensorArrayConcat and TensorArraySplit on arrays of separate elements.
+  absl::Status ConcatElements(Scope& scope, int node, const ArrayState& state);
+  absl::Status SplitIntoElements(Scope& scope, int node, const std::vector<FlowValue>& in,
+                                 const ArrayState& state);
 
   const Graph& graph_;
   const ResolvedLimits& limits_;

@@ -151,6 +151,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<Endpoint> operands;
   std::vector<int> next_of;      // per operand: its NextIteration, or -1
   std::vector<int> entry_state;  // per operand: the array state it carries in, or -1
+  std::vector<bool> appended_rows;  // per operand that grows: whether it holds rows
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
     if (initial.kind == FlowValue::kArrayHandle && next < 0) {
       body.values[node] = {initial};
@@ -165,17 +166,27 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     Endpoint value = initial.tensor;
     const bool array = initial.kind == FlowValue::kArrayState;
-    if (array) {
+    const bool grows = array && GrowsInLoop(states_[initial.state]);
+    std::optional<AppendedCarry> carry;
+    if (grows) {
+      auto entry = AppendedEntry(parent, node, states_[initial.state]);
+      if (!entry.ok()) return entry.status();
+      carry = *std::move(entry);
+      value = carry->entry;
+    } else if (array) {
       auto dense = DenseOf(parent, node, states_[initial.state]);
       if (!dense.ok()) return dense.status();
       value = *dense;
     }
-    auto placeholder = AddRegionInput(target, graph_.nodes[node].name,
-                                      parent.target->graph->info(value));
+    OutputInfo like = parent.target->graph->info(value);
+    if (carry) like.shape = carry->shape;
+    auto placeholder = AddRegionInput(target, graph_.nodes[node].name, std::move(like));
     if (!placeholder.ok()) return placeholder.status();
     FlowValue inside = FlowValue::Of(*placeholder);
     if (array) {
-      auto state = NewDenseState(body, node, states_[initial.state], *placeholder);
+      auto state = carry ? NewAppendedState(body, node, states_[initial.state], *placeholder,
+                                            carry->rows, /*filler_row=*/true)
+                         : NewDenseState(body, node, states_[initial.state], *placeholder);
       if (!state.ok()) return state.status();
       inside = FlowValue{FlowValue::kArrayState, {}, -1, *state};
     }
@@ -183,6 +194,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     operands.push_back(value);
     next_of.push_back(next);
     entry_state.push_back(array ? initial.state : -1);
+    appended_rows.push_back(carry && carry->rows);
     return absl::OkStatus();
   };
   std::vector<bool> variable_enter(graph_.nodes.size(), false);
@@ -227,6 +239,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   }
   std::vector<Endpoint> results;
   std::vector<std::string> result_names;
+  std::vector<int> grown(operands.size(), -1);  // per operand that grows: its next state
   for (size_t k = 0; k < operands.size(); ++k) {
     const Endpoint input = region->inputs[k];
     if (next_of[k] < 0) {
@@ -236,6 +249,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     const Node& next = graph_.nodes[next_of[k]];
     FlowValue value = SettledValue(body, {next_of[k], 0});
+    bool first_dim_grows = false;
     if (entry_state[k] >= 0) {
       if (value.kind != FlowValue::kArrayState ||
           states_[value.state].array != states_[entry_state[k]].array) {
@@ -243,16 +257,26 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                          "the next value of an array carried through a loop must be the same "
                          "array in every iteration");
       }
-      auto dense = DenseOf(body, next_of[k], states_[value.state]);
-      if (!dense.ok()) return dense.status();
-      value = FlowValue::Of(*dense);
+      const ArrayState& state = states_[value.state];
+      if (state.appended) {
+        first_dim_grows = true;
+        grown[k] = value.state;
+        value = FlowValue::Of(*state.appended);
+      } else {
+        auto dense = DenseOf(body, next_of[k], state);
+        if (!dense.ok()) return dense.status();
+        value = FlowValue::Of(*dense);
+      }
     }
     if (value.kind != FlowValue::kTensor) {
       return NodeError(absl::StatusCode::kUnimplemented, next,
                        "the next value of a loop variable must be a tensor in every iteration");
     }
     const OutputInfo& before = region->info(input);
-    const OutputInfo& after = region->info(value.tensor);
+    OutputInfo after = region->info(value.tensor);
+    if (first_dim_grows && after.shape.rank() == before.shape.rank() && after.shape.rank() > 0) {
+      after.shape.dims[0] = -1;
+    }
     if (before.dtype != after.dtype || !(before.shape == after.shape)) {
       return NodeError(
           absl::StatusCode::kUnimplemented, next,
@@ -264,6 +288,19 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     results.push_back(value.tensor);
     result_names.push_back(next.name);
   }
+  // A TensorArray that grows must append at a counter (array_appended.cc).
+  std::vector<std::optional<Endpoint>> next_values;
+  for (size_t k = 0; k < operands.size(); ++k) {
+    if (next_of[k] >= 0) next_values.emplace_back(results[k]);
+    else next_values.emplace_back();
+  }
+  for (size_t k = 0; k < operands.size(); ++k) {
+    if (grown[k] < 0) continue;
+    const ArrayState& entry = states_[entry_state[k]];
+    const int64_t entry_size = entry.appended ? -1 : static_cast<int64_t>(entry.elements.size());
+    TFLCONV_RETURN_IF_ERROR(CheckAppendCounter(next_of[k], states_[grown[k]], entry_size, *region,
+                                               *parent.target->graph, operands, next_values));
+  }
 
   // What leaves the loop: a variable's (or invariant's) value when the
   // condition fails.
@@ -272,7 +309,10 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     const FlowValue value = SettledValue(body, graph_.nodes[exit].inputs[0]);
     std::optional<Endpoint> leaving;
     if (value.kind == FlowValue::kTensor) leaving = value.tensor;
-    if (value.kind == FlowValue::kArrayState) leaving = states_[value.state].dense;
+    if (value.kind == FlowValue::kArrayState) {
+      leaving = states_[value.state].dense ? states_[value.state].dense
+                                           : states_[value.state].appended;
+    }
     auto it = leaving ? std::find(region->inputs.begin(), region->inputs.end(), *leaving)
                       : region->inputs.end();
     if (it == region->inputs.end()) {
@@ -306,7 +346,15 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   for (const auto& [exit, operand] : exits) {
     FlowValue value = FlowValue::Of({*node, operand});
     if (const int entry = entry_state[operand]; entry >= 0) {
-      auto state = NewDenseState(parent, exit, states_[entry], value.tensor);
+      absl::StatusOr<int> state = 0;
+      if (GrowsInLoop(states_[entry])) {
+        TFLCONV_ASSIGN_OR_RETURN(const Endpoint elements,
+                                 DropFillerRow(parent, exit, value.tensor));
+        state = NewAppendedState(parent, exit, states_[entry], elements, appended_rows[operand],
+                                 /*filler_row=*/false);
+      } else {
+        state = NewDenseState(parent, exit, states_[entry], value.tensor);
+      }
       if (!state.ok()) return state.status();
       value = FlowValue{FlowValue::kArrayState, {}, -1, *state};
     }

@@ -183,28 +183,6 @@ TEST(WhileLoweringTest, ACondOnARunTimePredicateBecomesAnIf) {
   }
 }
 
-TEST(WhileLoweringTest, BranchesThatDisagreeOnShapeAreNotAnIf) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {2, 2});
-  g.Placeholder("p", tensorflow::DT_BOOL, {});
-  g.ConstInt("axis", {}, {0});
-  auto merged = Cond(
-      g, "cond", "p", {{"x", DT_FLOAT}},
-      [](GraphBuilder& g, const FrameTensors& t) {
-        tensorflow::NodeDef& concat =
-            g.Op("ConcatV2", "cond/concat", {t.vars[0], t.vars[0], "axis"});
-        AttrType(concat, "T", DT_FLOAT);
-        AttrInt(concat, "N", 2);
-        return std::vector<std::string>{"cond/concat"};
-      },
-      [](GraphBuilder& g, const FrameTensors& t) {
-        return std::vector<std::string>{TypedOp(g, "Relu", "cond/relu", {t.vars[0]}, DT_FLOAT)};
-      });
-  ConversionResult result = ConvertGraph(g, Options({"x", "p"}, {merged[0]}));
-  ASSERT_FALSE(result.status.ok());
-  EXPECT_THAT(result.status.message(), HasSubstr("cannot become an IF: its branches give"));
-}
-
 // tf.cond as TensorFlow 1.x writes it: data Switches on pred_id =
 // Identity(p), branch constants tied to the pivots of Switch(p, p).
 std::string Tf1Cond(GraphBuilder& g, const std::string& name, const std::string& x) {
