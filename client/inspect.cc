@@ -75,6 +75,7 @@ v1::InspectedTensor DescribeTensor(const tflite::Model* model, const tflite::Ten
   out.set_name(Utf8(tensor->name()));
   out.set_type(tflite::EnumNameTensorType(tensor->type()));
   CopyInts(tensor->shape(), out.mutable_shape());
+  CopyInts(tensor->shape_signature(), out.mutable_shape_signature());
   if (const auto* data = DataOf(model, tensor)) out.set_buffer_bytes(data->size());
   return out;
 }
@@ -191,9 +192,14 @@ absl::Status Summarize(const tflite::Model* model, v1::InspectResult& result) {
   return AddModelTensors(main, main.outputs(), "output", summary.mutable_outputs());
 }
 
+// The shape, with -1 where a dim is known only at run time.
+std::string ShapeText(const v1::InspectedTensor& tensor) {
+  return absl::StrJoin(
+      tensor.shape_signature_size() > 0 ? tensor.shape_signature() : tensor.shape(), ", ");
+}
+
 std::string TensorLine(const v1::InspectedTensor& tensor) {
-  return absl::StrCat(tensor.name(), " ", tensor.type(), " [", absl::StrJoin(tensor.shape(), ", "),
-                      "]");
+  return absl::StrCat(tensor.name(), " ", tensor.type(), " [", ShapeText(tensor), "]");
 }
 
 std::string SummaryText(const v1::InspectResult& result) {
@@ -249,8 +255,8 @@ std::string ListingText(const v1::InspectResult& result) {
     absl::StrAppend(&out, "\nTensors of Subgraph#", s, "\n");
     for (int t = 0; t < subgraph.tensors_size(); ++t) {
       const v1::InspectedTensor& tensor = subgraph.tensors(t);
-      absl::StrAppend(&out, "  T#", t, "(", tensor.name(), ") shape:[",
-                      absl::StrJoin(tensor.shape(), ", "), "], type:", tensor.type(),
+      absl::StrAppend(&out, "  T#", t, "(", tensor.name(), ") shape:[", ShapeText(tensor),
+                      "], type:", tensor.type(),
                       tensor.buffer_bytes() ? absl::StrCat(" RO ", tensor.buffer_bytes(), " bytes")
                                             : "",
                       "\n");

@@ -11,6 +11,10 @@ names only Flex ops the op-coverage report predicted. A model whose own
 report warns that it fails at invoke() even with the Flex delegate is
 "broken", whatever this runtime says.
 
+An output whose first dim is known only at run time (one row per face
+found) is judged through a padded copy of the graph (padded_check.py): the
+oracle's runtime API cannot return such outputs.
+
 Each fixture's row records the mode it converted in (builtins, flex, custom)
 and the builtin/Flex/custom operator counts of its fp32 artifact. Exits 1
 when any fixture does worse than the checked-in expectations
@@ -27,6 +31,8 @@ import re
 import subprocess
 import sys
 
+import padded_check
+
 RESULT_RANK = {"pass": 4, "flex": 3, "custom": 3, "noref": 2, "broken": 1, "fail": 1,
                "error": 0}
 MODE_RANK = {"builtins": 3, "flex": 2, "custom": 1, "error": 0}
@@ -41,20 +47,22 @@ def run(cmd, timeout=600):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def convert(args, name, meta, out_dir):
-    base = [args.tflconv, "convert", "--quiet",
-            f"--graph_def_file={os.path.join(args.fixtures, name, 'model.pb')}",
-            f"--output_arrays={','.join(meta['outputs'])}", f"--output_dir={out_dir}"
+MODES = [("builtins", []),
+         ("flex", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS"]),
+         ("custom", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS", "--allow_custom_ops"])]
+
+
+def convert(args, model, meta, outputs, out_dir, modes=MODES):
+    """The first of `modes` that converts `model`, and the error otherwise."""
+    base = [args.tflconv, "convert", "--quiet", f"--graph_def_file={model}",
+            f"--output_arrays={','.join(outputs)}", f"--output_dir={out_dir}"
             ] + args.tflconv_flag
     if meta["inputs"]:
         base.append("--input_arrays=" + ",".join(i["name"] for i in meta["inputs"]))
         base.append("--input_shapes=" + ":".join(
             ",".join(str(d) for d in i["shape"]) for i in meta["inputs"]))
-    attempts = [("builtins", []),
-                ("flex", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS"]),
-                ("custom", ["--target_ops=TFLITE_BUILTINS,SELECT_TF_OPS", "--allow_custom_ops"])]
     log = ""
-    for mode, extra in attempts:
+    for mode, extra in modes:
         code, output = run(base + extra)
         log = output
         if code == 0:
@@ -77,13 +85,17 @@ def flex_ops_in_report(out_dir):
     return ops, bool(coverage.get("has_runtime_warnings"))
 
 
-def op_counts(args, model):
-    """Builtin, Flex and custom operator counts of a converted model."""
+def inspect(args, model):
     code, output = run([args.tflconv, "inspect", "--json", model])
     if code != 0:
         raise RuntimeError(f"tflconv inspect {model} failed: {output.strip()}")
+    return json.loads(output)
+
+
+def op_counts(inspected):
+    """Builtin, Flex and custom operator counts of a converted model."""
     counts = dict.fromkeys(COUNT_COLUMNS, 0)
-    for subgraph in json.loads(output)["subgraphs"]:
+    for subgraph in inspected["subgraphs"]:
         for operator in subgraph.get("operators", []):
             op = operator["op"]
             counts["builtin" if op.isupper() else "flex" if op.startswith("Flex")
@@ -123,22 +135,43 @@ def judge(args, name):
     row = {"fixture": name, "ops": len(meta.get("ops", {})), "mode": "", "fp32": "error",
            "fp16": "error", "rel_l2_fp32": None, "rel_l2_fp16": None, "note": "",
            **dict.fromkeys(COUNT_COLUMNS, 0)}
-    mode, error = convert(args, name, meta, out_dir)
+    mode, error = convert(args, os.path.join(fixture_dir, "model.pb"), meta, meta["outputs"],
+                          out_dir)
     row["mode"] = mode
     if mode == "error":
         row["note"] = error[:160]
         return row
-    row.update(op_counts(args, os.path.join(out_dir, "model_fp32.tflite")))
+    inspected = inspect(args, os.path.join(out_dir, "model_fp32.tflite"))
+    row.update(op_counts(inspected))
     predicted, warned = flex_ops_in_report(out_dir)
     has_ref = not str(meta.get("reference", "")).startswith("none")
     if not has_ref:
         row["fp32"] = row["fp16"] = "noref"
         return row
+    checked_dir, fixture = out_dir, fixture_dir
+    dynamic = padded_check.dynamic_outputs(inspected["summary"]["outputs"])
+    if dynamic:
+        # The runtime API cannot return them: judge a padded copy (see
+        # padded_check.py), converted in the mode the fixture converted in.
+        checked_dir = os.path.join(out_dir, "padded")
+        os.makedirs(checked_dir, exist_ok=True)
+        try:
+            model, fixture, outputs = padded_check.make_padded_fixture(
+                fixture_dir, meta, dynamic, checked_dir)
+        except ValueError as e:
+            row["note"] = str(e)[:160]
+            return row
+        padded_mode, error = convert(args, model, meta, outputs, checked_dir,
+                                     [m for m in MODES if m[0] == mode])
+        if padded_mode == "error":
+            row["note"] = ("padded copy: " + error)[:160]
+            return row
+        row["note"] = f"outputs of run-time shape checked padded: {','.join(dynamic)}"[:160]
     rtol = float(meta.get("rtol", FP32_RTOL))
     row["fp32"], row["rel_l2_fp32"] = check(
-        args, os.path.join(out_dir, "model_fp32.tflite"), fixture_dir, rtol, predicted, warned)
+        args, os.path.join(checked_dir, "model_fp32.tflite"), fixture, rtol, predicted, warned)
     row["fp16"], row["rel_l2_fp16"] = check(
-        args, os.path.join(out_dir, "model_fp16.tflite"), fixture_dir, FP16_RTOL, predicted,
+        args, os.path.join(checked_dir, "model_fp16.tflite"), fixture, FP16_RTOL, predicted,
         warned)
     return row
 

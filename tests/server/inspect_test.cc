@@ -194,6 +194,20 @@ TEST(InspectTest, TextOpensWithTheSummaryThenListsEachSubgraph) {
   EXPECT_THAT(*text, HasSubstr("  T#1(shared_c) shape:[4], type:INT32 RO 16 bytes\n"));
 }
 
+TEST(InspectTest, DimsKnownOnlyAtRunTimeAreShownAsMinusOne) {
+  tflite::ModelT model = TwoSubgraphModel();
+  model.subgraphs[0]->tensors[4]->shape_signature = {-1, 4};
+  auto result = ReadTfliteModel(Pack(model));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->summary().outputs(0).shape(), ElementsAre(1, 4));
+  EXPECT_THAT(result->summary().outputs(0).shape_signature(), ElementsAre(-1, 4));
+  EXPECT_TRUE(result->summary().inputs(0).shape_signature().empty());
+  auto text = InspectModel(Pack(model), false);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr("outputs:\n  y FLOAT32 [-1, 4]\n"));
+  EXPECT_THAT(*text, HasSubstr("  T#4(y) shape:[-1, 4], type:FLOAT32\n"));
+}
+
 TEST(InspectTest, JsonParsesBackIntoTheSameResult) {
   const std::string model = Pack(TwoSubgraphModel());
   auto json = InspectModel(model, true);
