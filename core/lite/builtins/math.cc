@@ -197,6 +197,12 @@ std::vector<BuiltinSpec> MathBuiltins() {
        Unary("activations.cc", {kF32, kI8}),
        {},
        {"1.14.0"}},
+      // gelu.cc: float32 computes 0.5 x erfc(-x / sqrt(2)) (approximate =
+      // false); its int8 and uint8 paths are quantized lookup tables.
+      {tfl::BuiltinOperator_GELU,
+       Unary("gelu.cc", {kF32}),
+       {{2, {In(kI8)}}, {2, {In(kU8)}}},
+       {"2.9.0", "2.9.0"}},
       {tfl::BuiltinOperator_SOFTMAX,
        Unary("activations.cc", {kF32, kF16, kU8, kI8, kI16}),
        {{4, {In(kF16)}}, {3, {In(kI16)}}, {2, {In(kI8)}}},

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/oracle_fixture.h"
 
 namespace tflconv {
 namespace {
@@ -61,7 +62,11 @@ INSTANTIATE_TEST_SUITE_P(
         Decomposition{"DivNoNan", tensorflow::DT_FLOAT, 2, {"EQUAL", "DIV", "SELECT_V2"}},
         Decomposition{"TruncateDiv", tensorflow::DT_FLOAT, 2,
                       {"DIV", "ABS", "FLOOR", "SIGN", "MUL"}},
-        Decomposition{"TruncateDiv", tensorflow::DT_INT32, 2, {"DIV"}}),
+        Decomposition{"TruncateDiv", tensorflow::DT_INT32, 2, {"DIV"}},
+        Decomposition{"Erf", tensorflow::DT_FLOAT, 1,
+                      {"MUL", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL",
+                       "ADD", "MUL", "MUL", "GELU", "DIV", "MUL", "SUB", "ABS", "LESS",
+                       "SELECT_V2"}}),
     [](const auto& info) {
       return std::string(info.param.tf_op) + "_" + tensorflow::DataType_Name(info.param.dtype);
     });
@@ -121,6 +126,8 @@ TEST(CompositeMathTest, ConstantInputsFoldWithTensorFlowSemantics) {
   EXPECT_THAT(Folded("Expm1", {{1e-10f}}), ElementsAre(FloatNear(1e-10f, 1e-16)));
   EXPECT_THAT(Folded("Atan", {{-1, 0}}),
               Pointwise(FloatNear(1e-6), std::vector<float>{-0.78539816f, 0}));
+  EXPECT_THAT(Folded("Erf", {{-1, 0, 2}}),
+              Pointwise(FloatNear(1e-7), std::vector<float>{-0.84270079f, 0, 0.99532227f}));
   EXPECT_THAT(Folded("Sin", {{0.5f}}), ElementsAre(FloatNear(std::sin(0.5f), 1e-7)));
   EXPECT_THAT(Folded("Cos", {{0.5f}}), ElementsAre(FloatNear(std::cos(0.5f), 1e-7)));
   const std::vector<float> signs = Folded("Sign", {{-2, 0, 3, nan}});
@@ -133,6 +140,27 @@ TEST(CompositeMathTest, ConstantDivisionsFold) {
   EXPECT_THAT(Folded("TruncateDiv", {{-7.5f, 7.5f, 3, -3}, {2}}), ElementsAre(-3, 3, 1, -1));
   EXPECT_THAT(Folded("DivNoNan", {{-7.5f, 7.5f, 3, -3}, {2, 2, 0, 0}}),
               ElementsAre(-3.75f, 3.75f, 0, 0));
+}
+
+// Erf on the runtime, relative to std::erf: the series near 0 (where
+// 2 GELU(z) / z - 1 would cancel), GELU beyond it, across the seam at 0.5
+// and far out where erf is +-1.
+TEST_F(OracleTest, ErfKeepsItsRelativePrecisionEverywhere) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {6});
+  AttrType(g.Op("Erf", "out", {"x"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const std::vector<std::vector<float>> inputs = {
+      {1e-7f, -3e-6f, 2e-5f, -4e-4f, 1e-3f, 0},
+      {0.3f, -0.4999f, 0.5f, -0.5001f, 0.7f, -1.2f},
+      {2.5f, -3, 4, -6, 9, -30}};
+  for (const std::vector<float>& x : inputs) {
+    std::vector<float> erf;
+    for (float v : x) erf.push_back(std::erf(v));
+    ExpectRuns(result.artifacts[0].bytes, {Float32Array("x", {6}, x)},
+               {Float32Array("out", {6}, erf)}, 1e-6);
+  }
 }
 
 // Half values break the float builtins' contracts: the op is declined, so
