@@ -45,6 +45,14 @@ v1::ConversionOptions SmallGraphOptions() {
   return options;
 }
 
+std::string HookedGraph(const std::string& hook) {
+  tensorflow::GraphDef extra;
+  tensorflow::NodeDef* node = extra.add_node();
+  node->set_name("tflconv-test-hook:" + hook);
+  node->set_op("NoOp");
+  return SmallGraph() + extra.SerializeAsString();
+}
+
 std::string UnsupportedGraph() {
   GraphBuilder g;
   g.Placeholder("x", tensorflow::DT_FLOAT, {1, 8});

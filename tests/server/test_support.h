@@ -27,6 +27,9 @@ namespace tflconv::testing {
 // x[1,8] -> MatMul(w[8,4]) -> BiasAdd -> Relu -> "out"; converts cleanly.
 std::string SmallGraph();
 v1::ConversionOptions SmallGraphOptions();  // both artifacts
+// SmallGraph() plus an unused node named after a worker test hook
+// (server/worker_main.h; a GraphDef's serialization concatenates).
+std::string HookedGraph(const std::string& hook);
 // x -> "NotARealTfOp" -> "out": FAILED_PRECONDITION under TFLITE_BUILTINS.
 std::string UnsupportedGraph();
 
