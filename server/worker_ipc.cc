@@ -139,10 +139,6 @@ absl::Status SharedMemory::SealAgainstShrinking() {
   return absl::OkStatus();
 }
 
-bool SharedMemory::frozen() const {
-  const int seals = fcntl(fd_.get(), F_GET_SEALS);
-  return seals >= 0 && (seals & F_SEAL_WRITE) != 0;
-}
 
 absl::StatusOr<UniqueFd> SharedMemory::Freeze() && {
   Unmap();  // F_SEAL_WRITE needs no writable mapping left
@@ -150,6 +146,11 @@ absl::StatusOr<UniqueFd> SharedMemory::Freeze() && {
     return Errno("sealing a memfd");
   }
   return std::move(fd_);
+}
+
+bool IsFrozen(int fd) {
+  const int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & F_SEAL_WRITE) != 0;
 }
 
 absl::StatusOr<std::pair<UniqueFd, UniqueFd>> WorkerSocketPair() {

@@ -79,8 +79,6 @@ class SharedMemory {
   // receiver refuses one that could shrink under its mapping, and the
   // sender can still grow it (and write it) for later contents.
   absl::Status SealAgainstShrinking();
-  // True when no process can write the memfd any more (Freeze()).
-  bool frozen() const;
   // Unmaps, seals the memfd against any change and returns it, to be
   // passed on (an artifact once written).
   absl::StatusOr<UniqueFd> Freeze() &&;
@@ -94,6 +92,9 @@ class SharedMemory {
   char* data_ = nullptr;
   size_t size_ = 0;
 };
+
+// True when no process can write the memfd `fd` any more (Freeze()).
+bool IsFrozen(int fd);
 
 // A socketpair for one worker: [0] stays in the server, [1] goes to the
 // worker. Both close on exec (the spawn dups [1] to the worker's fd).

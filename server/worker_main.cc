@@ -60,13 +60,13 @@ class ArtifactMemfds {
       auto memory = SharedMemory::Create("tflconv-artifact", size);
       if (!memory.ok()) throw std::bad_alloc();
       block = std::make_shared<SharedMemory>(*std::move(memory));
+      // The exporter writes (nearly) all of it.
+      block->PopulateForWriting(0, size);
       for (auto it = fresh_.begin(); it != fresh_.end();) {
         it = it->second.expired() ? fresh_.erase(it) : std::next(it);
       }
       fresh_[block->data()] = block;
     }
-    // The exporter writes (nearly) all of it.
-    block->PopulateForWriting(0, size);
     return std::shared_ptr<char>(block, block->data());
   }
 
@@ -115,9 +115,9 @@ class ArtifactMemfds {
     bool in_use = false;
   };
 
-  // A kept memfd of at least `size` bytes for this job's next artifact:
-  // the smallest that holds it, else the largest grown, else a new one;
-  // null when this job has used them all.
+  // A kept memfd of at least `size` bytes for this job's next artifact,
+  // its pages allocated: the smallest that holds it, else the largest
+  // grown, else a new one; null when this job has used them all.
   std::shared_ptr<SharedMemory> TakeKept(size_t size) {
     Kept* fits = nullptr;     // the smallest free one that holds `size`
     Kept* largest = nullptr;  // else the largest free one, grown
@@ -131,10 +131,14 @@ class ArtifactMemfds {
     if (best == nullptr && kept_.size() < kMaxKeptArtifacts) {
       auto memory = SharedMemory::Create("tflconv-kept-artifact", size);
       if (!memory.ok()) return nullptr;
+      memory->PopulateForWriting(0, size);
       kept_.push_back({std::make_shared<SharedMemory>(*std::move(memory))});
       best = &kept_.back();
     }
-    if (best == nullptr || !best->memory->Grow(size).ok()) return nullptr;
+    if (best == nullptr) return nullptr;
+    const size_t populated = best->memory->size();
+    if (!best->memory->Grow(size).ok()) return nullptr;
+    best->memory->PopulateForWriting(populated, size - populated);
     best->in_use = true;
     return best->memory;
   }

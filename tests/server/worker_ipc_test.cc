@@ -67,6 +67,7 @@ TEST(WorkerIpcTest, AFrozenMemfdCannotBeWrittenAgain) {
   memory->data()[0] = 'a';
   auto fd = std::move(*memory).Freeze();
   ASSERT_TRUE(fd.ok()) << fd.status();
+  EXPECT_TRUE(IsFrozen(fd->get()));
   EXPECT_EQ(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0), MAP_FAILED);
   EXPECT_NE(write(fd->get(), "b", 1), 1);
   auto mapped = SharedMemory::MapReadOnly(*std::move(fd));
@@ -102,7 +103,7 @@ TEST(WorkerIpcTest, AGrownMemfdKeepsItsContents) {
   ASSERT_EQ(memory->size(), 3u * 4096);
   memory->data()[3 * 4096 - 1] = 'z';
   EXPECT_EQ(memory->view().substr(0, 4096), std::string(4096, 'k'));
-  EXPECT_FALSE(memory->frozen());
+  EXPECT_FALSE(IsFrozen(memory->fd()));
   auto mapped = SharedMemory::MapReadOnly(UniqueFd(dup(memory->fd())));
   ASSERT_TRUE(mapped.ok()) << mapped.status();
   EXPECT_EQ(mapped->view(), memory->view());
