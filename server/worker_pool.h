@@ -15,20 +15,20 @@
 // must then not change another job's graph or artifacts. A kept graph memfd
 // is sealed with F_SEAL_FUTURE_WRITE before any worker sees it: only the
 // server's own mapping can write it, so a worker cannot change a later
-// job's graph (it can read the later graphs it keeps a mapping of, which
-// it would see anyway as later jobs come to it). A large artifact is built
-// in a memfd the worker keeps writable, so the pool gives that worker no
-// other job until every artifact it lent has been streamed and dropped; a
-// worker still lending when a job needs it is replaced instead. Changing
+// job's graph (one that kept a mapping can read the later graphs received
+// into that memfd, whichever worker gets them: graphs are not secret from
+// the workers). A large artifact is built in a memfd the worker keeps
+// writable, so the pool gives that worker no other job until every
+// artifact it lent has been streamed and dropped; a worker still lending
+// when a job needs it (after a short wait) is replaced instead. Changing
 // its own job's artifact gains a worker nothing it could not write in the
 // first place, and a change after the server hashed it fails the client's
 // sha256 check. Small artifacts come frozen (sealed against any write).
 //
-// Per job the kernel enforces, on
-// the worker: an address-space limit (RLIMIT_AS) of the worker's idle size
-// plus the job's memory reservation, and a CPU-time backstop (RLIMIT_CPU);
-// the pool kills the worker (SIGKILL) when the job's deadline has passed
-// and it did not stop by itself. A worker that dies during a job fails
+// Per job the kernel enforces, on the worker: an address-space limit
+// (RLIMIT_AS) of the worker's idle size plus the job's memory reservation,
+// and a CPU-time backstop (RLIMIT_CPU); the pool kills the worker (SIGKILL)
+// when the job's deadline has passed and it did not stop by itself. A worker that dies during a job fails
 // only that job, with INTERNAL naming the signal and the job, and is
 // counted in tflconv_worker_crashes_total{signal}.
 #ifndef TFLCONV_SERVER_WORKER_POOL_H_
