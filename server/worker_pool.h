@@ -28,9 +28,10 @@
 // Per job the kernel enforces, on the worker: an address-space limit
 // (RLIMIT_AS) of the worker's idle size plus the job's memory reservation,
 // and a CPU-time backstop (RLIMIT_CPU); the pool kills the worker (SIGKILL)
-// when the job's deadline has passed and it did not stop by itself. A worker that dies during a job fails
-// only that job, with INTERNAL naming the signal and the job, and is
-// counted in tflconv_worker_crashes_total{signal}.
+// when the job's deadline has passed and it did not stop by itself. A
+// worker that dies during a job fails only that job, with INTERNAL naming
+// the signal and the job, and is counted in
+// tflconv_worker_crashes_total{signal}.
 #ifndef TFLCONV_SERVER_WORKER_POOL_H_
 #define TFLCONV_SERVER_WORKER_POOL_H_
 

@@ -203,6 +203,24 @@ TEST_F(KeptMemoryTest, QuietReleasesThem) {
   }
 }
 
+TEST_F(KeptMemoryTest, AWorkerThatDiesTakesItsMemfdsAlong) {
+  const std::string graph = SampleGraph(3);
+  Job first = Run(graph, bench::SampleConversionOptions());
+  ASSERT_TRUE(first.result.status.ok()) << first.result.status;
+  const std::map<int, std::string> artifacts = ByKind(first.result.artifacts);
+  first.result.artifacts.clear();
+  Job crash = Run(HookedGraph("segv"), SmallGraphOptions());
+  EXPECT_EQ(crash.result.status.code(), absl::StatusCode::kInternal);
+
+  Job after = Run(graph, bench::SampleConversionOptions());
+  ASSERT_TRUE(after.result.status.ok()) << after.result.status;
+  EXPECT_TRUE(ByKind(after.result.artifacts) == artifacts);
+  EXPECT_NE(after.pid, first.pid);
+  for (const auto& [kind, inode] : after.artifact_inodes) {
+    EXPECT_NE(inode, first.artifact_inodes[kind]) << "artifact kind " << kind;
+  }
+}
+
 TEST_F(KeptMemoryTest, SmallArtifactsComeFrozen) {
   Job job = Run(SmallGraph(), SmallGraphOptions());
   ASSERT_TRUE(job.result.status.ok()) << job.result.status;
