@@ -16,7 +16,6 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "bench/sample_model.h"
 #include "core/convert.h"
 #include "server/worker_main.h"
@@ -50,21 +49,6 @@ uint64_t MappedInode(const void* address) {
 uint64_t Inode(int fd) {
   struct stat st;
   return fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-// A worker's virtual size (its kept memfds are mapped in it).
-uint64_t VirtualBytes(pid_t pid) {
-  std::ifstream statm(absl::StrCat("/proc/", pid, "/statm"));
-  uint64_t pages = 0;
-  statm >> pages;
-  return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string SampleGraph(double target_mb) {
-  bench::SampleModelOptions sample;
-  sample.target_mb = target_mb;
-  sample.image_size = 64;
-  return bench::BuildSampleModel(sample)->SerializeAsString();
 }
 
 struct Job {
