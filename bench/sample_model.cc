@@ -186,6 +186,14 @@ absl::StatusOr<GraphDef> BuildSampleModel(const SampleModelOptions& options,
   return graph;
 }
 
+v1::ConversionOptions SampleConversionOptions() {
+  v1::ConversionOptions options;
+  options.add_input_arrays()->set_name(kSampleInput);
+  options.add_output_arrays(kSampleBoxOutput);
+  options.add_output_arrays(kSampleClassOutput);
+  return options;
+}
+
 std::string SerializeDeterministic(const GraphDef& graph) {
   std::string bytes;
   {

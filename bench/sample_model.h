@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "tensorflow/framework/graph_def.pb.h"
+#include "tflconv/v1/options.pb.h"
 
 namespace tflconv::bench {
 
@@ -66,6 +67,9 @@ int WidthForTarget(const SampleModelOptions& options);
 // Builds the graph. INVALID_ARGUMENT for out-of-range options.
 absl::StatusOr<tensorflow::GraphDef> BuildSampleModel(const SampleModelOptions& options,
                                                       SampleModelInfo* info = nullptr);
+
+// Options that convert the sample: its input, both outputs, both artifacts.
+v1::ConversionOptions SampleConversionOptions();
 
 // Binary serialization with sorted map keys, so the same options always
 // give the same bytes (plain SerializeToString orders attr maps by hash).

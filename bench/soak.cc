@@ -118,14 +118,6 @@ class Totals {
   std::vector<std::string> notes_;
 };
 
-v1::ConversionOptions SampleOptions() {
-  v1::ConversionOptions options;
-  options.add_input_arrays()->set_name(bench::kSampleInput);
-  options.add_output_arrays(bench::kSampleBoxOutput);
-  options.add_output_arrays(bench::kSampleClassOutput);
-  return options;
-}
-
 // Small sample models of different shapes and weights.
 std::vector<Reference> ValidReferences(int count) {
   std::vector<Reference> references;
@@ -143,7 +135,7 @@ std::vector<Reference> ValidReferences(int count) {
       continue;
     }
     references.push_back(MakeReference(absl::StrCat("sample", i), graph->SerializeAsString(),
-                                       SampleOptions()));
+                                       bench::SampleConversionOptions()));
   }
   return references;
 }
@@ -305,8 +297,8 @@ int Main() {
   bench::SampleModelOptions big;
   big.target_mb = absl::GetFlag(FLAGS_stop_reading_mb);
   big.image_size = 64;
-  plan.stop_reading = MakeReference(
-      "stop_reading", bench::BuildSampleModel(big)->SerializeAsString(), SampleOptions());
+  plan.stop_reading = MakeReference("stop_reading", bench::BuildSampleModel(big)->SerializeAsString(),
+                                    bench::SampleConversionOptions());
   plan.mix = ParseMix(absl::GetFlag(FLAGS_mix));
   plan.clients = absl::GetFlag(FLAGS_clients);
   plan.stalled = absl::GetFlag(FLAGS_stalled);

@@ -105,6 +105,7 @@ absl::string_view Job::graph() const {
 
 void Job::FreeGraph() {
   std::string().swap(graph_);
+  if (graph_memory_) service_->pool_->ReturnGraphMemory(*std::move(graph_memory_));
   graph_memory_.reset();
 }
 
@@ -187,10 +188,10 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
         " bytes, over the server's max_memory_bytes=", admission.max_memory_bytes));
   }
 
-  // The memfd a worker process will map (no page is touched yet).
+  // The memfd a worker process will map.
   std::optional<SharedMemory> graph_memory;
   if (pool_) {
-    auto memory = SharedMemory::Create("tflconv-graph", start.graph_size());
+    auto memory = pool_->TakeGraphMemory(start.graph_size());
     if (!memory.ok()) return memory.status();
     graph_memory = *std::move(memory);
   }
@@ -303,12 +304,9 @@ void ConversionService::Run(const std::shared_ptr<Job>& job) {
       return absl::OkStatus();
     };
     if (pool_) {
-      result.status = job->graph_memory_->SealSize();
-      if (result.status.ok()) {
-        result = pool_->Convert(
-            {job->id_, &*job->graph_memory_, &job->convert_options_, job->reserved_bytes_, deadline},
-            hooks);
-      }
+      result = pool_->Convert({job->id_, &*job->graph_memory_, job->graph_size_,
+                               &job->convert_options_, job->reserved_bytes_, deadline},
+                              hooks);
     } else {
       result = options_.convert(job->graph(), job->convert_options_, hooks);
     }
@@ -459,6 +457,10 @@ void ConversionService::Stop() {
   work_cv_.notify_all();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+void ConversionService::ReleaseKeptMemory() {
+  if (pool_) pool_->ReleaseKeptMemory();
 }
 
 std::vector<pid_t> ConversionService::worker_pids() const {

@@ -125,7 +125,8 @@ class Job : public std::enable_shared_from_this<Job> {
 
   std::mutex upload_mu_;  // guards the graph and received_ while uploading
   // The graph, reserved at admission (never moves): in a memfd that the
-  // worker process maps (--isolation=process), else on the heap.
+  // worker process maps (--isolation=process; kept by the pool from job to
+  // job, so it may be larger than the graph), else on the heap.
   std::optional<SharedMemory> graph_memory_;
   std::string graph_;
   // Hashes the graph on its own thread as chunks arrive (declared after
@@ -210,6 +211,10 @@ class ConversionService {
   int workers() const { return static_cast<int>(threads_.size()); }
   // The worker processes' ids (--isolation=process; empty otherwise).
   std::vector<pid_t> worker_pids() const;
+  // Drops the memory kept for later jobs (the worker processes' memfds,
+  // server/worker_pool.h): the heap trimmer calls it when the server has
+  // gone quiet.
+  void ReleaseKeptMemory();
 
  private:
   friend class Job;

@@ -8,11 +8,14 @@ namespace tflconv::server {
 
 void ConfineHeapToMainArena() { mallopt(M_ARENA_MAX, 1); }
 
-HeapTrimmer::HeapTrimmer(const ConversionService* service, absl::Duration quiet,
+HeapTrimmer::HeapTrimmer(ConversionService* service, absl::Duration quiet,
                          std::function<void()> trim)
     : service_(service),
       quiet_(quiet),
-      trim_(trim ? std::move(trim) : [] { malloc_trim(0); }) {}
+      trim_(trim ? std::move(trim) : [service] {
+        service->ReleaseKeptMemory();
+        malloc_trim(0);
+      }) {}
 
 void HeapTrimmer::CheckIdle(absl::Time now) {
   const ConversionService::Stats stats = service_->stats();

@@ -31,16 +31,17 @@ void ConfineHeapToMainArena();
 
 class HeapTrimmer final : public IdleWatchdog::Watched {
  public:
-  // `trim` (malloc_trim(0) unless a test gives another) runs once per
-  // quiet spell that follows an admitted job.
-  explicit HeapTrimmer(const ConversionService* service, absl::Duration quiet = absl::Seconds(1),
+  // `trim` runs once per quiet spell that follows an admitted job: unless
+  // a test gives another, it drops the memfds the service keeps for later
+  // jobs (ConversionService::ReleaseKeptMemory), then malloc_trim(0).
+  explicit HeapTrimmer(ConversionService* service, absl::Duration quiet = absl::Seconds(1),
                        std::function<void()> trim = nullptr);
 
   // From the watchdog's thread only.
   void CheckIdle(absl::Time now) override;
 
  private:
-  const ConversionService* const service_;
+  ConversionService* const service_;
   const absl::Duration quiet_;
   const std::function<void()> trim_;
   uint64_t admitted_at_trim_ = 0;  // the service's admitted count at the last trim

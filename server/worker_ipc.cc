@@ -64,11 +64,16 @@ absl::StatusOr<SharedMemory> SharedMemory::Create(const char* name, size_t size)
   return SharedMemory(std::move(fd), static_cast<char*>(data), size);
 }
 
-absl::StatusOr<SharedMemory> SharedMemory::MapReadOnly(UniqueFd fd) {
+absl::StatusOr<SharedMemory> SharedMemory::MapReadOnly(UniqueFd fd, size_t size) {
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return Errno("fstat of a received memfd");
-  const size_t size = static_cast<size_t>(st.st_size);
+  const size_t whole = static_cast<size_t>(st.st_size);
+  if (size == 0) size = whole;
   if (size == 0) return absl::InvalidArgumentError("a received memfd is empty");
+  if (size > whole) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a received memfd holds ", whole, " bytes, not ", size));
+  }
   const int seals = fcntl(fd.get(), F_GET_SEALS);
   if (seals < 0 || (seals & F_SEAL_SHRINK) == 0) {
     return absl::InvalidArgumentError("a received memfd is not sealed against shrinking");
@@ -112,10 +117,28 @@ void SharedMemory::PopulateForWriting(size_t offset, size_t length) {
   (void)madvise(data_ + begin, end - begin, MADV_POPULATE_WRITE);
 }
 
-absl::Status SharedMemory::SealSize() {
-  if (fcntl(fd_.get(), F_ADD_SEALS, kSizeSeals) != 0) return Errno("sealing a memfd");
+absl::Status SharedMemory::Grow(size_t size) {
+  if (size <= size_) return absl::OkStatus();
+  if (ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return Errno("growing a memfd");
+  void* data = mremap(data_, size_, size, MREMAP_MAYMOVE);
+  if (data == MAP_FAILED) return Errno("mremap of a memfd");
+  data_ = static_cast<char*>(data);
+  size_ = size;
   return absl::OkStatus();
 }
+
+absl::Status SharedMemory::SealForReaders() {
+  if (fcntl(fd_.get(), F_ADD_SEALS, kSizeSeals | F_SEAL_FUTURE_WRITE) != 0) {
+    return Errno("sealing a memfd");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SharedMemory::SealAgainstShrinking() {
+  if (fcntl(fd_.get(), F_ADD_SEALS, F_SEAL_SHRINK) != 0) return Errno("sealing a memfd");
+  return absl::OkStatus();
+}
+
 
 absl::StatusOr<UniqueFd> SharedMemory::Freeze() && {
   Unmap();  // F_SEAL_WRITE needs no writable mapping left
@@ -123,6 +146,11 @@ absl::StatusOr<UniqueFd> SharedMemory::Freeze() && {
     return Errno("sealing a memfd");
   }
   return std::move(fd_);
+}
+
+bool IsFrozen(int fd) {
+  const int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & F_SEAL_WRITE) != 0;
 }
 
 absl::StatusOr<std::pair<UniqueFd, UniqueFd>> WorkerSocketPair() {

@@ -45,9 +45,10 @@ class SharedMemory {
   // A new memfd of `size` (> 0) bytes, mapped read-write. `name` shows in
   // /proc/PID/maps. RESOURCE_EXHAUSTED when the memory is not there.
   static absl::StatusOr<SharedMemory> Create(const char* name, size_t size);
-  // Maps all of `fd` read-only; INVALID_ARGUMENT when it is empty or not
-  // sealed against shrinking (reads past a shrunk end would fault).
-  static absl::StatusOr<SharedMemory> MapReadOnly(UniqueFd fd);
+  // Maps the first `size` bytes of `fd` (0: all of it) read-only;
+  // INVALID_ARGUMENT when that is empty, beyond its end, or the memfd is
+  // not sealed against shrinking (reads past a shrunk end would fault).
+  static absl::StatusOr<SharedMemory> MapReadOnly(UniqueFd fd, size_t size = 0);
 
   SharedMemory(SharedMemory&& other) noexcept;
   SharedMemory& operator=(SharedMemory&& other) noexcept;
@@ -65,9 +66,19 @@ class SharedMemory {
   // without it (before 5.14) leaves the pages to the faults.
   void PopulateForWriting(size_t offset, size_t length);
 
-  // Seals the size (F_SEAL_SHRINK, F_SEAL_GROW) before the memfd is passed
-  // on: a receiver refuses one that could shrink under its mapping.
-  absl::Status SealSize();
+  // Grows the memfd and its mapping to `size` bytes (a no-op when it is
+  // that large already); the pages it had stay.
+  absl::Status Grow(size_t size);
+
+  // Seals the memfd before it is passed on to a process that is not
+  // trusted with it: its size, and any write but through the mappings that
+  // exist now (F_SEAL_FUTURE_WRITE): the receiver can map it read-only and
+  // nothing else, while this mapping stays writable for the next contents.
+  absl::Status SealForReaders();
+  // Seals against shrinking only, before the memfd is passed on: a
+  // receiver refuses one that could shrink under its mapping, and the
+  // sender can still grow it (and write it) for later contents.
+  absl::Status SealAgainstShrinking();
   // Unmaps, seals the memfd against any change and returns it, to be
   // passed on (an artifact once written).
   absl::StatusOr<UniqueFd> Freeze() &&;
@@ -81,6 +92,9 @@ class SharedMemory {
   char* data_ = nullptr;
   size_t size_ = 0;
 };
+
+// True when no process can write the memfd `fd` any more (Freeze()).
+bool IsFrozen(int fd);
 
 // A socketpair for one worker: [0] stays in the server, [1] goes to the
 // worker. Both close on exec (the spawn dups [1] to the worker's fd).

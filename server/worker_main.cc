@@ -43,8 +43,113 @@ std::string ProbeSandbox() {
                       " fork=", answer(child));
 }
 
+// The memfds artifacts are built in (ConvertHooks::artifact_memory),
+// passed to the server as they are: an artifact is never copied. One of at
+// least kKeptArtifactBytes is built in a memfd this worker keeps from job
+// to job (at most kMaxKeptArtifacts: fp32 and fp16), grown when a job needs
+// more: allocating and freeing shared memory costs ten times what refilling
+// it does (~0.2 s CPU per 141 MB job, bench/README.md). Those stay writable
+// here, so the server gives this worker no other job before it has streamed
+// them (worker_pool.h). A smaller artifact gets a memfd of its own, frozen
+// (sealed against any write) before it is passed on.
+class ArtifactMemfds {
+ public:
+  std::shared_ptr<char> Allocate(size_t size) {
+    std::shared_ptr<SharedMemory> block = size >= kKeptArtifactBytes ? TakeKept(size) : nullptr;
+    if (!block) {
+      auto memory = SharedMemory::Create("tflconv-artifact", size);
+      if (!memory.ok()) throw std::bad_alloc();
+      block = std::make_shared<SharedMemory>(*std::move(memory));
+      // The exporter writes (nearly) all of it.
+      block->PopulateForWriting(0, size);
+      for (auto it = fresh_.begin(); it != fresh_.end();) {
+        it = it->second.expired() ? fresh_.erase(it) : std::next(it);
+      }
+      fresh_[block->data()] = block;
+    }
+    return std::shared_ptr<char>(block, block->data());
+  }
+
+  // Passes the memfd `artifact` was built in to the server: a kept one
+  // sealed against shrinking, any other frozen (and unmapped here).
+  absl::Status Send(int channel, Artifact artifact) {
+    std::shared_ptr<SharedMemory> block;
+    bool kept = false;
+    for (const Kept& k : kept_) {
+      if (k.memory->data() == artifact.storage.get()) block = k.memory, kept = true;
+    }
+    if (auto it = fresh_.find(artifact.storage.get()); !kept && it != fresh_.end()) {
+      block = it->second.lock();
+    }
+    if (!block) return absl::InternalError("an artifact outside the worker's memfds");
+    internal::FromWorker message;
+    internal::WorkerArtifact* header = message.mutable_artifact();
+    header->set_kind(artifact.kind);
+    header->set_file_name(artifact.file_name);
+    header->set_size(artifact.bytes.size());
+    header->set_offset(artifact.bytes.data() - block->data());
+    artifact = {};
+    if (kept) {
+      if (absl::Status sealed = block->SealAgainstShrinking(); !sealed.ok()) return sealed;
+      return SendMessage(channel, message, {block->fd()});
+    }
+    if (block.use_count() != 1) return absl::InternalError("an artifact still in use");
+    auto fd = std::move(*block).Freeze();
+    if (!fd.ok()) return fd.status();
+    return SendMessage(channel, message, {fd->get()});
+  }
+
+  // After each job: the kept memfds serve the next one.
+  void EndJob() {
+    for (Kept& k : kept_) k.in_use = false;
+  }
+  void Release() { kept_.clear(); }
+  // Overwrites every kept memfd (the test hook :scribble).
+  void Scribble() {
+    for (const Kept& k : kept_) memset(k.memory->data(), 0xA5, k.memory->size());
+  }
+
+ private:
+  struct Kept {
+    std::shared_ptr<SharedMemory> memory;
+    bool in_use = false;
+  };
+
+  // A kept memfd of at least `size` bytes for this job's next artifact,
+  // its pages allocated: the smallest that holds it, else the largest
+  // grown, else a new one; null when this job has used them all.
+  std::shared_ptr<SharedMemory> TakeKept(size_t size) {
+    Kept* fits = nullptr;     // the smallest free one that holds `size`
+    Kept* largest = nullptr;  // else the largest free one, grown
+    for (Kept& k : kept_) {
+      if (k.in_use) continue;
+      const size_t have = k.memory->size();
+      if (have >= size && (fits == nullptr || have < fits->memory->size())) fits = &k;
+      if (largest == nullptr || have > largest->memory->size()) largest = &k;
+    }
+    Kept* best = fits != nullptr ? fits : largest;
+    if (best == nullptr && kept_.size() < kMaxKeptArtifacts) {
+      auto memory = SharedMemory::Create("tflconv-kept-artifact", size);
+      if (!memory.ok()) return nullptr;
+      memory->PopulateForWriting(0, size);
+      kept_.push_back({std::make_shared<SharedMemory>(*std::move(memory))});
+      best = &kept_.back();
+    }
+    if (best == nullptr) return nullptr;
+    const size_t populated = best->memory->size();
+    if (!best->memory->Grow(size).ok()) return nullptr;
+    best->memory->PopulateForWriting(populated, size - populated);
+    best->in_use = true;
+    return best->memory;
+  }
+
+  std::vector<Kept> kept_;
+  std::map<const void*, std::weak_ptr<SharedMemory>> fresh_;
+};
+
 // The test hooks (worker_main.h): acts on the first marker in the graph.
-absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled) {
+absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled,
+                         ArtifactMemfds& memfds) {
   const size_t at = graph.find(kTestHookMarker);
   if (at == absl::string_view::npos) return absl::OkStatus();
   const absl::string_view hook = graph.substr(at + strlen(kTestHookMarker));
@@ -65,60 +170,21 @@ absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& c
     return absl::CancelledError("the job was cancelled while it waited (test hook)");
   } else if (absl::StartsWith(hook, "sandbox")) {
     return absl::PermissionDeniedError(ProbeSandbox());
+  } else if (absl::StartsWith(hook, "scribble")) {
+    memfds.Scribble();
   }
   return absl::OkStatus();
 }
 
-// The converter builds each artifact straight into a memfd
-// (ConvertHooks::artifact_memory), which is then sealed and passed to the
-// server as it is: the artifact is never copied.
-class ArtifactMemfds {
- public:
-  std::shared_ptr<char> Allocate(size_t size) {
-    auto memory = SharedMemory::Create("tflconv-artifact", size);
-    if (!memory.ok()) throw std::bad_alloc();
-    // The exporter writes (nearly) all of it.
-    memory->PopulateForWriting(0, size);
-    auto block = std::make_shared<SharedMemory>(*std::move(memory));
-    for (auto it = blocks_.begin(); it != blocks_.end();) {
-      it = it->second.expired() ? blocks_.erase(it) : std::next(it);
-    }
-    blocks_[block->data()] = block;
-    return std::shared_ptr<char>(block, block->data());
-  }
-
-  // Seals the memfd `artifact` was built in and sends it (the artifact's
-  // memory is unmapped here: the worker is done with it).
-  absl::Status Send(int channel, Artifact artifact) {
-    auto it = blocks_.find(artifact.storage.get());
-    std::shared_ptr<SharedMemory> block = it == blocks_.end() ? nullptr : it->second.lock();
-    if (!block) return absl::InternalError("an artifact outside the worker's memfds");
-    internal::FromWorker message;
-    internal::WorkerArtifact* header = message.mutable_artifact();
-    header->set_kind(artifact.kind);
-    header->set_file_name(artifact.file_name);
-    header->set_size(artifact.bytes.size());
-    header->set_offset(artifact.bytes.data() - block->data());
-    artifact = {};
-    if (block.use_count() != 1) return absl::InternalError("an artifact still in use");
-    auto fd = std::move(*block).Freeze();
-    if (!fd.ok()) return fd.status();
-    return SendMessage(channel, message, {fd->get()});
-  }
-
- private:
-  std::map<const void*, std::weak_ptr<SharedMemory>> blocks_;
-};
-
 // Converts one job and reports its end; true when the worker must exit
 // afterwards.
-bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd, bool test_hooks) {
+bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd,
+            ArtifactMemfds& memfds, bool test_hooks) {
   internal::FromWorker message;
   internal::WorkerDone* done = message.mutable_done();
-  auto graph = SharedMemory::MapReadOnly(std::move(graph_fd));
-  if (graph.ok() && graph->size() != job.graph_size()) {
-    graph = absl::InternalError("the graph's memfd does not hold graph_size bytes");
-  }
+  absl::StatusOr<SharedMemory> graph =
+      job.graph_size() == 0 ? absl::InternalError("a job without a graph")
+                            : SharedMemory::MapReadOnly(std::move(graph_fd), job.graph_size());
   if (!graph.ok()) {
     done->set_code(static_cast<int>(graph.status().code()));
     done->set_message(std::string(graph.status().message()));
@@ -142,7 +208,6 @@ bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd, bool
     progress.mutable_progress()->set_fraction(fraction);
     (void)SendMessage(channel, progress);
   };
-  ArtifactMemfds memfds;
   hooks.artifact_memory = [&](size_t size) { return memfds.Allocate(size); };
   hooks.artifact_ready = [&](Artifact artifact) {
     return memfds.Send(channel, std::move(artifact));
@@ -151,7 +216,7 @@ bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd, bool
   ConversionResult result;
   bool exiting = false;
   try {
-    if (test_hooks) result.status = RunTestHook(graph->view(), hooks.cancelled);
+    if (test_hooks) result.status = RunTestHook(graph->view(), hooks.cancelled, memfds);
     if (result.status.ok()) result = Convert(graph->view(), job.options(), hooks);
   } catch (const std::bad_alloc&) {
     result.status = absl::ResourceExhaustedError(absl::StrCat(
@@ -193,6 +258,7 @@ int WorkerMain(int argc, char** argv) {
   internal::FromWorker ready;
   ready.mutable_ready();
   if (!SendMessage(channel, ready).ok()) return 1;
+  ArtifactMemfds memfds;
   for (;;) {
     internal::ToWorker request;
     std::vector<UniqueFd> fds;
@@ -203,11 +269,18 @@ int WorkerMain(int argc, char** argv) {
       return 1;
     }
     if (request.has_cancel()) continue;  // for a job already over
+    if (request.has_release()) {
+      memfds.Release();
+      malloc_trim(0);
+      continue;
+    }
     if (!request.has_job() || fds.size() != 1) {
       std::cerr << "tflconv-server worker: a message that is not a job with its graph\n";
       return 1;
     }
-    if (RunJob(channel, request.job(), std::move(fds[0]), test_hooks)) return 0;
+    const bool exiting = RunJob(channel, request.job(), std::move(fds[0]), memfds, test_hooks);
+    if (exiting) return 0;
+    memfds.EndJob();
     // Freed memory goes back to the system before the next job's limit is
     // measured from this worker's size.
     malloc_trim(0);

@@ -7,18 +7,26 @@
 //
 // Test hooks: when the environment variable TFLCONV_WORKER_TEST_HOOKS is
 // set (the server passes it on to its workers), a graph whose bytes carry
-// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait" or ":sandbox" makes
-// the worker raise SIGSEGV, loop forever, allocate until its memory limit
-// stops it, wait until the job is cancelled (or past its deadline), or
-// fail the job with what the sandbox answered to open, socket and fork. Without the variable graphs are converted whatever
-// they carry.
+// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait", ":sandbox" or
+// ":scribble" makes the worker raise SIGSEGV, loop forever, allocate until
+// its memory limit stops it, wait until the job is cancelled (or past its
+// deadline), fail the job with what the sandbox answered to open, socket
+// and fork, or overwrite the memfds it keeps for artifacts (as a worker a
+// graph took over could) before converting. Without the variable graphs
+// are converted whatever they carry.
 #ifndef TFLCONV_SERVER_WORKER_MAIN_H_
 #define TFLCONV_SERVER_WORKER_MAIN_H_
+
+#include <cstddef>
 
 namespace tflconv::server {
 
 inline constexpr char kWorkerFdFlag[] = "--worker_fd=";
 inline constexpr char kWorkerTestHooksEnv[] = "TFLCONV_WORKER_TEST_HOOKS";
+// Artifacts of this size and more are built in memfds a worker keeps from
+// job to job (server/worker_main.cc), at most this many.
+inline constexpr size_t kKeptArtifactBytes = 1 << 20;
+inline constexpr size_t kMaxKeptArtifacts = 2;
 
 // True when argv asks for the worker mode.
 bool IsWorkerInvocation(int argc, char** argv);

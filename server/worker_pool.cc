@@ -6,12 +6,15 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <map>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -44,6 +47,13 @@ constexpr double kCpuPerWallSecond = 4;
 // measures: its helper threads' stacks (8 MiB each) and allocator rounding.
 // At 141 MB the worker peaks at 93% of its limit without it.
 constexpr uint64_t kAddressSpaceSlack = 64ull << 20;
+// How long a job waits for the worker it would get to have its artifacts
+// streamed (see Loans) before that worker is replaced: about the download
+// of a 141 MB job's artifacts on loopback, and less than a new worker and
+// new memfds would cost.
+constexpr absl::Duration kLoanWait = absl::Milliseconds(500);
+// A kept graph memfd serves a graph of at least half its size.
+constexpr size_t kGraphMemorySlack = 1 << 20;
 
 std::string SignalName(int signal) {
   const char* abbrev = sigabbrev_np(signal);
@@ -91,21 +101,6 @@ absl::Status LimitWorker(pid_t pid, const WorkerPool::Conversion& job) {
   return absl::OkStatus();
 }
 
-// The artifact a worker announced, mapped from the memfd passed with it.
-absl::StatusOr<Artifact> ReceivedArtifact(const internal::WorkerArtifact& header,
-                                          std::vector<UniqueFd>& fds) {
-  if (fds.size() != 1) return absl::InternalError("an artifact without its memfd");
-  auto mapped = SharedMemory::MapReadOnly(std::move(fds[0]));
-  if (!mapped.ok()) return mapped.status();
-  if (header.size() == 0 || header.offset() > mapped->size() ||
-      header.size() > mapped->size() - header.offset()) {
-    return absl::InternalError("an artifact outside its memfd");
-  }
-  auto memory = std::make_shared<SharedMemory>(*std::move(mapped));
-  return Artifact{header.kind(), header.file_name(),
-                  memory->view().substr(header.offset(), header.size()), memory};
-}
-
 void LogEvent(const std::string& fields) {
   std::cerr << absl::StrCat("{\"ts\":\"",
                             absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
@@ -113,6 +108,38 @@ void LogEvent(const std::string& fields) {
                             "\",", fields, "}\n")
             << std::flush;
 }
+
+// The artifacts a worker lent the server: built in memfds the worker keeps
+// and can still write, streamed from there, returned when the server drops
+// them (they may outlive the pool).
+class Loans {
+ public:
+  void Lend() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++out_;
+  }
+  void Return() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --out_;
+    }
+    returned_.notify_all();
+  }
+  // True once none is out; false when some still is after `limit`.
+  bool WaitReturned(absl::Duration limit) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return returned_.wait_for(lock, absl::ToChronoNanoseconds(limit), [&] { return out_ == 0; });
+  }
+  bool all_returned() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return out_ == 0;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable returned_;
+  int out_ = 0;
+};
 
 }  // namespace
 
@@ -127,6 +154,17 @@ class WorkerProcess {
   int channel() const { return channel_.get(); }
   uint64_t first_idle_size() const { return first_idle_size_; }
   bool reaped() const { return reaped_; }
+  Loans& loans() { return *loans_; }
+
+  // The artifact the worker announced, mapped from the memfd passed with
+  // it; lent (see Loans) when the worker keeps that memfd.
+  absl::StatusOr<Artifact> ReceiveArtifact(const internal::WorkerArtifact& header,
+                                           std::vector<UniqueFd>& fds);
+  // The size of the memfds the worker keeps for artifacts, as far as the
+  // server has seen them.
+  uint64_t kept_bytes() const;
+  // Tells the worker to drop them, and drops the server's mappings.
+  void ReleaseKept();
 
   // The wait status once the worker has ended (its channel said so); one
   // that lingers is killed after a moment.
@@ -141,6 +179,9 @@ class WorkerProcess {
   uint64_t first_idle_size_ = 0;
   bool reaped_ = false;
   int status_ = 0;
+  std::shared_ptr<Loans> loans_ = std::make_shared<Loans>();
+  // The server's mappings of the memfds the worker keeps, by inode.
+  std::map<ino_t, std::shared_ptr<SharedMemory>> kept_;
 };
 
 absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(const std::string& binary) {
@@ -214,6 +255,55 @@ bool WorkerProcess::Ended() {
   return reaped_;
 }
 
+absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerArtifact& header,
+                                                        std::vector<UniqueFd>& fds) {
+  if (fds.size() != 1) return absl::InternalError("an artifact without its memfd");
+  struct stat st;
+  if (fstat(fds[0].get(), &st) != 0) return absl::InternalError("an artifact's memfd is gone");
+  const bool frozen = IsFrozen(fds[0].get());
+  // A kept memfd keeps its mapping here too: mapping 211 MB of artifacts
+  // anew costs ~25 ms of page faults per 141 MB job.
+  std::shared_ptr<SharedMemory> mapped;
+  if (auto it = kept_.find(st.st_ino); !frozen && it != kept_.end() &&
+                                       it->second->size() == static_cast<size_t>(st.st_size)) {
+    mapped = it->second;
+  } else {
+    auto mapping = SharedMemory::MapReadOnly(std::move(fds[0]));
+    if (!mapping.ok()) return mapping.status();
+    mapped = std::make_shared<SharedMemory>(*std::move(mapping));
+  }
+  if (header.size() == 0 || header.offset() > mapped->size() ||
+      header.size() > mapped->size() - header.offset()) {
+    return absl::InternalError("an artifact outside its memfd");
+  }
+  const absl::string_view bytes = mapped->view().substr(header.offset(), header.size());
+  if (frozen) return Artifact{header.kind(), header.file_name(), bytes, mapped};
+  kept_[st.st_ino] = mapped;
+  if (kept_.size() > kMaxKeptArtifacts) {
+    return absl::InternalError("more kept artifact memfds than a worker may keep");
+  }
+  loans_->Lend();
+  auto* lent = new std::shared_ptr<SharedMemory>(mapped);
+  std::shared_ptr<const void> storage(lent, [loans = loans_](std::shared_ptr<SharedMemory>* held) {
+    delete held;
+    loans->Return();
+  });
+  return Artifact{header.kind(), header.file_name(), bytes, std::move(storage)};
+}
+
+uint64_t WorkerProcess::kept_bytes() const {
+  uint64_t total = 0;
+  for (const auto& [inode, mapping] : kept_) total += mapping->size();
+  return total;
+}
+
+void WorkerProcess::ReleaseKept() {
+  internal::ToWorker release;
+  release.mutable_release();
+  (void)SendMessage(channel(), release);  // a worker that is gone dropped them
+  kept_.clear();
+}
+
 // ---------------------------------------------------------------- pool
 
 absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(Options options) {
@@ -237,24 +327,42 @@ std::vector<pid_t> WorkerPool::pids() const {
 }
 
 absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
+  std::unique_ptr<WorkerProcess> worker;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    while (!idle_.empty()) {
-      std::unique_ptr<WorkerProcess> worker = std::move(idle_.back());
-      idle_.pop_back();
-      if (!worker->Ended()) return worker;
-      pids_.erase(std::remove(pids_.begin(), pids_.end(), worker->pid()), pids_.end());
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (!(*it)->Ended()) {
+        ++it;
+        continue;
+      }
+      pids_.erase(std::remove(pids_.begin(), pids_.end(), (*it)->pid()), pids_.end());
       // Its own message, if any, is on stderr just above.
-      LogEvent(absl::StrCat("\"event\":\"worker_ended_idle\",\"pid\":", worker->pid(),
-                            ",\"cause\":\"", ExitCause(worker->Reap()), "\""));
+      LogEvent(absl::StrCat("\"event\":\"worker_ended_idle\",\"pid\":", (*it)->pid(),
+                            ",\"cause\":\"", ExitCause((*it)->Reap()), "\""));
+      it = idle_.erase(it);
+    }
+    // One that lent nothing still streamed, if any.
+    auto chosen = std::find_if(idle_.begin(), idle_.end(),
+                               [](const auto& idle) { return idle->loans().all_returned(); });
+    if (chosen == idle_.end() && !idle_.empty()) chosen = idle_.begin();
+    if (chosen != idle_.end()) {
+      worker = std::move(*chosen);
+      idle_.erase(chosen);
     }
   }
-  auto worker = WorkerProcess::Start(options_.binary);
-  if (worker.ok()) {
+  if (worker != nullptr) {
+    if (worker->loans().WaitReturned(kLoanWait)) return worker;
+    // It can still write artifacts being streamed: it gets no other job.
     std::lock_guard<std::mutex> lock(mu_);
-    pids_.push_back((*worker)->pid());
+    pids_.erase(std::remove(pids_.begin(), pids_.end(), worker->pid()), pids_.end());
+    worker.reset();
   }
-  return worker;
+  auto started = WorkerProcess::Start(options_.binary);
+  if (started.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pids_.push_back((*started)->pid());
+  }
+  return started;
 }
 
 void WorkerPool::Return(std::unique_ptr<WorkerProcess> worker) {
@@ -309,7 +417,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
   internal::ToWorker request;
   internal::WorkerJob* message = request.mutable_job();
   message->set_job_id(std::string(job.id));
-  message->set_graph_size(job.graph->size());
+  message->set_graph_size(job.graph_size);
   *message->mutable_options() = *job.options;
   if (job.deadline != absl::InfiniteFuture()) {
     message->set_deadline_unix_micros(absl::ToUnixMicros(job.deadline));
@@ -360,7 +468,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
       continue;
     }
     if (received.ok() && event.has_artifact()) {
-      absl::StatusOr<Artifact> artifact = ReceivedArtifact(event.artifact(), fds);
+      absl::StatusOr<Artifact> artifact = worker->ReceiveArtifact(event.artifact(), fds);
       if (artifact.ok()) {
         if (!hooks.artifact_ready) {
           result.artifacts.push_back(*std::move(artifact));
@@ -396,12 +504,45 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
   }
   if (!hook_error.ok()) result.status = hook_error;
   if (!result.status.ok()) result.artifacts.clear();
-  if (usable && AddressSpaceBytes(pid) <= worker->first_idle_size() + kMaxGrowthBytes) {
+  if (usable && AddressSpaceBytes(pid) <=
+                    worker->first_idle_size() + worker->kept_bytes() + kMaxGrowthBytes) {
     Return(std::move(worker));
   } else {
     Retire(std::move(worker));
   }
   return result;
+}
+
+absl::StatusOr<SharedMemory> WorkerPool::TakeGraphMemory(size_t size) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // The smallest that holds it (largest first).
+    for (auto it = kept_graphs_.rbegin(); it != kept_graphs_.rend(); ++it) {
+      if (it->size() < size) continue;
+      if (it->size() > 2 * size + kGraphMemorySlack) break;
+      SharedMemory taken = std::move(*it);
+      kept_graphs_.erase(std::next(it).base());
+      return taken;
+    }
+  }
+  auto memory = SharedMemory::Create("tflconv-graph", size);
+  if (!memory.ok()) return memory.status();
+  if (absl::Status sealed = memory->SealForReaders(); !sealed.ok()) return sealed;
+  return memory;
+}
+
+void WorkerPool::ReturnGraphMemory(SharedMemory memory) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto at = std::find_if(kept_graphs_.begin(), kept_graphs_.end(),
+                         [&](const SharedMemory& kept) { return kept.size() < memory.size(); });
+  kept_graphs_.insert(at, std::move(memory));
+  if (kept_graphs_.size() > static_cast<size_t>(options_.workers)) kept_graphs_.pop_back();
+}
+
+void WorkerPool::ReleaseKeptMemory() {
+  std::lock_guard<std::mutex> lock(mu_);
+  kept_graphs_.clear();
+  for (const auto& worker : idle_) worker->ReleaseKept();
 }
 
 }  // namespace tflconv::server

@@ -6,13 +6,32 @@
 //
 // A job's graph goes to its worker as the memfd it was uploaded into, and
 // each artifact comes back in a memfd the worker filled, handed on at once
-// (fp32 is streamed while fp16 is built). Per job the kernel enforces, on
-// the worker: an address-space limit (RLIMIT_AS) of the worker's idle size
-// plus the job's memory reservation, and a CPU-time backstop (RLIMIT_CPU);
-// the pool kills the worker (SIGKILL) when the job's deadline has passed
-// and it did not stop by itself. A worker that dies during a job fails
-// only that job, with INTERNAL naming the signal and the job, and is
-// counted in tflconv_worker_crashes_total{signal}.
+// (fp32 is streamed while fp16 is built). Those memfds are kept from job to
+// job (refilling mapped shared memory costs a tenth of allocating and
+// freeing it: ~0.2 s CPU per 141 MB job) and dropped when the server goes
+// quiet (ReleaseKeptMemory) or their worker ends.
+//
+// Threat model: a worker runs hostile graphs, so it may be taken over; it
+// must then not change another job's graph or artifacts. A kept graph memfd
+// is sealed with F_SEAL_FUTURE_WRITE before any worker sees it: only the
+// server's own mapping can write it, so a worker cannot change a later
+// job's graph (one that kept a mapping can read the later graphs received
+// into that memfd, whichever worker gets them: graphs are not secret from
+// the workers). A large artifact is built in a memfd the worker keeps
+// writable, so the pool gives that worker no other job until every
+// artifact it lent has been streamed and dropped; a worker still lending
+// when a job needs it (after a short wait) is replaced instead. Changing
+// its own job's artifact gains a worker nothing it could not write in the
+// first place, and a change after the server hashed it fails the client's
+// sha256 check. Small artifacts come frozen (sealed against any write).
+//
+// Per job the kernel enforces, on the worker: an address-space limit
+// (RLIMIT_AS) of the worker's idle size plus the job's memory reservation,
+// and a CPU-time backstop (RLIMIT_CPU); the pool kills the worker (SIGKILL)
+// when the job's deadline has passed and it did not stop by itself. A
+// worker that dies during a job fails only that job, with INTERNAL naming
+// the signal and the job, and is counted in
+// tflconv_worker_crashes_total{signal}.
 #ifndef TFLCONV_SERVER_WORKER_POOL_H_
 #define TFLCONV_SERVER_WORKER_POOL_H_
 
@@ -45,7 +64,9 @@ class WorkerPool {
 
   struct Conversion {
     absl::string_view id;
-    const SharedMemory* graph = nullptr;  // size-sealed by the caller
+    // The first graph_size bytes of one of TakeGraphMemory's memfds.
+    const SharedMemory* graph = nullptr;
+    uint64_t graph_size = 0;
     const v1::ConversionOptions* options = nullptr;
     uint64_t memory_limit_bytes = 0;  // the job's reservation
     absl::Time deadline = absl::InfiniteFuture();
@@ -67,6 +88,16 @@ class WorkerPool {
   // The workers' process ids (for monitoring and the tests).
   std::vector<pid_t> pids() const;
 
+  // A memfd of at least `size` bytes to receive a graph in, mapped
+  // read-write here and sealed for readers (worker_ipc.h): one kept from an
+  // earlier job when one fits (up to twice the size), else a new one.
+  absl::StatusOr<SharedMemory> TakeGraphMemory(size_t size);
+  // Keeps a graph's memfd for a later upload (the largest `workers`).
+  void ReturnGraphMemory(SharedMemory memory);
+  // Drops the memfds kept for later jobs, here and in every idle worker:
+  // the server went quiet, and its memory goes back to what it was.
+  void ReleaseKeptMemory();
+
  private:
   explicit WorkerPool(Options options);
 
@@ -83,6 +114,7 @@ class WorkerPool {
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
   std::vector<pid_t> pids_;  // idle and busy
+  std::vector<SharedMemory> kept_graphs_;  // largest first
 };
 
 }  // namespace tflconv::server

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/sample_model.h"
 #include "tests/server/test_support.h"
 
 namespace tflconv::server {
@@ -100,6 +101,49 @@ long KeptAfterThreadsAndTrim() {
   for (std::thread& thread : threads) thread.join();
   malloc_trim(0);
   return RssAnonKiB() - before;
+}
+
+class FinishedLatch : public JobListener {
+ public:
+  void OnProgress(absl::string_view, double) override {}
+  void OnArtifact(ArtifactOut) override {}
+  void OnFinished(JobOutcome outcome) override {
+    status = outcome.status;
+    finished.Notify();
+  }
+  absl::Status status;
+  testing::Latch finished;
+};
+
+// The default trim also drops the memfds the workers keep for later jobs.
+TEST(HeapTrimmerTest, QuietReleasesTheWorkersMemfds) {
+  ConversionService::Options options;
+  options.workers = 1;
+  options.worker_binary = TFLCONV_SERVER_BIN;
+  auto service = ConversionService::Create(std::move(options));
+  ASSERT_TRUE(service.ok()) << service.status();
+  HeapTrimmer trimmer(service->get());
+  const std::string graph = testing::SampleGraph(3);
+  v1::ConvertStart start;
+  *start.mutable_options() = bench::SampleConversionOptions();
+  start.set_graph_size(graph.size());
+  auto listener = std::make_shared<FinishedLatch>();
+  auto job = (*service)->Admit(start, listener);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE((*job)->AddChunk(graph).ok());
+  ASSERT_TRUE(listener->finished.Wait());
+  ASSERT_TRUE(listener->status.ok()) << listener->status;
+  (*job)->Release();
+  const pid_t worker = (*service)->worker_pids().at(0);
+  const uint64_t busy = testing::VirtualBytes(worker);
+
+  const absl::Time t0 = absl::Now();
+  trimmer.CheckIdle(t0);
+  trimmer.CheckIdle(t0 + absl::Seconds(2));
+  // fp32 and fp16 of a 3 MB graph: ~4.5 MB kept.
+  EXPECT_TRUE(testing::Eventually(
+      [&] { return testing::VirtualBytes(worker) + (4 << 20) <= busy; }, absl::Seconds(5)))
+      << "the worker still maps its kept memfds";
 }
 
 TEST(HeapTrimmerTest, OneArenaGivesBackWhatThreadsFreed) {

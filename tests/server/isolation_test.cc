@@ -19,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "server/grpc_status.h"
 #include "server/worker_main.h"
-#include "tensorflow/framework/graph_def.pb.h"
 #include "tests/server/test_support.h"
 
 namespace tflconv::testing {
@@ -27,16 +26,6 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-// SmallGraph() plus an unused node named after the hook (a GraphDef's
-// serialization concatenates).
-std::string HookedGraph(const std::string& hook) {
-  tensorflow::GraphDef extra;
-  tensorflow::NodeDef* node = extra.add_node();
-  node->set_name("tflconv-test-hook:" + hook);
-  node->set_op("NoOp");
-  return SmallGraph() + extra.SerializeAsString();
-}
 
 std::string JobId(const RawCall& call) {
   for (const auto& response : call.responses) {

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/sample_model.h"
 #include "gtest/gtest.h"
 #include "tests/testing/graph_builder.h"
 
@@ -43,6 +44,28 @@ v1::ConversionOptions SmallGraphOptions() {
   v1::ConversionOptions options = Options({"x"}, {"out"}, /*fp16=*/true);
   options.clear_artifacts();  // both
   return options;
+}
+
+std::string HookedGraph(const std::string& hook) {
+  tensorflow::GraphDef extra;
+  tensorflow::NodeDef* node = extra.add_node();
+  node->set_name("tflconv-test-hook:" + hook);
+  node->set_op("NoOp");
+  return SmallGraph() + extra.SerializeAsString();
+}
+
+std::string SampleGraph(double target_mb) {
+  bench::SampleModelOptions sample;
+  sample.target_mb = target_mb;
+  sample.image_size = 64;
+  return bench::BuildSampleModel(sample)->SerializeAsString();
+}
+
+uint64_t VirtualBytes(pid_t pid) {
+  std::ifstream statm(absl::StrCat("/proc/", pid, "/statm"));
+  uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 std::string UnsupportedGraph() {

@@ -27,6 +27,14 @@ namespace tflconv::testing {
 // x[1,8] -> MatMul(w[8,4]) -> BiasAdd -> Relu -> "out"; converts cleanly.
 std::string SmallGraph();
 v1::ConversionOptions SmallGraphOptions();  // both artifacts
+// SmallGraph() plus an unused node named after a worker test hook
+// (server/worker_main.h; a GraphDef's serialization concatenates).
+std::string HookedGraph(const std::string& hook);
+// The sample model (bench/sample_model.h) of about `target_mb` MB, with
+// 64x64 images; converts with bench::SampleConversionOptions().
+std::string SampleGraph(double target_mb);
+// A process's virtual size, from /proc (a worker maps its kept memfds).
+uint64_t VirtualBytes(pid_t pid);
 // x -> "NotARealTfOp" -> "out": FAILED_PRECONDITION under TFLITE_BUILTINS.
 std::string UnsupportedGraph();
 
