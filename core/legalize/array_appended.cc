@@ -17,6 +17,8 @@
 // size, i.e. at a counter that starts there and steps by one. That is
 // checked once the body has run (CheckAppendCounter), and anything else
 // is refused.
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
 #include "core/legalize/shape_util.h"
@@ -95,6 +97,11 @@ absl::StatusOr<ControlFlowEvaluator::AppendedCarry> ControlFlowEvaluator::Append
   };
   if (state.appended) {
     Dims dims = state.graph->info(*state.appended).shape.dims;
+    if (state.filler_row) {
+      // An enclosing WHILE's body: the tensor already starts with its row.
+      dims[0] = -1;
+      return AppendedCarry{*state.appended, Shape::Of(std::move(dims)), state.appended_rows};
+    }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint entry, filled({*state.appended}, dims));
     dims[0] = -1;
     return AppendedCarry{entry, Shape::Of(std::move(dims)), state.appended_rows};
@@ -159,8 +166,9 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DropFillerRow(const Scope& scope,
   Dims begin(info.shape.rank(), 0), size(info.shape.rank(), -1);
   begin[0] = 1;
   const DataType dtype = info.dtype;
-  TFLCONV_ASSIGN_OR_RETURN(const int begin_at, MakeIntConst(scope, FreshName(graph, name + "/begin"),
-                                                            tensorflow::DT_INT32, begin, false));
+  TFLCONV_ASSIGN_OR_RETURN(
+      const int begin_at,
+      MakeIntConst(scope, FreshName(graph, name + "/begin"), tensorflow::DT_INT32, begin, false));
   TFLCONV_ASSIGN_OR_RETURN(const int size_of, MakeIntConst(scope, FreshName(graph, name + "/size"),
                                                            tensorflow::DT_INT32, size, false));
   tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "Slice", dtype);
@@ -214,30 +222,6 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
     }
     return in[k].tensor;
   };
-  auto reshape = [&](Endpoint input, Dims dims) -> absl::StatusOr<Endpoint> {
-    const std::string name = absl::StrCat(source.name, scope.suffix, "/reshape");
-    TFLCONV_ASSIGN_OR_RETURN(const int shape, MakeIntConst(scope, FreshName(graph, name + "_shape"),
-                                                           tensorflow::DT_INT32, dims, false));
-    tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "Reshape", array.dtype);
-    (*def.mutable_attr())["Tshape"].set_type(tensorflow::DT_INT32);
-    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(def), {input, {shape, 0}}, 1));
-    return Endpoint{made, 0};
-  };
-  auto gather = [&](Endpoint from, Endpoint indices) -> absl::StatusOr<Endpoint> {
-    const std::string name = absl::StrCat(source.name, scope.suffix);
-    TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
-                                                          tensorflow::DT_INT32, {0}, true));
-    const DataType dtype = graph.info(from).dtype;
-    tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "GatherV2", dtype);
-    auto& attr = *def.mutable_attr();
-    attr.erase("T");
-    attr["Tparams"].set_type(dtype);
-    attr["Tindices"].set_type(graph.info(indices).dtype);
-    attr["Taxis"].set_type(tensorflow::DT_INT32);
-    attr["batch_dims"].set_i(0);
-    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(def), {from, indices, {axis, 0}}, 1));
-    return Endpoint{made, 0};
-  };
   // Appends `value` (an element) and outputs the new state.
   auto append = [&](Endpoint value, std::optional<Endpoint> at) -> absl::Status {
     const OutputInfo& info = graph.info(value);
@@ -265,13 +249,15 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
     if (state.appended_rows) {
       Dims row = tail;
       row.insert(row.begin(), 1);
-      TFLCONV_ASSIGN_OR_RETURN(value, reshape(value, std::move(row)));
+      TFLCONV_ASSIGN_OR_RETURN(value, ReshapeTo(scope, node, value, row, "/row"));
     } else if (Tail(graph.info(value).shape.dims) != Tail(element)) {
-      TFLCONV_ASSIGN_OR_RETURN(value, reshape(value, element));
+      TFLCONV_ASSIGN_OR_RETURN(value, ReshapeTo(scope, node, value, element, "/element"));
     }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint grown,
                              ConcatRows(scope, node, array.dtype, {appended, value}));
-    TFLCONV_ASSIGN_OR_RETURN(const int next, NewAppendedState(scope, node, state, grown, state.appended_rows, state.filler_row));
+    TFLCONV_ASSIGN_OR_RETURN(
+        const int next,
+        NewAppendedState(scope, node, state, grown, state.appended_rows, state.filler_row));
     states_[next].size_on_entry = at ? at : state.size_on_entry;
     states_[next].appended_in_iteration = state.appended_in_iteration + 1;
     out = {FlowValue{FlowValue::kArrayState, {}, -1, next}};
@@ -296,10 +282,6 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor(1));
     return append(value, std::nullopt);
   }
-  if (op == "TensorArrayClose") {
-    out.clear();
-    return absl::OkStatus();
-  }
   if (op == "TensorArrayConcat") {
     if (outputs_used_[node] > 1) return refuse("reads the lengths of the elements of");
     TFLCONV_ASSIGN_OR_RETURN(Endpoint value, elements());
@@ -310,7 +292,7 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
       }
       Dims dims = Tail(appended_dims);
       dims[0] = -1;
-      TFLCONV_ASSIGN_OR_RETURN(value, reshape(value, std::move(dims)));
+      TFLCONV_ASSIGN_OR_RETURN(value, ReshapeTo(scope, node, value, dims, "/concatenated"));
     }
     out = {FlowValue::Of(value)};
     return absl::OkStatus();
@@ -326,13 +308,8 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
   if (op == "TensorArrayGather" || op == "TensorListGather" || op == "TensorArrayRead" ||
       op == "TensorListGetItem") {
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint indices, tensor(1));
-    const DataType index_type = graph.info(indices).dtype;
-    if (index_type != tensorflow::DT_INT32 && index_type != tensorflow::DT_INT64) {
-      return NodeInvalid(source, absl::StrCat("its index must be int32 or int64, not ",
-                                              DataTypeName(index_type)));
-    }
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint all_rows, elements());
-    TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, gather(all_rows, indices));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint rows, RowsOf(scope, node, all_rows, indices));
     out = {FlowValue::Of(rows)};
     return absl::OkStatus();
   }
@@ -345,7 +322,7 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
     TFLCONV_ASSIGN_OR_RETURN(const int first,
                              MakeIntConst(scope, FreshName(graph, name + "/first"),
                                           tensorflow::DT_INT32, {0}, true));
-    TFLCONV_ASSIGN_OR_RETURN(const Endpoint size, gather({shape, 0}, {first, 0}));
+    TFLCONV_ASSIGN_OR_RETURN(const Endpoint size, RowsOf(scope, node, {shape, 0}, {first, 0}));
     out = {FlowValue::Of(size)};
     return absl::OkStatus();
   }
@@ -365,6 +342,12 @@ absl::Status ControlFlowEvaluator::CheckAppendCounter(
                                   "counter that starts at the array's size (",
                                   entry_size, ") and steps by 1; ", why));
   };
+  if (entry_size < 0) {
+    return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
+                     absl::StrCat("TensorArray '", array.node, "' enters this WHILE holding a "
+                                  "number of elements known only at run time, and is written "
+                                  "in it"));
+  }
   if (next.appended_in_iteration != 1 || !next.size_on_entry) {
     return refuse("an iteration may skip its write");
   }
@@ -431,9 +414,9 @@ absl::Status ControlFlowEvaluator::ConcatElements(Scope& scope, int node,
     }
     Dims dims = rest.dims;
     dims.insert(dims.begin(), 0);
-    TFLCONV_ASSIGN_OR_RETURN(
-        const int empty,
-        MakeConst(scope, absl::StrCat(source.name, scope.suffix), Tensor::Zeros(array.dtype, dims)));
+    TFLCONV_ASSIGN_OR_RETURN(const int empty,
+                             MakeConst(scope, absl::StrCat(source.name, scope.suffix),
+                                       Tensor::Zeros(array.dtype, dims)));
     value = {empty, 0};
   } else {
     TFLCONV_ASSIGN_OR_RETURN(value, ConcatRows(scope, node, array.dtype, std::move(elements)));
@@ -471,9 +454,14 @@ absl::Status ControlFlowEvaluator::SplitIntoElements(Scope& scope, int node,
   TFLCONV_ASSIGN_OR_RETURN(const std::vector<int64_t> lengths, ConstantIndices(scope, node, in[2]));
   const Shape& shape = graph.info(value).shape;
   if (shape.rank() == 0) return NodeInvalid(source, "splits a scalar");
+  if (lengths.size() > static_cast<size_t>(kMaxNodeOutputs)) {
+    return NodeError(absl::StatusCode::kUnimplemented, source,
+                     absl::StrCat("splits into ", lengths.size(), " elements, more than ",
+                                  kMaxNodeOutputs));
+  }
   int64_t total = 0;
   for (int64_t length : lengths) {
-    if (length < 0 || length > kMaxNodeOutputs) {
+    if (length < 0 || length > std::numeric_limits<int64_t>::max() - total) {
       return NodeInvalid(source, absl::StrCat("has the length ", length, " among its lengths"));
     }
     total += length;

@@ -133,7 +133,8 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
                              MakeConst(scope, base + "/zero", Tensor::Zeros(array.dtype, {})));
     tensorflow::NodeDef fill = MadeNodeDef(FreshName(graph, base + "/zeros"), "Fill", array.dtype);
     (*fill.mutable_attr())["index_type"].set_type(tensorflow::DT_INT32);
-    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(fill), {{shape, 0}, {zero, 0}}, 1));
+    TFLCONV_ASSIGN_OR_RETURN(const int made,
+                             Make(scope, std::move(fill), {{shape, 0}, {zero, 0}}, 1));
     return Endpoint{made, 0};
   };
   Dims rows = element_shape.dims;
@@ -175,17 +176,22 @@ absl::StatusOr<int> ControlFlowEvaluator::NewDenseState(const Scope& scope, int 
 absl::StatusOr<Endpoint> ControlFlowEvaluator::GatherRows(const Scope& scope, int node,
                                                           const ArrayState& state,
                                                           Endpoint indices) {
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
+  return RowsOf(scope, node, dense, indices);
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::RowsOf(const Scope& scope, int node, Endpoint from,
+                                                      Endpoint indices) {
   const Graph& graph = *scope.target->graph;
   const DataType index_type = graph.info(indices).dtype;
   if (index_type != tensorflow::DT_INT32 && index_type != tensorflow::DT_INT64) {
     return NodeInvalid(graph_.nodes[node], absl::StrCat("its index must be int32 or int64, not ",
                                                         DataTypeName(index_type)));
   }
-  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
   const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix);
   TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
                                                         tensorflow::DT_INT32, {0}, true));
-  const DataType dtype = arrays_[state.array].dtype;
+  const DataType dtype = graph.info(from).dtype;
   tensorflow::NodeDef gather = MadeNodeDef(FreshName(graph, name), "GatherV2", dtype);
   auto& attr = *gather.mutable_attr();
   attr.erase("T");
@@ -194,7 +200,20 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::GatherRows(const Scope& scope, in
   attr["Taxis"].set_type(tensorflow::DT_INT32);
   attr["batch_dims"].set_i(0);
   TFLCONV_ASSIGN_OR_RETURN(const int made,
-                           Make(scope, std::move(gather), {dense, indices, {axis, 0}}, 1));
+                           Make(scope, std::move(gather), {from, indices, {axis, 0}}, 1));
+  return Endpoint{made, 0};
+}
+
+absl::StatusOr<Endpoint> ControlFlowEvaluator::ReshapeTo(const Scope& scope, int node,
+                                                         Endpoint input, const Dims& dims,
+                                                         absl::string_view suffix) {
+  const Graph& graph = *scope.target->graph;
+  const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix, suffix);
+  TFLCONV_ASSIGN_OR_RETURN(const int shape, MakeIntConst(scope, FreshName(graph, name + "_shape"),
+                                                         tensorflow::DT_INT32, dims, false));
+  tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "Reshape", graph.info(input).dtype);
+  (*def.mutable_attr())["Tshape"].set_type(tensorflow::DT_INT32);
+  TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(def), {input, {shape, 0}}, 1));
   return Endpoint{made, 0};
 }
 
@@ -246,23 +265,13 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
                             {{rows, 0}, index}, 1));
   // The mask [size, 1, ...] and the value [1, element...] broadcast
   // against the array.
-  auto reshape = [&](const std::string& suffix, Endpoint input, DataType dtype,
-                     const Dims& dims) -> absl::StatusOr<Endpoint> {
-    TFLCONV_ASSIGN_OR_RETURN(const int shape,
-                             MakeIntConst(scope, FreshName(graph, name + suffix + "_shape"),
-                                          tensorflow::DT_INT32, dims, false));
-    tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name + suffix), "Reshape", dtype);
-    (*def.mutable_attr())["Tshape"].set_type(tensorflow::DT_INT32);
-    TFLCONV_ASSIGN_OR_RETURN(const int made, Make(scope, std::move(def), {input, {shape, 0}}, 1));
-    return Endpoint{made, 0};
-  };
   Dims mask_dims(rows_shape.size(), 1);
   mask_dims[0] = rows_shape[0];
   TFLCONV_ASSIGN_OR_RETURN(const Endpoint mask,
-                           reshape("/mask", {equal, 0}, tensorflow::DT_BOOL, mask_dims));
+                           ReshapeTo(scope, node, {equal, 0}, mask_dims, "/mask"));
   Dims row_dims = element;
   row_dims.insert(row_dims.begin(), 1);
-  TFLCONV_ASSIGN_OR_RETURN(const Endpoint row, reshape("/row", value, array.dtype, row_dims));
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint row, ReshapeTo(scope, node, value, row_dims, "/row"));
   TFLCONV_ASSIGN_OR_RETURN(
       const int select,
       Make(scope, MadeNodeDef(FreshName(graph, name), "SelectV2", array.dtype),

@@ -169,7 +169,14 @@ absl::Status LegalizeErf(LegalizeContext& ctx) {
     sum = s.Add(B::BuiltinOperator_ADD, {scaled, terms[n]}, absl::StrCat("partial_", n));
   }
   const int series = s.Add(B::BuiltinOperator_MUL, {sum, x}, "series");
-  const int z = s.Add(B::BuiltinOperator_MUL, {x, sqrt2}, "z");
+  // erf(+-4) is +-1 in float; beyond, z would reach +-inf, and GELU's
+  // inf / inf or -inf * 0 would give NaN. The bound comes first, so a NaN
+  // x stays NaN through MAXIMUM and MINIMUM.
+  TFLCONV_ASSIGN_OR_RETURN(auto low, ScalarOperand(ctx, -4, "clamp_low"));
+  TFLCONV_ASSIGN_OR_RETURN(auto high, ScalarOperand(ctx, 4, "clamp_high"));
+  const int above = s.Add(B::BuiltinOperator_MAXIMUM, {low, x}, "clamp_above");
+  const int clamped = s.Add(B::BuiltinOperator_MINIMUM, {high, above}, "clamped");
+  const int z = s.Add(B::BuiltinOperator_MUL, {clamped, sqrt2}, "z");
   const int gelu = ctx.Intermediate(ctx.input(0).dtype, ctx.output(0).shape, "gelu");
   ctx.Emit(B::BuiltinOperator_GELU, {z}, {gelu}, MakeOptions(tflite::GeluOptionsT{}));
   const int ratio = s.Add(B::BuiltinOperator_DIV, {gelu, z}, "gelu_over_z");

@@ -264,6 +264,11 @@ class ControlFlowEvaluator {
   // The rows `indices` (a scalar: one element) of the dense array.
   absl::StatusOr<Endpoint> GatherRows(const Scope& scope, int node, const ArrayState& state,
                                       Endpoint indices);
+  // The rows `indices` of the tensor `from` (GatherV2 on axis 0), and
+  // `input` reshaped to `dims`: nodes named after `node`.
+  absl::StatusOr<Endpoint> RowsOf(const Scope& scope, int node, Endpoint from, Endpoint indices);
+  absl::StatusOr<Endpoint> ReshapeTo(const Scope& scope, int node, Endpoint input,
+                                     const Dims& dims, absl::string_view suffix);
   // The dense array with row `index` replaced by `value`.
   absl::StatusOr<int> WriteRow(const Scope& scope, int node, const ArrayState& state,
                                Endpoint index, Endpoint value);
@@ -276,8 +281,6 @@ class ControlFlowEvaluator {
   // Whether `state` crosses a WHILE as its appended elements rather than
   // as rows of a fixed size.
   bool GrowsInLoop(const ArrayState& state) const;
-  // The tensor that carries `state` into a WHILE, and the shape its loop
-  // variable takes ([-1, ...]: the first dim grows).
   // How an array that grows crosses a WHILE: the tensor that carries it
   // in (with its filler row), the shape of its loop variable ([-1, ...]:
   // the first dim grows) and whether it holds rows.
@@ -293,13 +296,15 @@ class ControlFlowEvaluator {
   // `appended` without its filler row.
   absl::StatusOr<Endpoint> DropFillerRow(const Scope& scope, int node, Endpoint appended);
   // The array ops on an appended state: appends (a TensorArray write at
-  // the loop's counter, a TensorList push), Concat, Stack and Close.
+  // the loop's counter, a TensorList push) and Concat; on rows also Stack,
+  // Gather, Read and Size.
   absl::Status RunAppendedArrayOp(Scope& scope, int node, const std::string& op,
                                   const std::vector<FlowValue>& in, ArrayState state);
   // After a WHILE body ran: whether the TensorArray appends of `next` sit
-  // at a counter that starts at the array's size on entry and steps by one
-  // (`entry` and `results` are the While's operands and the body's next
-  // values, `region` the body).
+  // at a counter that starts at the array's size on entry (`entry_size`,
+  // -1 when the array entered already grown, which is refused) and steps
+  // by one (`entry` and `results` are the While's operands and the body's
+  // next values, `region` the body).
   absl::Status CheckAppendCounter(int node, const ArrayState& next, int64_t entry_size,
                                   const Graph& region, const Graph& outer,
                                   const std::vector<Endpoint>& entry,

@@ -151,6 +151,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<Endpoint> operands;
   std::vector<int> next_of;      // per operand: its NextIteration, or -1
   std::vector<int> entry_state;  // per operand: the array state it carries in, or -1
+  std::vector<bool> operand_grows;  // per operand: an array that grows in the loop
   std::vector<bool> appended_rows;  // per operand that grows: whether it holds rows
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
     if (initial.kind == FlowValue::kArrayHandle && next < 0) {
@@ -194,6 +195,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     operands.push_back(value);
     next_of.push_back(next);
     entry_state.push_back(array ? initial.state : -1);
+    operand_grows.push_back(carry.has_value());
     appended_rows.push_back(carry && carry->rows);
     return absl::OkStatus();
   };
@@ -347,11 +349,21 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     FlowValue value = FlowValue::Of({*node, operand});
     if (const int entry = entry_state[operand]; entry >= 0) {
       absl::StatusOr<int> state = 0;
-      if (GrowsInLoop(states_[entry])) {
-        TFLCONV_ASSIGN_OR_RETURN(const Endpoint elements,
-                                 DropFillerRow(parent, exit, value.tensor));
+      if (operand_grows[operand]) {
+        // Nested in a WHILE that grows it, the array keeps that loop's row.
+        const bool outer_filler = states_[entry].filler_row;
+        Endpoint elements = value.tensor;
+        if (!outer_filler) {
+          TFLCONV_ASSIGN_OR_RETURN(elements, DropFillerRow(parent, exit, value.tensor));
+        }
         state = NewAppendedState(parent, exit, states_[entry], elements, appended_rows[operand],
-                                 /*filler_row=*/false);
+                                 outer_filler);
+        if (state.ok() && outer_filler) {
+          // What the enclosing body appended before this loop still counts
+          // there (one element per iteration, at its counter).
+          states_[*state].size_on_entry = states_[entry].size_on_entry;
+          states_[*state].appended_in_iteration = states_[entry].appended_in_iteration;
+        }
       } else {
         state = NewDenseState(parent, exit, states_[entry], value.tensor);
       }

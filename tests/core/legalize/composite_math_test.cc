@@ -65,8 +65,8 @@ INSTANTIATE_TEST_SUITE_P(
         Decomposition{"TruncateDiv", tensorflow::DT_INT32, 2, {"DIV"}},
         Decomposition{"Erf", tensorflow::DT_FLOAT, 1,
                       {"MUL", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL",
-                       "ADD", "MUL", "MUL", "GELU", "DIV", "MUL", "SUB", "ABS", "LESS",
-                       "SELECT_V2"}}),
+                       "ADD", "MUL", "MAXIMUM", "MINIMUM", "MUL", "GELU", "DIV", "MUL", "SUB",
+                       "ABS", "LESS", "SELECT_V2"}}),
     [](const auto& info) {
       return std::string(info.param.tf_op) + "_" + tensorflow::DataType_Name(info.param.dtype);
     });
@@ -161,6 +161,21 @@ TEST_F(OracleTest, ErfKeepsItsRelativePrecisionEverywhere) {
     ExpectRuns(result.artifacts[0].bytes, {Float32Array("x", {6}, x)},
                {Float32Array("out", {6}, erf)}, 1e-6);
   }
+}
+
+// TensorFlow's erf(+-inf) is +-1 (and erf of a finite x beyond ~2.4e38
+// overflows z = sqrt(2) x).
+TEST_F(OracleTest, ErfOfInfinityIsOne) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {5});
+  AttrType(g.Op("Erf", "out", {"x"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  ExpectRuns(result.artifacts[0].bytes,
+             {Float32Array("x", {5}, {inf, -inf, 3e38f, -3e38f, nan})},
+             {Float32Array("out", {5}, {1, -1, 1, -1, nan})}, 1e-6);
 }
 
 // Half values break the float builtins' contracts: the op is declined, so

@@ -207,6 +207,21 @@ TEST(WhileGrowingArraysTest, ASplitThatDoesNotAddUpIsInvalid) {
   EXPECT_THAT(result.status.message(), HasSubstr("into lengths that sum to 4"));
 }
 
+// ta.split(x, [70000]) on a TensorArray of size 1 is valid TensorFlow; the
+// length of an element is no count of node outputs.
+TEST(WhileGrowingArraysTest, AnElementOfManyRowsIsSplitOff) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {70000, 1});
+  g.ConstInt("size", {}, {1});
+  g.ConstInt64("lengths", {1}, {70000});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  TypedOp(g, "TensorArraySplitV3", "split", {"ta", "x", "lengths", "ta:1"}, DT_FLOAT);
+  AttrType(g.Op("TensorArrayConcatV3", "whole", {"ta", "split"}), "dtype", DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"whole"}));
+  EXPECT_TRUE(result.status.ok()) << result.status;
+}
+
 // tf.cond(p, lambda: concat([x, x]), lambda: relu(x)): [4, 2] or [2, 2].
 GraphBuilder DisagreeingBranches(bool same_rank) {
   GraphBuilder g;
