@@ -8,6 +8,10 @@
 //   OneHot(indices, depth, on_value, off_value; axis) -> ONE_HOT(axis).
 //   SparseToDense(indices, output_shape, values, default_value;
 //     validate_indices) -> SPARSE_TO_DENSE.
+//   MatrixDiag(diagonal) -> MATRIX_DIAG and MatrixSetDiag(input, diagonal)
+//     -> MATRIX_SET_DIAG; their V2/V3 forms only for the main diagonal
+//     (k = 0, and for MatrixDiag the default size -1 and padding 0), the
+//     only one those builtins fill, as TensorFlow's converter requires.
 // Dtypes and ranks their kernels do not take are declined by the
 // legalizer's kernel-contract check (then Flex). None of them folds.
 #include <algorithm>
@@ -144,6 +148,93 @@ absl::Status LegalizeSparseToDense(LegalizeContext& ctx) {
   return EmitSimple(ctx, tflite::BuiltinOperator_SPARSE_TO_DENSE, MakeOptions(options));
 }
 
+// Whether constant `t` holds only `value` (false when it is computed).
+bool AllEqual(const Tensor* t, double value) {
+  if (t == nullptr || t->num_elements() == 0) return false;
+  bool all = true;
+  const bool numeric = DispatchNumeric(t->dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    for (T x : t->flat<T>()) all = all && static_cast<double>(x) == value;
+  });
+  return numeric && all;
+}
+
+// MatrixDiag's V2/V3 inputs (diagonal, k, num_rows, num_cols,
+// padding_value) or MatrixSetDiag's (input, diagonal, k) ask for the main
+// diagonal in the default layout; v1 always does. The input counts were
+// checked by the infer functions.
+template <typename Ctx>
+bool MainDiagonal(const Ctx& ctx, bool set_diag) {
+  if (ctx.num_inputs() == (set_diag ? 2 : 1)) return true;
+  if (set_diag) return AllEqual(ctx.input_value(2), 0);
+  return AllEqual(ctx.input_value(1), 0) && AllEqual(ctx.input_value(2), -1) &&
+         AllEqual(ctx.input_value(3), -1) && AllEqual(ctx.input_value(4), 0);
+}
+
+absl::Status UnsupportedDiagonal(const LegalizeContext& ctx) {
+  return ctx.Unsupported(absl::StrCat(
+      ctx.node().op, ctx.node().op.rfind("MatrixSet", 0) == 0
+                         ? " with k other than a constant 0"
+                         : " with k, num_rows, num_cols or padding_value other than constants "
+                           "0, -1, -1 and 0",
+      " (MATRIX_DIAG and MATRIX_SET_DIAG fill the main diagonal only)"));
+}
+
+absl::Status InferMatrixDiag(InferContext& ctx) {
+  const int inputs = ctx.node().op == "MatrixDiag" ? 1 : 5;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(inputs, inputs));
+  const Shape& in = ctx.input_shape(0);
+  if (in.known_rank && in.rank() < 1) return ctx.Invalid("diagonal is a scalar; it must be 1-D or more");
+  Shape out = Shape::Unknown();
+  if (in.known_rank && MainDiagonal(ctx, /*set_diag=*/false)) {
+    out = in;
+    out.dims.push_back(in.dims.back());
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), std::move(out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeMatrixDiag(LegalizeContext& ctx) {
+  if (!MainDiagonal(ctx, /*set_diag=*/false)) return UnsupportedDiagonal(ctx);
+  TFLCONV_ASSIGN_OR_RETURN(auto diagonal, ctx.Input(0));
+  ctx.Emit(tflite::BuiltinOperator_MATRIX_DIAG, {diagonal}, {ctx.Output(0)},
+           MakeOptions(tflite::MatrixDiagOptionsT{}));
+  return absl::OkStatus();
+}
+
+// The diagonal of an input [..., M, N] is [..., min(M, N)]; MATRIX_SET_DIAG
+// reads it without checking, so a wrong one is refused here as TensorFlow
+// refuses it.
+absl::Status InferMatrixSetDiag(InferContext& ctx) {
+  const int inputs = ctx.node().op == "MatrixSetDiag" ? 2 : 3;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(inputs, inputs));
+  const Shape& in = ctx.input_shape(0);
+  const Shape& diagonal = ctx.input_shape(1);
+  if (in.known_rank && in.rank() < 2) {
+    return ctx.Invalid(absl::StrCat("input of shape ", in.ToString(), " is not a matrix"));
+  }
+  if (in.fully_defined() && diagonal.fully_defined() && MainDiagonal(ctx, /*set_diag=*/true)) {
+    Dims expected(in.dims.begin(), in.dims.end() - 2);
+    expected.push_back(std::min(in.dims[in.rank() - 2], in.dims[in.rank() - 1]));
+    if (diagonal.dims != expected) {
+      return ctx.Invalid(absl::StrCat("diagonal of shape ", diagonal.ToString(),
+                                      " does not fit input of shape ", in.ToString(),
+                                      "; it must be ", DimsToString(expected)));
+    }
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), in);
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeMatrixSetDiag(LegalizeContext& ctx) {
+  if (!MainDiagonal(ctx, /*set_diag=*/true)) return UnsupportedDiagonal(ctx);
+  TFLCONV_ASSIGN_OR_RETURN(auto input, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto diagonal, ctx.Input(1));
+  ctx.Emit(tflite::BuiltinOperator_MATRIX_SET_DIAG, {input, diagonal}, {ctx.Output(0)},
+           MakeOptions(tflite::MatrixSetDiagOptionsT{}));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterIndexingRules(RuleRegistry& registry) {
@@ -151,6 +242,12 @@ void RegisterIndexingRules(RuleRegistry& registry) {
   registry.Add("ReverseV2", {InferReverseV2, LegalizeReverseV2});
   registry.Add("OneHot", {InferOneHot, LegalizeOneHot});
   registry.Add("SparseToDense", {InferSparseToDense, LegalizeSparseToDense});
+  for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
+    registry.Add(op, {InferMatrixDiag, LegalizeMatrixDiag});
+  }
+  for (const char* op : {"MatrixSetDiag", "MatrixSetDiagV2", "MatrixSetDiagV3"}) {
+    registry.Add(op, {InferMatrixSetDiag, LegalizeMatrixSetDiag});
+  }
 }
 
 }  // namespace tflconv

@@ -1,7 +1,7 @@
 // Shape and data-movement grids: transposes over every permutation,
 // reshapes, slices with every mask, pads, concatenation and stacking over
-// axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot and
-// reversal.
+// axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot,
+// reversal, matrix diagonals and rank.
 #include <algorithm>
 #include <numeric>
 
@@ -360,6 +360,63 @@ void AddSparseToDense(Cases& cases) {
   }
 }
 
+// MatrixDiag and MatrixSetDiag (v1 and V3 on the main diagonal), and Rank
+// (folded: it scales x so the model uses it). tfjs has no matrix diagonals.
+void AddDiagonalsAndRank(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{4}, {2, 3}, {2, 2, 3}}) {
+      for (const char* op : {"MatrixDiag", "MatrixDiagV3"}) {
+        OpCase c;
+        c.name = absl::StrCat("diag/", op, "_", DtypeName(dtype), "_", ShapeName(shape));
+        AddInput(c, "x", dtype, shape, -9, 9);
+        std::vector<std::string> inputs = {"x"};
+        if (std::string(op) == "MatrixDiagV3") {
+          inputs.push_back(c.graph.ConstInt("k", {}, {0}));
+          inputs.push_back(c.graph.ConstInt("rows", {}, {-1}));
+          inputs.push_back(c.graph.ConstInt("cols", {}, {-1}));
+          inputs.push_back(dtype == DT_FLOAT ? c.graph.ConstFloat("padding", {}, {0.0f})
+                                             : c.graph.ConstInt("padding", {}, {0}));
+        }
+        auto& diag = AddTyped(c, op, "y", inputs, dtype);
+        if (std::string(op) == "MatrixDiagV3") testing::AttrString(diag, "align", "RIGHT_LEFT");
+        c.outputs = {"y"};
+        c.numpy = absl::StrCat("x[..., None] * np.eye(", shape.back(), ", dtype=x.dtype)");
+        cases.push_back(std::move(c));
+      }
+    }
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{3, 3}, {2, 3, 4}, {4, 3}}) {
+      const int64_t rows = shape[shape.size() - 2], cols = shape.back();
+      std::vector<int64_t> diagonal_shape(shape.begin(), shape.end() - 2);
+      diagonal_shape.push_back(std::min(rows, cols));
+      for (const char* op : {"MatrixSetDiag", "MatrixSetDiagV3"}) {
+        OpCase c;
+        c.name = absl::StrCat("diag/", op, "_", DtypeName(dtype), "_", ShapeName(shape));
+        AddInput(c, "x", dtype, shape, -9, 9);
+        AddInput(c, "d", dtype, diagonal_shape, 10, 20);
+        std::vector<std::string> inputs = {"x", "d"};
+        if (std::string(op) == "MatrixSetDiagV3") inputs.push_back(c.graph.ConstInt("k", {}, {0}));
+        AddTyped(c, op, "y", inputs, dtype);
+        c.outputs = {"y"};
+        // d padded to the row length puts d[i] at (i, i) of every row i.
+        c.numpy = absl::StrCat("np.where(np.eye(", rows, ", ", cols,
+                               ", dtype=bool), np.pad(d, [(0, 0)] * (d.ndim - 1) + [(0, ",
+                               std::max<int64_t>(0, cols - rows), ")])[..., None, :], x)");
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+  OpCase rank;
+  rank.name = "rank/Rank_2x3x4";
+  AddInput(rank, "x", DT_FLOAT, {2, 3, 4});
+  AddTyped(rank, "Rank", "r", {"x"}, DT_FLOAT);
+  auto& cast = rank.graph.Op("Cast", "scale", {"r"});
+  AttrType(cast, "SrcT", DT_INT32);
+  AttrType(cast, "DstT", DT_FLOAT);
+  AddTyped(rank, "Mul", "y", {"x", "scale"}, DT_FLOAT);
+  rank.outputs = {"y"};
+  cases.push_back(std::move(rank));
+}
+
 }  // namespace
 
 void AddTensorCases(Cases& cases) {
@@ -370,6 +427,7 @@ void AddTensorCases(Cases& cases) {
   AddPadsAndTiles(cases);
   AddGathersAndScans(cases);
   AddReshapes(cases);
+  AddDiagonalsAndRank(cases);
 }
 
 }  // namespace tflconv::opgen

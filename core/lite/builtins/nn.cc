@@ -64,6 +64,11 @@ std::vector<BuiltinSpec> NnBuiltins() {
        KernelContract{"pooling.cc", {image}, {SameAs(0)}, false, ClampActivations()},
        {{3, {In(kI16), Out(kI16)}}, {2, {In(kI8)}}},
        {"1.5.0", "1.14.0", "2.3.0"}},
+      // local_response_norm.cc: 4-D float32 (its uint16 path is quantized).
+      {tfl::BuiltinOperator_LOCAL_RESPONSE_NORMALIZATION,
+       KernelContract{"local_response_norm.cc", {OneOf({kF32}, 4, 4)}, {SameAs(0)}},
+       {},
+       {"1.5.0"}},
       {tfl::BuiltinOperator_RESIZE_BILINEAR,
        KernelContract{"resize_bilinear.cc", {image, Int32()}, {SameAs(0)}},
        {{4, {In(kI16)}}, {3, {If(Flag::kHalfPixelCenters)}}, {2, {In(kI8)}}},
