@@ -8,6 +8,8 @@
 //   OneHot(indices, depth, on_value, off_value; axis) -> ONE_HOT(axis).
 //   SparseToDense(indices, output_shape, values, default_value;
 //     validate_indices) -> SPARSE_TO_DENSE.
+//   ReverseSequence(x, seq_lengths; seq_dim, batch_dim) -> REVERSE_SEQUENCE.
+//   Bucketize(x; boundaries) -> BUCKETIZE.
 //   MatrixDiag(diagonal) -> MATRIX_DIAG and MatrixSetDiag(input, diagonal)
 //     -> MATRIX_SET_DIAG; their V2/V3 forms only for the main diagonal
 //     (k = 0, and for MatrixDiag the default size -1 and padding 0), the
@@ -15,6 +17,8 @@
 // Dtypes and ranks their kernels do not take are declined by the
 // legalizer's kernel-contract check (then Flex). None of them folds.
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
@@ -235,6 +239,57 @@ absl::Status LegalizeMatrixSetDiag(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// TensorFlow's checks on seq_dim and batch_dim: distinct, non-negative and
+// below the input's rank (REVERSE_SEQUENCE makes the same ones at run time).
+absl::Status InferReverseSequence(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t seq_dim, GetIntAttr(ctx.node(), "seq_dim"));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t batch_dim, GetIntAttr(ctx.node(), "batch_dim", 0));
+  const Shape& in = ctx.input_shape(0);
+  const int64_t rank = in.known_rank ? in.rank() : std::numeric_limits<int64_t>::max();
+  if (seq_dim == batch_dim || seq_dim < 0 || batch_dim < 0 || seq_dim >= rank ||
+      batch_dim >= rank) {
+    return ctx.Invalid(absl::StrCat("seq_dim ", seq_dim, " and batch_dim ", batch_dim,
+                                    " must be distinct dimensions of the input of shape ",
+                                    in.ToString()));
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), in);
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeReverseSequence(LegalizeContext& ctx) {
+  tflite::ReverseSequenceOptionsT options;
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t seq_dim, GetIntAttr(ctx.node(), "seq_dim"));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t batch_dim, GetIntAttr(ctx.node(), "batch_dim", 0));
+  options.seq_dim = static_cast<int32_t>(seq_dim);  // below the rank, checked by the infer
+  options.batch_dim = static_cast<int32_t>(batch_dim);
+  return EmitSimple(ctx, tflite::BuiltinOperator_REVERSE_SEQUENCE, MakeOptions(options));
+}
+
+// Bucketize's boundaries, which BUCKETIZE (as TensorFlow) needs sorted.
+absl::StatusOr<std::vector<float>> Boundaries(const Node& node) {
+  const tensorflow::AttrValue* attr = FindAttr(node, "boundaries");
+  if (attr == nullptr) return NodeInvalid(node, "has no attribute boundaries");
+  std::vector<float> boundaries(attr->list().f().begin(), attr->list().f().end());
+  if (!std::is_sorted(boundaries.begin(), boundaries.end())) {
+    return NodeInvalid(node, "attribute boundaries is not sorted");
+  }
+  return boundaries;
+}
+
+absl::Status InferBucketize(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  TFLCONV_RETURN_IF_ERROR(Boundaries(ctx.node()).status());
+  ctx.SetOutput(0, tensorflow::DT_INT32, ctx.input_shape(0));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBucketize(LegalizeContext& ctx) {
+  tflite::BucketizeOptionsT options;
+  TFLCONV_ASSIGN_OR_RETURN(options.boundaries, Boundaries(ctx.node()));
+  return EmitSimple(ctx, tflite::BuiltinOperator_BUCKETIZE, MakeOptions(options));
+}
+
 }  // namespace
 
 void RegisterIndexingRules(RuleRegistry& registry) {
@@ -242,6 +297,8 @@ void RegisterIndexingRules(RuleRegistry& registry) {
   registry.Add("ReverseV2", {InferReverseV2, LegalizeReverseV2});
   registry.Add("OneHot", {InferOneHot, LegalizeOneHot});
   registry.Add("SparseToDense", {InferSparseToDense, LegalizeSparseToDense});
+  registry.Add("ReverseSequence", {InferReverseSequence, LegalizeReverseSequence});
+  registry.Add("Bucketize", {InferBucketize, LegalizeBucketize});
   for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
     registry.Add(op, {InferMatrixDiag, LegalizeMatrixDiag});
   }

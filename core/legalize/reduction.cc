@@ -9,7 +9,10 @@
 // negative axes too; normalized ones read the same on every delegate).
 // ArgMax/ArgMin become ARG_MAX / ARG_MIN with ArgMaxOptions/ArgMinOptions
 // output_type taken from the TF "output_type" attribute (default int64).
-// Every rule folds when its input is constant.
+// Every rule folds when its input is constant, but for the unsorted segment
+// reductions: UnsortedSegmentSum/Max/Min/Prod(data, segment_ids,
+// num_segments) -> UNSORTED_SEGMENT_* with int32 ids and count, as the
+// official converter casts them.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -273,6 +276,47 @@ absl::Status LegalizeArg(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// The output is [num_segments] + data's dimensions past segment_ids' rank
+// (segment_ids' shape is a prefix of data's).
+absl::Status InferUnsortedSegment(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
+  const Shape& data = ctx.input_shape(0);
+  const Shape& ids = ctx.input_shape(1);
+  int64_t segments = -1;
+  if (const Tensor* count = ctx.input_value(2)) {
+    if (count->num_elements() != 1 || count->AsInt64Vector()[0] < 0) {
+      return ctx.Invalid(absl::StrCat("num_segments ", DimsToString(count->AsInt64Vector()),
+                                      " is not one non-negative count"));
+    }
+    segments = count->AsInt64Vector()[0];
+  }
+  if (!data.known_rank || !ids.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
+  bool prefix = ids.rank() <= data.rank();
+  for (int i = 0; prefix && i < ids.rank(); ++i) {
+    prefix = ids.dims[i] < 0 || data.dims[i] < 0 || ids.dims[i] == data.dims[i];
+  }
+  if (!prefix) {
+    return ctx.Invalid(absl::StrCat("segment_ids of shape ", ids.ToString(),
+                                    " is not a prefix of data of shape ", data.ToString()));
+  }
+  Dims out = {segments};
+  out.insert(out.end(), data.dims.begin() + ids.rank(), data.dims.end());
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
+  return absl::OkStatus();
+}
+
+template <tflite::BuiltinOperator kOp>
+absl::Status LegalizeUnsortedSegment(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto data, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto ids, Int32Input(ctx, 1, "segment_ids"));
+  TFLCONV_ASSIGN_OR_RETURN(auto count, Int32Input(ctx, 2, "num_segments"));
+  ctx.Emit(kOp, {data, ids, count}, {ctx.Output(0)});
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterReductionRules(RuleRegistry& registry) {
@@ -291,6 +335,15 @@ void RegisterReductionRules(RuleRegistry& registry) {
   registry.Add("All", {InferReduce<Reducer::kMin>, LegalizeReduce<B::BuiltinOperator_REDUCE_ALL>});
   registry.Add("ArgMax", {InferArg<true>, LegalizeArg<true>});
   registry.Add("ArgMin", {InferArg<false>, LegalizeArg<false>});
+  registry.Add("UnsortedSegmentSum", {InferUnsortedSegment,
+                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_SUM>});
+  registry.Add("UnsortedSegmentMax", {InferUnsortedSegment,
+                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MAX>});
+  registry.Add("UnsortedSegmentMin", {InferUnsortedSegment,
+                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MIN>});
+  registry.Add("UnsortedSegmentProd",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_PROD>});
 }
 
 }  // namespace tflconv

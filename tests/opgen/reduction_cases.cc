@@ -1,4 +1,5 @@
-// Reductions over axes, keep_dims, ranks and dtypes; arg reductions.
+// Reductions over axes, keep_dims, ranks and dtypes; arg reductions;
+// unsorted segment reductions.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/opgen/op_case.h"
@@ -35,6 +36,53 @@ std::string IntegerMean(const Reduce& r, bool keep_dims) {
   return absl::StrCat("np.trunc(np.sum(x.astype(np.int64), axis=(", absl::StrJoin(r.axes, ","),
                       ",), keepdims=", keep_dims ? "True" : "False", ") / ", count,
                       ").astype(np.int32)");
+}
+
+struct Segments {
+  std::vector<int64_t> data_shape;
+  std::vector<int64_t> ids_shape;
+  std::vector<int32_t> ids;  // -1 drops its row, as TensorFlow does
+  int32_t count;             // segments 1 and 4 of the first case stay empty
+};
+
+// UnsortedSegmentSum/Max/Min/Prod with constant ids; tfjs has only the sum.
+// Empty segments hold the reduction's identity (lowest, highest, 1, 0).
+void AddUnsortedSegments(Cases& cases) {
+  const Segments grids[] = {{{6, 3}, {6}, {0, 2, 0, -1, 3, 2}, 5},
+                            {{2, 2, 3}, {2, 2}, {0, 1, 1, 0}, 2}};
+  struct Reducer {
+    const char* op;
+    const char* numpy;  // the numpy reduction over the rows of one segment
+    const char* float_identity;
+    const char* int_identity;
+  };
+  const Reducer reducers[] = {{"UnsortedSegmentSum", "sum", "", ""},
+                              {"UnsortedSegmentProd", "prod", "", ""},
+                              {"UnsortedSegmentMax", "max", ", initial=np.finfo(np.float32).min",
+                               ", initial=np.iinfo(np.int32).min"},
+                              {"UnsortedSegmentMin", "min", ", initial=np.finfo(np.float32).max",
+                               ", initial=np.iinfo(np.int32).max"}};
+  for (const Reducer& r : reducers) {
+    for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+      for (const Segments& g : grids) {
+        OpCase c;
+        c.name = absl::StrCat("segment/", r.op, "_", DtypeName(dtype), "_",
+                              ShapeName(g.data_shape), "_ids", ShapeName(g.ids_shape));
+        AddInput(c, "data", dtype, g.data_shape, -3, 3);
+        c.graph.ConstInt("ids", g.ids_shape, g.ids);
+        c.graph.ConstInt("count", {}, {g.count});
+        auto& node = AddTyped(c, r.op, "y", {"data", "ids", "count"}, dtype);
+        testing::AttrType(node, "Tindices", DT_INT32);
+        testing::AttrType(node, "Tnumsegments", DT_INT32);
+        c.outputs = {"y"};
+        c.numpy = absl::StrCat("np.stack([np.", r.numpy, "(data[", NumpyInt32(g.ids, g.ids_shape),
+                               " == k], axis=0",
+                               dtype == DT_FLOAT ? r.float_identity : r.int_identity,
+                               ") for k in range(", g.count, ")])");
+        cases.push_back(std::move(c));
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -77,6 +125,7 @@ void AddReductionCases(Cases& cases) {
       }
     }
   }
+  AddUnsortedSegments(cases);
 }
 
 }  // namespace tflconv::opgen

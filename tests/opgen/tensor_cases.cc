@@ -1,7 +1,7 @@
 // Shape and data-movement grids: transposes over every permutation,
 // reshapes, slices with every mask, pads, concatenation and stacking over
 // axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot,
-// reversal, matrix diagonals and rank.
+// reversal, sequence reversal, buckets, matrix diagonals and rank.
 #include <algorithm>
 #include <numeric>
 
@@ -417,6 +417,58 @@ void AddDiagonalsAndRank(Cases& cases) {
   cases.push_back(std::move(rank));
 }
 
+// ReverseSequence (lengths constant or fed) and Bucketize, which tfjs lacks.
+void AddReverseSequencesAndBuckets(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    for (bool fed : {false, true}) {
+      OpCase c;
+      c.name = absl::StrCat("reverse_sequence/", DtypeName(dtype), "_seq1_batch0",
+                            fed ? "_fed" : "");
+      AddInput(c, "x", dtype, {3, 5, 2}, -9, 9);
+      std::string lengths = "lens";
+      if (fed) {
+        AddInput(c, "lens", DT_INT32, {3}, 0, 5);
+      } else {
+        c.graph.ConstInt("lens", {3}, {5, 0, 3});
+        lengths = NumpyInt32({5, 0, 3}, {3});
+      }
+      auto& rs = AddTyped(c, "ReverseSequence", "y", {"x", "lens"}, dtype);
+      AttrType(rs, "Tlen", DT_INT32);
+      AttrInt(rs, "seq_dim", 1);
+      AttrInt(rs, "batch_dim", 0);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("np.stack([np.concatenate([x[b, :n][::-1], x[b, n:]]) for b, n in "
+                             "enumerate(", lengths, ")])");
+      cases.push_back(std::move(c));
+    }
+    OpCase c;
+    c.name = absl::StrCat("reverse_sequence/", DtypeName(dtype), "_seq0_batch2");
+    AddInput(c, "x", dtype, {4, 3, 2}, -9, 9);
+    c.graph.ConstInt("lens", {2}, {4, 1});
+    auto& rs = AddTyped(c, "ReverseSequence", "y", {"x", "lens"}, dtype);
+    AttrType(rs, "Tlen", DT_INT32);
+    AttrInt(rs, "seq_dim", 0);
+    AttrInt(rs, "batch_dim", 2);
+    c.outputs = {"y"};
+    c.numpy = "np.stack([np.concatenate([x[:n, :, b][::-1], x[n:, :, b]]) for b, n in "
+              "enumerate([4, 1])], axis=2)";
+    cases.push_back(std::move(c));
+
+    OpCase bucketize;
+    bucketize.name = absl::StrCat("bucketize/", DtypeName(dtype));
+    AddInput(bucketize, "x", dtype, {2, 3, 4}, -5, 5);
+    auto& b = AddTyped(bucketize, "Bucketize", "y", {"x"}, dtype);
+    const std::vector<float> boundaries = {-2.5f, 0.0f, 0.5f, 3.0f};
+    tensorflow::AttrValue list;
+    for (float f : boundaries) list.mutable_list()->add_f(f);
+    (*b.mutable_attr())["boundaries"] = list;
+    bucketize.outputs = {"y"};
+    bucketize.numpy = "np.searchsorted(np.array([-2.5, 0.0, 0.5, 3.0], dtype=np.float32), x, "
+                      "side='right')";
+    cases.push_back(std::move(bucketize));
+  }
+}
+
 }  // namespace
 
 void AddTensorCases(Cases& cases) {
@@ -428,6 +480,7 @@ void AddTensorCases(Cases& cases) {
   AddGathersAndScans(cases);
   AddReshapes(cases);
   AddDiagonalsAndRank(cases);
+  AddReverseSequencesAndBuckets(cases);
 }
 
 }  // namespace tflconv::opgen

@@ -19,6 +19,9 @@ std::vector<BuiltinSpec> TensorBuiltins() {
   // sparse_to_dense.cc (read): indices of rank < 3 over at most 4 output
   // dims, values of rank < 2.
   const Types dense_values = {kI32, kI64, kI8, kU8, kF32};
+  // unsorted_segment.cc: int32 or float32 data; int32 segment ids and count.
+  const KernelContract unsorted_segment = {"unsorted_segment.cc",
+                                           {OneOf({kI32, kF32}), Int32(), Int32()}, {SameAs(0)}};
   return {
       // Data movement.
       {tfl::BuiltinOperator_RESHAPE,
@@ -34,6 +37,23 @@ std::vector<BuiltinSpec> TensorBuiltins() {
        KernelContract{"expand_dims.cc", {Any(), Int32Or64()}, {SameAs(0)}},
        {},
        {"1.10.0"}},
+      // reverse_sequence.cc: float32, uint8, int16, int32, int64 data;
+      // 1-D int32 or int64 lengths.
+      {tfl::BuiltinOperator_REVERSE_SEQUENCE,
+       KernelContract{"reverse_sequence.cc",
+                      {OneOf({kF32, kU8, kI16, kI32, kI64}), OneOf({kI32, kI64}, 1, 1)},
+                      {SameAs(0)}},
+       {},
+       {"1.14.0"}},
+      // bucketize.cc: float32, float64, int32 or int64 in; int32 bucket out.
+      {tfl::BuiltinOperator_BUCKETIZE,
+       KernelContract{"bucketize.cc", {OneOf({kF32, kF64, kI32, kI64})}, {Int32()}},
+       {},
+       {"2.8.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_SUM, unsorted_segment, {}, {"2.10.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_MAX, unsorted_segment, {}, {"2.10.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_MIN, unsorted_segment, {}, {"2.11.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_PROD, unsorted_segment, {}, {"2.10.0"}},
       // rank.cc: any input; an int32 scalar set at prepare.
       {tfl::BuiltinOperator_RANK,
        KernelContract{"rank.cc", {Any()}, {Int32()}},

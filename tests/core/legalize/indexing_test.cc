@@ -106,5 +106,33 @@ TEST(IndexingRulesTest, RankOfAKnownRankFolds) {
   EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 0)->inputs()->Get(1)), ElementsAre(3));
 }
 
+TEST(IndexingRulesTest, ReverseSequenceOnOneDimensionIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {3, 4});
+  g.ConstInt("lens", {3}, {1, 2, 3});
+  auto& reverse = g.Op("ReverseSequence", "out", {"x", "lens"});
+  AttrType(reverse, "T", tensorflow::DT_FLOAT);
+  AttrInt(reverse, "seq_dim", 0);
+  AttrInt(reverse, "batch_dim", 0);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("seq_dim 0 and batch_dim 0 must be distinct dimensions of the input of "
+                        "shape [3,4]"));
+}
+
+// BUCKETIZE refuses unsorted boundaries at prepare, as TensorFlow does.
+TEST(IndexingRulesTest, BucketizeWithUnsortedBoundariesIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {3});
+  auto& bucketize = g.Op("Bucketize", "out", {"x"});
+  AttrType(bucketize, "T", tensorflow::DT_FLOAT);
+  for (float f : {1.0f, 0.0f}) (*bucketize.mutable_attr())["boundaries"].mutable_list()->add_f(f);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (Bucketize): attribute boundaries is not sorted"));
+}
+
 }  // namespace
 }  // namespace tflconv
