@@ -1,7 +1,8 @@
 // Ops that make a tensor from a shape, a value or another tensor: Tile,
 // Fill, Range, BroadcastTo, ZerosLike and OnesLike (ONES_LIKE does not
-// exist: FILL of the input's shape), and Cast. All fold when their inputs
-// are constant.
+// exist: FILL of the input's shape), and Cast; and BroadcastArgs, the shape
+// two shapes broadcast to. All fold when their inputs are constant.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -246,6 +247,27 @@ absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
   return EmitWithInt32Operand<tflite::BroadcastToOptionsT>(ctx, tflite::BuiltinOperator_BROADCAST_TO, "shape");
 }
 
+// BroadcastArgs(s0, s1): the broadcast of two int32 or int64 shapes, a vector
+// as long as the longer one.
+absl::Status InferBroadcastArgs(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  const DataType dtype = ctx.input_dtype(0);
+  const Shape& s0 = ctx.input_shape(0);
+  const Shape& s1 = ctx.input_shape(1);
+  const bool sized = s0.fully_defined() && s1.fully_defined() && s0.rank() == 1 && s1.rank() == 1;
+  ctx.SetOutput(0, dtype, Shape::Of({sized ? std::max(s0.dims[0], s1.dims[0]) : -1}));
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  auto shape = BroadcastShapes(Shape::Of(ctx.input_value(0)->AsInt64Vector()),
+                               Shape::Of(ctx.input_value(1)->AsInt64Vector()));
+  if (!shape.ok()) return ctx.Invalid(shape.status().message());
+  ctx.SetValue(0, Int32Tensor(shape->dims).CastTo(dtype));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBroadcastArgs(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_BROADCAST_ARGS, {});
+}
+
 // A tensor of `dims` with every element `one ? 1 : 0`.
 absl::StatusOr<Tensor> Splat(InferContext& ctx, DataType dtype, const Dims& dims,
                              bool one) {
@@ -295,6 +317,7 @@ void RegisterFillRules(RuleRegistry& registry) {
   registry.Add("ZerosLike", {InferFillLike<false>, LegalizeZerosLike});
   registry.Add("OnesLike", {InferFillLike<true>, LegalizeOnesLike});
   registry.Add("BroadcastTo", {InferBroadcastTo, LegalizeBroadcastTo});
+  registry.Add("BroadcastArgs", {InferBroadcastArgs, LegalizeBroadcastArgs});
 }
 
 }  // namespace tflconv

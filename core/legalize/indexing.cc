@@ -10,6 +10,8 @@
 //     validate_indices) -> SPARSE_TO_DENSE.
 //   ReverseSequence(x, seq_lengths; seq_dim, batch_dim) -> REVERSE_SEQUENCE.
 //   Bucketize(x; boundaries) -> BUCKETIZE.
+//   ScatterNd(indices, updates, shape) -> SCATTER_ND with int32 indices and
+//     shape, as the official converter casts them.
 //   MatrixDiag(diagonal) -> MATRIX_DIAG and MatrixSetDiag(input, diagonal)
 //     -> MATRIX_SET_DIAG; their V2/V3 forms only for the main diagonal
 //     (k = 0, and for MatrixDiag the default size -1 and padding 0), the
@@ -150,6 +152,57 @@ absl::Status LegalizeSparseToDense(LegalizeContext& ctx) {
   tflite::SparseToDenseOptionsT options;
   options.validate_indices = validate;
   return EmitSimple(ctx, tflite::BuiltinOperator_SPARSE_TO_DENSE, MakeOptions(options));
+}
+
+// TensorFlow's shape rule: indices [..., ix] and updates [...] agree on the
+// outer dimensions, and updates' inner ones are shape[ix:]. The kernel
+// checks the same, but only at run time when the shape is computed.
+absl::Status InferScatterNd(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
+  const Shape& indices = ctx.input_shape(0);
+  const Shape& updates = ctx.input_shape(1);
+  const Tensor* shape_value = ctx.input_value(2);
+  if (shape_value == nullptr) {
+    const Shape& shape_shape = ctx.input_shape(2);
+    const bool known = shape_shape.fully_defined() && shape_shape.rank() == 1;
+    ctx.SetOutput(0, ctx.input_dtype(1),
+                  known ? Shape::Of(Dims(shape_shape.dims[0], -1)) : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> shape = shape_value->AsInt64Vector();
+  if (indices.fully_defined() && updates.fully_defined()) {
+    const int outer = indices.rank() - 1;
+    const int64_t ix = outer >= 0 ? indices.dims[outer] : -1;
+    bool fits = outer >= 0 && ix <= static_cast<int64_t>(shape.size()) &&
+                updates.rank() - outer == static_cast<int>(shape.size() - ix);
+    for (int i = 0; fits && i < outer; ++i) fits = indices.dims[i] == updates.dims[i];
+    for (int i = outer; fits && i < updates.rank(); ++i) fits = updates.dims[i] == shape[ix + i - outer];
+    if (!fits) {
+      return ctx.Invalid(absl::StrCat("indices of shape ", indices.ToString(), " and updates of shape ",
+                                      updates.ToString(), " do not fit shape ", DimsToString(shape)));
+    }
+  }
+  ctx.SetOutput(0, ctx.input_dtype(1), Shape::Of(shape));
+  return absl::OkStatus();
+}
+
+// SCATTER_ND fails on an index out of bounds, as TensorFlow does by default
+// (bad_indices_policy "" or "DEFAULT" or "ERROR"); "IGNORE" skips them, which
+// no builtin does. A computed shape makes the kernel's output dynamic, which
+// the official runtime mishandles (see LegalizeUnsortedSegment).
+absl::Status LegalizeScatterNd(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto policy, GetStringAttr(ctx.node(), "bad_indices_policy", ""));
+  if (policy == "IGNORE") return ctx.Unsupported("ScatterNd with bad_indices_policy IGNORE");
+  if (ctx.input_value(2) == nullptr) {
+    return ctx.Unsupported("ScatterNd of a shape computed at run time (the kernel's output is "
+                           "then dynamic)");
+  }
+  TFLCONV_ASSIGN_OR_RETURN(auto indices, Int32Input(ctx, 0, "indices"));
+  TFLCONV_ASSIGN_OR_RETURN(auto updates, ctx.Input(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto shape, Int32Input(ctx, 2, "shape"));
+  ctx.Emit(tflite::BuiltinOperator_SCATTER_ND, {indices, updates, shape}, {ctx.Output(0)},
+           MakeOptions(tflite::ScatterNdOptionsT{}));
+  return absl::OkStatus();
 }
 
 // Whether constant `t` holds only `value` (false when it is computed).
@@ -299,6 +352,7 @@ void RegisterIndexingRules(RuleRegistry& registry) {
   registry.Add("SparseToDense", {InferSparseToDense, LegalizeSparseToDense});
   registry.Add("ReverseSequence", {InferReverseSequence, LegalizeReverseSequence});
   registry.Add("Bucketize", {InferBucketize, LegalizeBucketize});
+  registry.Add("ScatterNd", {InferScatterNd, LegalizeScatterNd});
   for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
     registry.Add(op, {InferMatrixDiag, LegalizeMatrixDiag});
   }

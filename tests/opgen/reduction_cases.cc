@@ -63,6 +63,19 @@ void AddUnsortedSegments(Cases& cases) {
                               {"UnsortedSegmentMin", "min", ", initial=np.finfo(np.float32).max",
                                ", initial=np.iinfo(np.int32).max"}};
   for (const Reducer& r : reducers) {
+    // Ids fed at run time: the kernel sizes its output only then.
+    OpCase fed;
+    fed.name = absl::StrCat("segment/", r.op, "_float32_6x3_fed_ids");
+    AddInput(fed, "data", DT_FLOAT, {6, 3}, -3, 3);
+    AddInput(fed, "ids", DT_INT32, {6}, 0, 3);
+    fed.graph.ConstInt("count", {}, {4});
+    auto& node = AddTyped(fed, r.op, "y", {"data", "ids", "count"}, DT_FLOAT);
+    testing::AttrType(node, "Tindices", DT_INT32);
+    testing::AttrType(node, "Tnumsegments", DT_INT32);
+    fed.outputs = {"y"};
+    fed.numpy = absl::StrCat("np.stack([np.", r.numpy, "(data[ids == k], axis=0",
+                             r.float_identity, ") for k in range(4)])");
+    cases.push_back(std::move(fed));
     for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
       for (const Segments& g : grids) {
         OpCase c;
@@ -81,6 +94,27 @@ void AddUnsortedSegments(Cases& cases) {
                                ") for k in range(", g.count, ")])");
         cases.push_back(std::move(c));
       }
+    }
+  }
+}
+
+// SegmentSum over constant sorted ids: from 0 without gaps, with a gap and
+// from 1 (the rows no id names are 0).
+void AddSegmentSums(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    for (const std::vector<int32_t>& ids :
+         {std::vector<int32_t>{0, 0, 1, 2, 2}, {0, 0, 2, 3, 3}, {1, 1, 2, 3, 3}}) {
+      OpCase c;
+      c.name = absl::StrCat("segment/SegmentSum_", DtypeName(dtype), "_ids",
+                            absl::StrJoin(ids, ""));
+      AddInput(c, "data", dtype, {5, 3}, -3, 3);
+      c.graph.ConstInt("ids", {5}, ids);
+      auto& node = AddTyped(c, "SegmentSum", "y", {"data", "ids"}, dtype);
+      testing::AttrType(node, "Tindices", DT_INT32);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("np.stack([np.sum(data[", NumpyInt32(ids, {5}),
+                             " == k], axis=0) for k in range(", ids.back() + 1, ")])");
+      cases.push_back(std::move(c));
     }
   }
 }
@@ -126,6 +160,7 @@ void AddReductionCases(Cases& cases) {
     }
   }
   AddUnsortedSegments(cases);
+  AddSegmentSums(cases);
 }
 
 }  // namespace tflconv::opgen

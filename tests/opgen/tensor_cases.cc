@@ -1,7 +1,8 @@
 // Shape and data-movement grids: transposes over every permutation,
 // reshapes, slices with every mask, pads, concatenation and stacking over
 // axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot,
-// reversal, sequence reversal, buckets, matrix diagonals and rank.
+// reversal, sequence reversal, buckets, scatters, broadcast shapes, matrix
+// diagonals and rank.
 #include <algorithm>
 #include <numeric>
 
@@ -469,6 +470,49 @@ void AddReverseSequencesAndBuckets(Cases& cases) {
   }
 }
 
+// ScatterNd (duplicate indices add up, as in TensorFlow) and BroadcastArgs
+// of a fed shape (all ones) with a constant one.
+void AddScattersAndBroadcastArgs(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    struct Scatter {
+      const char* name;
+      std::vector<int64_t> index_shape;
+      std::vector<int32_t> indices;  // empty: fed, in [0, 3]
+      std::vector<int64_t> updates_shape;
+      std::vector<int32_t> shape;
+      const char* numpy_index;
+    };
+    const Scatter scatters[] = {
+        {"rows", {3, 1}, {0, 2, 0}, {3, 3}, {4, 3}, "[0, 2, 0]"},
+        {"elements", {2, 2}, {0, 1, 2, 2}, {2}, {3, 3}, "([0, 2], [1, 2])"},
+        {"fed_rows", {3, 1}, {}, {3, 3}, {4, 3}, "indices[:, 0]"}};
+    for (const Scatter& s : scatters) {
+      OpCase c;
+      c.name = absl::StrCat("scatter_nd/", DtypeName(dtype), "_", s.name);
+      if (s.indices.empty()) {
+        AddInput(c, "indices", DT_INT32, s.index_shape, 0, 3);
+      } else {
+        c.graph.ConstInt("indices", s.index_shape, s.indices);
+      }
+      AddInput(c, "updates", dtype, s.updates_shape, -9, 9);
+      c.graph.ConstInt("shape", {static_cast<int64_t>(s.shape.size())}, s.shape);
+      auto& scatter = AddTyped(c, "ScatterNd", "y", {"indices", "updates", "shape"}, dtype);
+      AttrType(scatter, "Tindices", DT_INT32);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("(lambda o: (np.add.at(o, ", s.numpy_index, ", updates), o)[1])("
+                             "np.zeros([", absl::StrJoin(s.shape, ", "), "], updates.dtype))");
+      cases.push_back(std::move(c));
+    }
+  }
+  OpCase c;
+  c.name = "broadcast_args/ones3_with_5x1x1x3";
+  AddInput(c, "s0", DT_INT32, {3}, 1, 1);
+  c.graph.ConstInt("s1", {4}, {5, 1, 1, 3});
+  AddTyped(c, "BroadcastArgs", "y", {"s0", "s1"}, DT_INT32);
+  c.outputs = {"y"};
+  cases.push_back(std::move(c));
+}
+
 }  // namespace
 
 void AddTensorCases(Cases& cases) {
@@ -481,6 +525,7 @@ void AddTensorCases(Cases& cases) {
   AddReshapes(cases);
   AddDiagonalsAndRank(cases);
   AddReverseSequencesAndBuckets(cases);
+  AddScattersAndBroadcastArgs(cases);
 }
 
 }  // namespace tflconv::opgen

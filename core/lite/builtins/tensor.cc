@@ -54,6 +54,24 @@ std::vector<BuiltinSpec> TensorBuiltins() {
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_MAX, unsorted_segment, {}, {"2.10.0"}},
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_MIN, unsorted_segment, {}, {"2.11.0"}},
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_PROD, unsorted_segment, {}, {"2.10.0"}},
+      // scatter_nd.cc: int32 indices and shape; updates of float32, uint8,
+      // bool, int8, int32 or int64 (its uint16 path is quantized).
+      {tfl::BuiltinOperator_SCATTER_ND,
+       KernelContract{"scatter_nd.cc",
+                      {OneOf({kI32}, 1), OneOf({kF32, kU8, kBool, kI8, kI32, kI64}, 1),
+                       OneOf({kI32}, 1, 1)},
+                      {SameAs(1)}},
+       {},
+       {"2.1.0"}},
+      // broadcast_args.cc: two 1-D shapes and the result of one type, int32
+      // or int64.
+      {tfl::BuiltinOperator_BROADCAST_ARGS,
+       KernelContract{"broadcast_args.cc",
+                      {OneOf({kI32, kI64}, 1, 1),
+                       TensorRule{TensorRule::Kind::kSameAsInput, {}, 0, 1, 1}},
+                      {SameAs(0)}},
+       {},
+       {"2.6.0"}},
       // rank.cc: any input; an int32 scalar set at prepare.
       {tfl::BuiltinOperator_RANK,
        KernelContract{"rank.cc", {Any()}, {Int32()}},
