@@ -116,8 +116,13 @@ std::vector<BuiltinSpec> NnBuiltins() {
        Unary("fake_quant.cc", {kF32}),
        {{2, {If(Flag::kNarrowRange)}}},
        {"1.5.0", "1.10.0"}},
+      // random_ops.cc: Prepare takes a 1-D int32 shape only; Eval draws float32.
       {tfl::BuiltinOperator_RANDOM_UNIFORM,
-       KernelContract{"random_ops.cc", {Int32Or64()}, {OneOf({kF32})}},
+       KernelContract{"random_ops.cc", {OneOf({kI32}, 1, 1)}, {OneOf({kF32})}},
+       {},
+       {"2.8.0"}},
+      {tfl::BuiltinOperator_RANDOM_STANDARD_NORMAL,
+       KernelContract{"random_ops.cc", {OneOf({kI32}, 1, 1)}, {OneOf({kF32})}},
        {},
        {"2.8.0"}},
   };
