@@ -185,6 +185,32 @@ void AddCasts(Cases& cases) {
       }
     }
   }
+  // Bitcast (tfjs has none): to int32 and back, and to bytes (the shape
+  // gains a last dimension of 4), widened to int32 for the comparison.
+  for (const char* form : {"to_int32", "round_trip", "to_uint8"}) {
+    OpCase c;
+    c.name = absl::StrCat("cast/Bitcast_float32_", form);
+    AddInput(c, "x", DT_FLOAT, {2, 3}, -2, 2);
+    const std::string f = form;
+    auto& bitcast = AddTyped(c, "Bitcast", "bits", {"x"}, DT_FLOAT);
+    testing::AttrType(bitcast, "type", f == "to_uint8" ? tensorflow::DT_UINT8 : DT_INT32);
+    std::string out = "bits";
+    if (f == "round_trip") {
+      auto& back = AddTyped(c, "Bitcast", "back", {"bits"}, DT_INT32);
+      testing::AttrType(back, "type", DT_FLOAT);
+      out = "back";
+    } else if (f == "to_uint8") {
+      auto& widen = c.graph.Op("Cast", "wide", {"bits"});
+      testing::AttrType(widen, "SrcT", tensorflow::DT_UINT8);
+      testing::AttrType(widen, "DstT", DT_INT32);
+      out = "wide";
+    }
+    c.outputs = {out};
+    c.numpy = f == "to_int32"     ? "x.view(np.int32)"
+              : f == "round_trip" ? "x"
+                                  : "x.view(np.uint8).reshape([2, 3, 4]).astype(np.int32)";
+    cases.push_back(std::move(c));
+  }
 }
 
 // Ops TensorFlow's converter legalizes and tfjs lacks (Atan2 excepted):

@@ -72,6 +72,11 @@ std::vector<BuiltinSpec> TensorBuiltins() {
                       {SameAs(0)}},
        {},
        {"2.6.0"}},
+      // bitcast.cc: copies the bytes of any type of known width.
+      {tfl::BuiltinOperator_BITCAST,
+       KernelContract{"bitcast.cc", {OneOf(AllNumeric())}, {OneOf(AllNumeric())}},
+       {},
+       {"2.13.0"}},
       // rank.cc: any input; an int32 scalar set at prepare.
       {tfl::BuiltinOperator_RANK,
        KernelContract{"rank.cc", {Any()}, {Int32()}},
