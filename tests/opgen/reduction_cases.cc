@@ -1,5 +1,5 @@
 // Reductions over axes, keep_dims, ranks and dtypes; arg reductions;
-// unsorted segment reductions.
+// unsorted segment reductions; top k.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/opgen/op_case.h"
@@ -119,6 +119,26 @@ void AddSegmentSums(Cases& cases) {
   }
 }
 
+// TopKV2 and ApproxTopK (tfjs lacks it; the max-k over the last axis is an
+// exact top k): values and int32 indices, sorted.
+void AddTopK(Cases& cases) {
+  for (const char* op : {"TopKV2", "ApproxTopK"}) {
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{8}, {3, 8}, {2, 2, 5}}) {
+      OpCase c;
+      c.name = absl::StrCat("topk/", op, "_", ShapeName(shape), "_k3");
+      AddInput(c, "x", DT_FLOAT, shape, -9, 9);
+      std::vector<std::string> inputs = {"x"};
+      const bool approx = std::string(op) == "ApproxTopK";
+      if (!approx) inputs.push_back(c.graph.ConstInt("k", {}, {3}));
+      auto& node = AddTyped(c, op, "y", inputs, DT_FLOAT);
+      if (approx) testing::AttrInt(node, "k", 3);
+      c.outputs = {"y", "y:1"};
+      c.numpy = "-np.sort(-x, axis=-1)[..., :3];np.argsort(-x, axis=-1, kind='stable')[..., :3]";
+      cases.push_back(std::move(c));
+    }
+  }
+}
+
 }  // namespace
 
 void AddReductionCases(Cases& cases) {
@@ -161,6 +181,7 @@ void AddReductionCases(Cases& cases) {
   }
   AddUnsortedSegments(cases);
   AddSegmentSums(cases);
+  AddTopK(cases);
 }
 
 }  // namespace tflconv::opgen
