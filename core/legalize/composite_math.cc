@@ -144,7 +144,8 @@ absl::Status LegalizeSoftsign(LegalizeContext& ctx) {
   TFLCONV_ASSIGN_OR_RETURN(auto one, ScalarOperand(ctx, 1, "one"));
   Steps s(ctx);
   const int magnitude = s.Add(B::BuiltinOperator_ABS, {x}, "abs");
-  s.Finish(B::BuiltinOperator_DIV, {x, s.Add(B::BuiltinOperator_ADD, {magnitude, one}, "abs_plus_one")});
+  s.Finish(B::BuiltinOperator_DIV,
+           {x, s.Add(B::BuiltinOperator_ADD, {magnitude, one}, "abs_plus_one")});
   return absl::OkStatus();
 }
 

@@ -301,8 +301,9 @@ void RegisterElementwiseRules(RuleRegistry& registry) {
   registry.Add("SigmoidGrad",
                {TFLCONV_FOLD_BINARY(false, static_cast<decltype(a)>(b * a * (1 - a))),
                 LegalizeSigmoidGrad});
-  registry.Add("BitwiseXor", {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNonInteger(ctx), BitXor(a, b)),
-                              LegalizeBinary<B::BuiltinOperator_BITWISE_XOR>});
+  registry.Add("BitwiseXor",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNonInteger(ctx), BitXor(a, b)),
+                LegalizeBinary<B::BuiltinOperator_BITWISE_XOR>});
   registry.Add("RightShift",
                {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNonInteger(ctx), ShiftRight(a, b)),
                 LegalizeBinary<B::BuiltinOperator_RIGHT_SHIFT>});

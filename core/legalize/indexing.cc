@@ -176,10 +176,13 @@ absl::Status InferScatterNd(InferContext& ctx) {
     bool fits = outer >= 0 && ix <= static_cast<int64_t>(shape.size()) &&
                 updates.rank() - outer == static_cast<int>(shape.size() - ix);
     for (int i = 0; fits && i < outer; ++i) fits = indices.dims[i] == updates.dims[i];
-    for (int i = outer; fits && i < updates.rank(); ++i) fits = updates.dims[i] == shape[ix + i - outer];
+    for (int i = outer; fits && i < updates.rank(); ++i) {
+      fits = updates.dims[i] == shape[ix + i - outer];
+    }
     if (!fits) {
-      return ctx.Invalid(absl::StrCat("indices of shape ", indices.ToString(), " and updates of shape ",
-                                      updates.ToString(), " do not fit shape ", DimsToString(shape)));
+      return ctx.Invalid(absl::StrCat("indices of shape ", indices.ToString(),
+                                      " and updates of shape ", updates.ToString(),
+                                      " do not fit shape ", DimsToString(shape)));
     }
   }
   ctx.SetOutput(0, ctx.input_dtype(1), Shape::Of(shape));
@@ -241,7 +244,9 @@ absl::Status InferMatrixDiag(InferContext& ctx) {
   const int inputs = ctx.node().op == "MatrixDiag" ? 1 : 5;
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(inputs, inputs));
   const Shape& in = ctx.input_shape(0);
-  if (in.known_rank && in.rank() < 1) return ctx.Invalid("diagonal is a scalar; it must be 1-D or more");
+  if (in.known_rank && in.rank() < 1) {
+    return ctx.Invalid("diagonal is a scalar; it must be 1-D or more");
+  }
   Shape out = Shape::Unknown();
   if (in.known_rank && MainDiagonal(ctx, /*set_diag=*/false)) {
     out = in;

@@ -391,12 +391,15 @@ void RegisterReductionRules(RuleRegistry& registry) {
   registry.Add("ArgMax", {InferArg<true>, LegalizeArg<true>});
   registry.Add("ArgMin", {InferArg<false>, LegalizeArg<false>});
   registry.Add("SegmentSum", {InferSegmentSum, LegalizeSegmentSum});
-  registry.Add("UnsortedSegmentSum", {InferUnsortedSegment,
-                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_SUM>});
-  registry.Add("UnsortedSegmentMax", {InferUnsortedSegment,
-                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MAX>});
-  registry.Add("UnsortedSegmentMin", {InferUnsortedSegment,
-                                      LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MIN>});
+  registry.Add("UnsortedSegmentSum",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_SUM>});
+  registry.Add("UnsortedSegmentMax",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MAX>});
+  registry.Add("UnsortedSegmentMin",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MIN>});
   registry.Add("UnsortedSegmentProd",
                {InferUnsortedSegment,
                 LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_PROD>});
