@@ -1,6 +1,11 @@
-// Activations. Relu, Relu6 and ReluN1To1 become standalone builtins here;
-// the Lite optimizer later fuses them into the producing op when it can.
+// Activations and normalizations over the channel axis (Softmax, LRN).
+// Relu, Relu6 and ReluN1To1 become standalone builtins here; the Lite
+// optimizer later fuses them into the producing op when it can.
 #include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
 
 #include "core/legalize/registry.h"
 #include "core/legalize/shape_util.h"
@@ -43,6 +48,32 @@ absl::Status LegalizeLogSoftmax(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// LRN: x / (bias + alpha * sum of x^2 over depth_radius channels on each
+// side)^beta, TFLite's LOCAL_RESPONSE_NORMALIZATION term for term.
+absl::Status InferLrn(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(InferSameAsInput(ctx));
+  const Shape& in = ctx.input_shape(0);
+  if (in.known_rank && in.rank() != 4) {
+    return ctx.Invalid(absl::StrCat("input of shape ", in.ToString(), " is not 4-D"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeLrn(LegalizeContext& ctx) {
+  const Node& node = ctx.node();
+  TFLCONV_ASSIGN_OR_RETURN(auto radius, GetIntAttr(node, "depth_radius", 5));
+  if (radius < 0 || radius > std::numeric_limits<int32_t>::max()) {
+    return NodeInvalid(node, absl::StrCat("depth_radius ", radius, " is out of range"));
+  }
+  tflite::LocalResponseNormalizationOptionsT options;
+  options.radius = static_cast<int32_t>(radius);
+  TFLCONV_ASSIGN_OR_RETURN(options.bias, GetFloatAttr(node, "bias", 1.0f));
+  TFLCONV_ASSIGN_OR_RETURN(options.alpha, GetFloatAttr(node, "alpha", 1.0f));
+  TFLCONV_ASSIGN_OR_RETURN(options.beta, GetFloatAttr(node, "beta", 0.5f));
+  return EmitSimple(ctx, tflite::BuiltinOperator_LOCAL_RESPONSE_NORMALIZATION,
+                    MakeOptions(options));
+}
+
 // Prelu(x, alpha) as exported by TensorFlow.js and Keras.
 absl::Status InferPrelu(InferContext& ctx) {
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
@@ -74,6 +105,7 @@ void RegisterActivationRules(RuleRegistry& registry) {
   registry.Add("Softmax", {InferSameAsInput, LegalizeSoftmax});
   registry.Add("LogSoftmax", {InferSameAsInput, LegalizeLogSoftmax});
   registry.Add("Prelu", {InferPrelu, LegalizePrelu});
+  registry.Add("LRN", {InferLrn, LegalizeLrn});
 }
 
 }  // namespace tflconv

@@ -1,8 +1,8 @@
 // Element-wise math TFLite has no builtin for, written with builtins that
 // have one (each rule says which): IsFinite, Softplus, Selu, Log1p, Expm1,
-// Atan and Erf. Each folds when its input is constant. The steps are float
-// builtins; another dtype breaks their kernel contracts, and the legalizer
-// then keeps the op as Flex.
+// Atan, Softsign and Erf. Each folds when its input is constant. The steps
+// are float builtins; another dtype breaks their kernel contracts, and the
+// legalizer then keeps the op as Flex.
 #include <cmath>
 
 #include "core/legalize/registry.h"
@@ -188,6 +188,17 @@ absl::Status LegalizeErf(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Softsign(x) = x / (|x| + 1), as TensorFlow's converter writes it.
+absl::Status LegalizeSoftsign(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto one, ScalarOperand(ctx, 1, "one"));
+  Steps s(ctx);
+  const int magnitude = s.Add(B::BuiltinOperator_ABS, {x}, "abs");
+  s.Finish(B::BuiltinOperator_DIV,
+           {x, s.Add(B::BuiltinOperator_ADD, {magnitude, one}, "abs_plus_one")});
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterCompositeMathRules(RuleRegistry& registry) {
@@ -201,6 +212,9 @@ void RegisterCompositeMathRules(RuleRegistry& registry) {
   registry.Add("Expm1", {TFLCONV_FOLD_UNARY(std::expm1(static_cast<double>(x))),
                          LegalizeNearOne<false>});
   registry.Add("Atan", {TFLCONV_FOLD_UNARY(std::atan(static_cast<double>(x))), LegalizeAtan});
+  registry.Add("Softsign", {TFLCONV_FOLD_UNARY(static_cast<double>(x) /
+                                               (std::abs(static_cast<double>(x)) + 1.0)),
+                            LegalizeSoftsign});
 }
 
 }  // namespace tflconv

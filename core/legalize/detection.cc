@@ -1,7 +1,8 @@
 // Detection post-processing: TopKV2 and non-max suppression.
 //
 // TopKV2 becomes TOPK_V2 (always sorted, so "sorted" is ignored, as in the
-// official LegalizeTopKV2 pattern); TFLite's indices are int32.
+// official LegalizeTopKV2 pattern); TFLite's indices are int32. ApproxTopK's
+// max-k over the last dimension becomes the same exact TOPK_V2.
 //
 // NonMaxSuppressionV4/V5 become NON_MAX_SUPPRESSION_V4/V5; the official
 // patterns drop pad_to_max_output_size, and TFLite always pads its
@@ -29,6 +30,25 @@
 namespace tflconv {
 namespace {
 
+// The values and int32 indices of the top k (-1: unknown) over the last
+// dimension of input 0.
+absl::Status SetTopKOutputs(InferContext& ctx, int64_t k) {
+  const Shape& in = ctx.input_shape(0);
+  Shape out = Shape::Unknown();
+  if (in.known_rank) {
+    if (in.rank() < 1) return ctx.Invalid("input must have rank >= 1");
+    const int64_t last = in.dims.back();
+    if (k >= 0 && last >= 0 && k > last) {
+      return ctx.Invalid(absl::StrCat("k (", k, ") exceeds the last dimension (", last, ")"));
+    }
+    out = in;
+    out.dims.back() = k;
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), out);
+  ctx.SetOutput(1, tensorflow::DT_INT32, out);
+  return absl::OkStatus();
+}
+
 absl::Status InferTopKV2(InferContext& ctx) {
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   TFLCONV_ASSIGN_OR_RETURN(auto index_type,
@@ -46,20 +66,7 @@ absl::Status InferTopKV2(InferContext& ctx) {
                                       std::numeric_limits<int32_t>::max(), "])"));
     }
   }
-  const Shape& in = ctx.input_shape(0);
-  Shape out = Shape::Unknown();
-  if (in.known_rank) {
-    if (in.rank() < 1) return ctx.Invalid("input must have rank >= 1");
-    const int64_t last = in.dims.back();
-    if (k >= 0 && last >= 0 && k > last) {
-      return ctx.Invalid(absl::StrCat("k (", k, ") exceeds the last dimension (", last, ")"));
-    }
-    out = in;
-    out.dims.back() = k;
-  }
-  ctx.SetOutput(0, ctx.input_dtype(0), out);
-  ctx.SetOutput(1, tensorflow::DT_INT32, out);
-  return absl::OkStatus();
+  return SetTopKOutputs(ctx, k);
 }
 
 absl::Status LegalizeTopKV2(LegalizeContext& ctx) {
@@ -76,6 +83,43 @@ absl::Status LegalizeTopKV2(LegalizeContext& ctx) {
     k = kt;
   }
   ctx.Emit(tflite::BuiltinOperator_TOPK_V2, {x, k}, {ctx.Output(0), ctx.Output(1)},
+           MakeOptions(tflite::TopKV2OptionsT{}));
+  return absl::OkStatus();
+}
+
+// ApproxTopK(input; k, reduction_dimension, is_max_k): TensorFlow's
+// converter makes the max-k over the last dimension an exact TOPK_V2; other
+// forms (min-k, another dimension) stay Flex.
+bool ApproxTopKIsMaxOnLastAxis(const Node& node, const Shape& in) {
+  const auto dimension = GetIntAttr(node, "reduction_dimension", -1);
+  const auto max_k = GetBoolAttr(node, "is_max_k", true);
+  return dimension.ok() && max_k.ok() && *max_k &&
+         (*dimension == -1 || (in.known_rank && *dimension == in.rank() - 1));
+}
+
+absl::Status InferApproxTopK(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t k, GetIntAttr(ctx.node(), "k"));
+  if (k < 0 || k > std::numeric_limits<int32_t>::max()) {
+    return ctx.Invalid(absl::StrCat("attribute k is ", k, " (must be in [0, ",
+                                    std::numeric_limits<int32_t>::max(), "])"));
+  }
+  if (!ApproxTopKIsMaxOnLastAxis(ctx.node(), ctx.input_shape(0))) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    ctx.SetOutput(1, tensorflow::DT_INT32, Shape::Unknown());
+    return absl::OkStatus();
+  }
+  return SetTopKOutputs(ctx, k);
+}
+
+absl::Status LegalizeApproxTopK(LegalizeContext& ctx) {
+  if (!ApproxTopKIsMaxOnLastAxis(ctx.node(), ctx.input_shape(0))) {
+    return ctx.Unsupported("ApproxTopK other than the max-k over the last dimension");
+  }
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t k, GetIntAttr(ctx.node(), "k"));
+  TFLCONV_ASSIGN_OR_RETURN(auto x, ctx.Input(0));
+  const int k_tensor = ctx.Constant(Int32Tensor({k}, /*as_scalar=*/true), "k");
+  ctx.Emit(tflite::BuiltinOperator_TOPK_V2, {x, k_tensor}, {ctx.Output(0), ctx.Output(1)},
            MakeOptions(tflite::TopKV2OptionsT{}));
   return absl::OkStatus();
 }
@@ -232,6 +276,7 @@ absl::Status LegalizeNms(LegalizeContext& ctx) {
 
 void RegisterDetectionRules(RuleRegistry& registry) {
   registry.Add("TopKV2", {InferTopKV2, LegalizeTopKV2});
+  registry.Add("ApproxTopK", {InferApproxTopK, LegalizeApproxTopK});
   for (const char* op : {"NonMaxSuppression", "NonMaxSuppressionV2", "NonMaxSuppressionV3",
                          "NonMaxSuppressionV4", "NonMaxSuppressionV5"}) {
     registry.Add(op, {InferNms, LegalizeNms});

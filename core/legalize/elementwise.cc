@@ -1,5 +1,6 @@
 // Element-wise math, comparison and logic ops: one TFLite builtin each
-// (DivNoNan and float TruncateDiv a few), with NumPy broadcasting, folded
+// (DivNoNan, float TruncateDiv, SigmoidGrad and Atan2 over operands of
+// different shapes a few), with NumPy broadcasting, folded
 // when their inputs are constant.
 #include <cmath>
 #include <type_traits>
@@ -184,6 +185,60 @@ absl::Status LegalizeDivNoNan(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// TensorFlow defines BitwiseXor and RightShift for integer dtypes only.
+absl::Status RejectNonInteger(const InferContext& ctx) {
+  switch (ctx.input_dtype(0)) {
+    case tensorflow::DT_INT8: case tensorflow::DT_INT16: case tensorflow::DT_INT32:
+    case tensorflow::DT_INT64: case tensorflow::DT_UINT8: case tensorflow::DT_UINT16:
+    case tensorflow::DT_UINT32: case tensorflow::DT_UINT64:
+      return absl::OkStatus();
+    default:
+      return ctx.Invalid(absl::StrCat("attribute T is ", DataTypeName(ctx.input_dtype(0)),
+                                      "; ", ctx.node().op, " takes integers only"));
+  }
+}
+
+// Atan2(y, x). ATAN2's kernel does not broadcast (atan2.cc reads x at y's
+// indices), so an operand of another shape is first broadcast to the
+// output's with BROADCAST_TO; shapes known only at run time stay Flex.
+absl::Status LegalizeAtan2(LegalizeContext& ctx) {
+  const Shape& shape = ctx.output(0).shape;
+  std::vector<int> operands;
+  for (int i = 0; i < 2; ++i) {
+    TFLCONV_ASSIGN_OR_RETURN(auto operand, ctx.Input(i));
+    if (!shape.fully_defined()) {
+      return ctx.Unsupported(absl::StrCat("Atan2 with output shape ", shape.ToString(),
+                                          " known only at run time (ATAN2 does not broadcast)"));
+    }
+    if (ctx.input_shape(i).dims != shape.dims) {
+      const std::string name = i == 0 ? "y" : "x";
+      const int target = ctx.Constant(Int32Tensor(shape.dims), name + "_shape");
+      const int broadcast = ctx.Intermediate(ctx.input(i).dtype, shape, name + "_broadcast");
+      ctx.Emit(B::BuiltinOperator_BROADCAST_TO, {operand, target}, {broadcast},
+               MakeOptions(tflite::BroadcastToOptionsT{}));
+      operand = broadcast;
+    }
+    operands.push_back(operand);
+  }
+  EmitElementwise(ctx, B::BuiltinOperator_ATAN2, std::move(operands), ctx.Output(0));
+  return absl::OkStatus();
+}
+
+// SigmoidGrad(y, dy) = dy * y * (1 - y), y being sigmoid's output; the
+// decomposition TensorFlow's converter uses (legalize_patterns.td).
+absl::Status LegalizeSigmoidGrad(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto y, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto dy, ctx.Input(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto one, ScalarOperand(ctx, 1, "one"));
+  const DataType dtype = ctx.output(0).dtype;
+  const int complement =
+      EmitStep(ctx, B::BuiltinOperator_SUB, {one, y}, dtype, ctx.input_shape(0), "one_minus_y");
+  const int slope =
+      EmitStep(ctx, B::BuiltinOperator_MUL, {y, complement}, dtype, ctx.input_shape(0), "slope");
+  EmitElementwise(ctx, B::BuiltinOperator_MUL, {dy, slope}, ctx.Output(0));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // One entry per TF op: its name, its folding (a and b are the operands'
@@ -239,6 +294,19 @@ void RegisterElementwiseRules(RuleRegistry& registry) {
                               LegalizeBinary<B::BuiltinOperator_LOGICAL_AND>});
   registry.Add("LogicalOr", {TFLCONV_FOLD_BINARY(true, a || b),
                              LegalizeBinary<B::BuiltinOperator_LOGICAL_OR>});
+  registry.Add("Atan2", {TFLCONV_FOLD_BINARY(false, static_cast<decltype(a)>(std::atan2(
+                                                        static_cast<double>(a),
+                                                        static_cast<double>(b)))),
+                         LegalizeAtan2});
+  registry.Add("SigmoidGrad",
+               {TFLCONV_FOLD_BINARY(false, static_cast<decltype(a)>(b * a * (1 - a))),
+                LegalizeSigmoidGrad});
+  registry.Add("BitwiseXor",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNonInteger(ctx), BitXor(a, b)),
+                LegalizeBinary<B::BuiltinOperator_BITWISE_XOR>});
+  registry.Add("RightShift",
+               {TFLCONV_FOLD_BINARY_CHECKED(false, RejectNonInteger(ctx), ShiftRight(a, b)),
+                LegalizeBinary<B::BuiltinOperator_RIGHT_SHIFT>});
   registry.Add("AddN", {InferAddN, LegalizeAddN});
   registry.Add("Neg", {TFLCONV_FOLD_UNARY(WrapNeg(x)), LegalizeUnary<B::BuiltinOperator_NEG>});
   registry.Add("Abs", {TFLCONV_FOLD_UNARY(WrapAbs(x)), LegalizeUnary<B::BuiltinOperator_ABS>});

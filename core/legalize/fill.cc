@@ -1,7 +1,9 @@
 // Ops that make a tensor from a shape, a value or another tensor: Tile,
 // Fill, Range, BroadcastTo, ZerosLike and OnesLike (ONES_LIKE does not
-// exist: FILL of the input's shape), and Cast. All fold when their inputs
+// exist: FILL of the input's shape), Cast and Bitcast; and BroadcastArgs,
+// the shape two shapes broadcast to. All but Bitcast fold when their inputs
 // are constant.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -246,6 +248,59 @@ absl::Status LegalizeBroadcastTo(LegalizeContext& ctx) {
   return EmitWithInt32Operand<tflite::BroadcastToOptionsT>(ctx, tflite::BuiltinOperator_BROADCAST_TO, "shape");
 }
 
+// Bitcast(x; T, type) reinterprets the bytes: to a narrower type the shape
+// gains a last dimension of the width ratio, to a wider one it loses a last
+// dimension that must be that ratio (TensorFlow's rule and bitcast.cc's).
+absl::Status InferBitcast(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  TFLCONV_ASSIGN_OR_RETURN(const DataType to, GetTypeAttr(ctx.node(), "type"));
+  const DataType from = ctx.input_dtype(0);
+  const int from_size = DataTypeSize(from), to_size = DataTypeSize(to);
+  if (from_size <= 0 || to_size <= 0 || from == tensorflow::DT_BOOL || to == tensorflow::DT_BOOL) {
+    return ctx.Invalid(absl::StrCat("cannot bitcast from ", DataTypeName(from), " to ",
+                                    DataTypeName(to)));
+  }
+  const Shape& in = ctx.input_shape(0);
+  Shape out = in;
+  if (in.known_rank && from_size > to_size) {
+    out.dims.push_back(from_size / to_size);
+  } else if (in.known_rank && from_size < to_size) {
+    if (in.rank() == 0 || (in.dims.back() >= 0 && in.dims.back() != to_size / from_size)) {
+      return ctx.Invalid(absl::StrCat("cannot bitcast ", DataTypeName(from), " of shape ",
+                                      in.ToString(), " to ", DataTypeName(to),
+                                      ": the last dimension must be ", to_size / from_size));
+    }
+    out.dims.pop_back();
+  }
+  ctx.SetOutput(0, to, std::move(out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBitcast(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_BITCAST, {});
+}
+
+// BroadcastArgs(s0, s1): the broadcast of two int32 or int64 shapes, a vector
+// as long as the longer one.
+absl::Status InferBroadcastArgs(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  const DataType dtype = ctx.input_dtype(0);
+  const Shape& s0 = ctx.input_shape(0);
+  const Shape& s1 = ctx.input_shape(1);
+  const bool sized = s0.fully_defined() && s1.fully_defined() && s0.rank() == 1 && s1.rank() == 1;
+  ctx.SetOutput(0, dtype, Shape::Of({sized ? std::max(s0.dims[0], s1.dims[0]) : -1}));
+  if (!ctx.all_inputs_constant()) return absl::OkStatus();
+  auto shape = BroadcastShapes(Shape::Of(ctx.input_value(0)->AsInt64Vector()),
+                               Shape::Of(ctx.input_value(1)->AsInt64Vector()));
+  if (!shape.ok()) return ctx.Invalid(shape.status().message());
+  ctx.SetValue(0, Int32Tensor(shape->dims).CastTo(dtype));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBroadcastArgs(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_BROADCAST_ARGS, {});
+}
+
 // A tensor of `dims` with every element `one ? 1 : 0`.
 absl::StatusOr<Tensor> Splat(InferContext& ctx, DataType dtype, const Dims& dims,
                              bool one) {
@@ -292,9 +347,11 @@ void RegisterFillRules(RuleRegistry& registry) {
   registry.Add("Fill", {InferFill, LegalizeFill});
   registry.Add("Range", {InferRange, EmitRange});
   registry.Add("Cast", {InferCast, LegalizeCast});
+  registry.Add("Bitcast", {InferBitcast, LegalizeBitcast});
   registry.Add("ZerosLike", {InferFillLike<false>, LegalizeZerosLike});
   registry.Add("OnesLike", {InferFillLike<true>, LegalizeOnesLike});
   registry.Add("BroadcastTo", {InferBroadcastTo, LegalizeBroadcastTo});
+  registry.Add("BroadcastArgs", {InferBroadcastArgs, LegalizeBroadcastArgs});
 }
 
 }  // namespace tflconv

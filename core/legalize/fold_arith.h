@@ -129,6 +129,29 @@ T Power(T base, T exponent) {
   }
 }
 
+// BitwiseXor and RightShift, defined for integers only (their rules refuse
+// other dtypes before folding). The shift is clamped to [0, bits - 1] and
+// arithmetic for signed values, as TensorFlow's right_shift_op and TFLite's
+// right_shift.cc both do.
+template <typename T>
+T BitXor(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(a ^ b);
+  } else {
+    return a;
+  }
+}
+template <typename T>
+T ShiftRight(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    constexpr T kMaxShift = static_cast<T>(sizeof(T) * 8 - 1);
+    const T shift = b < T{0} ? T{0} : (b > kMaxShift ? kMaxShift : b);
+    return static_cast<T>(a >> shift);
+  } else {
+    return a;
+  }
+}
+
 }  // namespace tflconv
 
 #endif  // TFLCONV_CORE_LEGALIZE_FOLD_ARITH_H_

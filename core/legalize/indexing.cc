@@ -8,9 +8,19 @@
 //   OneHot(indices, depth, on_value, off_value; axis) -> ONE_HOT(axis).
 //   SparseToDense(indices, output_shape, values, default_value;
 //     validate_indices) -> SPARSE_TO_DENSE.
+//   ReverseSequence(x, seq_lengths; seq_dim, batch_dim) -> REVERSE_SEQUENCE.
+//   Bucketize(x; boundaries) -> BUCKETIZE.
+//   ScatterNd(indices, updates, shape) -> SCATTER_ND with int32 indices and
+//     shape, as the official converter casts them.
+//   MatrixDiag(diagonal) -> MATRIX_DIAG and MatrixSetDiag(input, diagonal)
+//     -> MATRIX_SET_DIAG; their V2/V3 forms only for the main diagonal
+//     (k = 0, and for MatrixDiag the default size -1 and padding 0), the
+//     only one those builtins fill, as TensorFlow's converter requires.
 // Dtypes and ranks their kernels do not take are declined by the
 // legalizer's kernel-contract check (then Flex). None of them folds.
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "core/legalize/registry.h"
@@ -144,6 +154,200 @@ absl::Status LegalizeSparseToDense(LegalizeContext& ctx) {
   return EmitSimple(ctx, tflite::BuiltinOperator_SPARSE_TO_DENSE, MakeOptions(options));
 }
 
+// TensorFlow's shape rule: indices [..., ix] and updates [...] agree on the
+// outer dimensions, and updates' inner ones are shape[ix:]. The kernel
+// checks the same, but only at run time when the shape is computed.
+absl::Status InferScatterNd(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
+  const Shape& indices = ctx.input_shape(0);
+  const Shape& updates = ctx.input_shape(1);
+  const Tensor* shape_value = ctx.input_value(2);
+  if (shape_value == nullptr) {
+    const Shape& shape_shape = ctx.input_shape(2);
+    const bool known = shape_shape.fully_defined() && shape_shape.rank() == 1;
+    ctx.SetOutput(0, ctx.input_dtype(1),
+                  known ? Shape::Of(Dims(shape_shape.dims[0], -1)) : Shape::Unknown());
+    return absl::OkStatus();
+  }
+  const std::vector<int64_t> shape = shape_value->AsInt64Vector();
+  if (indices.fully_defined() && updates.fully_defined()) {
+    const int outer = indices.rank() - 1;
+    const int64_t ix = outer >= 0 ? indices.dims[outer] : -1;
+    bool fits = outer >= 0 && ix <= static_cast<int64_t>(shape.size()) &&
+                updates.rank() - outer == static_cast<int>(shape.size() - ix);
+    for (int i = 0; fits && i < outer; ++i) fits = indices.dims[i] == updates.dims[i];
+    for (int i = outer; fits && i < updates.rank(); ++i) {
+      fits = updates.dims[i] == shape[ix + i - outer];
+    }
+    if (!fits) {
+      return ctx.Invalid(absl::StrCat("indices of shape ", indices.ToString(),
+                                      " and updates of shape ", updates.ToString(),
+                                      " do not fit shape ", DimsToString(shape)));
+    }
+  }
+  ctx.SetOutput(0, ctx.input_dtype(1), Shape::Of(shape));
+  return absl::OkStatus();
+}
+
+// SCATTER_ND fails on an index out of bounds, as TensorFlow does by default
+// (bad_indices_policy "" or "DEFAULT" or "ERROR"); "IGNORE" skips them, which
+// no builtin does. A computed shape makes the kernel's output dynamic, which
+// the official runtime mishandles (see LegalizeUnsortedSegment).
+absl::Status LegalizeScatterNd(LegalizeContext& ctx) {
+  TFLCONV_ASSIGN_OR_RETURN(auto policy, GetStringAttr(ctx.node(), "bad_indices_policy", ""));
+  if (policy == "IGNORE") return ctx.Unsupported("ScatterNd with bad_indices_policy IGNORE");
+  if (ctx.input_value(2) == nullptr) {
+    return ctx.Unsupported("ScatterNd of a shape computed at run time (the kernel's output is "
+                           "then dynamic)");
+  }
+  TFLCONV_ASSIGN_OR_RETURN(auto indices, Int32Input(ctx, 0, "indices"));
+  TFLCONV_ASSIGN_OR_RETURN(auto updates, ctx.Input(1));
+  TFLCONV_ASSIGN_OR_RETURN(auto shape, Int32Input(ctx, 2, "shape"));
+  ctx.Emit(tflite::BuiltinOperator_SCATTER_ND, {indices, updates, shape}, {ctx.Output(0)},
+           MakeOptions(tflite::ScatterNdOptionsT{}));
+  return absl::OkStatus();
+}
+
+// Whether constant `t` holds only `value` (false when it is computed).
+bool AllEqual(const Tensor* t, double value) {
+  if (t == nullptr || t->num_elements() == 0) return false;
+  bool all = true;
+  const bool numeric = DispatchNumeric(t->dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    for (T x : t->flat<T>()) all = all && static_cast<double>(x) == value;
+  });
+  return numeric && all;
+}
+
+// MatrixDiag's V2/V3 inputs (diagonal, k, num_rows, num_cols,
+// padding_value) or MatrixSetDiag's (input, diagonal, k) ask for the main
+// diagonal in the default layout; v1 always does. The input counts were
+// checked by the infer functions.
+template <typename Ctx>
+bool MainDiagonal(const Ctx& ctx, bool set_diag) {
+  if (ctx.num_inputs() == (set_diag ? 2 : 1)) return true;
+  if (set_diag) return AllEqual(ctx.input_value(2), 0);
+  return AllEqual(ctx.input_value(1), 0) && AllEqual(ctx.input_value(2), -1) &&
+         AllEqual(ctx.input_value(3), -1) && AllEqual(ctx.input_value(4), 0);
+}
+
+absl::Status UnsupportedDiagonal(const LegalizeContext& ctx) {
+  return ctx.Unsupported(absl::StrCat(
+      ctx.node().op, ctx.node().op.rfind("MatrixSet", 0) == 0
+                         ? " with k other than a constant 0"
+                         : " with k, num_rows, num_cols or padding_value other than constants "
+                           "0, -1, -1 and 0",
+      " (MATRIX_DIAG and MATRIX_SET_DIAG fill the main diagonal only)"));
+}
+
+absl::Status InferMatrixDiag(InferContext& ctx) {
+  const int inputs = ctx.node().op == "MatrixDiag" ? 1 : 5;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(inputs, inputs));
+  const Shape& in = ctx.input_shape(0);
+  if (in.known_rank && in.rank() < 1) {
+    return ctx.Invalid("diagonal is a scalar; it must be 1-D or more");
+  }
+  Shape out = Shape::Unknown();
+  if (in.known_rank && MainDiagonal(ctx, /*set_diag=*/false)) {
+    out = in;
+    out.dims.push_back(in.dims.back());
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), std::move(out));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeMatrixDiag(LegalizeContext& ctx) {
+  if (!MainDiagonal(ctx, /*set_diag=*/false)) return UnsupportedDiagonal(ctx);
+  TFLCONV_ASSIGN_OR_RETURN(auto diagonal, ctx.Input(0));
+  ctx.Emit(tflite::BuiltinOperator_MATRIX_DIAG, {diagonal}, {ctx.Output(0)},
+           MakeOptions(tflite::MatrixDiagOptionsT{}));
+  return absl::OkStatus();
+}
+
+// The diagonal of an input [..., M, N] is [..., min(M, N)]; MATRIX_SET_DIAG
+// reads it without checking, so a wrong one is refused here as TensorFlow
+// refuses it.
+absl::Status InferMatrixSetDiag(InferContext& ctx) {
+  const int inputs = ctx.node().op == "MatrixSetDiag" ? 2 : 3;
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(inputs, inputs));
+  const Shape& in = ctx.input_shape(0);
+  const Shape& diagonal = ctx.input_shape(1);
+  if (in.known_rank && in.rank() < 2) {
+    return ctx.Invalid(absl::StrCat("input of shape ", in.ToString(), " is not a matrix"));
+  }
+  if (in.fully_defined() && diagonal.fully_defined() && MainDiagonal(ctx, /*set_diag=*/true)) {
+    Dims expected(in.dims.begin(), in.dims.end() - 2);
+    expected.push_back(std::min(in.dims[in.rank() - 2], in.dims[in.rank() - 1]));
+    if (diagonal.dims != expected) {
+      return ctx.Invalid(absl::StrCat("diagonal of shape ", diagonal.ToString(),
+                                      " does not fit input of shape ", in.ToString(),
+                                      "; it must be ", DimsToString(expected)));
+    }
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), in);
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeMatrixSetDiag(LegalizeContext& ctx) {
+  if (!MainDiagonal(ctx, /*set_diag=*/true)) return UnsupportedDiagonal(ctx);
+  TFLCONV_ASSIGN_OR_RETURN(auto input, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto diagonal, ctx.Input(1));
+  ctx.Emit(tflite::BuiltinOperator_MATRIX_SET_DIAG, {input, diagonal}, {ctx.Output(0)},
+           MakeOptions(tflite::MatrixSetDiagOptionsT{}));
+  return absl::OkStatus();
+}
+
+// TensorFlow's checks on seq_dim and batch_dim: distinct, non-negative and
+// below the input's rank (REVERSE_SEQUENCE makes the same ones at run time).
+absl::Status InferReverseSequence(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t seq_dim, GetIntAttr(ctx.node(), "seq_dim"));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t batch_dim, GetIntAttr(ctx.node(), "batch_dim", 0));
+  const Shape& in = ctx.input_shape(0);
+  const int64_t rank = in.known_rank ? in.rank() : std::numeric_limits<int64_t>::max();
+  if (seq_dim == batch_dim || seq_dim < 0 || batch_dim < 0 || seq_dim >= rank ||
+      batch_dim >= rank) {
+    return ctx.Invalid(absl::StrCat("seq_dim ", seq_dim, " and batch_dim ", batch_dim,
+                                    " must be distinct dimensions of the input of shape ",
+                                    in.ToString()));
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), in);
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeReverseSequence(LegalizeContext& ctx) {
+  tflite::ReverseSequenceOptionsT options;
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t seq_dim, GetIntAttr(ctx.node(), "seq_dim"));
+  TFLCONV_ASSIGN_OR_RETURN(const int64_t batch_dim, GetIntAttr(ctx.node(), "batch_dim", 0));
+  options.seq_dim = static_cast<int32_t>(seq_dim);  // below the rank, checked by the infer
+  options.batch_dim = static_cast<int32_t>(batch_dim);
+  return EmitSimple(ctx, tflite::BuiltinOperator_REVERSE_SEQUENCE, MakeOptions(options));
+}
+
+// Bucketize's boundaries, which BUCKETIZE (as TensorFlow) needs sorted.
+absl::StatusOr<std::vector<float>> Boundaries(const Node& node) {
+  const tensorflow::AttrValue* attr = FindAttr(node, "boundaries");
+  if (attr == nullptr) return NodeInvalid(node, "has no attribute boundaries");
+  std::vector<float> boundaries(attr->list().f().begin(), attr->list().f().end());
+  if (!std::is_sorted(boundaries.begin(), boundaries.end())) {
+    return NodeInvalid(node, "attribute boundaries is not sorted");
+  }
+  return boundaries;
+}
+
+absl::Status InferBucketize(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  TFLCONV_RETURN_IF_ERROR(Boundaries(ctx.node()).status());
+  ctx.SetOutput(0, tensorflow::DT_INT32, ctx.input_shape(0));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeBucketize(LegalizeContext& ctx) {
+  tflite::BucketizeOptionsT options;
+  TFLCONV_ASSIGN_OR_RETURN(options.boundaries, Boundaries(ctx.node()));
+  return EmitSimple(ctx, tflite::BuiltinOperator_BUCKETIZE, MakeOptions(options));
+}
+
 }  // namespace
 
 void RegisterIndexingRules(RuleRegistry& registry) {
@@ -151,6 +355,15 @@ void RegisterIndexingRules(RuleRegistry& registry) {
   registry.Add("ReverseV2", {InferReverseV2, LegalizeReverseV2});
   registry.Add("OneHot", {InferOneHot, LegalizeOneHot});
   registry.Add("SparseToDense", {InferSparseToDense, LegalizeSparseToDense});
+  registry.Add("ReverseSequence", {InferReverseSequence, LegalizeReverseSequence});
+  registry.Add("Bucketize", {InferBucketize, LegalizeBucketize});
+  registry.Add("ScatterNd", {InferScatterNd, LegalizeScatterNd});
+  for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
+    registry.Add(op, {InferMatrixDiag, LegalizeMatrixDiag});
+  }
+  for (const char* op : {"MatrixSetDiag", "MatrixSetDiagV2", "MatrixSetDiagV3"}) {
+    registry.Add(op, {InferMatrixSetDiag, LegalizeMatrixSetDiag});
+  }
 }
 
 }  // namespace tflconv

@@ -9,7 +9,10 @@
 // negative axes too; normalized ones read the same on every delegate).
 // ArgMax/ArgMin become ARG_MAX / ARG_MIN with ArgMaxOptions/ArgMinOptions
 // output_type taken from the TF "output_type" attribute (default int64).
-// Every rule folds when its input is constant.
+// Every rule folds when its input is constant, but for the unsorted segment
+// reductions: UnsortedSegmentSum/Max/Min/Prod(data, segment_ids,
+// num_segments) -> UNSORTED_SEGMENT_* with int32 ids and count, as the
+// official converter casts them, and SegmentSum over constant ids.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -273,6 +276,102 @@ absl::Status LegalizeArg(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// The output is [num_segments] + data's dimensions past segment_ids' rank
+// (segment_ids' shape is a prefix of data's).
+absl::Status InferUnsortedSegment(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
+  const Shape& data = ctx.input_shape(0);
+  const Shape& ids = ctx.input_shape(1);
+  int64_t segments = -1;
+  if (const Tensor* count = ctx.input_value(2)) {
+    if (count->num_elements() != 1 || count->AsInt64Vector()[0] < 0) {
+      return ctx.Invalid(absl::StrCat("num_segments ", DimsToString(count->AsInt64Vector()),
+                                      " is not one non-negative count"));
+    }
+    segments = count->AsInt64Vector()[0];
+  }
+  if (!data.known_rank || !ids.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
+  bool prefix = ids.rank() <= data.rank();
+  for (int i = 0; prefix && i < ids.rank(); ++i) {
+    prefix = ids.dims[i] < 0 || data.dims[i] < 0 || ids.dims[i] == data.dims[i];
+  }
+  if (!prefix) {
+    return ctx.Invalid(absl::StrCat("segment_ids of shape ", ids.ToString(),
+                                    " is not a prefix of data of shape ", data.ToString()));
+  }
+  Dims out = {segments};
+  out.insert(out.end(), data.dims.begin() + ids.rank(), data.dims.end());
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
+  return absl::OkStatus();
+}
+
+// unsorted_segment.cc sizes its output at prepare only when segment_ids and
+// num_segments are constant; otherwise it makes the output dynamic, and the
+// official runtime returned garbage for it in the generated tests (as for
+// SEGMENT_SUM, see LegalizeSegmentSum). Such ops stay Flex.
+template <tflite::BuiltinOperator kOp>
+absl::Status LegalizeUnsortedSegment(LegalizeContext& ctx) {
+  if (ctx.input_value(1) == nullptr || ctx.input_value(2) == nullptr) {
+    return ctx.Unsupported(absl::StrCat(ctx.node().op, " with segment_ids or num_segments "
+                                        "computed at run time (the kernel's output is then "
+                                        "dynamic)"));
+  }
+  TFLCONV_ASSIGN_OR_RETURN(auto data, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto ids, Int32Input(ctx, 1, "segment_ids"));
+  TFLCONV_ASSIGN_OR_RETURN(auto count, Int32Input(ctx, 2, "num_segments"));
+  ctx.Emit(kOp, {data, ids, count}, {ctx.Output(0)});
+  return absl::OkStatus();
+}
+
+// SegmentSum(data, segment_ids): sorted non-negative ids, one per row of
+// data; the output has max(id) + 1 rows, those no id names zero.
+absl::Status InferSegmentSum(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  const Shape& data = ctx.input_shape(0);
+  if (!data.known_rank) {
+    ctx.SetOutput(0, ctx.input_dtype(0), Shape::Unknown());
+    return absl::OkStatus();
+  }
+  if (data.rank() < 1) return ctx.Invalid("data is a scalar; it must be 1-D or more");
+  Dims out = data.dims;
+  out[0] = -1;
+  if (const Tensor* ids = ctx.input_value(1)) {
+    const std::vector<int64_t> v = ids->AsInt64Vector();
+    const bool sorted = std::is_sorted(v.begin(), v.end()) && (v.empty() || v[0] >= 0);
+    if (!sorted || (data.dims[0] >= 0 && static_cast<int64_t>(v.size()) != data.dims[0])) {
+      return ctx.Invalid(absl::StrCat("segment_ids ", DimsToString(v),
+                                      " are not sorted non-negative ids, one per row of data of "
+                                      "shape ", data.ToString()));
+    }
+    out[0] = v.empty() ? 0 : v.back() + 1;
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of(out));
+  return absl::OkStatus();
+}
+
+// UNSORTED_SEGMENT_SUM over max + 1 segments, not SEGMENT_SUM: segment_sum.cc
+// makes its output dynamic whenever data is computed, and the official
+// runtime then returned garbage in the generated tests (the unsorted kernel
+// sizes its output at prepare from the constant ids and count); it also
+// refuses ids with gaps, whose rows TensorFlow fills with zeros. Computed
+// ids stay Flex, as they do for the unsorted ops.
+absl::Status LegalizeSegmentSum(LegalizeContext& ctx) {
+  const Tensor* ids_value = ctx.input_value(1);
+  if (ids_value == nullptr) {
+    return ctx.Unsupported("SegmentSum of segment_ids computed at run time");
+  }
+  const std::vector<int64_t> v = ids_value->AsInt64Vector();
+  TFLCONV_ASSIGN_OR_RETURN(auto data, ctx.Input(0));
+  TFLCONV_ASSIGN_OR_RETURN(auto ids, Int32Input(ctx, 1, "segment_ids"));
+  const int count =
+      ctx.Constant(Int32Tensor({v.empty() ? 0 : v.back() + 1}, /*as_scalar=*/true), "num_segments");
+  ctx.Emit(tflite::BuiltinOperator_UNSORTED_SEGMENT_SUM, {data, ids, count}, {ctx.Output(0)});
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterReductionRules(RuleRegistry& registry) {
@@ -291,6 +390,19 @@ void RegisterReductionRules(RuleRegistry& registry) {
   registry.Add("All", {InferReduce<Reducer::kMin>, LegalizeReduce<B::BuiltinOperator_REDUCE_ALL>});
   registry.Add("ArgMax", {InferArg<true>, LegalizeArg<true>});
   registry.Add("ArgMin", {InferArg<false>, LegalizeArg<false>});
+  registry.Add("SegmentSum", {InferSegmentSum, LegalizeSegmentSum});
+  registry.Add("UnsortedSegmentSum",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_SUM>});
+  registry.Add("UnsortedSegmentMax",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MAX>});
+  registry.Add("UnsortedSegmentMin",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_MIN>});
+  registry.Add("UnsortedSegmentProd",
+               {InferUnsortedSegment,
+                LegalizeUnsortedSegment<B::BuiltinOperator_UNSORTED_SEGMENT_PROD>});
 }
 
 }  // namespace tflconv

@@ -202,6 +202,19 @@ absl::Status LegalizeShape(LegalizeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Rank folds whenever the input's rank is known; RANK serves an unknown one.
+absl::Status InferRank(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1));
+  const Shape& in = ctx.input_shape(0);
+  ctx.SetOutput(0, tensorflow::DT_INT32, Shape::Of({}));
+  if (in.known_rank) ctx.SetValue(0, Int32Tensor({in.rank()}, /*as_scalar=*/true));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeRank(LegalizeContext& ctx) {
+  return EmitSimple(ctx, tflite::BuiltinOperator_RANK, MakeOptions(tflite::RankOptionsT{}));
+}
+
 absl::Status InferTranspose(InferContext& ctx) {
   TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(2));
   const Shape& in = ctx.input_shape(0);
@@ -249,6 +262,7 @@ void RegisterReshapeRules(RuleRegistry& registry) {
   registry.Add("Squeeze", {InferSqueeze, LegalizeSqueeze});
   registry.Add("ExpandDims", {InferExpandDims, LegalizeExpandDims});
   registry.Add("Shape", {InferShape, LegalizeShape});
+  registry.Add("Rank", {InferRank, LegalizeRank});
   registry.Add("Transpose", {InferTranspose, LegalizeTranspose});
 }
 

@@ -303,6 +303,8 @@ tflite::BuiltinOptionsUnion BinaryOptions(tflite::BuiltinOperator op) {
     case tflite::BuiltinOperator_LOGICAL_AND: return MakeOptions(tflite::LogicalAndOptionsT{});
     case tflite::BuiltinOperator_LOGICAL_OR: return MakeOptions(tflite::LogicalOrOptionsT{});
     case tflite::BuiltinOperator_ATAN2: return MakeOptions(tflite::ATan2OptionsT{});
+    case tflite::BuiltinOperator_BITWISE_XOR: return MakeOptions(tflite::BitwiseXorOptionsT{});
+    case tflite::BuiltinOperator_RIGHT_SHIFT: return MakeOptions(tflite::RightShiftOptionsT{});
     default: return {};
   }
 }

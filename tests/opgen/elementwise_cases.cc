@@ -185,6 +185,77 @@ void AddCasts(Cases& cases) {
       }
     }
   }
+  // Bitcast (tfjs has none): to int32 and back, and to bytes (the shape
+  // gains a last dimension of 4), widened to int32 for the comparison.
+  for (const char* form : {"to_int32", "round_trip", "to_uint8"}) {
+    OpCase c;
+    c.name = absl::StrCat("cast/Bitcast_float32_", form);
+    AddInput(c, "x", DT_FLOAT, {2, 3}, -2, 2);
+    const std::string f = form;
+    auto& bitcast = AddTyped(c, "Bitcast", "bits", {"x"}, DT_FLOAT);
+    testing::AttrType(bitcast, "type", f == "to_uint8" ? tensorflow::DT_UINT8 : DT_INT32);
+    std::string out = "bits";
+    if (f == "round_trip") {
+      auto& back = AddTyped(c, "Bitcast", "back", {"bits"}, DT_INT32);
+      testing::AttrType(back, "type", DT_FLOAT);
+      out = "back";
+    } else if (f == "to_uint8") {
+      auto& widen = c.graph.Op("Cast", "wide", {"bits"});
+      testing::AttrType(widen, "SrcT", tensorflow::DT_UINT8);
+      testing::AttrType(widen, "DstT", DT_INT32);
+      out = "wide";
+    }
+    c.outputs = {out};
+    c.numpy = f == "to_int32"     ? "x.view(np.int32)"
+              : f == "round_trip" ? "x"
+                                  : "x.view(np.uint8).reshape([2, 3, 4]).astype(np.int32)";
+    cases.push_back(std::move(c));
+  }
+}
+
+// Ops TensorFlow's converter legalizes and tfjs lacks (Atan2 excepted):
+// Softsign and SigmoidGrad (float decompositions), Atan2 over every
+// broadcast pattern (ATAN2 takes one shape), BitwiseXor and RightShift
+// (int32; their kernels broadcast over at most 4 dimensions).
+void AddLegalizedMath(Cases& cases) {
+  for (const auto& shape : kRanks) {
+    OpCase softsign;
+    softsign.name = absl::StrCat("unary/Softsign_", ShapeName(shape));
+    AddInput(softsign, "x", DT_FLOAT, shape, -4, 4);
+    AddTyped(softsign, "Softsign", "y", {"x"}, DT_FLOAT);
+    softsign.outputs = {"y"};
+    softsign.numpy = "x / (np.abs(x) + 1)";
+    cases.push_back(std::move(softsign));
+
+    OpCase grad;
+    grad.name = absl::StrCat("binary/SigmoidGrad_", ShapeName(shape));
+    AddInput(grad, "y", DT_FLOAT, shape, 0.05f, 0.95f);
+    AddInput(grad, "dy", DT_FLOAT, shape, -2, 2);
+    AddTyped(grad, "SigmoidGrad", "grad", {"y", "dy"}, DT_FLOAT);
+    grad.outputs = {"grad"};
+    grad.numpy = "dy * y * (1 - y)";
+    cases.push_back(std::move(grad));
+  }
+  for (const Broadcast& b : kBroadcasts) {
+    OpCase atan2;
+    atan2.name = absl::StrCat("binary/Atan2_float32_", b.name);
+    AddInput(atan2, "a", DT_FLOAT, b.a, -2, 2);
+    AddInput(atan2, "b", DT_FLOAT, b.b, -2, 2);
+    AddTyped(atan2, "Atan2", "y", {"a", "b"}, DT_FLOAT);
+    atan2.outputs = {"y"};
+    cases.push_back(std::move(atan2));
+    for (const char* op : {"BitwiseXor", "RightShift"}) {
+      const bool shift = std::string(op) == "RightShift";
+      OpCase c;
+      c.name = absl::StrCat("binary/", op, "_int32_", b.name);
+      AddInput(c, "a", DT_INT32, b.a, -100000, 100000);
+      AddInput(c, "b", DT_INT32, b.b, shift ? 0 : -100000, shift ? 31 : 100000);
+      AddTyped(c, op, "y", {"a", "b"}, DT_INT32);
+      c.outputs = {"y"};
+      c.numpy = shift ? "np.right_shift(a, b)" : "np.bitwise_xor(a, b)";
+      cases.push_back(std::move(c));
+    }
+  }
 }
 
 }  // namespace
@@ -194,6 +265,7 @@ void AddElementwiseCases(Cases& cases) {
   AddBinary(cases);
   AddComparisons(cases);
   AddCasts(cases);
+  AddLegalizedMath(cases);
 }
 
 }  // namespace tflconv::opgen

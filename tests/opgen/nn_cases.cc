@@ -1,5 +1,6 @@
-// Convolution, pooling, matmul, resize and crop grids over padding, strides,
-// dilations, kernel sizes, data formats, transposition flags and boxes.
+// Convolution, pooling, local response normalization, matmul, resize and
+// crop grids over padding, strides, dilations, kernel sizes, data formats,
+// transposition flags and boxes.
 #include "absl/strings/str_cat.h"
 #include "tests/opgen/op_case.h"
 
@@ -83,6 +84,29 @@ void AddPools(Cases& cases) {
           }
         }
       }
+    }
+  }
+}
+
+void AddLocalResponseNorms(Cases& cases) {
+  struct Lrn {
+    int radius;
+    float bias, alpha, beta;
+  };
+  for (const Lrn& l : {Lrn{1, 1.0f, 1.0f, 0.5f}, Lrn{2, 2.0f, 0.5f, 0.75f},
+                       Lrn{5, 1.0f, 1e-4f, 0.75f}}) {
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{1, 4, 4, 6}, {2, 3, 3, 8}}) {
+      OpCase c;
+      c.name = absl::StrCat("lrn/LRN_r", l.radius, "_b", l.bias, "_a", l.alpha, "_beta", l.beta,
+                            "_", ShapeName(shape));
+      AddInput(c, "x", DT_FLOAT, shape, -2, 2);
+      auto& lrn = AddTyped(c, "LRN", "y", {"x"}, DT_FLOAT);
+      testing::AttrInt(lrn, "depth_radius", l.radius);
+      AttrFloat(lrn, "bias", l.bias);
+      AttrFloat(lrn, "alpha", l.alpha);
+      AttrFloat(lrn, "beta", l.beta);
+      c.outputs = {"y"};
+      cases.push_back(std::move(c));
     }
   }
 }
@@ -242,6 +266,7 @@ void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
   AddComputedFilterConvolutions(cases);
   AddPools(cases);
+  AddLocalResponseNorms(cases);
   AddMatMuls(cases);
   AddResizes(cases);
   AddCrops(cases);

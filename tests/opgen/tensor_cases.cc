@@ -1,7 +1,8 @@
 // Shape and data-movement grids: transposes over every permutation,
 // reshapes, slices with every mask, pads, concatenation and stacking over
-// axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot and
-// reversal.
+// axes and dtypes, splits, gathers, tiles, cumulative sums, one-hot,
+// reversal, sequence reversal, buckets, scatters, broadcast shapes, matrix
+// diagonals and rank.
 #include <algorithm>
 #include <numeric>
 
@@ -360,6 +361,158 @@ void AddSparseToDense(Cases& cases) {
   }
 }
 
+// MatrixDiag and MatrixSetDiag (v1 and V3 on the main diagonal), and Rank
+// (folded: it scales x so the model uses it). tfjs has no matrix diagonals.
+void AddDiagonalsAndRank(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{4}, {2, 3}, {2, 2, 3}}) {
+      for (const char* op : {"MatrixDiag", "MatrixDiagV3"}) {
+        OpCase c;
+        c.name = absl::StrCat("diag/", op, "_", DtypeName(dtype), "_", ShapeName(shape));
+        AddInput(c, "x", dtype, shape, -9, 9);
+        std::vector<std::string> inputs = {"x"};
+        if (std::string(op) == "MatrixDiagV3") {
+          inputs.push_back(c.graph.ConstInt("k", {}, {0}));
+          inputs.push_back(c.graph.ConstInt("rows", {}, {-1}));
+          inputs.push_back(c.graph.ConstInt("cols", {}, {-1}));
+          inputs.push_back(dtype == DT_FLOAT ? c.graph.ConstFloat("padding", {}, {0.0f})
+                                             : c.graph.ConstInt("padding", {}, {0}));
+        }
+        auto& diag = AddTyped(c, op, "y", inputs, dtype);
+        if (std::string(op) == "MatrixDiagV3") testing::AttrString(diag, "align", "RIGHT_LEFT");
+        c.outputs = {"y"};
+        c.numpy = absl::StrCat("x[..., None] * np.eye(", shape.back(), ", dtype=x.dtype)");
+        cases.push_back(std::move(c));
+      }
+    }
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{3, 3}, {2, 3, 4}, {4, 3}}) {
+      const int64_t rows = shape[shape.size() - 2], cols = shape.back();
+      std::vector<int64_t> diagonal_shape(shape.begin(), shape.end() - 2);
+      diagonal_shape.push_back(std::min(rows, cols));
+      for (const char* op : {"MatrixSetDiag", "MatrixSetDiagV3"}) {
+        OpCase c;
+        c.name = absl::StrCat("diag/", op, "_", DtypeName(dtype), "_", ShapeName(shape));
+        AddInput(c, "x", dtype, shape, -9, 9);
+        AddInput(c, "d", dtype, diagonal_shape, 10, 20);
+        std::vector<std::string> inputs = {"x", "d"};
+        if (std::string(op) == "MatrixSetDiagV3") inputs.push_back(c.graph.ConstInt("k", {}, {0}));
+        AddTyped(c, op, "y", inputs, dtype);
+        c.outputs = {"y"};
+        // d padded to the row length puts d[i] at (i, i) of every row i.
+        c.numpy = absl::StrCat("np.where(np.eye(", rows, ", ", cols,
+                               ", dtype=bool), np.pad(d, [(0, 0)] * (d.ndim - 1) + [(0, ",
+                               std::max<int64_t>(0, cols - rows), ")])[..., None, :], x)");
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+  OpCase rank;
+  rank.name = "rank/Rank_2x3x4";
+  AddInput(rank, "x", DT_FLOAT, {2, 3, 4});
+  AddTyped(rank, "Rank", "r", {"x"}, DT_FLOAT);
+  auto& cast = rank.graph.Op("Cast", "scale", {"r"});
+  AttrType(cast, "SrcT", DT_INT32);
+  AttrType(cast, "DstT", DT_FLOAT);
+  AddTyped(rank, "Mul", "y", {"x", "scale"}, DT_FLOAT);
+  rank.outputs = {"y"};
+  cases.push_back(std::move(rank));
+}
+
+// ReverseSequence (lengths constant or fed) and Bucketize, which tfjs lacks.
+void AddReverseSequencesAndBuckets(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    for (bool fed : {false, true}) {
+      OpCase c;
+      c.name = absl::StrCat("reverse_sequence/", DtypeName(dtype), "_seq1_batch0",
+                            fed ? "_fed" : "");
+      AddInput(c, "x", dtype, {3, 5, 2}, -9, 9);
+      std::string lengths = "lens";
+      if (fed) {
+        AddInput(c, "lens", DT_INT32, {3}, 0, 5);
+      } else {
+        c.graph.ConstInt("lens", {3}, {5, 0, 3});
+        lengths = NumpyInt32({5, 0, 3}, {3});
+      }
+      auto& rs = AddTyped(c, "ReverseSequence", "y", {"x", "lens"}, dtype);
+      AttrType(rs, "Tlen", DT_INT32);
+      AttrInt(rs, "seq_dim", 1);
+      AttrInt(rs, "batch_dim", 0);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("np.stack([np.concatenate([x[b, :n][::-1], x[b, n:]]) for b, n in "
+                             "enumerate(", lengths, ")])");
+      cases.push_back(std::move(c));
+    }
+    OpCase c;
+    c.name = absl::StrCat("reverse_sequence/", DtypeName(dtype), "_seq0_batch2");
+    AddInput(c, "x", dtype, {4, 3, 2}, -9, 9);
+    c.graph.ConstInt("lens", {2}, {4, 1});
+    auto& rs = AddTyped(c, "ReverseSequence", "y", {"x", "lens"}, dtype);
+    AttrType(rs, "Tlen", DT_INT32);
+    AttrInt(rs, "seq_dim", 0);
+    AttrInt(rs, "batch_dim", 2);
+    c.outputs = {"y"};
+    c.numpy = "np.stack([np.concatenate([x[:n, :, b][::-1], x[n:, :, b]]) for b, n in "
+              "enumerate([4, 1])], axis=2)";
+    cases.push_back(std::move(c));
+
+    OpCase bucketize;
+    bucketize.name = absl::StrCat("bucketize/", DtypeName(dtype));
+    AddInput(bucketize, "x", dtype, {2, 3, 4}, -5, 5);
+    auto& b = AddTyped(bucketize, "Bucketize", "y", {"x"}, dtype);
+    const std::vector<float> boundaries = {-2.5f, 0.0f, 0.5f, 3.0f};
+    tensorflow::AttrValue list;
+    for (float f : boundaries) list.mutable_list()->add_f(f);
+    (*b.mutable_attr())["boundaries"] = list;
+    bucketize.outputs = {"y"};
+    bucketize.numpy = "np.searchsorted(np.array([-2.5, 0.0, 0.5, 3.0], dtype=np.float32), x, "
+                      "side='right')";
+    cases.push_back(std::move(bucketize));
+  }
+}
+
+// ScatterNd (duplicate indices add up, as in TensorFlow) and BroadcastArgs
+// of a fed shape (all ones) with a constant one.
+void AddScattersAndBroadcastArgs(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    struct Scatter {
+      const char* name;
+      std::vector<int64_t> index_shape;
+      std::vector<int32_t> indices;  // empty: fed, in [0, 3]
+      std::vector<int64_t> updates_shape;
+      std::vector<int32_t> shape;
+      const char* numpy_index;
+    };
+    const Scatter scatters[] = {
+        {"rows", {3, 1}, {0, 2, 0}, {3, 3}, {4, 3}, "[0, 2, 0]"},
+        {"elements", {2, 2}, {0, 1, 2, 2}, {2}, {3, 3}, "([0, 2], [1, 2])"},
+        {"fed_rows", {3, 1}, {}, {3, 3}, {4, 3}, "indices[:, 0]"}};
+    for (const Scatter& s : scatters) {
+      OpCase c;
+      c.name = absl::StrCat("scatter_nd/", DtypeName(dtype), "_", s.name);
+      if (s.indices.empty()) {
+        AddInput(c, "indices", DT_INT32, s.index_shape, 0, 3);
+      } else {
+        c.graph.ConstInt("indices", s.index_shape, s.indices);
+      }
+      AddInput(c, "updates", dtype, s.updates_shape, -9, 9);
+      c.graph.ConstInt("shape", {static_cast<int64_t>(s.shape.size())}, s.shape);
+      auto& scatter = AddTyped(c, "ScatterNd", "y", {"indices", "updates", "shape"}, dtype);
+      AttrType(scatter, "Tindices", DT_INT32);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("(lambda o: (np.add.at(o, ", s.numpy_index, ", updates), o)[1])("
+                             "np.zeros([", absl::StrJoin(s.shape, ", "), "], updates.dtype))");
+      cases.push_back(std::move(c));
+    }
+  }
+  OpCase c;
+  c.name = "broadcast_args/ones3_with_5x1x1x3";
+  AddInput(c, "s0", DT_INT32, {3}, 1, 1);
+  c.graph.ConstInt("s1", {4}, {5, 1, 1, 3});
+  AddTyped(c, "BroadcastArgs", "y", {"s0", "s1"}, DT_INT32);
+  c.outputs = {"y"};
+  cases.push_back(std::move(c));
+}
+
 }  // namespace
 
 void AddTensorCases(Cases& cases) {
@@ -370,6 +523,9 @@ void AddTensorCases(Cases& cases) {
   AddPadsAndTiles(cases);
   AddGathersAndScans(cases);
   AddReshapes(cases);
+  AddDiagonalsAndRank(cases);
+  AddReverseSequencesAndBuckets(cases);
+  AddScattersAndBroadcastArgs(cases);
 }
 
 }  // namespace tflconv::opgen

@@ -5,6 +5,21 @@
 
 namespace tflconv::spec_dsl {
 
+namespace {
+
+// bitwise_xor.cc and right_shift.cc: one integer type of 8, 16 or 32 bits
+// for both operands (right_shift.cc clamps the shift to [0, bits - 1]);
+// operands of different shapes go through BroadcastBinaryFunction4DSlow,
+// which takes at most 4 dimensions.
+KernelContract BitwiseContract(const char* file) {
+  return {file,
+          {OneOf({kI8, kU8, kI16, kU16, kI32, kU32}, 0, 4),
+           TensorRule{TensorRule::Kind::kSameAsInput, {}, 0, 0, 4}},
+          {SameAs(0)}};
+}
+
+}  // namespace
+
 std::vector<BuiltinSpec> MathBuiltins() {
   return {
       // Arithmetic: add.cc, sub.cc, mul.cc, div.cc apply the activation
@@ -121,6 +136,8 @@ std::vector<BuiltinSpec> MathBuiltins() {
        Binary("atan2.cc", {kF32, kF64}),
        {},
        {"2.10.0"}},
+      {tfl::BuiltinOperator_BITWISE_XOR, BitwiseContract("bitwise_xor.cc"), {}, {"2.13.0"}},
+      {tfl::BuiltinOperator_RIGHT_SHIFT, BitwiseContract("right_shift.cc"), {}, {"2.13.0"}},
       {tfl::BuiltinOperator_LOG,
        Unary("elementwise.cc", {kF32, kI8, kI16}),
        {{2, {In(kI8)}}, {2, {In(kI16)}}},

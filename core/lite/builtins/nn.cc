@@ -64,6 +64,11 @@ std::vector<BuiltinSpec> NnBuiltins() {
        KernelContract{"pooling.cc", {image}, {SameAs(0)}, false, ClampActivations()},
        {{3, {In(kI16), Out(kI16)}}, {2, {In(kI8)}}},
        {"1.5.0", "1.14.0", "2.3.0"}},
+      // local_response_norm.cc: 4-D float32 (its uint16 path is quantized).
+      {tfl::BuiltinOperator_LOCAL_RESPONSE_NORMALIZATION,
+       KernelContract{"local_response_norm.cc", {OneOf({kF32}, 4, 4)}, {SameAs(0)}},
+       {},
+       {"1.5.0"}},
       {tfl::BuiltinOperator_RESIZE_BILINEAR,
        KernelContract{"resize_bilinear.cc", {image, Int32()}, {SameAs(0)}},
        {{4, {In(kI16)}}, {3, {If(Flag::kHalfPixelCenters)}}, {2, {In(kI8)}}},
@@ -111,8 +116,13 @@ std::vector<BuiltinSpec> NnBuiltins() {
        Unary("fake_quant.cc", {kF32}),
        {{2, {If(Flag::kNarrowRange)}}},
        {"1.5.0", "1.10.0"}},
+      // random_ops.cc: Prepare takes a 1-D int32 shape only; Eval draws float32.
       {tfl::BuiltinOperator_RANDOM_UNIFORM,
-       KernelContract{"random_ops.cc", {Int32Or64()}, {OneOf({kF32})}},
+       KernelContract{"random_ops.cc", {OneOf({kI32}, 1, 1)}, {OneOf({kF32})}},
+       {},
+       {"2.8.0"}},
+      {tfl::BuiltinOperator_RANDOM_STANDARD_NORMAL,
+       KernelContract{"random_ops.cc", {OneOf({kI32}, 1, 1)}, {OneOf({kF32})}},
        {},
        {"2.8.0"}},
   };

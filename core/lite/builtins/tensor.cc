@@ -19,6 +19,9 @@ std::vector<BuiltinSpec> TensorBuiltins() {
   // sparse_to_dense.cc (read): indices of rank < 3 over at most 4 output
   // dims, values of rank < 2.
   const Types dense_values = {kI32, kI64, kI8, kU8, kF32};
+  // unsorted_segment.cc: int32 or float32 data; int32 segment ids and count.
+  const KernelContract unsorted_segment = {"unsorted_segment.cc",
+                                           {OneOf({kI32, kF32}), Int32(), Int32()}, {SameAs(0)}};
   return {
       // Data movement.
       {tfl::BuiltinOperator_RESHAPE,
@@ -34,6 +37,65 @@ std::vector<BuiltinSpec> TensorBuiltins() {
        KernelContract{"expand_dims.cc", {Any(), Int32Or64()}, {SameAs(0)}},
        {},
        {"1.10.0"}},
+      // reverse_sequence.cc: float32, uint8, int16, int32, int64 data;
+      // 1-D int32 or int64 lengths.
+      {tfl::BuiltinOperator_REVERSE_SEQUENCE,
+       KernelContract{"reverse_sequence.cc",
+                      {OneOf({kF32, kU8, kI16, kI32, kI64}), OneOf({kI32, kI64}, 1, 1)},
+                      {SameAs(0)}},
+       {},
+       {"1.14.0"}},
+      // bucketize.cc: float32, float64, int32 or int64 in; int32 bucket out.
+      {tfl::BuiltinOperator_BUCKETIZE,
+       KernelContract{"bucketize.cc", {OneOf({kF32, kF64, kI32, kI64})}, {Int32()}},
+       {},
+       {"2.8.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_SUM, unsorted_segment, {}, {"2.10.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_MAX, unsorted_segment, {}, {"2.10.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_MIN, unsorted_segment, {}, {"2.11.0"}},
+      {tfl::BuiltinOperator_UNSORTED_SEGMENT_PROD, unsorted_segment, {}, {"2.10.0"}},
+      // scatter_nd.cc: int32 indices and shape; updates of float32, uint8,
+      // bool, int8, int32 or int64 (its uint16 path is quantized).
+      {tfl::BuiltinOperator_SCATTER_ND,
+       KernelContract{"scatter_nd.cc",
+                      {OneOf({kI32}, 1), OneOf({kF32, kU8, kBool, kI8, kI32, kI64}, 1),
+                       OneOf({kI32}, 1, 1)},
+                      {SameAs(1)}},
+       {},
+       {"2.1.0"}},
+      // broadcast_args.cc: two 1-D shapes and the result of one type, int32
+      // or int64.
+      {tfl::BuiltinOperator_BROADCAST_ARGS,
+       KernelContract{"broadcast_args.cc",
+                      {OneOf({kI32, kI64}, 1, 1),
+                       TensorRule{TensorRule::Kind::kSameAsInput, {}, 0, 1, 1}},
+                      {SameAs(0)}},
+       {},
+       {"2.6.0"}},
+      // bitcast.cc: copies the bytes of any type of known width.
+      {tfl::BuiltinOperator_BITCAST,
+       KernelContract{"bitcast.cc", {OneOf(AllNumeric())}, {OneOf(AllNumeric())}},
+       {},
+       {"2.13.0"}},
+      // rank.cc: any input; an int32 scalar set at prepare.
+      {tfl::BuiltinOperator_RANK,
+       KernelContract{"rank.cc", {Any()}, {Int32()}},
+       {},
+       {"1.14.0"}},
+      // matrix_diag.cc and matrix_set_diag.cc: Eval copies int64, int32,
+      // int16, int8 and uint8 as themselves and every other type as float,
+      // so only float32 is right among the rest. The diagonal input of
+      // MATRIX_SET_DIAG is read as the input's type without a shape check.
+      {tfl::BuiltinOperator_MATRIX_DIAG,
+       KernelContract{"matrix_diag.cc", {OneOf({kF32, kI64, kI32, kI16, kI8, kU8}, 1)},
+                      {SameAs(0)}},
+       {},
+       {"1.14.0"}},
+      {tfl::BuiltinOperator_MATRIX_SET_DIAG,
+       KernelContract{"matrix_set_diag.cc",
+                      {OneOf({kF32, kI64, kI32, kI16, kI8, kU8}, 2), SameAs(0)}, {SameAs(0)}},
+       {},
+       {"1.14.0"}},
       {tfl::BuiltinOperator_SHAPE,
        KernelContract{"shape.cc", {Any()}, {Int32Or64()}},
        {},

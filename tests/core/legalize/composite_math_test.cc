@@ -66,7 +66,11 @@ INSTANTIATE_TEST_SUITE_P(
         Decomposition{"Erf", tensorflow::DT_FLOAT, 1,
                       {"MUL", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL", "ADD", "MUL",
                        "ADD", "MUL", "MAXIMUM", "MINIMUM", "MUL", "GELU", "DIV", "MUL", "SUB",
-                       "ABS", "LESS", "SELECT_V2"}}),
+                       "ABS", "LESS", "SELECT_V2"}},
+        Decomposition{"Softsign", tensorflow::DT_FLOAT, 1, {"ABS", "ADD", "DIV"}},
+        Decomposition{"SigmoidGrad", tensorflow::DT_FLOAT, 2, {"SUB", "MUL", "MUL"}},
+        // ATAN2 does not broadcast: the [3] operand is broadcast to [2, 3].
+        Decomposition{"Atan2", tensorflow::DT_FLOAT, 2, {"BROADCAST_TO", "ATAN2"}}),
     [](const auto& info) {
       return std::string(info.param.tf_op) + "_" + tensorflow::DataType_Name(info.param.dtype);
     });
@@ -134,6 +138,26 @@ TEST(CompositeMathTest, ConstantInputsFoldWithTensorFlowSemantics) {
   ASSERT_EQ(signs.size(), 4u);
   EXPECT_THAT(std::vector<float>(signs.begin(), signs.begin() + 3), ElementsAre(-1, 0, 1));
   EXPECT_TRUE(std::isnan(signs[3]));
+}
+
+TEST(CompositeMathTest, SoftsignSigmoidGradAndAtan2Fold) {
+  EXPECT_THAT(Folded("Softsign", {{-3, 0, 1}}), ElementsAre(-0.75f, 0, 0.5f));
+  EXPECT_THAT(Folded("SigmoidGrad", {{0.5f, 0.25f}, {2}}), ElementsAre(0.5f, 0.375f));
+  EXPECT_THAT(Folded("Atan2", {{1, -1, 0}, {-1}}),
+              Pointwise(FloatNear(1e-6), std::vector<float>{2.3561945f, -2.3561945f,
+                                                            3.1415927f}));
+}
+
+// Operands whose shapes are known only at run time could differ there,
+// which ATAN2 cannot take: the op is declined, naming why.
+TEST(CompositeMathTest, Atan2OfRunTimeShapesIsDeclined) {
+  GraphBuilder g;
+  g.Placeholder("y", tensorflow::DT_FLOAT, {-1, 3});
+  g.Placeholder("x", tensorflow::DT_FLOAT, {-1, 3});
+  AttrType(g.Op("Atan2", "out", {"y", "x"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"y", "x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
+  EXPECT_THAT(result.status.message(), HasSubstr("ATAN2 does not broadcast"));
 }
 
 TEST(CompositeMathTest, ConstantDivisionsFold) {

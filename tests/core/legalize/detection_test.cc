@@ -185,5 +185,31 @@ TEST(DetectionRulesTest, ComputedMaxOutputSizeIsRejected) {
                         "constant"));
 }
 
+// ApproxTopK's max-k over the last axis is TOPK_V2 with k as a constant;
+// a min-k has no builtin and is declined.
+TEST(DetectionRulesTest, ApproxTopKMaxOnTheLastAxisIsTopKV2AndMinKIsDeclined) {
+  for (bool max_k : {true, false}) {
+    GraphBuilder g;
+    g.Placeholder("x", tensorflow::DT_FLOAT, {2, 6});
+    auto& top = g.Op("ApproxTopK", "top", {"x"});
+    AttrType(top, "T", tensorflow::DT_FLOAT);
+    AttrInt(top, "k", 2);
+    AttrBool(top, "is_max_k", max_k);
+    ConversionResult result = ConvertGraph(g, Options({"x"}, {"top", "top:1"}));
+    if (!max_k) {
+      EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
+      EXPECT_THAT(result.status.message(),
+                  HasSubstr("ApproxTopK other than the max-k over the last dimension"));
+      continue;
+    }
+    ASSERT_TRUE(result.status.ok()) << result.status;
+    const tflite::Model* model = ModelOf(result.artifacts[0]);
+    EXPECT_THAT(OperatorNames(model), ElementsAre("TOPK_V2"));
+    const tflite::Operator* op = OperatorAt(model, 0);
+    EXPECT_THAT(Int32Buffer(model, op->inputs()->Get(1)), ElementsAre(2));
+    EXPECT_THAT(ShapeOf(model, op->outputs()->Get(1)), ElementsAre(2, 2));
+  }
+}
+
 }  // namespace
 }  // namespace tflconv

@@ -266,5 +266,37 @@ TEST(ElementwiseTest, IntegerPowerWithNegativeExponentIsRejected) {
                         "input 1 holds -1 at index 1"));
 }
 
+// BitwiseXor and RightShift fold as TensorFlow computes them: the shift is
+// clamped to [0, 31] and arithmetic (INT_MIN >> 40 is -1, 7 >> -1 is 7).
+TEST(ElementwiseTest, BitwiseXorAndRightShiftFoldWithClampedShifts) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {4});
+  const int32_t min = std::numeric_limits<int32_t>::min();
+  g.ConstInt("a", {4}, {min, 7, -8, 12});
+  g.ConstInt("b", {4}, {40, -1, 1, 2});
+  AttrType(g.Op("RightShift", "shifted", {"a", "b"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("BitwiseXor", "xor", {"a", "b"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("AddV2", "out", {"x", "shifted"}), "T", tensorflow::DT_INT32);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out", "shifted", "xor"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const tflite::Model* model = ModelOf(result.artifacts[0]);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("ADD"));
+  const auto* outputs = model->subgraphs()->Get(0)->outputs();
+  EXPECT_THAT(Int32Buffer(model, outputs->Get(1)), ElementsAre(-1, 7, -4, 3));
+  EXPECT_THAT(Int32Buffer(model, outputs->Get(2)), ElementsAre(min ^ 40, 7 ^ -1, -8 ^ 1, 12 ^ 2));
+}
+
+TEST(ElementwiseTest, BitwiseXorOfFloatsIsRejectedNamingTheAttribute) {
+  GraphBuilder g;
+  g.Placeholder("a", tensorflow::DT_FLOAT, {2});
+  g.Placeholder("b", tensorflow::DT_FLOAT, {2});
+  AttrType(g.Op("BitwiseXor", "out", {"a", "b"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"a", "b"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (BitwiseXor): attribute T is float32; BitwiseXor takes "
+                        "integers only"));
+}
+
 }  // namespace
 }  // namespace tflconv

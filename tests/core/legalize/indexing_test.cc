@@ -1,6 +1,7 @@
 // What the oracle cases (tests/ops) cannot check against the tfjs
-// reference: OneHot's axis attribute and ReverseV2 over axes that are not
-// adjacent.
+// reference: OneHot's axis attribute, ReverseV2 over axes that are not
+// adjacent, the matrix diagonals TFLite cannot fill and the checks
+// MATRIX_SET_DIAG leaves out; and Rank's folding.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@ namespace tflconv {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using namespace tflconv::testing;
 
 TEST(IndexingRulesTest, OneHotOnAxisZeroPutsDepthFirst) {
@@ -46,6 +48,90 @@ TEST(IndexingRulesTest, ReverseV2SplitsAxesIntoContiguousRuns) {
   EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 0)->inputs()->Get(1)), ElementsAre(0, 1, 2));
   EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 1)->inputs()->Get(1)), ElementsAre(0));
   EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 2)->inputs()->Get(1)), ElementsAre(2));
+}
+
+TEST(IndexingRulesTest, MatrixDiagV3OnTheMainDiagonalIsMatrixDiag) {
+  GraphBuilder g;
+  g.Placeholder("d", tensorflow::DT_FLOAT, {2, 3});
+  g.ConstInt("k", {}, {0});
+  g.ConstInt("rows", {}, {-1});
+  g.ConstInt("cols", {}, {-1});
+  g.ConstFloat("padding", {}, {0.0f});
+  AttrType(g.Op("MatrixDiagV3", "out", {"d", "k", "rows", "cols", "padding"}), "T",
+           tensorflow::DT_FLOAT);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"d"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MATRIX_DIAG"));
+  EXPECT_THAT(ShapeOf(model, OperatorAt(model, 0)->outputs()->Get(0)), ElementsAre(2, 3, 3));
+}
+
+// A superdiagonal (k = 1) is not what MATRIX_DIAG fills: declined, not wrong.
+TEST(IndexingRulesTest, MatrixDiagV3OffTheMainDiagonalIsDeclined) {
+  GraphBuilder g;
+  g.Placeholder("d", tensorflow::DT_FLOAT, {3});
+  g.ConstInt("k", {}, {1});
+  g.ConstInt("rows", {}, {-1});
+  g.ConstInt("cols", {}, {-1});
+  g.ConstFloat("padding", {}, {0.0f});
+  AttrType(g.Op("MatrixDiagV3", "out", {"d", "k", "rows", "cols", "padding"}), "T",
+           tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"d"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
+  EXPECT_THAT(result.status.message(), HasSubstr("fill the main diagonal only"));
+}
+
+// MATRIX_SET_DIAG reads the diagonal without checking its size.
+TEST(IndexingRulesTest, MatrixSetDiagWithAWrongDiagonalIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {2, 3, 4});
+  g.Placeholder("d", tensorflow::DT_FLOAT, {2, 4});
+  AttrType(g.Op("MatrixSetDiag", "out", {"x", "d"}), "T", tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"x", "d"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (MatrixSetDiag): diagonal of shape [2,4] does not fit input "
+                        "of shape [2,3,4]; it must be [2,3]"));
+}
+
+TEST(IndexingRulesTest, RankOfAKnownRankFolds) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {2, 3, 4});
+  AttrType(g.Op("Rank", "rank", {"x"}), "T", tensorflow::DT_INT32);
+  AttrType(g.Op("Mul", "out", {"x", "rank"}), "T", tensorflow::DT_INT32);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("MUL"));
+  EXPECT_THAT(Int32Buffer(model, OperatorAt(model, 0)->inputs()->Get(1)), ElementsAre(3));
+}
+
+TEST(IndexingRulesTest, ReverseSequenceOnOneDimensionIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {3, 4});
+  g.ConstInt("lens", {3}, {1, 2, 3});
+  auto& reverse = g.Op("ReverseSequence", "out", {"x", "lens"});
+  AttrType(reverse, "T", tensorflow::DT_FLOAT);
+  AttrInt(reverse, "seq_dim", 0);
+  AttrInt(reverse, "batch_dim", 0);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("seq_dim 0 and batch_dim 0 must be distinct dimensions of the input of "
+                        "shape [3,4]"));
+}
+
+// BUCKETIZE refuses unsorted boundaries at prepare, as TensorFlow does.
+TEST(IndexingRulesTest, BucketizeWithUnsortedBoundariesIsRejected) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_FLOAT, {3});
+  auto& bucketize = g.Op("Bucketize", "out", {"x"});
+  AttrType(bucketize, "T", tensorflow::DT_FLOAT);
+  for (float f : {1.0f, 0.0f}) (*bucketize.mutable_attr())["boundaries"].mutable_list()->add_f(f);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (Bucketize): attribute boundaries is not sorted"));
 }
 
 }  // namespace

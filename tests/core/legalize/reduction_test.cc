@@ -217,5 +217,53 @@ TEST(ReductionRulesTest, UnsupportedOutputTypeIsRejectedNamingTheAttribute) {
               HasSubstr("node 'argmax' (ArgMax): output_type int16 is not supported"));
 }
 
+// int64 segment ids become the int32 the kernel reads, as TensorFlow's
+// converter casts them; the output takes num_segments rows.
+TEST(ReductionRulesTest, UnsortedSegmentSumTakesInt32IdsAndSizesItsOutput) {
+  GraphBuilder g;
+  g.Placeholder("data", tensorflow::DT_FLOAT, {4, 3});
+  g.ConstInt64("ids", {4}, {0, 4, 4, 1});
+  g.ConstInt("count", {}, {5});
+  auto& sum = g.Op("UnsortedSegmentSum", "out", {"data", "ids", "count"});
+  AttrType(sum, "T", tensorflow::DT_FLOAT);
+  AttrType(sum, "Tindices", tensorflow::DT_INT64);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"data"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("UNSORTED_SEGMENT_SUM"));
+  const tflite::Operator* op = OperatorAt(model, 0);
+  EXPECT_THAT(Int32Buffer(model, op->inputs()->Get(1)), ElementsAre(0, 4, 4, 1));
+  EXPECT_THAT(ShapeOf(model, op->outputs()->Get(0)), ElementsAre(5, 3));
+}
+
+// Fed ids leave the kernel's output dynamic, which the official runtime
+// mishandled: declined, naming why.
+TEST(ReductionRulesTest, UnsortedSegmentOfFedIdsIsDeclined) {
+  GraphBuilder g;
+  g.Placeholder("data", tensorflow::DT_FLOAT, {4, 3});
+  g.Placeholder("ids", tensorflow::DT_INT32, {4});
+  g.ConstInt("count", {}, {5});
+  AttrType(g.Op("UnsortedSegmentSum", "out", {"data", "ids", "count"}), "T",
+           tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"data", "ids"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("segment_ids or num_segments computed at run time"));
+}
+
+TEST(ReductionRulesTest, SegmentIdsThatAreNoPrefixOfTheDataAreRejected) {
+  GraphBuilder g;
+  g.Placeholder("data", tensorflow::DT_FLOAT, {4, 3});
+  g.ConstInt("ids", {3}, {0, 1, 0});
+  g.ConstInt("count", {}, {2});
+  AttrType(g.Op("UnsortedSegmentMax", "out", {"data", "ids", "count"}), "T",
+           tensorflow::DT_FLOAT);
+  ConversionResult result = ConvertGraph(g, Options({"data"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("node 'out' (UnsortedSegmentMax): segment_ids of shape [3] is not a "
+                        "prefix of data of shape [4,3]"));
+}
+
 }  // namespace
 }  // namespace tflconv

@@ -589,5 +589,31 @@ TEST(TensorRulesTest, NonConstantSplitDimIsRejected) {
   EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0])), ElementsAre("FlexSplit"));
 }
 
+// Bitcast to a wider type drops a last dimension that must be the width
+// ratio, as TensorFlow and bitcast.cc require.
+TEST(TensorRulesTest, BitcastChangesTheLastDimensionWithTheWidth) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT8, {3, 2});
+  auto& wide = g.Op("Bitcast", "out", {"x"});
+  AttrType(wide, "T", tensorflow::DT_INT8);
+  AttrType(wide, "type", tensorflow::DT_INT16);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("BITCAST"));
+  EXPECT_THAT(ShapeOf(model, OperatorAt(model, 0)->outputs()->Get(0)), ElementsAre(3));
+
+  GraphBuilder bad;
+  bad.Placeholder("x", tensorflow::DT_INT8, {3, 3});
+  auto& wrong = bad.Op("Bitcast", "out", {"x"});
+  AttrType(wrong, "T", tensorflow::DT_INT8);
+  AttrType(wrong, "type", tensorflow::DT_INT16);
+  ConversionResult refused = ConvertGraph(bad, Options({"x"}, {"out"}));
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kInvalidArgument) << refused.status;
+  EXPECT_THAT(refused.status.message(),
+              HasSubstr("node 'out' (Bitcast): cannot bitcast int8 of shape [3,3] to int16: the "
+                        "last dimension must be 2"));
+}
+
 }  // namespace
 }  // namespace tflconv
