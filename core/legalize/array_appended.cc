@@ -97,12 +97,11 @@ absl::StatusOr<ControlFlowEvaluator::AppendedCarry> ControlFlowEvaluator::Append
   };
   if (state.appended) {
     Dims dims = state.graph->info(*state.appended).shape.dims;
-    if (state.filler_row) {
-      // An enclosing WHILE's body: the tensor already starts with its row.
-      dims[0] = -1;
-      return AppendedCarry{*state.appended, Shape::Of(std::move(dims)), state.appended_rows};
+    // In an enclosing WHILE's body the tensor already starts with its row.
+    Endpoint entry = *state.appended;
+    if (!state.filler_row) {
+      TFLCONV_ASSIGN_OR_RETURN(entry, filled({entry}, dims));
     }
-    TFLCONV_ASSIGN_OR_RETURN(const Endpoint entry, filled({*state.appended}, dims));
     dims[0] = -1;
     return AppendedCarry{entry, Shape::Of(std::move(dims)), state.appended_rows};
   }

@@ -5,6 +5,8 @@
 // variable (a Merge fed back by NextIteration) and each invariant that is
 // not a constant is a placeholder of the region, and the Switches on the
 // loop's own LoopCond send their value both ways.
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "core/legalize/control_flow_eval.h"
 #include "core/status_macros.h"
@@ -151,8 +153,6 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<Endpoint> operands;
   std::vector<int> next_of;      // per operand: its NextIteration, or -1
   std::vector<int> entry_state;  // per operand: the array state it carries in, or -1
-  std::vector<bool> operand_grows;  // per operand: an array that grows in the loop
-  std::vector<bool> appended_rows;  // per operand that grows: whether it holds rows
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
     if (initial.kind == FlowValue::kArrayHandle && next < 0) {
       body.values[node] = {initial};
@@ -195,8 +195,6 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     operands.push_back(value);
     next_of.push_back(next);
     entry_state.push_back(array ? initial.state : -1);
-    operand_grows.push_back(carry.has_value());
-    appended_rows.push_back(carry && carry->rows);
     return absl::OkStatus();
   };
   std::vector<bool> variable_enter(graph_.nodes.size(), false);
@@ -242,6 +240,8 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<Endpoint> results;
   std::vector<std::string> result_names;
   std::vector<int> grown(operands.size(), -1);  // per operand that grows: its next state
+  // Per operand: its next value, none for an invariant.
+  std::vector<std::optional<Endpoint>> next_values(operands.size());
   for (size_t k = 0; k < operands.size(); ++k) {
     const Endpoint input = region->inputs[k];
     if (next_of[k] < 0) {
@@ -251,7 +251,6 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     const Node& next = graph_.nodes[next_of[k]];
     FlowValue value = SettledValue(body, {next_of[k], 0});
-    bool first_dim_grows = false;
     if (entry_state[k] >= 0) {
       if (value.kind != FlowValue::kArrayState ||
           states_[value.state].array != states_[entry_state[k]].array) {
@@ -261,7 +260,6 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
       }
       const ArrayState& state = states_[value.state];
       if (state.appended) {
-        first_dim_grows = true;
         grown[k] = value.state;
         value = FlowValue::Of(*state.appended);
       } else {
@@ -276,7 +274,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     const OutputInfo& before = region->info(input);
     OutputInfo after = region->info(value.tensor);
-    if (first_dim_grows && after.shape.rank() == before.shape.rank() && after.shape.rank() > 0) {
+    if (grown[k] >= 0 && after.shape.rank() == before.shape.rank() && after.shape.rank() > 0) {
       after.shape.dims[0] = -1;
     }
     if (before.dtype != after.dtype || !(before.shape == after.shape)) {
@@ -289,13 +287,9 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     }
     results.push_back(value.tensor);
     result_names.push_back(next.name);
+    next_values[k] = value.tensor;
   }
   // A TensorArray that grows must append at a counter (array_appended.cc).
-  std::vector<std::optional<Endpoint>> next_values;
-  for (size_t k = 0; k < operands.size(); ++k) {
-    if (next_of[k] >= 0) next_values.emplace_back(results[k]);
-    else next_values.emplace_back();
-  }
   for (size_t k = 0; k < operands.size(); ++k) {
     if (grown[k] < 0) continue;
     const ArrayState& entry = states_[entry_state[k]];
@@ -306,12 +300,15 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
 
   // What leaves the loop: a variable's (or invariant's) value when the
   // condition fails.
-  std::vector<std::pair<int, int>> exits;  // (Exit node, operand)
+  // (Exit node, operand, the array state it leaves with or -1)
+  std::vector<std::tuple<int, int, int>> exits;
   for (int exit : loop.exits) {
     const FlowValue value = SettledValue(body, graph_.nodes[exit].inputs[0]);
     std::optional<Endpoint> leaving;
+    int leaving_state = -1;
     if (value.kind == FlowValue::kTensor) leaving = value.tensor;
     if (value.kind == FlowValue::kArrayState) {
+      leaving_state = value.state;
       leaving = states_[value.state].dense ? states_[value.state].dense
                                            : states_[value.state].appended;
     }
@@ -322,7 +319,7 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                        "leaves the loop with a value other than a loop variable, which a "
                        "WHILE cannot return");
     }
-    exits.push_back({exit, static_cast<int>(it - region->inputs.begin())});
+    exits.push_back({exit, static_cast<int>(it - region->inputs.begin()), leaving_state});
   }
 
   Graph& outer = *parent.target->graph;
@@ -345,30 +342,31 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   auto node = Place(*parent.target, std::move(def), operands, std::move(outputs));
   if (!node.ok()) return node.status();
   outer.nodes[*node].runs_regions = true;
-  for (const auto& [exit, operand] : exits) {
+  for (const auto& [exit, operand, leaving_state] : exits) {
     FlowValue value = FlowValue::Of({*node, operand});
     if (const int entry = entry_state[operand]; entry >= 0) {
-      absl::StatusOr<int> state = 0;
-      if (operand_grows[operand]) {
-        // Nested in a WHILE that grows it, the array keeps that loop's row.
+      int state = -1;
+      if (states_[leaving_state].appended) {
+        // Nested in a WHILE that grows it, the array keeps that loop's row,
+        // and what the enclosing body appended before this loop still
+        // counts there (one element per iteration, at its counter).
+        const bool rows = states_[leaving_state].appended_rows;
         const bool outer_filler = states_[entry].filler_row;
         Endpoint elements = value.tensor;
         if (!outer_filler) {
           TFLCONV_ASSIGN_OR_RETURN(elements, DropFillerRow(parent, exit, value.tensor));
         }
-        state = NewAppendedState(parent, exit, states_[entry], elements, appended_rows[operand],
-                                 outer_filler);
-        if (state.ok() && outer_filler) {
-          // What the enclosing body appended before this loop still counts
-          // there (one element per iteration, at its counter).
-          states_[*state].size_on_entry = states_[entry].size_on_entry;
-          states_[*state].appended_in_iteration = states_[entry].appended_in_iteration;
+        TFLCONV_ASSIGN_OR_RETURN(state, NewAppendedState(parent, exit, states_[entry], elements,
+                                                         rows, outer_filler));
+        if (outer_filler) {
+          states_[state].size_on_entry = states_[entry].size_on_entry;
+          states_[state].appended_in_iteration = states_[entry].appended_in_iteration;
         }
       } else {
-        state = NewDenseState(parent, exit, states_[entry], value.tensor);
+        TFLCONV_ASSIGN_OR_RETURN(state,
+                                 NewDenseState(parent, exit, states_[entry], value.tensor));
       }
-      if (!state.ok()) return state.status();
-      value = FlowValue{FlowValue::kArrayState, {}, -1, *state};
+      value = FlowValue{FlowValue::kArrayState, {}, -1, state};
     }
     parent.values[exit] = {value};
   }
