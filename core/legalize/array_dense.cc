@@ -79,20 +79,28 @@ std::optional<Shape> ControlFlowEvaluator::WrittenElementShape(const ArrayState&
   return std::nullopt;
 }
 
-absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node,
-                                                              const ArrayState& state) const {
+absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node, const ArrayState& state,
+                                                              const Shape* first_write) const {
   const Array& array = arrays_[state.array];
   if (array.element_shape.fully_defined()) return array.element_shape;
   if (std::optional<Shape> written = WrittenElementShape(state)) return *written;
+  if (array.written_in_loop) return *array.written_in_loop;
+  // TensorFlow's own rule: an array of unknown element shape takes the
+  // shape of its first write.
+  if (first_write != nullptr && first_write->fully_defined() &&
+      array.element_shape.CompatibleWith(*first_write)) {
+    return *first_write;
+  }
   return NodeError(absl::StatusCode::kUnimplemented, graph_.nodes[node],
                    absl::StrCat("needs ", array.kind, " '", array.node,
                                 "' as one tensor, but its element shape is not known at "
-                                "conversion time (declare element_shape, or write an element "
-                                "before the loop)"));
+                                "conversion time (declare element_shape, or write an element of "
+                                "a fully defined shape before the loop or in its body)"));
 }
 
 absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int node,
-                                                       const ArrayState& state) {
+                                                       const ArrayState& state,
+                                                       const Shape* first_write) {
   TFLCONV_RETURN_IF_ERROR(CheckTarget(scope, node, state));
   if (state.dense) return *state.dense;
   Array& array = arrays_[state.array];
@@ -109,7 +117,8 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
       whole && HasRows(graph.info(*whole).shape, size)) {
     return *whole;
   }
-  TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape, KnownElementShape(node, state));
+  TFLCONV_ASSIGN_OR_RETURN(const Shape element_shape,
+                           KnownElementShape(node, state, first_write));
   // Elements of other shapes are valid in TensorFlow (an array without
   // identical_element_shapes), but are no rows of one tensor.
   for (const std::optional<Endpoint>& element : state.elements) {
@@ -236,7 +245,8 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
                                             " value to ", array.kind, " '", array.node, "' of ",
                                             DataTypeName(array.dtype)));
   }
-  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense, DenseOf(scope, node, state));
+  TFLCONV_ASSIGN_OR_RETURN(const Endpoint dense,
+                           DenseOf(scope, node, state, &value_info.shape));
   const Dims& rows_shape = graph.info(dense).shape.dims;
   const Dims element(rows_shape.begin() + 1, rows_shape.end());
   // Shapes that differ only where one is known at run time are valid in

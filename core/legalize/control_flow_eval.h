@@ -110,6 +110,9 @@ class ControlFlowEvaluator {
     int initial_state = -1;
     int64_t largest_size = 0;
     Shape element_shape;  // declared, else from the first element written
+    // Learned from the first write in the body of the WHILE it enters
+    // (RunLoopAsWhile), when neither declared nor written before the loop.
+    std::optional<Shape> written_in_loop;
     bool as_one_tensor = false;  // read or written as one tensor (array_dense.cc)
     bool appended = false;       // grown in a WHILE (array_appended.cc)
     std::string carried_by;      // the WHILE it was carried through, if any
@@ -153,6 +156,15 @@ class ControlFlowEvaluator {
   // control_flow_while.cc: the loop becomes a While node of the parent's
   // target whose cond and body are one region (`why`: for the report).
   absl::Status RunLoopAsWhile(Scope& parent, int frame, absl::string_view why);
+  // An array that enters a WHILE before its element shape is known gets it
+  // from the first write in the body: a first pass (`probe`) evaluates the
+  // body with such arrays fresh and records what they were written with,
+  // then is taken back.
+  struct ShapeProbe {
+    bool needed = false;
+    std::vector<std::pair<int, Shape>> learned;  // array, element shape
+  };
+  absl::Status BuildWhile(Scope& parent, int frame, absl::string_view why, ShapeProbe* probe);
   // What a failed attempt to unroll a loop must take back.
   struct Checkpoint {
     size_t nodes = 0, made_defs = 0, regions = 0, states = 0;
@@ -253,11 +265,14 @@ class ControlFlowEvaluator {
   // The shape of the rows of a dense state, or of its first fully defined
   // element.
   std::optional<Shape> WrittenElementShape(const ArrayState& state) const;
-  // The declared element shape when fully defined, else the written one.
-  absl::StatusOr<Shape> KnownElementShape(int node, const ArrayState& state) const;
+  // The declared element shape when fully defined, else the written one,
+  // else the one about to be written (`first_write`, when given).
+  absl::StatusOr<Shape> KnownElementShape(int node, const ArrayState& state,
+                                          const Shape* first_write = nullptr) const;
   // The whole array as one [size, element...] tensor of `scope`'s target;
   // elements never written are zeros.
-  absl::StatusOr<Endpoint> DenseOf(const Scope& scope, int node, const ArrayState& state);
+  absl::StatusOr<Endpoint> DenseOf(const Scope& scope, int node, const ArrayState& state,
+                                   const Shape* first_write = nullptr);
   // A state of the same array that is the tensor `dense`.
   absl::StatusOr<int> NewDenseState(const Scope& scope, int node, const ArrayState& like,
                                     Endpoint dense);

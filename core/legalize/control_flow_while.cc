@@ -135,6 +135,17 @@ absl::StatusOr<FlowValue> ControlFlowEvaluator::Import(Scope& scope, const Targe
 
 absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                                                   absl::string_view why) {
+  Checkpoint checkpoint = Save(parent);
+  ShapeProbe probe;
+  absl::Status built = BuildWhile(parent, frame, why, &probe);
+  if (!probe.needed) return built;
+  Restore(parent, std::move(checkpoint));
+  for (auto& [array, shape] : probe.learned) arrays_[array].written_in_loop = std::move(shape);
+  return BuildWhile(parent, frame, why, nullptr);
+}
+
+absl::Status ControlFlowEvaluator::BuildWhile(Scope& parent, int frame, absl::string_view why,
+                                              ShapeProbe* probe) {
   const Frame& loop = frames_[frame];
   const Node& loop_cond = graph_.nodes[loop.loop_cond];
   Target target;
@@ -153,9 +164,26 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
   std::vector<Endpoint> operands;
   std::vector<int> next_of;      // per operand: its NextIteration, or -1
   std::vector<int> entry_state;  // per operand: the array state it carries in, or -1
+  std::vector<std::pair<int, int>> probed;  // NextIteration, array
   auto add_operand = [&](int node, const FlowValue& initial, int next) -> absl::Status {
     if (initial.kind == FlowValue::kArrayHandle && next < 0) {
       body.values[node] = {initial};
+      return absl::OkStatus();
+    }
+    if (probe != nullptr && next >= 0 && initial.kind == FlowValue::kArrayState &&
+        !GrowsInLoop(states_[initial.state]) &&
+        !KnownElementShape(node, states_[initial.state]).ok()) {
+      // The first pass sees the array as if it were made in the body,
+      // where its first write gives it a shape (WriteRow).
+      probe->needed = true;
+      ArrayState fresh;
+      fresh.array = states_[initial.state].array;
+      fresh.graph = target.graph;
+      fresh.elements.resize(states_[initial.state].elements.size());
+      auto state = NewState(node, std::move(fresh));
+      if (!state.ok()) return state.status();
+      body.values[node] = {FlowValue{FlowValue::kArrayState, {}, -1, *state}, FlowValue::Dead()};
+      probed.push_back({next, states_[initial.state].array});
       return absl::OkStatus();
     }
     if (initial.kind != FlowValue::kTensor && initial.kind != FlowValue::kArrayState) {
@@ -229,7 +257,19 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
     if (absl::Status s = add_operand(enter, *initial, -1); !s.ok()) return s;
   }
 
-  if (absl::Status s = RunFrame(body); !s.ok()) return s;
+  absl::Status ran = RunFrame(body);
+  if (probe != nullptr && probe->needed) {
+    // Whatever else failed is found again, or not, on the second pass.
+    for (const auto& [next, array] : probed) {
+      const FlowValue value = SettledValue(body, {next, 0});
+      if (value.kind != FlowValue::kArrayState || states_[value.state].array != array) continue;
+      if (std::optional<Shape> shape = WrittenElementShape(states_[value.state])) {
+        probe->learned.push_back({array, *std::move(shape)});
+      }
+    }
+    return ran;
+  }
+  if (!ran.ok()) return ran;
   CountConsumers(*region);
 
   const FlowValue cond = SettledValue(body, {loop.loop_cond, 0});

@@ -22,11 +22,14 @@ using testing::TypedOp;
 // dynamic_rnn: x [T, B, F] scattered into a TensorArray, one read per step
 // of h = tanh(x_t W + h U + b), the outputs written to a second TensorArray
 // and gathered over Range(0, size); with tf.while_loop's
-// maximum_iterations counter when `bounded`.
-OpCase RnnCase(int steps, int batch, int features, int units, bool bounded) {
+// maximum_iterations counter when `bounded`. Without `output_declared`
+// the outputs' TensorArray has no element_shape: its first write tells it.
+OpCase RnnCase(int steps, int batch, int features, int units, bool bounded,
+               bool output_declared = true) {
   OpCase c;
   c.name = absl::StrCat("control_flow/dynamic_rnn_T", steps, "_B", batch, "_F", features, "_H",
-                        units, bounded ? "_maximum_iterations" : "");
+                        units, bounded ? "_maximum_iterations" : "",
+                        output_declared ? "" : "_undeclared_shape");
   GraphBuilder& g = c.graph;
   AddInput(c, "x", DT_FLOAT, {steps, batch, features});
   AddInput(c, "h0", DT_FLOAT, {batch, units});
@@ -44,6 +47,7 @@ OpCase RnnCase(int steps, int batch, int features, int units, bool bounded) {
     tensorflow::NodeDef& ta = g.Op("TensorArrayV3", name, {"steps"});
     AttrType(ta, "dtype", DT_FLOAT);
     auto* shape = (*ta.mutable_attr())["element_shape"].mutable_shape();
+    if (element_shape.empty()) shape->set_unknown_rank(true);
     for (int64_t d : element_shape) shape->add_dim()->set_size(d);
     AttrBool(ta, "dynamic_size", false);
     AttrBool(ta, "clear_after_read", true);
@@ -51,7 +55,8 @@ OpCase RnnCase(int steps, int batch, int features, int units, bool bounded) {
     testing::AttrString(ta, "tensor_array_name", "");
   };
   tensor_array("input_ta", {batch, features});
-  tensor_array("output_ta", {batch, units});
+  tensor_array("output_ta", output_declared ? std::vector<int64_t>{batch, units}
+                                            : std::vector<int64_t>{});
   AttrType(g.Op("Range", "input_indices", {"zero", "steps", "delta"}), "Tidx", DT_INT32);
   TypedOp(g, "TensorArrayScatterV3", "scatter", {"input_ta", "input_indices", "x", "input_ta:1"},
           DT_FLOAT);
@@ -94,8 +99,12 @@ OpCase RnnCase(int steps, int batch, int features, int units, bool bounded) {
       g.Op("TensorArrayGatherV3", "outputs", {"output_ta", "output_indices", exits[1]});
   AttrType(gather, "dtype", DT_FLOAT);
   auto* shape = (*gather.mutable_attr())["element_shape"].mutable_shape();
-  shape->add_dim()->set_size(batch);
-  shape->add_dim()->set_size(units);
+  if (output_declared) {
+    shape->add_dim()->set_size(batch);
+    shape->add_dim()->set_size(units);
+  } else {
+    shape->set_unknown_rank(true);
+  }
   c.outputs = {"outputs", exits[2]};
   if (steps == 4) {
     // A cross-check of the reference tool on TensorArrays.
@@ -110,18 +119,25 @@ OpCase RnnCase(int steps, int batch, int features, int units, bool bounded) {
 // TensorLists as tf.while_loop writes them in TF2 graphs: a list reserved
 // and filled item by item, or made from a tensor and read item by item.
 void AddTensorLists(Cases& cases) {
-  for (bool from_tensor : {false, true}) {
+  // A reserved list of `unknown_shape` (element_shape -1) gets its shape
+  // from its first set.
+  for (auto [from_tensor, unknown_shape] : {std::pair{false, false}, {true, false}, {false, true}}) {
     for (const auto& shape : {std::vector<int64_t>{4}, std::vector<int64_t>{2, 3}}) {
       for (int n : {1, 3, 6}) {
         OpCase c;
         GraphBuilder& g = c.graph;
         c.name = absl::StrCat("control_flow/tensorlist_", from_tensor ? "from_tensor" : "reserve",
-                              "_", ShapeName(shape), "_n", n);
+                              unknown_shape ? "_unknown_shape" : "", "_", ShapeName(shape), "_n",
+                              n);
         std::vector<int64_t> rows = {n};
         rows.insert(rows.end(), shape.begin(), shape.end());
         AddInput(c, "x", DT_FLOAT, shape);
-        g.ConstInt("element_shape", {static_cast<int64_t>(shape.size())},
-                   std::vector<int32_t>(shape.begin(), shape.end()));
+        if (unknown_shape) {
+          g.ConstInt("element_shape", {}, {-1});
+        } else {
+          g.ConstInt("element_shape", {static_cast<int64_t>(shape.size())},
+                     std::vector<int32_t>(shape.begin(), shape.end()));
+        }
         g.ConstInt("n", {}, {n});
         g.ConstInt("start", {}, {0});
         auto list_op = [&](const std::string& op, const std::string& name,
@@ -184,6 +200,7 @@ void AddArrayCases(Cases& cases) {
         cases.push_back(RnnCase(steps, batch, features, units, bounded));
       }
     }
+    cases.push_back(RnnCase(steps, 2, 3, 4, /*bounded=*/false, /*output_declared=*/false));
   }
   AddTensorLists(cases);
 }

@@ -4,6 +4,8 @@
 // generated dynamic_rnn and TensorList cases with --unroll_limit=0
 // (tests/CMakeLists.txt, opgen_while) and by the corpus's RNNs
 // (conformance_while).
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -177,12 +179,107 @@ TEST(WhileArraysTest, RowsNeverWrittenAreZeros) {
   for (uint8_t byte : *zeros->data()) EXPECT_EQ(byte, 0);
 }
 
-TEST(WhileArraysTest, AnElementShapeKnownOnlyInsideTheLoopIsReported) {
+// dynamic_rnn without element_shape: "output_ta" gets its shape from the
+// write in the loop's body (a first pass over the body learns it).
+TEST_F(OracleTest, AnElementShapeKnownOnlyFromAWriteInTheLoopIsLearned) {
   ConversionResult result =
       ConvertGraph(RnnGraph({.declared_output_shape = false}), WhileOptions());
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0]), 0), ::testing::ElementsAre("WHILE"));
+  EXPECT_THAT(ArrayDisposition(result.report, "output_ta"),
+              HasSubstr("one tensor of 4 rows of float32[2,4] carried through WHILE 'rnn'"));
+  std::vector<float> x(24), h(8);
+  for (size_t k = 0; k < x.size(); ++k) x[k] = 0.05f * static_cast<float>(k) - 0.4f;
+  for (size_t k = 0; k < h.size(); ++k) h[k] = 0.1f * static_cast<float>(k) - 0.3f;
+  const std::vector<float> h0 = h;
+  // h = tanh(x_t W + h) with W all 0.25: each row of x_t W is its sum / 4.
+  std::vector<float> outputs;
+  for (int t = 0; t < 4; ++t) {
+    for (int b = 0; b < 2; ++b) {
+      const float* row = &x[(t * 2 + b) * 3];
+      const float xw = 0.25f * (row[0] + row[1] + row[2]);
+      for (int j = 0; j < 4; ++j) h[b * 4 + j] = std::tanh(xw + h[b * 4 + j]);
+    }
+    outputs.insert(outputs.end(), h.begin(), h.end());
+  }
+  ExpectRuns(result.artifacts[0].bytes,
+             {Float32Array("x", {4, 2, 3}, x), Float32Array("h0", {2, 4}, h0)},
+             {Float32Array("outputs", {4, 2, 4}, outputs), Float32Array("final", {2, 4}, h)},
+             1e-5);
+}
+
+// The TF2 layout: a TensorListReserve of element_shape -1 set at the
+// counter with acc += x; stacked after the loop: [x, 2x, 3x].
+TEST_F(OracleTest, AListOfUnknownElementShapeLearnsItInTheLoop) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.ConstInt("unknown_shape", {}, {-1});
+  g.ConstInt("n", {}, {3});
+  g.ConstInt("start", {}, {0});
+  g.ConstInt("one", {}, {1});
+  g.ConstFloat("acc0", {2}, {0, 0});
+  tensorflow::NodeDef& list = g.Op("TensorListReserve", "list", {"unknown_shape", "n"});
+  AttrType(list, "element_dtype", DT_FLOAT);
+  AttrType(list, "shape_type", DT_INT32);
+  auto exits = WhileLoop(
+      g, "loop", {{"start", DT_INT32}, {"list", DT_VARIANT}, {"acc0", DT_FLOAT}},
+      {{"n", DT_INT32}, {"x", DT_FLOAT}, {"one", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        TypedOp(g, "AddV2", "loop/acc", {t.vars[2], t.invariants[1]}, DT_FLOAT);
+        AttrType(g.Op("TensorListSetItem", "loop/set", {t.vars[1], t.vars[0], "loop/acc"}),
+                 "element_dtype", DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "loop/next", {t.vars[0], t.invariants[2]}, DT_INT32), "loop/set",
+            "loop/acc"};
+      });
+  tensorflow::NodeDef& stack = g.Op("TensorListStack", "stacked", {exits[1], "unknown_shape"});
+  AttrType(stack, "element_dtype", DT_FLOAT);
+  v1::ConversionOptions options = Options({"x"}, {"stacked"});
+  options.set_unroll_limit(0);
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0]), 0), Contains("WHILE"));
+  const v1::ControlFlowRegion* region = FindRegion(result.report, "TensorList", "list");
+  ASSERT_NE(region, nullptr);
+  EXPECT_THAT(region->disposition(), HasSubstr("one tensor of 3 rows of float32[2]"));
+  for (const Artifact& artifact : result.artifacts) {
+    ExpectRuns(artifact.bytes, {Float32Array("x", {2}, {1.5f, -2})},
+               {Float32Array("stacked", {3, 2}, {1.5f, -2, 3, -4, 4.5f, -6})}, 1e-3);
+  }
+}
+
+// Read in the loop but never written: no write tells its shape.
+TEST(WhileArraysTest, AnElementShapeNoWriteTellsIsReported) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.ConstInt("size", {}, {2});
+  g.ConstInt("zero", {}, {0});
+  g.ConstInt("one", {}, {1});
+  tensorflow::NodeDef& ta = g.Op("TensorArrayV3", "ta", {"size"});
+  AttrType(ta, "dtype", DT_FLOAT);
+  auto exits = WhileLoop(
+      g, "loop", {{"zero", DT_INT32}, {"ta:1", DT_FLOAT}, {"x", DT_FLOAT}},
+      {{"size", DT_INT32}, {"ta", DT_RESOURCE}, {"one", DT_INT32}},
+      [](GraphBuilder& g, const FrameTensors& t) {
+        return TypedOp(g, "Less", "loop/Less", {t.vars[0], t.invariants[0]}, DT_INT32);
+      },
+      [](GraphBuilder& g, const FrameTensors& t) {
+        AttrType(g.Op("TensorArrayReadV3", "loop/read", {t.invariants[1], t.vars[0], t.vars[1]}),
+                 "dtype", DT_FLOAT);
+        return std::vector<std::string>{
+            TypedOp(g, "AddV2", "loop/next", {t.vars[0], t.invariants[2]}, DT_INT32), t.vars[1],
+            TypedOp(g, "AddV2", "loop/sum", {t.vars[2], "loop/read"}, DT_FLOAT)};
+      });
+  TypedOp(g, "Identity", "out", {exits[2]}, DT_FLOAT);
+  v1::ConversionOptions options = Options({"x"}, {"out"});
+  options.set_unroll_limit(0);
+  ConversionResult result = ConvertGraph(g, options);
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status.message(),
-              HasSubstr("'output_ta' as one tensor, but its element shape is not known at "
+              HasSubstr("'ta' as one tensor, but its element shape is not known at "
                         "conversion time"));
 }
 
