@@ -54,7 +54,7 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::ConcatRows(const Scope& scope, in
                                                           std::vector<Endpoint> values) {
   const Graph& graph = *scope.target->graph;
   const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix);
-  TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
+  TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, name + "/axis",
                                                         tensorflow::DT_INT32, {0}, true));
   tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "ConcatV2", dtype);
   (*def.mutable_attr())["N"].set_i(static_cast<int64_t>(values.size()));
@@ -167,8 +167,8 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DropFillerRow(const Scope& scope,
   const DataType dtype = info.dtype;
   TFLCONV_ASSIGN_OR_RETURN(
       const int begin_at,
-      MakeIntConst(scope, FreshName(graph, name + "/begin"), tensorflow::DT_INT32, begin, false));
-  TFLCONV_ASSIGN_OR_RETURN(const int size_of, MakeIntConst(scope, FreshName(graph, name + "/size"),
+      MakeIntConst(scope, name + "/begin", tensorflow::DT_INT32, begin, false));
+  TFLCONV_ASSIGN_OR_RETURN(const int size_of, MakeIntConst(scope, name + "/size",
                                                            tensorflow::DT_INT32, size, false));
   tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "Slice", dtype);
   (*def.mutable_attr())["Index"].set_type(tensorflow::DT_INT32);
@@ -319,7 +319,7 @@ absl::Status ControlFlowEvaluator::RunAppendedArrayOp(Scope& scope, int node,
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint all_rows, elements());
     TFLCONV_ASSIGN_OR_RETURN(const int shape, Make(scope, std::move(def), {all_rows}, 1));
     TFLCONV_ASSIGN_OR_RETURN(const int first,
-                             MakeIntConst(scope, FreshName(graph, name + "/first"),
+                             MakeIntConst(scope, name + "/first",
                                           tensorflow::DT_INT32, {0}, true));
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint size, RowsOf(scope, node, {shape, 0}, {first, 0}));
     out = {FlowValue::Of(size)};
@@ -472,7 +472,7 @@ absl::Status ControlFlowEvaluator::SplitIntoElements(Scope& scope, int node,
   ArrayState next = state;
   if (!lengths.empty()) {
     const std::string name = absl::StrCat(source.name, scope.suffix);
-    TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
+    TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, name + "/axis",
                                                           tensorflow::DT_INT32, {0}, true));
     tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name + "/split"), "SplitV", array.dtype);
     (*def.mutable_attr())["num_split"].set_i(static_cast<int64_t>(lengths.size()));

@@ -53,18 +53,6 @@ bool HasRows(const Shape& shape, int64_t size) {
 
 }  // namespace
 
-absl::StatusOr<int> ControlFlowEvaluator::MakeConst(const Scope& scope, const std::string& name,
-                                                    Tensor value) {
-  tensorflow::NodeDef def;
-  def.set_name(FreshName(*scope.target->graph, name));
-  def.set_op("Const");
-  OutputInfo info;
-  info.dtype = value.dtype();
-  info.shape = Shape::Of(value.dims());
-  info.value = std::move(value);
-  return Place(*scope.target, std::move(def), {}, {std::move(info)});
-}
-
 std::optional<Shape> ControlFlowEvaluator::WrittenElementShape(const ArrayState& state) const {
   if (state.dense) {
     Dims rows = state.graph->info(*state.dense).shape.dims;
@@ -136,7 +124,7 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int n
   // FILL at run time).
   auto zeros = [&](Dims dims) -> absl::StatusOr<Endpoint> {
     TFLCONV_ASSIGN_OR_RETURN(
-        const int shape, MakeIntConst(scope, FreshName(graph, base + "/zeros_shape"),
+        const int shape, MakeIntConst(scope, base + "/zeros_shape",
                                       tensorflow::DT_INT32, dims, false));
     TFLCONV_ASSIGN_OR_RETURN(const int zero,
                              MakeConst(scope, base + "/zero", Tensor::Zeros(array.dtype, {})));
@@ -198,7 +186,7 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::RowsOf(const Scope& scope, int no
                                                         DataTypeName(index_type)));
   }
   const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix);
-  TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, FreshName(graph, name + "/axis"),
+  TFLCONV_ASSIGN_OR_RETURN(const int axis, MakeIntConst(scope, name + "/axis",
                                                         tensorflow::DT_INT32, {0}, true));
   const DataType dtype = graph.info(from).dtype;
   tensorflow::NodeDef gather = MadeNodeDef(FreshName(graph, name), "GatherV2", dtype);
@@ -218,7 +206,7 @@ absl::StatusOr<Endpoint> ControlFlowEvaluator::ReshapeTo(const Scope& scope, int
                                                          absl::string_view suffix) {
   const Graph& graph = *scope.target->graph;
   const std::string name = absl::StrCat(graph_.nodes[node].name, scope.suffix, suffix);
-  TFLCONV_ASSIGN_OR_RETURN(const int shape, MakeIntConst(scope, FreshName(graph, name + "_shape"),
+  TFLCONV_ASSIGN_OR_RETURN(const int shape, MakeIntConst(scope, name + "_shape",
                                                          tensorflow::DT_INT32, dims, false));
   tensorflow::NodeDef def = MadeNodeDef(FreshName(graph, name), "Reshape", graph.info(input).dtype);
   (*def.mutable_attr())["Tshape"].set_type(tensorflow::DT_INT32);
@@ -267,7 +255,7 @@ absl::StatusOr<int> ControlFlowEvaluator::WriteRow(const Scope& scope, int node,
   const std::string name = absl::StrCat(source.name, scope.suffix);
   std::vector<int64_t> positions(rows_shape[0]);
   for (size_t k = 0; k < positions.size(); ++k) positions[k] = static_cast<int64_t>(k);
-  TFLCONV_ASSIGN_OR_RETURN(const int rows, MakeIntConst(scope, FreshName(graph, name + "/rows"),
+  TFLCONV_ASSIGN_OR_RETURN(const int rows, MakeIntConst(scope, name + "/rows",
                                                         index_info.dtype, positions, false));
   TFLCONV_ASSIGN_OR_RETURN(
       const int equal, Make(scope, MadeNodeDef(FreshName(graph, name + "/is_index"), "Equal",

@@ -116,29 +116,36 @@ absl::StatusOr<int> ControlFlowEvaluator::Make(const Scope& scope, tensorflow::N
   return index;
 }
 
+absl::StatusOr<int> ControlFlowEvaluator::MakeConst(const Scope& scope, const std::string& name,
+                                                    Tensor value) {
+  tensorflow::NodeDef def;
+  def.set_name(FreshName(*scope.target->graph, name));
+  def.set_op("Const");
+  OutputInfo info;
+  info.dtype = value.dtype();
+  info.shape = Shape::Of(value.dims());
+  info.value = std::move(value);
+  return Place(*scope.target, std::move(def), {}, {std::move(info)});
+}
+
 absl::StatusOr<int> ControlFlowEvaluator::MakeIntConst(const Scope& scope,
                                                        const std::string& name, DataType dtype,
                                                        const std::vector<int64_t>& values,
                                                        bool scalar) {
-  tensorflow::NodeDef def;
-  def.set_name(name);
-  def.set_op("Const");
-  (*def.mutable_attr())["dtype"].set_type(dtype);
-  tensorflow::TensorProto* proto = (*def.mutable_attr())["value"].mutable_tensor();
-  proto->set_dtype(dtype);
-  if (!scalar) proto->mutable_tensor_shape()->add_dim()->set_size(values.size());
+  Dims dims;
+  if (!scalar) dims.push_back(static_cast<int64_t>(values.size()));
+  if (dtype == tensorflow::DT_INT64) {
+    return MakeConst(scope, name, Tensor::FromVector(dtype, std::move(dims), values));
+  }
   for (int64_t v : values) {
-    if (dtype == tensorflow::DT_INT64) {
-      proto->add_int64_val(v);
-      continue;
-    }
     if (v < INT32_MIN || v > INT32_MAX) {
       return absl::InvalidArgumentError(
           absl::StrCat("constant ", name, " holds ", v, ", outside int32"));
     }
-    proto->add_int_val(static_cast<int32_t>(v));
   }
-  return Make(scope, std::move(def), {}, 1);
+  return MakeConst(scope, name,
+                   Tensor::FromVector(dtype, std::move(dims),
+                                      std::vector<int32_t>(values.begin(), values.end())));
 }
 
 absl::Status ControlFlowEvaluator::CountUnrolled(const Scope& scope, int lowered_node,

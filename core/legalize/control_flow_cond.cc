@@ -105,7 +105,8 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
     uint8_t sides = kOutside;
     auto reach = [&](int source, int index) {
       if (side[source] == kJoin) return;
-      sides |= side[source] == kSwitch ? (index == 1 ? kThen : kElse) : side[source];
+      sides |= side[source] == kSwitch ? static_cast<uint8_t>(index == 1 ? kThen : kElse)
+                                       : side[source];
     };
     for (const Endpoint& in : node.inputs) reach(in.node, in.index);
     for (int source : node.control_inputs) {
@@ -216,7 +217,7 @@ absl::Status ControlFlowEvaluator::RunCondAsIf(Scope& scope, int first_switch,
   }
   std::vector<bool> is_member(n, false);
   for (int member : members) is_member[member] = true;
-  int regions[2];
+  int regions[2] = {-1, -1};
   std::vector<OutputInfo> results;
   for (const bool then_side : {true, false}) {
     Target target;
