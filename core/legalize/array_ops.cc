@@ -383,6 +383,10 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_RETURN_IF_ERROR(
         CreateArray(scope, node, size, array ? "TensorArray" : "TensorList", dynamic));
     arrays_.back().element_shape = std::move(element_shape);
+    if (op == "EmptyTensorList") {
+      TFLCONV_ASSIGN_OR_RETURN(arrays_.back().max_num_elements,
+                               ConstantIndex(scope, node, in[1], "max_num_elements"));
+    }
     if (array && source.op == "TensorArrayV2") out.resize(1);  // V2 has no flow output
     return absl::OkStatus();
   }
@@ -444,6 +448,12 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_ASSIGN_OR_RETURN(const Endpoint value, tensor_input(1));
     TFLCONV_ASSIGN_OR_RETURN(ArrayState next, writable(*state));
     const int64_t end = static_cast<int64_t>(next.elements.size());
+    if (const int64_t bound = arrays_[next.array].max_num_elements; bound >= 0 && end >= bound) {
+      // TensorFlow's kernel fails the same push at run time.
+      return NodeInvalid(source, absl::StrCat("pushes onto TensorList '", arrays_[next.array].node,
+                                              "', which is full: its max_num_elements is ",
+                                              bound));
+    }
     TFLCONV_RETURN_IF_ERROR(ExtendToIndex(source, limits_.max_nodes, next.elements, end));
     TFLCONV_RETURN_IF_ERROR(SetElement(node, next, end, value));
     return output_state(std::move(next));

@@ -107,6 +107,7 @@ class ControlFlowEvaluator {
     std::string node;
     DataType dtype = tensorflow::DT_INVALID;
     bool dynamic_size = false;
+    int64_t max_num_elements = -1;  // an EmptyTensorList's bound, -1 for none
     int initial_state = -1;
     int64_t largest_size = 0;
     Shape element_shape;  // declared, else from the first element written
@@ -225,8 +226,11 @@ class ControlFlowEvaluator {
   // Adds a node that is not in the graph (Pack, Unpack, Identity, Const).
   absl::StatusOr<int> Make(const Scope& scope, tensorflow::NodeDef def,
                            std::vector<Endpoint> inputs, int64_t outputs_used);
+  // Constants named FreshName(`name`): an int vector (or a scalar) of
+  // `dtype`, and any tensor.
   absl::StatusOr<int> MakeIntConst(const Scope& scope, const std::string& name, DataType dtype,
                                    const std::vector<int64_t>& values, bool scalar);
+  absl::StatusOr<int> MakeConst(const Scope& scope, const std::string& name, Tensor value);
   absl::Status CountUnrolled(const Scope& scope, int lowered_node, bool feeds_data);
   // True when every output of graph node `node` is dead in `scope`.
   bool IsDead(const Scope& scope, int node) const;
@@ -287,7 +291,6 @@ class ControlFlowEvaluator {
   // The dense array with row `index` replaced by `value`.
   absl::StatusOr<int> WriteRow(const Scope& scope, int node, const ArrayState& state,
                                Endpoint index, Endpoint value);
-  absl::StatusOr<int> MakeConst(const Scope& scope, const std::string& name, Tensor value);
   // ConcatV2 of `values` on axis 0, named after `node`.
   absl::StatusOr<Endpoint> ConcatRows(const Scope& scope, int node, DataType dtype,
                                       std::vector<Endpoint> values);

@@ -196,6 +196,32 @@ TEST(ArrayOpsTest, SetItemWithResizeGrowsTheList) {
   EXPECT_THAT(ShapeOf(model, model->subgraphs()->Get(0)->outputs()->Get(0)), ElementsAre(2, 3));
 }
 
+// TensorFlow: "Tried to push item into a full list".
+TEST(ArrayOpsTest, PushingOntoAFullListIsAnError) {
+  for (const int pushes : {2, 3}) {
+    SCOPED_TRACE(pushes);
+    GraphBuilder g;
+    g.Placeholder("x", DT_FLOAT, {3});
+    g.ConstInt("element_shape", {1}, {3});
+    g.ConstInt("max", {}, {2});
+    AttrType(ListOp(g, "EmptyTensorList", "list", {"element_shape", "max"}), "shape_type",
+             DT_INT32);
+    std::string list = "list";
+    for (int k = 0; k < pushes; ++k) {
+      list = ListOp(g, "TensorListPushBack", absl::StrCat("push", k), {list, "x"}).name();
+    }
+    ListOp(g, "TensorListStack", "stacked", {list, "element_shape"});
+    const absl::Status status = ConvertStatus(g, "stacked");
+    if (pushes == 2) {
+      EXPECT_TRUE(status.ok()) << status;
+    } else {
+      ExpectInvalid(status, "pushes onto TensorList 'list', which is full: its "
+                            "max_num_elements is 2");
+      EXPECT_THAT(status.message(), HasSubstr("'push2'"));
+    }
+  }
+}
+
 // TensorFlow: "Tried to set a tensor with incompatible shape at a list
 // index", and the same for a push, a list made from a tensor and a
 // TensorArray write.
