@@ -1,5 +1,5 @@
 // digest_bench: SHA-256 throughput of the service's digests (OpenSSL EVP
-// behind server/sha256.h) on buffers of the sizes the service hashes (a
+// behind proto/rpc/sha256.h) on buffers of the sizes the service hashes (a
 // small graph, one 1 MiB upload chunk, the 141 MB sample), in one call
 // and in 1 MiB pieces as the follower threads feed it. The side-by-side
 // run against the project's former SHA-NI code is in bench/README.md.
@@ -17,7 +17,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "server/sha256.h"
+#include "proto/rpc/sha256.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/convert.h"
-#include "server/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
 #include "tests/server/test_support.h"
 #include "tflconv/v1/converter.grpc.pb.h"
 

@@ -16,10 +16,10 @@
 #include "absl/time/clock.h"
 #include "client/progress.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "server/grpc_status.h"
-#include "server/pem.h"
-#include "server/sha256.h"
-#include "server/wire.h"
+#include "proto/rpc/grpc_status.h"
+#include "proto/rpc/pem.h"
+#include "proto/rpc/sha256.h"
+#include "proto/rpc/wire.h"
 #include "tflconv/v1/converter.pb.h"
 
 namespace tflconv::cli {
@@ -39,7 +39,7 @@ struct Attempt {
 constexpr uint64_t kMaxArtifactBytes = 2ull << 30;
 
 // One ConvertModel call: a callback reactor on raw byte buffers
-// (server/wire.h), so that graph chunks are copied once into gRPC slices
+// (proto/rpc/wire.h), so that graph chunks are copied once into gRPC slices
 // and artifact data once out of them, never through protobuf strings.
 // Uploads chunk after chunk from write reactions while read reactions take
 // the responses; each artifact is hashed by a follower thread as it

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "proto/rpc/sha256.h"
 #include "server/metrics.h"
-#include "server/sha256.h"
 #include "server/worker_pool.h"
 
 namespace tflconv::server {

@@ -33,7 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/convert.h"
-#include "server/sha256.h"
+#include "proto/rpc/sha256.h"
 #include "server/worker_ipc.h"
 #include "tflconv/v1/converter.pb.h"
 

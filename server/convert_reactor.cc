@@ -13,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
+#include "proto/rpc/wire.h"
 #include "server/idle_watchdog.h"
 #include "server/metrics.h"
-#include "server/wire.h"
 
 namespace tflconv::server {
 namespace {

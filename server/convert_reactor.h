@@ -6,7 +6,7 @@
 // artifact is streamed as soon as the job hands it over (fp32 while fp16
 // is being built). Nothing in a reaction blocks.
 //
-// The method is registered raw (byte buffers, server/wire.h): graph chunks
+// The method is registered raw (byte buffers, proto/rpc/wire.h): graph chunks
 // are appended to the job straight from gRPC's receive slices, and
 // artifact chunks are sent as slices pointing into the artifact, so the
 // bulk bytes are never copied through protobuf strings. The wire format is

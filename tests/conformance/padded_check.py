@@ -2,7 +2,9 @@
 found) come out of the runtime with a first dim known only at run time.
 The oracle's runtime API (LiteRT.js CompiledModel) sizes each output buffer
 from the model's static shape, so it cannot return them: a Where alone fails
-with "Custom allocation is too small".
+with "Custom allocation is too small". Nor can it return an output whose
+kernel sizes it in Eval although its shape is static (UNSORTED_SEGMENT_SUM of
+fed ids into a constant count): it hands back a buffer the kernel never wrote.
 
 Such a fixture is judged through a padded copy of its graph: each of those
 outputs is concatenated with K rows of zeros and sliced to its first K rows

@@ -1,4 +1,4 @@
-// The ConvertModel wire readers (server/wire.h): the zero-copy readers of
+// The ConvertModel wire readers (proto/rpc/wire.h): the zero-copy readers of
 // graph chunks (server side) and artifact chunks (client side) over a
 // message cut into gRPC slices, and protobuf's parse of the same bytes.
 // Input: byte 0 picks the number of slices (1-4), the next bytes where
@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_join.h"
 #include "google/protobuf/stubs/logging.h"
-#include "server/wire.h"
+#include "proto/rpc/wire.h"
 
 namespace tflconv::fuzz {
 namespace {

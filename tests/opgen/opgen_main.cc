@@ -51,6 +51,7 @@ std::string CaseJson(const OpCase& c) {
   for (const std::string& out : c.outputs) *outputs->add_values() = Text(out);
   if (!c.numpy.empty()) fields["numpy"] = Text(c.numpy);
   if (!c.expect_error.empty()) fields["expect_error"] = Text(c.expect_error);
+  if (c.runtime_sized_outputs) fields["runtime_sized_outputs"].set_bool_value(true);
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(root, &json);
   return json;

@@ -45,8 +45,9 @@ struct Segments {
   int32_t count;             // segments 1 and 4 of the first case stay empty
 };
 
-// UnsortedSegmentSum/Max/Min/Prod with constant ids; tfjs has only the sum.
-// Empty segments hold the reduction's identity (lowest, highest, 1, 0).
+// UnsortedSegmentSum/Max/Min/Prod with constant or fed ids; tfjs has only
+// the sum. Empty segments hold the reduction's identity (lowest, highest, 1,
+// 0).
 void AddUnsortedSegments(Cases& cases) {
   const Segments grids[] = {{{6, 3}, {6}, {0, 2, 0, -1, 3, 2}, 5},
                             {{2, 2, 3}, {2, 2}, {0, 1, 1, 0}, 2}};
@@ -63,19 +64,27 @@ void AddUnsortedSegments(Cases& cases) {
                               {"UnsortedSegmentMin", "min", ", initial=np.finfo(np.float32).max",
                                ", initial=np.iinfo(np.int32).max"}};
   for (const Reducer& r : reducers) {
-    // Ids fed at run time: the kernel sizes its output only then.
-    OpCase fed;
-    fed.name = absl::StrCat("segment/", r.op, "_float32_6x3_fed_ids");
-    AddInput(fed, "data", DT_FLOAT, {6, 3}, -3, 3);
-    AddInput(fed, "ids", DT_INT32, {6}, 0, 3);
-    fed.graph.ConstInt("count", {}, {4});
-    auto& node = AddTyped(fed, r.op, "y", {"data", "ids", "count"}, DT_FLOAT);
-    testing::AttrType(node, "Tindices", DT_INT32);
-    testing::AttrType(node, "Tnumsegments", DT_INT32);
-    fed.outputs = {"y"};
-    fed.numpy = absl::StrCat("np.stack([np.", r.numpy, "(data[ids == k], axis=0",
-                             r.float_identity, ") for k in range(4)])");
-    cases.push_back(std::move(fed));
+    // Ids (-1 drops a row), and the count too, fed at run time: the kernel
+    // sizes its output only in Eval.
+    for (bool fed_count : {false, true}) {
+      OpCase fed;
+      fed.name = absl::StrCat("segment/", r.op, "_float32_6x3_fed_ids", fed_count ? "_count" : "");
+      AddInput(fed, "data", DT_FLOAT, {6, 3}, -3, 3);
+      AddInput(fed, "ids", DT_INT32, {6}, -1, 3);
+      if (fed_count) {
+        AddInput(fed, "count", DT_INT32, {}, 4, 4);
+      } else {
+        fed.graph.ConstInt("count", {}, {4});
+      }
+      auto& node = AddTyped(fed, r.op, "y", {"data", "ids", "count"}, DT_FLOAT);
+      testing::AttrType(node, "Tindices", DT_INT32);
+      testing::AttrType(node, "Tnumsegments", DT_INT32);
+      fed.outputs = {"y"};
+      fed.numpy = absl::StrCat("np.stack([np.", r.numpy, "(data[ids == k], axis=0",
+                               r.float_identity, ") for k in range(4)])");
+      fed.runtime_sized_outputs = true;
+      cases.push_back(std::move(fed));
+    }
     for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
       for (const Segments& g : grids) {
         OpCase c;

@@ -10,7 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "server/sha256.h"
+#include "proto/rpc/sha256.h"
 #include "tests/server/test_support.h"
 
 namespace tflconv::server {

@@ -15,8 +15,8 @@
 #include "client/output_writer.h"
 #include "client/remote.h"
 #include "core/report/report.h"
-#include "server/grpc_status.h"
-#include "server/sha256.h"
+#include "proto/rpc/grpc_status.h"
+#include "proto/rpc/sha256.h"
 #include "tests/server/test_support.h"
 #include "tests/testing/graph_builder.h"
 

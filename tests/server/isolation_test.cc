@@ -17,7 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "server/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
 #include "server/worker_main.h"
 #include "tests/server/test_support.h"
 

@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/output_writer.h"
-#include "server/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
 #include "tests/server/test_support.h"
 
 namespace tflconv::testing {

@@ -1,6 +1,6 @@
 // SHA-256 through OpenSSL: the FIPS 180-4 vectors, the incremental form
 // fed in odd pieces and started over, and the follower thread.
-#include "server/sha256.h"
+#include "proto/rpc/sha256.h"
 
 #include <random>
 #include <string>

@@ -6,8 +6,8 @@
 // protobuf encoding of ConvertRequest / ConvertResponse, unchanged; every
 // message other than those two bulk shapes goes through protobuf.
 // Shared by the server's reactor and the CLI's remote mode.
-#ifndef TFLCONV_SERVER_WIRE_H_
-#define TFLCONV_SERVER_WIRE_H_
+#ifndef TFLCONV_PROTO_RPC_WIRE_H_
+#define TFLCONV_PROTO_RPC_WIRE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -65,4 +65,4 @@ grpc::ByteBuffer Serialize(const google::protobuf::MessageLite& message);
 
 }  // namespace tflconv::wire
 
-#endif  // TFLCONV_SERVER_WIRE_H_
+#endif  // TFLCONV_PROTO_RPC_WIRE_H_

@@ -1,4 +1,4 @@
-#include "server/wire.h"
+#include "proto/rpc/wire.h"
 
 #include <cstring>
 #include <string>

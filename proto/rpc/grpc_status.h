@@ -1,7 +1,7 @@
 // The one mapping between absl::Status (the service's errors) and
 // grpc::Status (the wire), both ways, with message truncation.
-#ifndef TFLCONV_SERVER_GRPC_STATUS_H_
-#define TFLCONV_SERVER_GRPC_STATUS_H_
+#ifndef TFLCONV_PROTO_RPC_GRPC_STATUS_H_
+#define TFLCONV_PROTO_RPC_GRPC_STATUS_H_
 
 #include <cstddef>
 
@@ -23,4 +23,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace tflconv
 
-#endif  // TFLCONV_SERVER_GRPC_STATUS_H_
+#endif  // TFLCONV_PROTO_RPC_GRPC_STATUS_H_

@@ -1,8 +1,8 @@
-// The raw byte-buffer forms of the ConvertModel messages (server/wire.h)
+// The raw byte-buffer forms of the ConvertModel messages (proto/rpc/wire.h)
 // against protobuf itself: what the server and client write parses as the
 // .proto says, and what protobuf writes the fast readers take apart the
 // same way, however gRPC splits it into slices.
-#include "server/wire.h"
+#include "proto/rpc/wire.h"
 
 #include <memory>
 #include <random>

@@ -1,4 +1,4 @@
-#include "server/pem.h"
+#include "proto/rpc/pem.h"
 
 #include <fstream>
 #include <sstream>

@@ -3,8 +3,8 @@
 // SHA extensions where it has them; bench/digest_bench measured it as fast
 // as the project's former SHA-NI code). Shared by the server and the CLI's
 // remote mode.
-#ifndef TFLCONV_SERVER_SHA256_H_
-#define TFLCONV_SERVER_SHA256_H_
+#ifndef TFLCONV_PROTO_RPC_SHA256_H_
+#define TFLCONV_PROTO_RPC_SHA256_H_
 
 #include <openssl/types.h>
 
@@ -83,4 +83,4 @@ bool IsSha256Hex(absl::string_view text);
 
 }  // namespace tflconv
 
-#endif  // TFLCONV_SERVER_SHA256_H_
+#endif  // TFLCONV_PROTO_RPC_SHA256_H_

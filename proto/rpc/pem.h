@@ -1,7 +1,7 @@
 // TLS material for the server and the client, read from PEM files named by
 // flags.
-#ifndef TFLCONV_SERVER_PEM_H_
-#define TFLCONV_SERVER_PEM_H_
+#ifndef TFLCONV_PROTO_RPC_PEM_H_
+#define TFLCONV_PROTO_RPC_PEM_H_
 
 #include <string>
 
@@ -14,4 +14,4 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag);
 
 }  // namespace tflconv
 
-#endif  // TFLCONV_SERVER_PEM_H_
+#endif  // TFLCONV_PROTO_RPC_PEM_H_
