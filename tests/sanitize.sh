@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the core's unit tests, the fuzz replays and the CLI with
-# AddressSanitizer and UndefinedBehaviorSanitizer, runs the unit tests and
-# replays the fuzz inputs, and converts every
+# Builds the unit tests of the core and of the protocol library, the fuzz
+# replays and the CLI with AddressSanitizer and UndefinedBehaviorSanitizer,
+# runs the unit tests and replays the fuzz inputs, and converts every
 # fixture of the shared corpus plus corrupted copies of some of them:
 # conversions may fail, but a sanitizer report fails the run.
 set -euo pipefail
@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug -DTFLCONV_SANITIZE=ON >/dev/null
 fuzz_replays=(replay_graph_binary replay_graph_text replay_convert replay_inspect replay_wire)
-cmake --build "$BUILD_DIR" -j2 --target core_tests tflconv "${fuzz_replays[@]}"
+cmake --build "$BUILD_DIR" -j2 --target core_tests rpc_tests tflconv "${fuzz_replays[@]}"
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:exitcode=99:print_stacktrace=1
 "$BUILD_DIR/tests/core_tests" --gtest_brief=1
+"$BUILD_DIR/tests/rpc/rpc_tests" --gtest_brief=1
 # The fuzz seeds and regression inputs (tests/fuzz/README.md), here with
 # the sanitizers that make an out-of-bounds read a failure.
 ctest --test-dir "$BUILD_DIR" -R '^fuzz_replay_' --output-on-failure
