@@ -378,6 +378,48 @@ absl::Status ControlFlowEvaluator::UnrollLoop(Scope& parent, int frame) {
   }
 }
 
+void ControlFlowEvaluator::ReportArrays() {
+  // The declared element shape, or when it is not fully defined the shape
+  // of the first element written (states are made in program order).
+  std::vector<Shape> shown;
+  std::vector<bool> settled;
+  for (const Array& array : arrays_) {
+    shown.push_back(array.element_shape);
+    settled.push_back(array.element_shape.fully_defined());
+  }
+  for (const ArrayState& state : states_) {
+    if (settled[state.array]) continue;
+    if (std::optional<Shape> written = WrittenElementShape(state)) {
+      shown[state.array] = *std::move(written);
+      settled[state.array] = true;
+    }
+  }
+  for (size_t k = 0; k < arrays_.size(); ++k) {
+    const Array& array = arrays_[k];
+    v1::ControlFlowRegion& region = lowered_.regions.emplace_back();
+    region.set_kind(array.kind);
+    region.set_name(array.node);
+    if (!array.as_one_tensor) {
+      region.set_disposition(absl::StrCat("lowered to its elements: up to ",
+                                          array.largest_size, " tensors of ",
+                                          DataTypeName(array.dtype), shown[k].ToString()));
+      continue;
+    }
+    if (array.appended) {
+      region.set_disposition(absl::StrCat(
+          "one tensor grown in WHILE '", array.carried_by, "': its elements of ",
+          DataTypeName(array.dtype), shown[k].ToString(),
+          " appended on axis 0 (CONCATENATION appends)"));
+      continue;
+    }
+    region.set_disposition(absl::StrCat(
+        "one tensor of ", array.largest_size, " rows of ", DataTypeName(array.dtype),
+        shown[k].ToString(),
+        array.carried_by.empty() ? "" : absl::StrCat(" carried through WHILE '", array.carried_by, "'"),
+        " (GATHER reads rows, SELECT_V2 writes them)"));
+  }
+}
+
 absl::Status ControlFlowEvaluator::Finish(const Scope& root) {
   Graph& lowered = lowered_.graph;
   lowered.input_names = graph_.input_names;

@@ -211,6 +211,8 @@ class ControlFlowEvaluator {
   absl::Status RunCondAsIf(Scope& scope, int first_switch, const FlowValue& pred);
   absl::Status RunMerge(Scope& scope, int node);
   absl::Status Finish(const Scope& root);
+  // Each array's entry in the report: how it was lowered, and its shape.
+  void ReportArrays();
 
   // The scope of `node`'s frame: `scope` or one enclosing it.
   const Scope* ScopeOf(const Scope& scope, int node) const;
@@ -262,7 +264,6 @@ class ControlFlowEvaluator {
                                                    Endpoint value, int64_t rows);
   absl::Status CreateArray(Scope& scope, int node, const FlowValue& size, absl::string_view kind,
                            bool dynamic_size);
-  void ReportArrays();
 
   // array_dense.cc: arrays carried through a WHILE as one tensor, read and
   // written at indices known only at run time.
