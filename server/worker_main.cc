@@ -30,6 +30,9 @@ namespace tflconv::server {
 namespace {
 
 constexpr char kTestHookMarker[] = "tflconv-test-hook:";
+// Free heap a worker keeps between jobs rather than give back and fault
+// in again.
+constexpr size_t kUntrimmedHeapBytes = 16 << 20;
 // What the :spy hook looks for in the graph memfds it kept.
 constexpr char kTestSecret[] = "tflconv-test-secret";
 
@@ -47,18 +50,19 @@ std::string ProbeSandbox() {
 }
 
 // The memfds artifacts are built in (ConvertHooks::artifact_memory),
-// passed to the server as they are: an artifact is never copied. One of at
-// least kKeptArtifactBytes is built in a memfd this worker keeps from job
-// to job (at most kMaxKeptArtifacts: fp32 and fp16), grown when a job needs
-// more: allocating and freeing shared memory costs ten times what refilling
-// it does (~0.2 s CPU per 141 MB job, bench/README.md). Those stay writable
-// here, so the server gives this worker no other job before it has streamed
-// them (worker_pool.h). A smaller artifact gets a memfd of its own, frozen
-// (sealed against any write) before it is passed on.
+// passed to the server as they are. An artifact is built in a memfd this
+// worker keeps from job to job (at most kMaxKeptArtifacts: fp32 and fp16),
+// grown when a job needs more: allocating and freeing shared memory costs
+// ten times what refilling it does (~0.2 s CPU per 141 MB job; ~1 ms per
+// small job, bench/README.md). Those stay writable here, so the server
+// copies a small artifact out as it arrives, and gives this worker no other
+// job before it has streamed a large one (worker_pool.h). An artifact
+// beyond those two gets a memfd of its own, frozen (sealed against any
+// write) before it is passed on.
 class ArtifactMemfds {
  public:
   std::shared_ptr<char> Allocate(size_t size) {
-    std::shared_ptr<SharedMemory> block = size >= kKeptArtifactBytes ? TakeKept(size) : nullptr;
+    std::shared_ptr<SharedMemory> block = TakeKept(size);
     if (!block) {
       auto memory = SharedMemory::Create("tflconv-artifact", size);
       if (!memory.ok()) throw std::bad_alloc();
@@ -328,8 +332,10 @@ int WorkerMain(int argc, char** argv) {
     if (exiting) return 0;
     memfds.EndJob();
     // Freed memory goes back to the system before the next job's limit is
-    // measured from this worker's size.
-    malloc_trim(0);
+    // measured from this worker's size, once there is enough of it to
+    // matter: trimming after every small job made the next one fault its
+    // heap in anew.
+    if (mallinfo2().fordblks > kUntrimmedHeapBytes) malloc_trim(0);
   }
 }
 

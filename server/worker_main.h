@@ -25,9 +25,11 @@ namespace tflconv::server {
 
 inline constexpr char kWorkerFdFlag[] = "--worker_fd=";
 inline constexpr char kWorkerTestHooksEnv[] = "TFLCONV_WORKER_TEST_HOOKS";
-// Artifacts of this size and more are built in memfds a worker keeps from
-// job to job (server/worker_main.cc), at most this many.
-inline constexpr size_t kKeptArtifactBytes = 1 << 20;
+// A job's artifacts are built in memfds a worker keeps from job to job
+// (server/worker_main.cc), at most this many; the server streams one of
+// this size or more straight from there (lent: the worker gets no other job
+// meanwhile) and copies a smaller one out as it arrives.
+inline constexpr size_t kLentArtifactBytes = 1 << 20;
 inline constexpr size_t kMaxKeptArtifacts = 2;
 
 // True when argv asks for the worker mode.

@@ -32,7 +32,8 @@
 // it (after a short wait) is replaced instead. Changing its own job's
 // artifact gains a worker nothing it could not write in the first place,
 // and a change after the server hashed it fails the client's sha256 check.
-// Small artifacts come frozen (sealed against any write).
+// A small artifact is copied out as it arrives instead (the worker is not
+// held for it, and cannot change the copy).
 //
 // Per job the kernel enforces, on the worker: an address-space limit
 // (RLIMIT_AS) of the worker's idle size plus the job's memory reservation,
