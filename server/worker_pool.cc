@@ -15,10 +15,10 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
-#include <map>
-#include <optional>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
