@@ -188,7 +188,8 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
         " bytes, over the server's max_memory_bytes=", admission.max_memory_bytes));
   }
 
-  // The memfd a worker process will map.
+  // The memfd the upload is received into (copied into its worker's own
+  // when the job starts).
   std::optional<SharedMemory> graph_memory;
   if (pool_) {
     auto memory = pool_->TakeGraphMemory(start.graph_size());

@@ -124,9 +124,10 @@ class Job : public std::enable_shared_from_this<Job> {
   void FreeGraph();
 
   std::mutex upload_mu_;  // guards the graph and received_ while uploading
-  // The graph, reserved at admission (never moves): in a memfd that the
-  // worker process maps (--isolation=process; kept by the pool from job to
-  // job, so it may be larger than the graph), else on the heap.
+  // The graph, reserved at admission (never moves): in an upload memfd
+  // (--isolation=process; kept by the pool from job to job, so it may be
+  // larger than the graph; empty once the job's worker took it as its graph
+  // memfd, worker_pool.h), else on the heap.
   std::optional<SharedMemory> graph_memory_;
   std::string graph_;
   // Hashes the graph on its own thread as chunks arrive (declared after

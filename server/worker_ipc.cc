@@ -139,7 +139,6 @@ absl::Status SharedMemory::SealAgainstShrinking() {
   return absl::OkStatus();
 }
 
-
 absl::StatusOr<UniqueFd> SharedMemory::Freeze() && {
   Unmap();  // F_SEAL_WRITE needs no writable mapping left
   if (fcntl(fd_.get(), F_ADD_SEALS, kSizeSeals | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {

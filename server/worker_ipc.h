@@ -38,7 +38,7 @@ class UniqueFd {
 // A memfd and its shared mapping (read-write when created here, read-only
 // when received), unmapped and closed when dropped. Its pages belong to
 // every process that maps or holds the memfd: a worker maps the graph the
-// server received into one, and the server streams the artifacts straight
+// server copied into one, and the server streams the artifacts straight
 // from the ones a worker filled.
 class SharedMemory {
  public:

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -29,6 +30,11 @@ namespace tflconv::server {
 namespace {
 
 constexpr char kTestHookMarker[] = "tflconv-test-hook:";
+// Free heap a worker keeps between jobs rather than give back and fault
+// in again.
+constexpr size_t kUntrimmedHeapBytes = 16 << 20;
+// What the :spy hook looks for in the graph memfds it kept.
+constexpr char kTestSecret[] = "tflconv-test-secret";
 
 // What the sandbox answers to a few calls a conversion never makes.
 std::string ProbeSandbox() {
@@ -44,18 +50,19 @@ std::string ProbeSandbox() {
 }
 
 // The memfds artifacts are built in (ConvertHooks::artifact_memory),
-// passed to the server as they are: an artifact is never copied. One of at
-// least kKeptArtifactBytes is built in a memfd this worker keeps from job
-// to job (at most kMaxKeptArtifacts: fp32 and fp16), grown when a job needs
-// more: allocating and freeing shared memory costs ten times what refilling
-// it does (~0.2 s CPU per 141 MB job, bench/README.md). Those stay writable
-// here, so the server gives this worker no other job before it has streamed
-// them (worker_pool.h). A smaller artifact gets a memfd of its own, frozen
-// (sealed against any write) before it is passed on.
+// passed to the server as they are. An artifact is built in a memfd this
+// worker keeps from job to job (at most kMaxKeptArtifacts: fp32 and fp16),
+// grown when a job needs more: allocating and freeing shared memory costs
+// ten times what refilling it does (~0.2 s CPU per 141 MB job; ~1 ms per
+// small job, bench/README.md). Those stay writable here, so the server
+// copies a small artifact out as it arrives, and gives this worker no other
+// job before it has streamed a large one (worker_pool.h). An artifact
+// beyond those two gets a memfd of its own, frozen (sealed against any
+// write) before it is passed on.
 class ArtifactMemfds {
  public:
   std::shared_ptr<char> Allocate(size_t size) {
-    std::shared_ptr<SharedMemory> block = size >= kKeptArtifactBytes ? TakeKept(size) : nullptr;
+    std::shared_ptr<SharedMemory> block = TakeKept(size);
     if (!block) {
       auto memory = SharedMemory::Create("tflconv-artifact", size);
       if (!memory.ok()) throw std::bad_alloc();
@@ -147,9 +154,40 @@ class ArtifactMemfds {
   std::map<const void*, std::weak_ptr<SharedMemory>> fresh_;
 };
 
+// The server passes each job's graph in this worker's own graph memfd
+// (worker_pool.h), the same one job after job until it needs a larger one:
+// its mapping is kept, since mapping a 141 MB graph anew costs ~18 ms of
+// page faults each job.
+class GraphMapping {
+ public:
+  // The first `size` bytes of the memfd `fd`.
+  absl::StatusOr<std::shared_ptr<SharedMemory>> Map(UniqueFd fd, size_t size) {
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return absl::InternalError("a job's graph memfd is gone");
+    // The kept mapping holds its memfd, so no other one has its inode.
+    if (!mapping_ || st.st_ino != inode_) {
+      mapping_.reset();
+      auto mapped = SharedMemory::MapReadOnly(std::move(fd));
+      if (!mapped.ok()) return mapped.status();
+      mapping_ = std::make_shared<SharedMemory>(*std::move(mapped));
+      inode_ = st.st_ino;
+    }
+    if (size == 0 || size > mapping_->size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a job's graph of ", size, " bytes in a memfd of ", mapping_->size()));
+    }
+    return mapping_;
+  }
+  void Release() { mapping_.reset(); }
+
+ private:
+  std::shared_ptr<SharedMemory> mapping_;
+  ino_t inode_ = 0;
+};
+
 // The test hooks (worker_main.h): acts on the first marker in the graph.
 absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled,
-                         ArtifactMemfds& memfds) {
+                         ArtifactMemfds& memfds, const std::shared_ptr<SharedMemory>& graph_memfd) {
   const size_t at = graph.find(kTestHookMarker);
   if (at == absl::string_view::npos) return absl::OkStatus();
   const absl::string_view hook = graph.substr(at + strlen(kTestHookMarker));
@@ -172,6 +210,15 @@ absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& c
     return absl::PermissionDeniedError(ProbeSandbox());
   } else if (absl::StartsWith(hook, "scribble")) {
     memfds.Scribble();
+  } else if (absl::StartsWith(hook, "spy")) {
+    // Keeps a mapping of every graph memfd it is given, as a worker a
+    // graph took over could, and tells whether any holds the secret.
+    static std::vector<std::shared_ptr<SharedMemory>> spied;
+    spied.push_back(graph_memfd);
+    bool seen = false;
+    for (const auto& memory : spied) seen |= absl::StrContains(memory->view(), kTestSecret);
+    return absl::FailedPreconditionError(
+        absl::StrCat("spy in worker ", getpid(), seen ? ": saw" : ": did not see", " the secret"));
   }
   return absl::OkStatus();
 }
@@ -179,12 +226,11 @@ absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& c
 // Converts one job and reports its end; true when the worker must exit
 // afterwards.
 bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd,
-            ArtifactMemfds& memfds, bool test_hooks) {
+            GraphMapping& graph_mapping, ArtifactMemfds& memfds, bool test_hooks) {
   internal::FromWorker message;
   internal::WorkerDone* done = message.mutable_done();
-  absl::StatusOr<SharedMemory> graph =
-      job.graph_size() == 0 ? absl::InternalError("a job without a graph")
-                            : SharedMemory::MapReadOnly(std::move(graph_fd), job.graph_size());
+  absl::StatusOr<std::shared_ptr<SharedMemory>> graph =
+      graph_mapping.Map(std::move(graph_fd), job.graph_size());
   if (!graph.ok()) {
     done->set_code(static_cast<int>(graph.status().code()));
     done->set_message(std::string(graph.status().message()));
@@ -216,8 +262,9 @@ bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd,
   ConversionResult result;
   bool exiting = false;
   try {
-    if (test_hooks) result.status = RunTestHook(graph->view(), hooks.cancelled, memfds);
-    if (result.status.ok()) result = Convert(graph->view(), job.options(), hooks);
+    const absl::string_view bytes = (*graph)->view().substr(0, job.graph_size());
+    if (test_hooks) result.status = RunTestHook(bytes, hooks.cancelled, memfds, *graph);
+    if (result.status.ok()) result = Convert(bytes, job.options(), hooks);
   } catch (const std::bad_alloc&) {
     result.status = absl::ResourceExhaustedError(absl::StrCat(
         "the conversion needed more memory than the job's limit of ", job.memory_limit_bytes(),
@@ -258,6 +305,7 @@ int WorkerMain(int argc, char** argv) {
   internal::FromWorker ready;
   ready.mutable_ready();
   if (!SendMessage(channel, ready).ok()) return 1;
+  GraphMapping graph_mapping;
   ArtifactMemfds memfds;
   for (;;) {
     internal::ToWorker request;
@@ -271,6 +319,7 @@ int WorkerMain(int argc, char** argv) {
     if (request.has_cancel()) continue;  // for a job already over
     if (request.has_release()) {
       memfds.Release();
+      graph_mapping.Release();
       malloc_trim(0);
       continue;
     }
@@ -278,12 +327,15 @@ int WorkerMain(int argc, char** argv) {
       std::cerr << "tflconv-server worker: a message that is not a job with its graph\n";
       return 1;
     }
-    const bool exiting = RunJob(channel, request.job(), std::move(fds[0]), memfds, test_hooks);
+    const bool exiting =
+        RunJob(channel, request.job(), std::move(fds[0]), graph_mapping, memfds, test_hooks);
     if (exiting) return 0;
     memfds.EndJob();
     // Freed memory goes back to the system before the next job's limit is
-    // measured from this worker's size.
-    malloc_trim(0);
+    // measured from this worker's size, once there is enough of it to
+    // matter: trimming after every small job made the next one fault its
+    // heap in anew.
+    if (mallinfo2().fordblks > kUntrimmedHeapBytes) malloc_trim(0);
   }
 }
 

@@ -7,13 +7,15 @@
 //
 // Test hooks: when the environment variable TFLCONV_WORKER_TEST_HOOKS is
 // set (the server passes it on to its workers), a graph whose bytes carry
-// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait", ":sandbox" or
-// ":scribble" makes the worker raise SIGSEGV, loop forever, allocate until
-// its memory limit stops it, wait until the job is cancelled (or past its
-// deadline), fail the job with what the sandbox answered to open, socket
-// and fork, or overwrite the memfds it keeps for artifacts (as a worker a
-// graph took over could) before converting. Without the variable graphs
-// are converted whatever they carry.
+// "tflconv-test-hook:segv", ":spin", ":alloc", ":wait", ":sandbox",
+// ":scribble" or ":spy" makes the worker raise SIGSEGV, loop forever,
+// allocate until its memory limit stops it, wait until the job is
+// cancelled (or past its deadline), fail the job with what the sandbox
+// answered to open, socket and fork, overwrite the memfds it keeps for
+// artifacts before converting, or keep a mapping of every graph memfd it
+// is given and fail the job saying whether any holds the bytes
+// "tflconv-test-secret" (the last two as a worker a graph took over
+// could). Without the variable graphs are converted whatever they carry.
 #ifndef TFLCONV_SERVER_WORKER_MAIN_H_
 #define TFLCONV_SERVER_WORKER_MAIN_H_
 
@@ -23,9 +25,11 @@ namespace tflconv::server {
 
 inline constexpr char kWorkerFdFlag[] = "--worker_fd=";
 inline constexpr char kWorkerTestHooksEnv[] = "TFLCONV_WORKER_TEST_HOOKS";
-// Artifacts of this size and more are built in memfds a worker keeps from
-// job to job (server/worker_main.cc), at most this many.
-inline constexpr size_t kKeptArtifactBytes = 1 << 20;
+// A job's artifacts are built in memfds a worker keeps from job to job
+// (server/worker_main.cc), at most this many; the server streams one of
+// this size or more straight from there (lent: the worker gets no other job
+// meanwhile) and copies a smaller one out as it arrives.
+inline constexpr size_t kLentArtifactBytes = 1 << 20;
 inline constexpr size_t kMaxKeptArtifacts = 2;
 
 // True when argv asks for the worker mode.

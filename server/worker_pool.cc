@@ -14,10 +14,11 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
-#include <map>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +53,8 @@ constexpr uint64_t kAddressSpaceSlack = 64ull << 20;
 // of a 141 MB job's artifacts on loopback, and less than a new worker and
 // new memfds would cost.
 constexpr absl::Duration kLoanWait = absl::Milliseconds(500);
+// What /proc/PID/maps shows of an upload or a worker's graph memfd.
+constexpr char kGraphMemfdName[] = "tflconv-graph";
 // A kept graph memfd serves a graph of at least half its size.
 constexpr size_t kGraphMemorySlack = 1 << 20;
 
@@ -156,14 +159,25 @@ class WorkerProcess {
   bool reaped() const { return reaped_; }
   Loans& loans() { return *loans_; }
 
+  // Puts the graph of a job, the first `size` bytes of the memfd `upload`
+  // it was uploaded into, in this worker's graph memfd; that memfd's fd, to
+  // pass on with the job. When the worker has none that holds it and
+  // `upload` holds nothing else (older graphs' bytes past `size`), the
+  // upload memfd itself becomes the worker's (taken from the job, sealed):
+  // no copy, and nothing allocated. Otherwise the graph is copied into the
+  // worker's (a new one when it is too small; a small graph takes a larger
+  // one, so that the next large one finds its pages there). Only this
+  // worker ever sees its graph memfd (worker_pool.h).
+  absl::StatusOr<int> TakeGraph(SharedMemory& upload, size_t size);
+
   // The artifact the worker announced, mapped from the memfd passed with
   // it; lent (see Loans) when the worker keeps that memfd.
   absl::StatusOr<Artifact> ReceiveArtifact(const internal::WorkerArtifact& header,
                                            std::vector<UniqueFd>& fds);
-  // The size of the memfds the worker keeps for artifacts, as far as the
-  // server has seen them.
+  // The size of the memfds the worker keeps mapped (its graph's and its
+  // artifacts', as far as the server has seen them).
   uint64_t kept_bytes() const;
-  // Tells the worker to drop them, and drops the server's mappings.
+  // Tells the worker to drop them, and drops them here.
   void ReleaseKept();
 
   // The wait status once the worker has ended (its channel said so); one
@@ -180,6 +194,8 @@ class WorkerProcess {
   bool reaped_ = false;
   int status_ = 0;
   std::shared_ptr<Loans> loans_ = std::make_shared<Loans>();
+  // The memfd this worker receives its graphs in, mapped read-write here.
+  std::optional<SharedMemory> graph_;
   // The server's mappings of the memfds the worker keeps, by inode.
   std::map<ino_t, std::shared_ptr<SharedMemory>> kept_;
 };
@@ -255,6 +271,25 @@ bool WorkerProcess::Ended() {
   return reaped_;
 }
 
+absl::StatusOr<int> WorkerProcess::TakeGraph(SharedMemory& upload, size_t size) {
+  const bool holds = graph_ && graph_->size() >= size;
+  if (!holds && upload.size() == size) {
+    if (absl::Status sealed = upload.SealForReaders(); !sealed.ok()) return sealed;
+    graph_ = std::move(upload);
+    return graph_->fd();
+  }
+  if (!holds) {
+    graph_.reset();
+    auto memory = SharedMemory::Create(kGraphMemfdName, size);
+    if (!memory.ok()) return memory.status();
+    if (absl::Status sealed = memory->SealForReaders(); !sealed.ok()) return sealed;
+    memory->PopulateForWriting(0, size);
+    graph_ = *std::move(memory);
+  }
+  memcpy(graph_->data(), upload.data(), size);
+  return graph_->fd();
+}
+
 absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerArtifact& header,
                                                         std::vector<UniqueFd>& fds) {
   if (fds.size() != 1) return absl::InternalError("an artifact without its memfd");
@@ -282,6 +317,12 @@ absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerAr
   if (kept_.size() > kMaxKeptArtifacts) {
     return absl::InternalError("more kept artifact memfds than a worker may keep");
   }
+  if (bytes.size() < kLentArtifactBytes) {
+    // Copied out now (~50 us for 0.5 MB) rather than lent: the worker is
+    // free for the next job at once.
+    auto copy = std::make_shared<const std::string>(bytes);
+    return Artifact{header.kind(), header.file_name(), *copy, std::move(copy)};
+  }
   loans_->Lend();
   auto* lent = new std::shared_ptr<SharedMemory>(mapped);
   std::shared_ptr<const void> storage(lent, [loans = loans_](std::shared_ptr<SharedMemory>* held) {
@@ -292,7 +333,7 @@ absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerAr
 }
 
 uint64_t WorkerProcess::kept_bytes() const {
-  uint64_t total = 0;
+  uint64_t total = graph_ ? graph_->size() : 0;
   for (const auto& [inode, mapping] : kept_) total += mapping->size();
   return total;
 }
@@ -302,6 +343,7 @@ void WorkerProcess::ReleaseKept() {
   release.mutable_release();
   (void)SendMessage(channel(), release);  // a worker that is gone dropped them
   kept_.clear();
+  graph_.reset();
 }
 
 // ---------------------------------------------------------------- pool
@@ -423,7 +465,13 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     message->set_deadline_unix_micros(absl::ToUnixMicros(job.deadline));
   }
   message->set_memory_limit_bytes(job.memory_limit_bytes);
-  if (absl::Status sent = SendMessage(worker->channel(), request, {job.graph->fd()}); !sent.ok()) {
+  absl::StatusOr<int> graph_fd = worker->TakeGraph(*job.graph, job.graph_size);
+  if (!graph_fd.ok()) {
+    result.status = graph_fd.status();
+    Return(std::move(worker));
+    return result;
+  }
+  if (absl::Status sent = SendMessage(worker->channel(), request, {*graph_fd}); !sent.ok()) {
     result.status = Crashed(*worker, job.id);
     Retire(std::move(worker));
     return result;
@@ -525,13 +573,11 @@ absl::StatusOr<SharedMemory> WorkerPool::TakeGraphMemory(size_t size) {
       return taken;
     }
   }
-  auto memory = SharedMemory::Create("tflconv-graph", size);
-  if (!memory.ok()) return memory.status();
-  if (absl::Status sealed = memory->SealForReaders(); !sealed.ok()) return sealed;
-  return memory;
+  return SharedMemory::Create(kGraphMemfdName, size);
 }
 
 void WorkerPool::ReturnGraphMemory(SharedMemory memory) {
+  if (memory.size() == 0) return;  // it became its worker's
   std::lock_guard<std::mutex> lock(mu_);
   auto at = std::find_if(kept_graphs_.begin(), kept_graphs_.end(),
                          [&](const SharedMemory& kept) { return kept.size() < memory.size(); });

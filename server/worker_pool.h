@@ -4,26 +4,36 @@
 // itself. One worker per service thread; each is reused job after job and
 // replaced when it dies, grows, or has to be killed.
 //
-// A job's graph goes to its worker as the memfd it was uploaded into, and
-// each artifact comes back in a memfd the worker filled, handed on at once
-// (fp32 is streamed while fp16 is built). Those memfds are kept from job to
-// job (refilling mapped shared memory costs a tenth of allocating and
-// freeing it: ~0.2 s CPU per 141 MB job) and dropped when the server goes
-// quiet (ReleaseKeptMemory) or their worker ends.
+// A job's graph is uploaded into a memfd of the server's (an upload memfd,
+// which no worker has seen), then goes to the worker the job runs on in
+// that worker's own graph memfd: the upload memfd itself when the worker
+// has none yet (it then leaves the uploads for good), else a copy into the
+// one it has. Each artifact comes back in a memfd the worker filled,
+// handed on at once (fp32 is streamed while fp16 is built). Those memfds
+// are kept from job to job (refilling mapped shared memory costs a tenth
+// of allocating and freeing it: ~0.2 s CPU per 141 MB job) and dropped
+// when the server goes quiet (ReleaseKeptMemory) or their worker ends. A
+// worker keeps its mapping of its graph memfd, so that the copy (~15 ms
+// for 141 MB) costs no more than the page faults of mapping a memfd anew
+// (~18 ms).
 //
 // Threat model: a worker runs hostile graphs, so it may be taken over; it
-// must then not change another job's graph or artifacts. A kept graph memfd
-// is sealed with F_SEAL_FUTURE_WRITE before any worker sees it: only the
-// server's own mapping can write it, so a worker cannot change a later
-// job's graph (one that kept a mapping can read the later graphs received
-// into that memfd, whichever worker gets them: graphs are not secret from
-// the workers). A large artifact is built in a memfd the worker keeps
-// writable, so the pool gives that worker no other job until every
-// artifact it lent has been streamed and dropped; a worker still lending
-// when a job needs it (after a short wait) is replaced instead. Changing
-// its own job's artifact gains a worker nothing it could not write in the
-// first place, and a change after the server hashed it fails the client's
-// sha256 check. Small artifacts come frozen (sealed against any write).
+// must then neither change nor read the graphs and artifacts of jobs that
+// are not its own. A worker's graph memfd is sealed with F_SEAL_FUTURE_WRITE
+// before the worker sees it: only the server's own mapping can write it, so
+// a worker cannot change a later job's graph. A worker that kept a mapping
+// of (or the fd to) it reads only the later graphs of its own jobs: no
+// other worker's graph ever goes there, and an upload memfd goes to a
+// worker only once it leaves the uploads for good (holding that worker's
+// job's graph and nothing else), so no worker can watch a graph arrive
+// that is bound for another worker. A large artifact is built in a memfd the worker keeps writable,
+// so the pool gives that worker no other job until every artifact it lent
+// has been streamed and dropped; a worker still lending when a job needs
+// it (after a short wait) is replaced instead. Changing its own job's
+// artifact gains a worker nothing it could not write in the first place,
+// and a change after the server hashed it fails the client's sha256 check.
+// A small artifact is copied out as it arrives instead (the worker is not
+// held for it, and cannot change the copy).
 //
 // Per job the kernel enforces, on the worker: an address-space limit
 // (RLIMIT_AS) of the worker's idle size plus the job's memory reservation,
@@ -64,8 +74,9 @@ class WorkerPool {
 
   struct Conversion {
     absl::string_view id;
-    // The first graph_size bytes of one of TakeGraphMemory's memfds.
-    const SharedMemory* graph = nullptr;
+    // The first graph_size bytes of one of TakeGraphMemory's memfds, which
+    // the job's worker may take as its graph memfd (leaving it empty).
+    SharedMemory* graph = nullptr;
     uint64_t graph_size = 0;
     const v1::ConversionOptions* options = nullptr;
     uint64_t memory_limit_bytes = 0;  // the job's reservation
@@ -88,11 +99,12 @@ class WorkerPool {
   // The workers' process ids (for monitoring and the tests).
   std::vector<pid_t> pids() const;
 
-  // A memfd of at least `size` bytes to receive a graph in, mapped
-  // read-write here and sealed for readers (worker_ipc.h): one kept from an
-  // earlier job when one fits (up to twice the size), else a new one.
+  // An upload memfd of at least `size` bytes to receive a graph in, mapped
+  // read-write here (no worker ever sees it): one kept from an earlier job
+  // when one fits (up to twice the size), else a new one.
   absl::StatusOr<SharedMemory> TakeGraphMemory(size_t size);
-  // Keeps a graph's memfd for a later upload (the largest `workers`).
+  // Keeps a graph's upload memfd for a later upload (the largest
+  // `workers`); one a worker took (empty) stays that worker's.
   void ReturnGraphMemory(SharedMemory memory);
   // Drops the memfds kept for later jobs, here and in every idle worker:
   // the server went quiet, and its memory goes back to what it was.
