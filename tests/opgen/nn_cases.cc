@@ -1,4 +1,4 @@
-// Convolution, pooling, local response normalization, matmul, resize and
+// Convolution (2-D and 3-D), pooling, local response normalization, matmul, resize and
 // crop grids over padding, strides, dilations, kernel sizes, data formats,
 // transposition flags and boxes.
 #include "absl/strings/str_cat.h"
@@ -60,6 +60,57 @@ void AddComputedFilterConvolutions(Cases& cases) {
         AttrString(conv, "padding", padding);
         c.outputs = {"y"};
         cases.push_back(std::move(c));
+      }
+    }
+  }
+}
+
+// Conv3D (NDHWC, filter [d, h, w, in, out]) over padding, strides (the
+// same on every axis, or a different one per axis), dilations and two
+// shapes; and a filter fed at run time.
+void AddConvolutions3D(Cases& cases) {
+  struct Geometry {
+    std::vector<int64_t> input, filter;
+  };
+  const Geometry geometries[] = {{{1, 5, 6, 7, 2}, {2, 3, 3, 2, 3}},
+                                 {{2, 4, 4, 4, 1}, {3, 3, 3, 1, 2}}};
+  struct Steps {
+    std::vector<int64_t> strides, dilations;
+  };
+  const Steps steps[] = {{{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 2, 2, 2, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 1, 2, 3, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 1, 1, 1, 1}, {1, 2, 1, 2, 1}}};
+  for (const char* padding : {"SAME", "VALID"}) {
+    for (const Steps& step : steps) {
+      for (const Geometry& g : geometries) {
+        for (bool fed_filter : {false, true}) {
+          // one fed filter per padding and geometry suffices
+          if (fed_filter && step.strides[1] != 2) continue;
+          bool empty = false;  // VALID with a dilated filter larger than the input
+          for (int i = 0; i < 3; ++i) {
+            empty |= std::string(padding) == "VALID" &&
+                     (g.filter[i] - 1) * step.dilations[1 + i] + 1 > g.input[1 + i];
+          }
+          if (empty) continue;
+          OpCase c;
+          c.name = absl::StrCat("conv3d/Conv3D_", padding, "_s", step.strides[1],
+                                step.strides[2], step.strides[3], "_d", step.dilations[1],
+                                step.dilations[2], step.dilations[3], "_", ShapeName(g.input),
+                                "_k", ShapeName(g.filter), fed_filter ? "_fed_filter" : "");
+          AddInput(c, "x", DT_FLOAT, g.input);
+          if (fed_filter) {
+            AddInput(c, "w", DT_FLOAT, g.filter);
+          } else {
+            AddWeights(c, "w", g.filter, static_cast<int>(cases.size()));
+          }
+          auto& conv = AddTyped(c, "Conv3D", "y", {"x", "w"}, DT_FLOAT);
+          AttrInts(conv, "strides", step.strides);
+          AttrInts(conv, "dilations", step.dilations);
+          AttrString(conv, "padding", padding);
+          c.outputs = {"y"};
+          cases.push_back(std::move(c));
+        }
       }
     }
   }
@@ -265,6 +316,7 @@ void AddCrops(Cases& cases) {
 void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
   AddComputedFilterConvolutions(cases);
+  AddConvolutions3D(cases);
   AddPools(cases);
   AddLocalResponseNorms(cases);
   AddMatMuls(cases);
