@@ -116,6 +116,62 @@ void AddConvolutions3D(Cases& cases) {
   }
 }
 
+// Conv3DBackpropInputV2 (tfjs has none: the reference is
+// tf_kernels.conv3d_backprop_input) into an output of [1, 5, 6, 7, 2] from a
+// filter [2, 3, 3, 2, 3], over padding, strides and dilation; and sizes
+// computed at run time (fed zeros added to them), which the kernel applies
+// only in Eval.
+void AddConvolution3DBackpropInputs(Cases& cases) {
+  const std::vector<int64_t> sizes = {1, 5, 6, 7, 2};
+  const std::vector<int64_t> filter = {2, 3, 3, 2, 3};
+  struct Steps {
+    int stride;
+    std::vector<int64_t> dilations;
+    bool computed_sizes;
+  };
+  const Steps steps[] = {{1, {1, 1, 1}, false}, {2, {1, 1, 1}, false}, {1, {2, 1, 2}, false},
+                         {2, {1, 1, 1}, true}};
+  for (const char* padding : {"SAME", "VALID"}) {
+    for (const Steps& step : steps) {
+      const bool same = std::string(padding) == "SAME";
+      std::vector<int64_t> grad = {sizes[0]};
+      for (int i = 0; i < 3; ++i) {
+        const int64_t effective = (filter[i] - 1) * step.dilations[i] + 1;
+        grad.push_back(same ? (sizes[1 + i] + step.stride - 1) / step.stride
+                            : (sizes[1 + i] - effective + step.stride) / step.stride);
+      }
+      grad.push_back(filter[4]);
+      OpCase c;
+      c.name = absl::StrCat("conv3d/Conv3DBackpropInputV2_", padding, "_s", step.stride, "_d",
+                            step.dilations[0], step.dilations[1], step.dilations[2],
+                            step.computed_sizes ? "_computed_sizes" : "");
+      const int seed = static_cast<int>(cases.size());
+      AddWeights(c, "w", filter, seed);
+      AddInput(c, "dy", DT_FLOAT, grad);
+      const std::vector<int32_t> sizes32(sizes.begin(), sizes.end());
+      if (step.computed_sizes) {
+        c.graph.ConstInt("base_sizes", {5}, sizes32);
+        AddInput(c, "zeros", DT_INT32, {5}, 0, 0);
+        AddTyped(c, "AddV2", "sizes", {"base_sizes", "zeros"}, DT_INT32);
+        c.runtime_sized_outputs = true;
+      } else {
+        c.graph.ConstInt("sizes", {5}, sizes32);
+      }
+      auto& conv = AddTyped(c, "Conv3DBackpropInputV2", "y", {"sizes", "w", "dy"}, DT_FLOAT);
+      AttrInts(conv, "strides", {1, step.stride, step.stride, step.stride, 1});
+      AttrInts(conv, "dilations", {1, step.dilations[0], step.dilations[1], step.dilations[2], 1});
+      AttrString(conv, "padding", padding);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("tf_kernels.conv3d_backprop_input([1, 5, 6, 7, 2], ",
+                             NumpyFloat32(WeightValues(filter, seed), filter), ", dy, [",
+                             step.stride, ", ", step.stride, ", ", step.stride, "], '", padding,
+                             "', [", step.dilations[0], ", ", step.dilations[1], ", ",
+                             step.dilations[2], "])");
+      cases.push_back(std::move(c));
+    }
+  }
+}
+
 void AddPools(Cases& cases) {
   for (const char* op : {"MaxPool", "AvgPool"}) {
     for (const char* padding : {"SAME", "VALID"}) {
@@ -317,6 +373,7 @@ void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
   AddComputedFilterConvolutions(cases);
   AddConvolutions3D(cases);
+  AddConvolution3DBackpropInputs(cases);
   AddPools(cases);
   AddLocalResponseNorms(cases);
   AddMatMuls(cases);

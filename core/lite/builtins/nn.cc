@@ -36,6 +36,15 @@ std::vector<BuiltinSpec> NnBuiltins() {
                       {SameAs(0)}, false, ClampActivations()},
        {},
        {"2.5.0"}},
+      // conv3d_transpose.cc: the output shape as 5 int32 values, float32
+      // filter [d, h, w, out, in] and input, an optional float32 bias.
+      {tfl::BuiltinOperator_CONV_3D_TRANSPOSE,
+       KernelContract{"conv3d_transpose.cc",
+                      {OneOf({kI32}, 1, 1), OneOf({kF32}, 5, 5), OneOf({kF32}, 5, 5),
+                       OneOf({kF32}, 1, 1)},
+                      {SameAs(2)}, false, ClampActivations()},
+       {},
+       {"2.6.0"}},
       {tfl::BuiltinOperator_TRANSPOSE_CONV,
        KernelContract{"transpose_conv.cc",
                       {Int32(), OneOf({kF32, kU8, kI8}, 4, 4), OneOf({kF32, kU8, kI8, kI16}, 4, 4),

@@ -1,5 +1,6 @@
-// Conv3D's options, filter layout and the attributes it validates; the
-// numbers are judged on the official runtime by tests/opgen (conv3d/).
+// Conv3D's and Conv3DBackpropInputV2's options, inputs and the attributes
+// they validate; the numbers are judged on the official runtime by
+// tests/opgen (conv3d/).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -108,7 +109,7 @@ TEST(Conv3DRulesTest, GroupedConv3DIsDeclined) {
       ConvertGraph(Conv3D({1, 1, 1, 1, 1}, {}, "NDHWC", 4), Options({"x"}, {"out"}));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
   EXPECT_THAT(result.status.message(),
-              HasSubstr("grouped Conv3D: input channels 4, filter in-channels 2"));
+              HasSubstr("grouped Conv3D: channels 4, filter channels 2 (the kernel takes them equal)"));
 }
 
 TEST(Conv3DRulesTest, NcdhwConv3DIsDeclined) {
@@ -116,6 +117,52 @@ TEST(Conv3DRulesTest, NcdhwConv3DIsDeclined) {
       ConvertGraph(Conv3D({1, 1, 1, 1, 1}, {}, "NCDHW"), Options({"x"}, {"out"}));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kFailedPrecondition) << result.status;
   EXPECT_THAT(result.status.message(), HasSubstr("Conv3D in data_format NCDHW"));
+}
+
+// sizes [1, 5, 6, 7, 2] <- Conv3DBackpropInputV2(filter [2, 3, 3, 2, 3],
+// out_backprop `grad`), SAME, strides 2 in depth.
+GraphBuilder Conv3DBackpropInput(const std::vector<int64_t>& grad) {
+  GraphBuilder g;
+  g.ConstInt64("sizes", {5}, {1, 5, 6, 7, 2});
+  g.ConstFloat("w", {2, 3, 3, 2, 3}, std::vector<float>(108, 0.5f));
+  g.Placeholder("dy", tensorflow::DT_FLOAT, grad);
+  auto& conv = g.Op("Conv3DBackpropInputV2", "out", {"sizes", "w", "dy"});
+  AttrType(conv, "T", tensorflow::DT_FLOAT);
+  AttrType(conv, "Tshape", tensorflow::DT_INT64);
+  AttrString(conv, "padding", "SAME");
+  AttrInts(conv, "strides", {1, 2, 1, 1, 1});
+  return g;
+}
+
+// TF's inputs in their order, input_sizes as the int32 output shape the
+// kernel reads, the filter unchanged.
+TEST(Conv3DRulesTest, Conv3DBackpropInputIsConv3DTranspose) {
+  ConversionResult result;
+  const tflite::Model* model =
+      ConvertOk(Conv3DBackpropInput({1, 3, 6, 7, 3}), {"dy"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("CONV_3D_TRANSPOSE"));
+  const tflite::Operator* op = OperatorAt(model, 0);
+  const auto* options = op->builtin_options_as_Conv3DOptions();
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->padding(), tflite::Padding_SAME);
+  EXPECT_EQ(options->stride_d(), 2);
+  EXPECT_EQ(options->stride_h(), 1);
+  ASSERT_EQ(op->inputs()->size(), 3u);
+  EXPECT_THAT(Int32Buffer(model, op->inputs()->Get(0)), ElementsAre(1, 5, 6, 7, 2));
+  EXPECT_THAT(ShapeOf(model, op->inputs()->Get(1)), ElementsAre(2, 3, 3, 2, 3));
+  EXPECT_EQ(TensorAt(model, op->inputs()->Get(2))->name()->str(), "dy");
+  EXPECT_THAT(ShapeOf(model, op->outputs()->Get(0)), ElementsAre(1, 5, 6, 7, 2));
+}
+
+// A Conv3D of the output's shape gives depth 3 with stride 2, not 4.
+TEST(Conv3DRulesTest, OutBackpropThatNoConv3DGivesIsRejected) {
+  ConversionResult result =
+      ConvertGraph(Conv3DBackpropInput({1, 4, 6, 7, 3}), Options({"dy"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
+  EXPECT_THAT(result.status.message(),
+              HasSubstr("input_sizes [1,5,6,7,2], filter of shape [2,3,3,2,3] and out_backprop "
+                        "of shape [1,4,6,7,3] do not fit"));
 }
 
 }  // namespace
