@@ -9,52 +9,70 @@
 
 namespace tflconv {
 
+absl::StatusOr<tflite::Padding> ReadPadding(const Node& node) {
+  TFLCONV_ASSIGN_OR_RETURN(auto padding, GetStringAttr(node, "padding"));
+  if (padding == "SAME") return tflite::Padding_SAME;
+  if (padding == "VALID") return tflite::Padding_VALID;
+  return NodeInvalid(node, absl::StrCat("padding '", padding,
+                                        "' is not supported (SAME or VALID)"));
+}
+
+absl::StatusOr<bool> ReadChannelsFirst(const Node& node, const char* channels_last,
+                                       const char* channels_first) {
+  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", channels_last));
+  if (format != channels_last && format != channels_first) {
+    return NodeInvalid(node, absl::StrCat("data_format '", format, "' is not supported (",
+                                          channels_last, " or ", channels_first, ")"));
+  }
+  return format == channels_first;
+}
+
+absl::Status ReadSpatialAttr(const Node& node, const char* name, bool channels_first,
+                             bool defaults_to_ones, absl::Span<int> spatial) {
+  const size_t rank = spatial.size() + 2;
+  std::optional<std::vector<int64_t>> fallback;
+  if (defaults_to_ones) fallback = std::vector<int64_t>(rank, 1);
+  TFLCONV_ASSIGN_OR_RETURN(auto values, GetIntListAttr(node, name, fallback));
+  if (values.size() != rank) {
+    return NodeInvalid(node, absl::StrCat("attribute '", name, "' must have ", rank,
+                                          " values, has ", DimsToString(values)));
+  }
+  const size_t channel = channels_first ? 1 : rank - 1;
+  if (values[0] != 1 || values[channel] != 1) {
+    return NodeInvalid(node, absl::StrCat("attribute '", name,
+                                          "' must be 1 in the batch and channel dims, is ",
+                                          DimsToString(values)));
+  }
+  // TFLite keeps these in int32 option fields and divides by them.
+  const size_t first = channels_first ? 2 : 1;
+  for (size_t k = 0; k < spatial.size(); ++k) {
+    const int64_t v = values[first + k];
+    if (v < 1 || v > std::numeric_limits<int32_t>::max()) {
+      return NodeInvalid(node, absl::StrCat("attribute '", name, "' value ", v, " at index ",
+                                            first + k, " is out of range [1, ",
+                                            std::numeric_limits<int32_t>::max(), "]"));
+    }
+    spatial[k] = static_cast<int>(v);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Window> ReadWindow(const Node& node, bool with_ksize) {
   Window w;
-  TFLCONV_ASSIGN_OR_RETURN(auto format, GetStringAttr(node, "data_format", "NHWC"));
-  if (format != "NHWC" && format != "NCHW") {
-    return NodeInvalid(node, absl::StrCat("data_format '", format,
-                                          "' is not supported (NHWC or NCHW)"));
+  TFLCONV_ASSIGN_OR_RETURN(w.nchw, ReadChannelsFirst(node, "NHWC", "NCHW"));
+  TFLCONV_ASSIGN_OR_RETURN(w.padding, ReadPadding(node));
+  int hw[2];
+  TFLCONV_RETURN_IF_ERROR(ReadSpatialAttr(node, "strides", w.nchw, true, hw));
+  w.stride_h = hw[0];
+  w.stride_w = hw[1];
+  TFLCONV_RETURN_IF_ERROR(ReadSpatialAttr(node, "dilations", w.nchw, true, hw));
+  w.dilation_h = hw[0];
+  w.dilation_w = hw[1];
+  if (with_ksize) {
+    TFLCONV_RETURN_IF_ERROR(ReadSpatialAttr(node, "ksize", w.nchw, false, hw));
+    w.kernel_h = hw[0];
+    w.kernel_w = hw[1];
   }
-  w.nchw = format == "NCHW";
-  const int h = w.nchw ? 2 : 1;
-  const int wd = w.nchw ? 3 : 2;
-  TFLCONV_ASSIGN_OR_RETURN(auto padding, GetStringAttr(node, "padding"));
-  if (padding == "SAME") {
-    w.padding = tflite::Padding_SAME;
-  } else if (padding == "VALID") {
-    w.padding = tflite::Padding_VALID;
-  } else {
-    return NodeInvalid(node, absl::StrCat("padding '", padding,
-                                          "' is not supported (SAME or VALID)"));
-  }
-  auto read4 = [&](const char* name, std::vector<int64_t> fallback,
-                   int* out_h, int* out_w) -> absl::Status {
-    TFLCONV_ASSIGN_OR_RETURN(auto values, GetIntListAttr(node, name, fallback));
-    if (values.size() != 4) {
-      return NodeInvalid(node, absl::StrCat("attribute '", name, "' must have 4 values"));
-    }
-    const int n = 0, c = w.nchw ? 1 : 3;
-    if (values[n] != 1 || values[c] != 1) {
-      return NodeInvalid(node, absl::StrCat("attribute '", name,
-                                            "' must be 1 in the batch and channel dims, is ",
-                                            DimsToString(values)));
-    }
-    // TFLite keeps these in int32 option fields and divides by them.
-    for (int i : {h, wd}) {
-      if (values[i] < 1 || values[i] > std::numeric_limits<int32_t>::max()) {
-        return NodeInvalid(node, absl::StrCat("attribute '", name, "' value ", values[i],
-                                              " at index ", i, " is out of range [1, ",
-                                              std::numeric_limits<int32_t>::max(), "]"));
-      }
-    }
-    *out_h = static_cast<int>(values[h]);
-    *out_w = static_cast<int>(values[wd]);
-    return absl::OkStatus();
-  };
-  TFLCONV_RETURN_IF_ERROR(read4("strides", {1, 1, 1, 1}, &w.stride_h, &w.stride_w));
-  TFLCONV_RETURN_IF_ERROR(read4("dilations", {1, 1, 1, 1}, &w.dilation_h, &w.dilation_w));
-  if (with_ksize) TFLCONV_RETURN_IF_ERROR(read4("ksize", {}, &w.kernel_h, &w.kernel_w));
   return w;
 }
 

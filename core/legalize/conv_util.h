@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/legalize/rule.h"
 
 namespace tflconv {
@@ -19,6 +20,21 @@ struct Window {
   int dilation_h = 1, dilation_w = 1;
   int kernel_h = 1, kernel_w = 1;  // pooling ksize
 };
+
+// The padding attribute, SAME or VALID (TFLite has no EXPLICIT padding).
+absl::StatusOr<tflite::Padding> ReadPadding(const Node& node);
+
+// Whether attribute data_format names the channels-first layout of the two
+// (absent: channels last); another value is an error naming it.
+absl::StatusOr<bool> ReadChannelsFirst(const Node& node, const char* channels_last,
+                                       const char* channels_first);
+
+// Reads list attribute `name` (strides, dilations, ksize) of one value per
+// dim of a (spatial.size() + 2)-D layout: 1 in the batch and channel dims,
+// the spatial values, in order, into `spatial`, each in [1, int32 max].
+// Absent, it is all ones when `defaults_to_ones`, else an error.
+absl::Status ReadSpatialAttr(const Node& node, const char* name, bool channels_first,
+                             bool defaults_to_ones, absl::Span<int> spatial);
 
 // Reads data_format, padding, strides, dilations and (when `with_ksize`)
 // ksize; rejects values TFLite cannot express, naming the attribute.

@@ -12,6 +12,7 @@ const RuleRegistry& RuleRegistry::Global() {
     RegisterActivationRules(*r);
     RegisterCompositeMathRules(*r);
     RegisterNnRules(*r);
+    RegisterConv3DRules(*r);
     RegisterSpatialRules(*r);
     RegisterReshapeRules(*r);
     RegisterJoinSplitRules(*r);

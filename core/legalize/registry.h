@@ -30,6 +30,7 @@ void RegisterElementwiseRules(RuleRegistry& registry);
 void RegisterActivationRules(RuleRegistry& registry);
 void RegisterCompositeMathRules(RuleRegistry& registry);
 void RegisterNnRules(RuleRegistry& registry);
+void RegisterConv3DRules(RuleRegistry& registry);
 void RegisterSpatialRules(RuleRegistry& registry);
 void RegisterReshapeRules(RuleRegistry& registry);
 void RegisterJoinSplitRules(RuleRegistry& registry);

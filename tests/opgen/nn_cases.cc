@@ -1,4 +1,4 @@
-// Convolution, pooling, local response normalization, matmul, resize and
+// Convolution (2-D and 3-D), pooling, local response normalization, matmul, resize and
 // crop grids over padding, strides, dilations, kernel sizes, data formats,
 // transposition flags and boxes.
 #include "absl/strings/str_cat.h"
@@ -61,6 +61,113 @@ void AddComputedFilterConvolutions(Cases& cases) {
         c.outputs = {"y"};
         cases.push_back(std::move(c));
       }
+    }
+  }
+}
+
+// Conv3D (NDHWC, filter [d, h, w, in, out]) over padding, strides (the
+// same on every axis, or a different one per axis), dilations and two
+// shapes; and a filter fed at run time.
+void AddConvolutions3D(Cases& cases) {
+  struct Geometry {
+    std::vector<int64_t> input, filter;
+  };
+  const Geometry geometries[] = {{{1, 5, 6, 7, 2}, {2, 3, 3, 2, 3}},
+                                 {{2, 4, 4, 4, 1}, {3, 3, 3, 1, 2}}};
+  struct Steps {
+    std::vector<int64_t> strides, dilations;
+  };
+  const Steps steps[] = {{{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 2, 2, 2, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 1, 2, 3, 1}, {1, 1, 1, 1, 1}},
+                         {{1, 1, 1, 1, 1}, {1, 2, 1, 2, 1}}};
+  for (const char* padding : {"SAME", "VALID"}) {
+    for (const Steps& step : steps) {
+      for (const Geometry& g : geometries) {
+        for (bool fed_filter : {false, true}) {
+          // one fed filter per padding and geometry suffices
+          if (fed_filter && step.strides[1] != 2) continue;
+          bool empty = false;  // VALID with a dilated filter larger than the input
+          for (int i = 0; i < 3; ++i) {
+            empty |= std::string(padding) == "VALID" &&
+                     (g.filter[i] - 1) * step.dilations[1 + i] + 1 > g.input[1 + i];
+          }
+          if (empty) continue;
+          OpCase c;
+          c.name = absl::StrCat("conv3d/Conv3D_", padding, "_s", step.strides[1],
+                                step.strides[2], step.strides[3], "_d", step.dilations[1],
+                                step.dilations[2], step.dilations[3], "_", ShapeName(g.input),
+                                "_k", ShapeName(g.filter), fed_filter ? "_fed_filter" : "");
+          AddInput(c, "x", DT_FLOAT, g.input);
+          if (fed_filter) {
+            AddInput(c, "w", DT_FLOAT, g.filter);
+          } else {
+            AddWeights(c, "w", g.filter, static_cast<int>(cases.size()));
+          }
+          auto& conv = AddTyped(c, "Conv3D", "y", {"x", "w"}, DT_FLOAT);
+          AttrInts(conv, "strides", step.strides);
+          AttrInts(conv, "dilations", step.dilations);
+          AttrString(conv, "padding", padding);
+          c.outputs = {"y"};
+          cases.push_back(std::move(c));
+        }
+      }
+    }
+  }
+}
+
+// Conv3DBackpropInputV2 (tfjs has none: the reference is
+// tf_kernels.conv3d_backprop_input) into an output of [1, 5, 6, 7, 2] from a
+// filter [2, 3, 3, 2, 3], over padding, strides and dilation; and sizes
+// computed at run time (fed zeros added to them), which the kernel applies
+// only in Eval.
+void AddConvolution3DBackpropInputs(Cases& cases) {
+  const std::vector<int64_t> sizes = {1, 5, 6, 7, 2};
+  const std::vector<int64_t> filter = {2, 3, 3, 2, 3};
+  struct Steps {
+    int stride;
+    std::vector<int64_t> dilations;
+    bool computed_sizes;
+  };
+  const Steps steps[] = {{1, {1, 1, 1}, false}, {2, {1, 1, 1}, false}, {1, {2, 1, 2}, false},
+                         {2, {1, 1, 1}, true}};
+  for (const char* padding : {"SAME", "VALID"}) {
+    for (const Steps& step : steps) {
+      const bool same = std::string(padding) == "SAME";
+      std::vector<int64_t> grad = {sizes[0]};
+      for (int i = 0; i < 3; ++i) {
+        const int64_t effective = (filter[i] - 1) * step.dilations[i] + 1;
+        grad.push_back(same ? (sizes[1 + i] + step.stride - 1) / step.stride
+                            : (sizes[1 + i] - effective + step.stride) / step.stride);
+      }
+      grad.push_back(filter[4]);
+      OpCase c;
+      c.name = absl::StrCat("conv3d/Conv3DBackpropInputV2_", padding, "_s", step.stride, "_d",
+                            step.dilations[0], step.dilations[1], step.dilations[2],
+                            step.computed_sizes ? "_computed_sizes" : "");
+      const int seed = static_cast<int>(cases.size());
+      AddWeights(c, "w", filter, seed);
+      AddInput(c, "dy", DT_FLOAT, grad);
+      const std::vector<int32_t> sizes32(sizes.begin(), sizes.end());
+      if (step.computed_sizes) {
+        c.graph.ConstInt("base_sizes", {5}, sizes32);
+        AddInput(c, "zeros", DT_INT32, {5}, 0, 0);
+        AddTyped(c, "AddV2", "sizes", {"base_sizes", "zeros"}, DT_INT32);
+        c.runtime_sized_outputs = true;
+      } else {
+        c.graph.ConstInt("sizes", {5}, sizes32);
+      }
+      auto& conv = AddTyped(c, "Conv3DBackpropInputV2", "y", {"sizes", "w", "dy"}, DT_FLOAT);
+      AttrInts(conv, "strides", {1, step.stride, step.stride, step.stride, 1});
+      AttrInts(conv, "dilations", {1, step.dilations[0], step.dilations[1], step.dilations[2], 1});
+      AttrString(conv, "padding", padding);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("tf_kernels.conv3d_backprop_input([1, 5, 6, 7, 2], ",
+                             NumpyFloat32(WeightValues(filter, seed), filter), ", dy, [",
+                             step.stride, ", ", step.stride, ", ", step.stride, "], '", padding,
+                             "', [", step.dilations[0], ", ", step.dilations[1], ", ",
+                             step.dilations[2], "])");
+      cases.push_back(std::move(c));
     }
   }
 }
@@ -265,6 +372,8 @@ void AddCrops(Cases& cases) {
 void AddNnCases(Cases& cases) {
   AddConvolutions(cases);
   AddComputedFilterConvolutions(cases);
+  AddConvolutions3D(cases);
+  AddConvolution3DBackpropInputs(cases);
   AddPools(cases);
   AddLocalResponseNorms(cases);
   AddMatMuls(cases);

@@ -470,8 +470,9 @@ void AddReverseSequencesAndBuckets(Cases& cases) {
   }
 }
 
-// ScatterNd (duplicate indices add up, as in TensorFlow) and BroadcastArgs
-// of a fed shape (all ones) with a constant one.
+// ScatterNd (duplicate indices add up, as in TensorFlow) into a constant
+// shape or one known only at run time, and BroadcastArgs of a fed shape (all
+// ones) with a constant one.
 void AddScattersAndBroadcastArgs(Cases& cases) {
   for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
     struct Scatter {
@@ -501,6 +502,37 @@ void AddScattersAndBroadcastArgs(Cases& cases) {
       c.outputs = {"y"};
       c.numpy = absl::StrCat("(lambda o: (np.add.at(o, ", s.numpy_index, ", updates), o)[1])("
                              "np.zeros([", absl::StrJoin(s.shape, ", "), "], updates.dtype))");
+      cases.push_back(std::move(c));
+    }
+    // The shape known only at run time: fed ([3, 3]), or packed from a fed
+    // row count (4) and cast to int64, which makes the indices int64 too.
+    // The kernel then sizes its output in Eval.
+    for (bool fed_shape : {true, false}) {
+      OpCase c;
+      c.name = absl::StrCat("scatter_nd/", DtypeName(dtype), "_rows_",
+                            fed_shape ? "fed_shape" : "computed_int64_shape");
+      AddInput(c, "updates", dtype, {3, 3}, -9, 9);
+      if (fed_shape) {
+        c.graph.ConstInt("indices", {3, 1}, {0, 2, 0});
+        AddInput(c, "shape", DT_INT32, {2}, 3, 3);
+      } else {
+        c.graph.ConstInt64("indices", {3, 1}, {0, 3, 0});
+        AddInput(c, "rows", DT_INT32, {}, 4, 4);
+        c.graph.ConstInt("cols", {}, {3});
+        auto& pack = AddTyped(c, "Pack", "shape32", {"rows", "cols"}, DT_INT32);
+        AttrInt(pack, "N", 2);
+        AttrInt(pack, "axis", 0);
+        auto& cast = c.graph.Op("Cast", "shape", {"shape32"});
+        AttrType(cast, "SrcT", DT_INT32);
+        AttrType(cast, "DstT", tensorflow::DT_INT64);
+      }
+      auto& scatter = AddTyped(c, "ScatterNd", "y", {"indices", "updates", "shape"}, dtype);
+      AttrType(scatter, "Tindices", fed_shape ? DT_INT32 : tensorflow::DT_INT64);
+      c.outputs = {"y"};
+      c.numpy = absl::StrCat("(lambda o: (np.add.at(o, [0, ", fed_shape ? 2 : 3,
+                             ", 0], updates), o)[1])(np.zeros([", fed_shape ? 3 : 4,
+                             ", 3], updates.dtype))");
+      c.runtime_sized_outputs = true;
       cases.push_back(std::move(c));
     }
   }

@@ -58,3 +58,27 @@ def crop_and_resize(image, boxes, box_ind, crop_size, method="bilinear",
                 lower = img[bottom, left] + (img[bottom, right] - img[bottom, left]) * x_lerp
                 out[b, y, x] = upper + (lower - upper) * y_lerp
     return out
+
+
+def conv3d_backprop_input(input_sizes, filt, grad, strides, padding,
+                          dilations=(1, 1, 1)):
+    """tf.raw_ops.Conv3DBackpropInputV2 in NDHWC: the gradient of Conv3D with
+    respect to its input, each out_backprop value spread over the input
+    positions its filter taps read (SAME pads the front by half the total, as
+    the forward op does). Accumulated in float64, as the tolerance allows."""
+    sizes = [int(v) for v in input_sizes]
+    grad = grad.astype(np.float64)
+    filt = filt.astype(np.float64)
+    out = np.zeros(sizes, np.float64)
+    front = []
+    for i in range(3):
+        effective = (filt.shape[i] - 1) * dilations[i] + 1
+        total = (grad.shape[1 + i] - 1) * strides[i] + effective - sizes[1 + i]
+        front.append(max(total, 0) // 2 if padding == "SAME" else 0)
+    for o in np.ndindex(*grad.shape[1:4]):
+        for k in np.ndindex(*filt.shape[:3]):
+            at = [o[i] * strides[i] - front[i] + k[i] * dilations[i] for i in range(3)]
+            if all(0 <= at[i] < sizes[1 + i] for i in range(3)):
+                # [batch, out] x [in, out]^T -> [batch, in]
+                out[:, at[0], at[1], at[2], :] += grad[:, o[0], o[1], o[2], :] @ filt[k].T
+    return out.astype(np.float32)

@@ -28,6 +28,23 @@ std::vector<BuiltinSpec> NnBuiltins() {
        {{4, {In(kF32), In(1, kI8), Out(kF32)}}, {3, {In(kI8), In(1, kI8), Out(kI8)}},
         {7, {In(kI8), In(1, kI4), Out(kI8)}}, {2, {If(Flag::kDilated)}}},
        {"1.5.0", "1.12.0", "1.14.0", "2.2.0", "2.3.0", "2.3.0", "2.11.0"}},
+      // conv3d.cc: float32 only, 5-D input and filter [d, h, w, in, out], an
+      // optional float32 bias; its fused activation clamps.
+      {tfl::BuiltinOperator_CONV_3D,
+       KernelContract{"conv3d.cc",
+                      {OneOf({kF32}, 5, 5), OneOf({kF32}, 5, 5), OneOf({kF32}, 1, 1)},
+                      {SameAs(0)}, false, ClampActivations()},
+       {},
+       {"2.5.0"}},
+      // conv3d_transpose.cc: the output shape as 5 int32 values, float32
+      // filter [d, h, w, out, in] and input, an optional float32 bias.
+      {tfl::BuiltinOperator_CONV_3D_TRANSPOSE,
+       KernelContract{"conv3d_transpose.cc",
+                      {OneOf({kI32}, 1, 1), OneOf({kF32}, 5, 5), OneOf({kF32}, 5, 5),
+                       OneOf({kF32}, 1, 1)},
+                      {SameAs(2)}, false, ClampActivations()},
+       {},
+       {"2.6.0"}},
       {tfl::BuiltinOperator_TRANSPOSE_CONV,
        KernelContract{"transpose_conv.cc",
                       {Int32(), OneOf({kF32, kU8, kI8}, 4, 4), OneOf({kF32, kU8, kI8, kI16}, 4, 4),

@@ -1,7 +1,8 @@
 // What the oracle cases (tests/ops) cannot check against the tfjs
 // reference: OneHot's axis attribute, ReverseV2 over axes that are not
 // adjacent, the matrix diagonals TFLite cannot fill and the checks
-// MATRIX_SET_DIAG leaves out; and Rank's folding.
+// MATRIX_SET_DIAG leaves out; Rank's folding; and ScatterNd into a shape
+// known only at run time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -132,6 +133,28 @@ TEST(IndexingRulesTest, BucketizeWithUnsortedBoundariesIsRejected) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument) << result.status;
   EXPECT_THAT(result.status.message(),
               HasSubstr("node 'out' (Bucketize): attribute boundaries is not sorted"));
+}
+
+// A fed shape leaves scatter_nd.cc to size its output in Eval, which it does
+// right (tests/opgen judges the numbers): one builtin, int64 indices and
+// shape given as int32 as the kernel takes them, the output's dims known
+// only at run time.
+TEST(IndexingRulesTest, ScatterNdOfAFedShapeIsOneBuiltin) {
+  GraphBuilder g;
+  g.ConstInt64("indices", {3, 1}, {0, 2, 0});
+  g.Placeholder("updates", tensorflow::DT_FLOAT, {3, 4});
+  g.Placeholder("shape", tensorflow::DT_INT64, {2});
+  auto& scatter = g.Op("ScatterNd", "out", {"indices", "updates", "shape"});
+  AttrType(scatter, "T", tensorflow::DT_FLOAT);
+  AttrType(scatter, "Tindices", tensorflow::DT_INT64);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"updates", "shape"}, {"out"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("CAST", "SCATTER_ND"));
+  const tflite::Operator* op = OperatorAt(model, 1);
+  EXPECT_THAT(Int32Buffer(model, op->inputs()->Get(0)), ElementsAre(0, 2, 0));
+  EXPECT_EQ(TensorAt(model, op->inputs()->Get(2))->type(), tflite::TensorType_INT32);
+  EXPECT_THAT(SignatureOf(model, op->outputs()->Get(0)), ElementsAre(-1, -1));
 }
 
 }  // namespace
