@@ -72,7 +72,6 @@ absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node, const Ar
   const Array& array = arrays_[state.array];
   if (array.element_shape.fully_defined()) return array.element_shape;
   if (std::optional<Shape> written = WrittenElementShape(state)) return *written;
-  if (array.written_in_loop) return *array.written_in_loop;
   // TensorFlow's own rule: an array of unknown element shape takes the
   // shape of its first write.
   if (first_write != nullptr && first_write->fully_defined() &&
