@@ -17,13 +17,9 @@ using tensorflow::DT_FLOAT;
 using tensorflow::DT_INT32;
 using tensorflow::DT_VARIANT;
 
-// A TensorList is a value: one reserved list may enter two loops that set
-// elements of different shapes ([x] of 2 floats, [y] of 3), each stacked
-// after its loop. What the first loop learned is no shape of the second.
-TEST_F(OracleTest, OneListEnteringTwoLoopsLearnsEachLoopsShape) {
-  GraphBuilder g;
-  g.Placeholder("x", DT_FLOAT, {2});
-  g.Placeholder("y", DT_FLOAT, {3});
+// "list": a float TensorListReserve of n = 2 elements of element_shape
+// -1 ("unknown_shape"), with the loop constants "start" (0) and "one".
+void AddUnknownShapeList(GraphBuilder& g) {
   g.ConstInt("unknown_shape", {}, {-1});
   g.ConstInt("n", {}, {2});
   g.ConstInt("start", {}, {0});
@@ -31,6 +27,16 @@ TEST_F(OracleTest, OneListEnteringTwoLoopsLearnsEachLoopsShape) {
   tensorflow::NodeDef& list = g.Op("TensorListReserve", "list", {"unknown_shape", "n"});
   AttrType(list, "element_dtype", DT_FLOAT);
   AttrType(list, "shape_type", DT_INT32);
+}
+
+// A TensorList is a value: one reserved list may enter two loops that set
+// elements of different shapes ([x] of 2 floats, [y] of 3), each stacked
+// after its loop. What the first loop learned is no shape of the second.
+TEST_F(OracleTest, OneListEnteringTwoLoopsLearnsEachLoopsShape) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.Placeholder("y", DT_FLOAT, {3});
+  AddUnknownShapeList(g);
   auto set_each = [&](const std::string& loop, const std::string& value) {
     auto exits = WhileLoop(
         g, loop, {{"start", DT_INT32}, {"list", DT_VARIANT}},
@@ -69,13 +75,7 @@ TEST_F(OracleTest, OneListEnteringTwoLoopsLearnsEachLoopsShape) {
 TEST_F(OracleTest, AListWrittenOnlyInAnInnerLoopLearnsItsShape) {
   GraphBuilder g;
   g.Placeholder("x", DT_FLOAT, {2});
-  g.ConstInt("unknown_shape", {}, {-1});
-  g.ConstInt("n", {}, {2});
-  g.ConstInt("start", {}, {0});
-  g.ConstInt("one", {}, {1});
-  tensorflow::NodeDef& list = g.Op("TensorListReserve", "list", {"unknown_shape", "n"});
-  AttrType(list, "element_dtype", DT_FLOAT);
-  AttrType(list, "shape_type", DT_INT32);
+  AddUnknownShapeList(g);
   auto exits = WhileLoop(
       g, "outer", {{"start", DT_INT32}, {"list", DT_VARIANT}},
       {{"n", DT_INT32}, {"x", DT_FLOAT}, {"one", DT_INT32}},
