@@ -72,9 +72,9 @@ absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node, const Ar
   const Array& array = arrays_[state.array];
   if (array.element_shape.fully_defined()) return array.element_shape;
   if (std::optional<Shape> written = WrittenElementShape(state)) return *written;
-  if (array.written_in_loop) return *array.written_in_loop;
-  // TensorFlow's own rule: an array of unknown element shape takes the
-  // shape of its first write.
+  // TensorFlow's rule for a TensorArray of identical_element_shapes (its
+  // first write sets the element shape); other arrays may hold elements of
+  // several shapes, but rows of one tensor share the first one's.
   if (first_write != nullptr && first_write->fully_defined() &&
       array.element_shape.CompatibleWith(*first_write)) {
     return *first_write;

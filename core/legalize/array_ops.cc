@@ -383,7 +383,9 @@ absl::Status ControlFlowEvaluator::RunArrayOp(Scope& scope, int node,
     TFLCONV_RETURN_IF_ERROR(
         CreateArray(scope, node, size, array ? "TensorArray" : "TensorList", dynamic));
     arrays_.back().element_shape = std::move(element_shape);
-    if (op == "EmptyTensorList") {
+    // A bound known only at run time cannot be checked at conversion: the
+    // list lowers as one without a bound.
+    if (op == "EmptyTensorList" && ConstantOf(scope, in[1]) != nullptr) {
       TFLCONV_ASSIGN_OR_RETURN(arrays_.back().max_num_elements,
                                ConstantIndex(scope, node, in[1], "max_num_elements"));
     }

@@ -111,9 +111,6 @@ class ControlFlowEvaluator {
     int initial_state = -1;
     int64_t largest_size = 0;
     Shape element_shape;  // declared, else from the first element written
-    // Learned from the first write in the body of the WHILE it enters
-    // (RunLoopAsWhile), when neither declared nor written before the loop.
-    std::optional<Shape> written_in_loop;
     bool as_one_tensor = false;  // read or written as one tensor (array_dense.cc)
     bool appended = false;       // grown in a WHILE (array_appended.cc)
     std::string carried_by;      // the WHILE it was carried through, if any
@@ -160,12 +157,15 @@ class ControlFlowEvaluator {
   // An array that enters a WHILE before its element shape is known gets it
   // from the first write in the body: a first pass (`probe`) evaluates the
   // body with such arrays fresh and records what they were written with,
-  // then is taken back.
+  // then is taken back. What it learned holds for this loop only: a
+  // TensorList is a value, and the same list may enter another loop that
+  // writes elements of another shape.
   struct ShapeProbe {
+    bool first_pass = true;
     bool needed = false;
     std::vector<std::pair<int, Shape>> learned;  // array, element shape
   };
-  absl::Status BuildWhile(Scope& parent, int frame, absl::string_view why, ShapeProbe* probe);
+  absl::Status BuildWhile(Scope& parent, int frame, absl::string_view why, ShapeProbe& probe);
   // What a failed attempt to unroll a loop must take back.
   struct Checkpoint {
     size_t nodes = 0, made_defs = 0, regions = 0, states = 0;
@@ -271,7 +271,8 @@ class ControlFlowEvaluator {
   // element.
   std::optional<Shape> WrittenElementShape(const ArrayState& state) const;
   // The declared element shape when fully defined, else the written one,
-  // else the one about to be written (`first_write`, when given).
+  // else `first_write` (when given): the shape about to be written, or the
+  // one the loop's first pass learned.
   absl::StatusOr<Shape> KnownElementShape(int node, const ArrayState& state,
                                           const Shape* first_write = nullptr) const;
   // The whole array as one [size, element...] tensor of `scope`'s target;

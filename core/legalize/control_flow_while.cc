@@ -137,15 +137,15 @@ absl::Status ControlFlowEvaluator::RunLoopAsWhile(Scope& parent, int frame,
                                                   absl::string_view why) {
   Checkpoint checkpoint = Save(parent);
   ShapeProbe probe;
-  absl::Status built = BuildWhile(parent, frame, why, &probe);
+  absl::Status built = BuildWhile(parent, frame, why, probe);
   if (!probe.needed) return built;
   Restore(parent, std::move(checkpoint));
-  for (auto& [array, shape] : probe.learned) arrays_[array].written_in_loop = std::move(shape);
-  return BuildWhile(parent, frame, why, nullptr);
+  probe.first_pass = false;
+  return BuildWhile(parent, frame, why, probe);
 }
 
 absl::Status ControlFlowEvaluator::BuildWhile(Scope& parent, int frame, absl::string_view why,
-                                              ShapeProbe* probe) {
+                                              ShapeProbe& probe) {
   const Frame& loop = frames_[frame];
   const Node& loop_cond = graph_.nodes[loop.loop_cond];
   Target target;
@@ -170,12 +170,12 @@ absl::Status ControlFlowEvaluator::BuildWhile(Scope& parent, int frame, absl::st
       body.values[node] = {initial};
       return absl::OkStatus();
     }
-    if (probe != nullptr && next >= 0 && initial.kind == FlowValue::kArrayState &&
+    if (probe.first_pass && next >= 0 && initial.kind == FlowValue::kArrayState &&
         !GrowsInLoop(states_[initial.state]) &&
         !KnownElementShape(node, states_[initial.state]).ok()) {
       // The first pass sees the array as if it were made in the body,
       // where its first write gives it a shape (WriteRow).
-      probe->needed = true;
+      probe.needed = true;
       ArrayState fresh;
       fresh.array = states_[initial.state].array;
       fresh.graph = target.graph;
@@ -203,7 +203,11 @@ absl::Status ControlFlowEvaluator::BuildWhile(Scope& parent, int frame, absl::st
       carry = *std::move(entry);
       value = carry->entry;
     } else if (array) {
-      auto dense = DenseOf(parent, node, states_[initial.state]);
+      const Shape* learned = nullptr;
+      for (const auto& [probed_array, shape] : probe.learned) {
+        if (probed_array == states_[initial.state].array) learned = &shape;
+      }
+      auto dense = DenseOf(parent, node, states_[initial.state], learned);
       if (!dense.ok()) return dense.status();
       value = *dense;
     }
@@ -258,13 +262,13 @@ absl::Status ControlFlowEvaluator::BuildWhile(Scope& parent, int frame, absl::st
   }
 
   absl::Status ran = RunFrame(body);
-  if (probe != nullptr && probe->needed) {
+  if (probe.first_pass && probe.needed) {
     // Whatever else failed is found again, or not, on the second pass.
     for (const auto& [next, array] : probed) {
       const FlowValue value = SettledValue(body, {next, 0});
       if (value.kind != FlowValue::kArrayState || states_[value.state].array != array) continue;
       if (std::optional<Shape> shape = WrittenElementShape(states_[value.state])) {
-        probe->learned.push_back({array, *std::move(shape)});
+        probe.learned.push_back({array, *std::move(shape)});
       }
     }
     return ran;

@@ -222,6 +222,23 @@ TEST(ArrayOpsTest, PushingOntoAFullListIsAnError) {
   }
 }
 
+// A bound fed at run time is none at conversion: the pushes convert.
+TEST(ArrayOpsTest, AListBoundFedAtRunTimeStillConverts) {
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {3});
+  g.Placeholder("max", DT_INT32, {});
+  g.ConstInt("element_shape", {1}, {3});
+  AttrType(ListOp(g, "EmptyTensorList", "list", {"element_shape", "max"}), "shape_type",
+           DT_INT32);
+  ListOp(g, "TensorListPushBack", "push0", {"list", "x"});
+  ListOp(g, "TensorListPushBack", "push1", {"push0", "x"});
+  ListOp(g, "TensorListStack", "stacked", {"push1", "element_shape"});
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x", "max"}, {"stacked"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("PACK"));
+}
+
 // TensorFlow: "Tried to set a tensor with incompatible shape at a list
 // index", and the same for a push, a list made from a tensor and a
 // TensorArray write.
