@@ -83,7 +83,8 @@ absl::StatusOr<Shape> ControlFlowEvaluator::KnownElementShape(int node, const Ar
                    absl::StrCat("needs ", array.kind, " '", array.node,
                                 "' as one tensor, but its element shape is not known at "
                                 "conversion time (declare element_shape, or write an element of "
-                                "a fully defined shape before the loop or in its body)"));
+                                "a fully defined shape before it is read, or in the body of the "
+                                "WHILE it enters)"));
 }
 
 absl::StatusOr<Endpoint> ControlFlowEvaluator::DenseOf(const Scope& scope, int node,

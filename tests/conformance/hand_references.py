@@ -1,6 +1,6 @@
-"""References for fixtures the reference tool (TensorFlow.js) cannot run,
-computed here from the fixture's own graph, and the inputs a runtime can
-feed them.
+"""References for fixtures the reference tool (TensorFlow.js) cannot run:
+a formula read off the fixture's graph by hand, computed here from its
+inputs, and the inputs a runtime can feed them.
 
 tf_end2end_disallow_stateful_partitioned_call: add = spc1 + spc2, where
 each StatefulPartitionedCall runs the library function "function", whose
@@ -24,8 +24,13 @@ def _float32s(path):
     return shape, list(struct.unpack(f"<{len(data) // 4}f", data))
 
 
-def _twice_input0(fixture_dir):
-    shape, values = _float32s(os.path.join(fixture_dir, "in_0.npy"))
+def _input_file(fixture_dir, meta, name):
+    names = [spec["name"] for spec in meta["inputs"]]
+    return os.path.join(fixture_dir, f"in_{names.index(name)}.npy")
+
+
+def _twice_input0(fixture_dir, meta):
+    shape, values = _float32s(_input_file(fixture_dir, meta, "input0"))
     return [(shape, [v + v for v in values])]
 
 
@@ -51,7 +56,7 @@ def make_hand_fixture(fixture_dir, meta, work_dir):
             shutil.copyfile(os.path.join(fixture_dir, f"in_{i}.npy"),
                             os.path.join(fixture, f"in_{len(inputs)}.npy"))
             inputs.append(spec)
-    for j, (shape, values) in enumerate(compute(fixture_dir)):
+    for j, (shape, values) in enumerate(compute(fixture_dir, meta)):
         write_npy(os.path.join(fixture, f"ref_{j}.npy"), "<f4", shape,
                   struct.pack(f"<{len(values)}f", *values))
     hand_meta = {**meta, "inputs": inputs,
