@@ -10,6 +10,9 @@
 //     validate_indices) -> SPARSE_TO_DENSE.
 //   ReverseSequence(x, seq_lengths; seq_dim, batch_dim) -> REVERSE_SEQUENCE.
 //   Bucketize(x; boundaries) -> BUCKETIZE.
+//   Unique(x; out_idx) -> UNIQUE(idx_out_type): the distinct values in the
+//     order they first occur, as TensorFlow's, in a length the kernel sets
+//     in Eval; idx of x's shape.
 //   ScatterNd(indices, updates, shape) -> SCATTER_ND with int32 indices and
 //     shape, as the official converter casts them; a shape computed at run
 //     time too (the kernel then sizes its output in Eval).
@@ -348,6 +351,29 @@ absl::Status LegalizeBucketize(LegalizeContext& ctx) {
   return EmitSimple(ctx, tflite::BuiltinOperator_BUCKETIZE, MakeOptions(options));
 }
 
+absl::Status InferUnique(InferContext& ctx) {
+  TFLCONV_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
+  TFLCONV_ASSIGN_OR_RETURN(const DataType out_idx,
+                           GetTypeAttr(ctx.node(), "out_idx", tensorflow::DT_INT32));
+  if (out_idx != tensorflow::DT_INT32 && out_idx != tensorflow::DT_INT64) {
+    return ctx.Invalid(absl::StrCat("attribute out_idx is ", DataTypeName(out_idx),
+                                    "; it must be int32 or int64"));
+  }
+  const Shape& x = ctx.input_shape(0);
+  if (x.known_rank && x.rank() != 1) {
+    return ctx.Invalid(absl::StrCat("x of shape ", x.ToString(), " must be 1-D"));
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), Shape::Of({-1}));
+  ctx.SetOutput(1, out_idx, x.known_rank ? x : Shape::Of({-1}));
+  return absl::OkStatus();
+}
+
+absl::Status LegalizeUnique(LegalizeContext& ctx) {
+  tflite::UniqueOptionsT options;
+  TFLCONV_ASSIGN_OR_RETURN(options.idx_out_type, ToLiteType(ctx.output(1).dtype));
+  return EmitSimple(ctx, tflite::BuiltinOperator_UNIQUE, MakeOptions(options), 2);
+}
+
 }  // namespace
 
 void RegisterIndexingRules(RuleRegistry& registry) {
@@ -357,6 +383,7 @@ void RegisterIndexingRules(RuleRegistry& registry) {
   registry.Add("SparseToDense", {InferSparseToDense, LegalizeSparseToDense});
   registry.Add("ReverseSequence", {InferReverseSequence, LegalizeReverseSequence});
   registry.Add("Bucketize", {InferBucketize, LegalizeBucketize});
+  registry.Add("Unique", {InferUnique, LegalizeUnique});
   registry.Add("ScatterNd", {InferScatterNd, LegalizeScatterNd});
   for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
     registry.Add(op, {InferMatrixDiag, LegalizeMatrixDiag});

@@ -66,7 +66,9 @@ def _const(name, dtype, field, dims, values):
             f' {vals} }} }} }} }}\n')
 
 
-def _padding_nodes(name, descr, shape):
+def _padding_nodes(tensor, descr, shape):
+    """The nodes padding output `tensor` ("node" or "node:k"), named after it."""
+    name = tensor.replace(":", "_")
     dtype, field, _ = DTYPES[descr]
     dims = list(shape)
     return "".join([
@@ -74,7 +76,7 @@ def _padding_nodes(name, descr, shape):
         _const(f"{name}/tflconv_axis", "DT_INT32", "int_val", [], [0]),
         _const(f"{name}/tflconv_begin", "DT_INT32", "int_val", [len(dims)], [0] * len(dims)),
         _const(f"{name}/tflconv_size", "DT_INT32", "int_val", [len(dims)], dims),
-        f'node {{ name: "{name}/tflconv_concat" op: "ConcatV2" input: "{name}"'
+        f'node {{ name: "{name}/tflconv_concat" op: "ConcatV2" input: "{tensor}"'
         f' input: "{name}/tflconv_zeros" input: "{name}/tflconv_axis"'
         f' attr {{ key: "N" value {{ i: 2 }} }} attr {{ key: "T" value {{ type: {dtype} }} }}'
         f' attr {{ key: "Tidx" value {{ type: DT_INT32 }} }} }}\n',
@@ -108,7 +110,7 @@ def make_padded_fixture(fixture_dir, meta, names, work_dir):
         write_npy(os.path.join(fixture, f"ref_{j}.npy"), descr, padded,
                   data + b"\0" * (total - len(data)))
         added += _padding_nodes(output, descr, padded)
-        outputs.append(output + SUFFIX)
+        outputs.append(output.replace(":", "_") + SUFFIX)
     for i in range(len(meta["inputs"])):
         shutil.copyfile(os.path.join(fixture_dir, f"in_{i}.npy"),
                         os.path.join(fixture, f"in_{i}.npy"))

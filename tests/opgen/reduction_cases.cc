@@ -148,6 +148,22 @@ void AddTopK(Cases& cases) {
   }
 }
 
+// Unique of 8 values drawn from 7 (float ones floored), so some repeat: y's
+// length is known only at run time. No int64: the reference (tfjs) writes
+// it as int32, and the padded copy pads with the reference's dtype.
+void AddUniques(Cases& cases) {
+  for (tensorflow::DataType dtype : {DT_FLOAT, DT_INT32}) {
+    OpCase c;
+    c.name = absl::StrCat("unique/", DtypeName(dtype), "_8");
+    std::string x = AddInput(c, "x", dtype, {8}, -3, 3);
+    if (dtype == DT_FLOAT) x = AddTyped(c, "Floor", "x_floor", {x}, DT_FLOAT).name();
+    testing::AttrType(AddTyped(c, "Unique", "unique", {x}, dtype), "out_idx", DT_INT32);
+    c.outputs = {"unique:0", "unique:1"};
+    c.runtime_sized_outputs = true;
+    cases.push_back(std::move(c));
+  }
+}
+
 }  // namespace
 
 void AddReductionCases(Cases& cases) {
@@ -191,6 +207,7 @@ void AddReductionCases(Cases& cases) {
   AddUnsortedSegments(cases);
   AddSegmentSums(cases);
   AddTopK(cases);
+  AddUniques(cases);
 }
 
 }  // namespace tflconv::opgen

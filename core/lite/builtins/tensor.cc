@@ -50,6 +50,13 @@ std::vector<BuiltinSpec> TensorBuiltins() {
        KernelContract{"bucketize.cc", {OneOf({kF32, kF64, kI32, kI64})}, {Int32()}},
        {},
        {"2.8.0"}},
+      // unique.cc: a 1-D int8, int16, uint16, int32, int64, float32 or
+      // uint8 input; the values of its type and int32 or int64 indices.
+      {tfl::BuiltinOperator_UNIQUE,
+       KernelContract{"unique.cc", {OneOf({kI8, kI16, kU16, kI32, kI64, kF32, kU8}, 1, 1)},
+                      {SameAs(0), Int32Or64()}},
+       {},
+       {"1.14.0"}},
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_SUM, unsorted_segment, {}, {"2.10.0"}},
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_MAX, unsorted_segment, {}, {"2.10.0"}},
       {tfl::BuiltinOperator_UNSORTED_SEGMENT_MIN, unsorted_segment, {}, {"2.11.0"}},

@@ -1,8 +1,8 @@
 // What the oracle cases (tests/ops) cannot check against the tfjs
 // reference: OneHot's axis attribute, ReverseV2 over axes that are not
 // adjacent, the matrix diagonals TFLite cannot fill and the checks
-// MATRIX_SET_DIAG leaves out; Rank's folding; and ScatterNd into a shape
-// known only at run time.
+// MATRIX_SET_DIAG leaves out; Rank's folding; ScatterNd into a shape known
+// only at run time; and Unique's run-time length.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -155,6 +155,33 @@ TEST(IndexingRulesTest, ScatterNdOfAFedShapeIsOneBuiltin) {
   EXPECT_THAT(Int32Buffer(model, op->inputs()->Get(0)), ElementsAre(0, 2, 0));
   EXPECT_EQ(TensorAt(model, op->inputs()->Get(2))->type(), tflite::TensorType_INT32);
   EXPECT_THAT(SignatureOf(model, op->outputs()->Get(0)), ElementsAre(-1, -1));
+}
+
+TEST(IndexingRulesTest, UniqueIsOneBuiltinOfARunTimeLength) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {6});
+  auto& unique = g.Op("Unique", "out", {"x"});
+  AttrType(unique, "T", tensorflow::DT_INT32);
+  AttrType(unique, "out_idx", tensorflow::DT_INT64);
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"out:0", "out:1"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("UNIQUE"));
+  const tflite::Operator* op = OperatorAt(model, 0);
+  ASSERT_NE(op->builtin_options_as_UniqueOptions(), nullptr);
+  EXPECT_EQ(op->builtin_options_as_UniqueOptions()->idx_out_type(), tflite::TensorType_INT64);
+  EXPECT_THAT(SignatureOf(model, op->outputs()->Get(0)), ElementsAre(-1));
+  EXPECT_EQ(TensorAt(model, op->outputs()->Get(1))->type(), tflite::TensorType_INT64);
+  EXPECT_THAT(ShapeOf(model, op->outputs()->Get(1)), ElementsAre(6));
+}
+
+TEST(IndexingRulesTest, UniqueOfAMatrixIsInvalid) {
+  GraphBuilder g;
+  g.Placeholder("x", tensorflow::DT_INT32, {2, 3});
+  AttrType(g.Op("Unique", "out", {"x"}), "T", tensorflow::DT_INT32);
+  ConversionResult result = ConvertGraph(g, Options({"x"}, {"out"}));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status.message(), HasSubstr("x of shape [2,3] must be 1-D"));
 }
 
 }  // namespace
