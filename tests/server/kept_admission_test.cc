@@ -112,17 +112,20 @@ TEST_F(KeptAdmissionTest, WhatABusyWorkerKeepsCountsAgainstTheLimit) {
   const std::string graph = SampleGraph(3);
   Start(/*headroom=*/kReservation + (1 << 20));
   ASSERT_TRUE(RunToEnd(graph).ok());
-  ASSERT_GT(service_->stats().kept_bytes, 1u << 20);
+  const uint64_t kept = service_->stats().kept_bytes;
+  ASSERT_GT(kept, 1u << 20);
 
-  // Hooked to wait until cancelled: the worker stays busy.
+  // Hooked to wait until cancelled: the worker stays busy. Larger than the
+  // first graph (the hook never parses it): the worker's graph memfd grows
+  // once the worker has it, which tells that it is busy.
   auto listener = std::make_shared<FinishedLatch>();
-  const std::string waiting = HookedGraph("wait");
+  const std::string waiting = HookedGraph("wait") + std::string(graph.size(), '\0');
   v1::ConvertStart waiting_start = StartOf(waiting);
   *waiting_start.mutable_options() = SmallGraphOptions();
   auto busy = service_->Admit(waiting_start, listener);
   ASSERT_TRUE(busy.ok()) << busy.status();
   ASSERT_TRUE((*busy)->AddChunk(waiting).ok());
-  ASSERT_TRUE(Eventually([&] { return service_->stats().running == 1; }));
+  ASSERT_TRUE(Eventually([&] { return service_->stats().kept_bytes > kept; }));
 
   bool retryable = false;
   auto refused = service_->Admit(StartOf(graph), std::make_shared<FinishedLatch>(),
