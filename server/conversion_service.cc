@@ -196,6 +196,7 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
     if (!memory.ok()) return memory.status();
     graph_memory = *std::move(memory);
   }
+  const uint64_t kept = KeptBytesMakingRoomFor(reservation);
   auto job = std::shared_ptr<Job>(new Job());
   std::unique_lock<std::mutex> lock(mu_);
   if (draining_ || stopping_) {
@@ -208,10 +209,11 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
         "queue full: ", pending_, " jobs uploading or waiting (max_queued_jobs=",
         admission.max_queued_jobs, ")"));
   }
-  if (reserved_bytes_ + reservation > admission.max_memory_bytes) {
+  if (reserved_bytes_ + kept + reservation > admission.max_memory_bytes) {
     if (retryable) *retryable = true;
     return absl::ResourceExhaustedError(absl::StrCat(
-        "memory limit: ", reserved_bytes_, " bytes reserved, this graph needs ", reservation,
+        "memory limit: ", reserved_bytes_, " bytes reserved and ", kept,
+        " kept for later jobs, this graph needs ", reservation,
         " more (max_memory_bytes=", admission.max_memory_bytes, ")"));
   }
   job->service_ = this;
@@ -240,6 +242,21 @@ absl::StatusOr<std::shared_ptr<Job>> ConversionService::Admit(
   jobs_.push_back(job);
   UpdateGaugesLocked();
   return job;
+}
+
+uint64_t ConversionService::KeptBytesMakingRoomFor(uint64_t reservation) {
+  if (!pool_) return 0;
+  const uint64_t kept = pool_->KeptBytes();
+  const uint64_t max = options_.admission.max_memory_bytes;
+  uint64_t reserved;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reserved = reserved_bytes_;
+  }
+  if (reserved + kept + reservation <= max || reserved + reservation > max) return kept;
+  // Not under mu_: it messages the idle workers.
+  pool_->ReleaseKeptMemory();
+  return pool_->KeptBytes();
 }
 
 void ConversionService::Enqueue(Job* job) {
@@ -469,8 +486,9 @@ std::vector<pid_t> ConversionService::worker_pids() const {
 }
 
 ConversionService::Stats ConversionService::stats() const {
+  const uint64_t kept = pool_ ? pool_->KeptBytes() : 0;
   std::lock_guard<std::mutex> lock(mu_);
-  return {in_flight_, pending_, running_, reserved_bytes_, admitted_};
+  return {in_flight_, pending_, running_, reserved_bytes_, admitted_, kept};
 }
 
 void ConversionService::UpdateGaugesLocked() {

@@ -147,7 +147,13 @@ class ConversionService {
     int workers = 0;  // 0: one per core
     struct Admission {
       int max_queued_jobs = 64;                     // uploading or waiting for a worker
-      uint64_t max_memory_bytes = 4ull << 30;       // reserved by admitted jobs
+      // Reserved by admitted jobs plus what the worker pool keeps for later
+      // jobs (--isolation=process: upload, graph and artifact memfds that
+      // outlive their jobs, worker_pool.h). When the kept memory is all
+      // that keeps a job out, the pool first drops what no running job
+      // uses (the upload memfds and the idle workers' memfds); a busy
+      // worker's stay counted until its job ends.
+      uint64_t max_memory_bytes = 4ull << 30;
       uint64_t max_graph_bytes = 512ull << 20;      // per graph
       // A job reserves graph_size * memory_factor bytes: the upload buffer
       // (held until Convert() returns), the converter's working set and the
@@ -207,6 +213,7 @@ class ConversionService {
     int running = 0;
     uint64_t reserved_bytes = 0;
     uint64_t admitted = 0;  // jobs admitted since the start
+    uint64_t kept_bytes = 0;  // kept for later jobs (WorkerPool::KeptBytes)
   };
   Stats stats() const;
   int workers() const { return static_cast<int>(threads_.size()); }
@@ -231,6 +238,10 @@ class ConversionService {
   void ReturnReservationLocked(Job* job);
   void CancelJob(Job* job, absl::Status reason);
   void UpdateGaugesLocked();
+  // The bytes the worker pool keeps for later jobs, once it dropped what
+  // no running job uses if only that keeps a job of `reservation` bytes
+  // out (0 with --isolation=thread).
+  uint64_t KeptBytesMakingRoomFor(uint64_t reservation);
 
   Options options_;
   mutable std::mutex mu_;

@@ -45,6 +45,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("Jobs uploading or waiting for a worker")
                       .Register(*registry_)
                       .Add({});
+  kept_memory_ = &BuildGauge()
+                      .Name("tflconv_kept_memory_bytes")
+                      .Help("Shared memory kept for later jobs (--isolation=process), counted by "
+                            "admission against max_memory_bytes")
+                      .Register(*registry_)
+                      .Add({});
   idle_timeouts_ = &BuildCounter()
                        .Name("tflconv_idle_timeouts_total")
                        .Help("Calls failed for want of upload data or of a reading client, by direction")
@@ -106,6 +112,7 @@ void Metrics::ObserveStage(absl::string_view stage, double seconds) {
 
 void Metrics::SetInFlight(int64_t jobs) { in_flight_->Set(static_cast<double>(jobs)); }
 void Metrics::SetQueueDepth(int64_t jobs) { queue_depth_->Set(static_cast<double>(jobs)); }
+void Metrics::SetKeptMemory(uint64_t bytes) { kept_memory_->Set(static_cast<double>(bytes)); }
 void Metrics::AddBytesIn(uint64_t bytes) { bytes_in_->Increment(static_cast<double>(bytes)); }
 void Metrics::AddBytesOut(uint64_t bytes) { bytes_out_->Increment(static_cast<double>(bytes)); }
 

@@ -42,6 +42,8 @@ class Metrics {
   void ObserveStage(absl::string_view stage, double seconds);
   void SetInFlight(int64_t jobs);
   void SetQueueDepth(int64_t jobs);
+  // Shared memory the worker pool keeps for later jobs (worker_pool.h).
+  void SetKeptMemory(uint64_t bytes);
   void AddBytesIn(uint64_t bytes);
   void AddBytesOut(uint64_t bytes);
   void UnsupportedOp(const std::string& tf_op);
@@ -62,6 +64,7 @@ class Metrics {
   prometheus::Histogram* queue_wait_;
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* queue_depth_;
+  prometheus::Gauge* kept_memory_;
   prometheus::Counter* bytes_in_;
   prometheus::Counter* bytes_out_;
   std::mutex op_labels_mu_;

@@ -377,7 +377,7 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
         ++it;
         continue;
       }
-      pids_.erase(std::remove(pids_.begin(), pids_.end(), (*it)->pid()), pids_.end());
+      ForgetLocked((*it)->pid());
       // Its own message, if any, is on stderr just above.
       LogEvent(absl::StrCat("\"event\":\"worker_ended_idle\",\"pid\":", (*it)->pid(),
                             ",\"cause\":\"", ExitCause((*it)->Reap()), "\""));
@@ -396,7 +396,7 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
     if (worker->loans().WaitReturned(kLoanWait)) return worker;
     // It can still write artifacts being streamed: it gets no other job.
     std::lock_guard<std::mutex> lock(mu_);
-    pids_.erase(std::remove(pids_.begin(), pids_.end(), worker->pid()), pids_.end());
+    ForgetLocked(worker->pid());
     worker.reset();
   }
   auto started = WorkerProcess::Start(options_.binary);
@@ -412,13 +412,21 @@ void WorkerPool::Return(std::unique_ptr<WorkerProcess> worker) {
   if (std::find(pids_.begin(), pids_.end(), worker->pid()) == pids_.end()) {
     pids_.push_back(worker->pid());
   }
+  kept_by_worker_[worker->pid()] = worker->kept_bytes();
+  PublishKeptLocked();
   idle_.push_back(std::move(worker));
+}
+
+void WorkerPool::ForgetLocked(pid_t pid) {
+  pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+  kept_by_worker_.erase(pid);
+  PublishKeptLocked();
 }
 
 void WorkerPool::Retire(std::unique_ptr<WorkerProcess> worker) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pids_.erase(std::remove(pids_.begin(), pids_.end(), worker->pid()), pids_.end());
+    ForgetLocked(worker->pid());
   }
   worker.reset();
   // Replaced at once, so that the next job does not wait for a start.
@@ -471,6 +479,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     Return(std::move(worker));
     return result;
   }
+  NoteKept(*worker);
   if (absl::Status sent = SendMessage(worker->channel(), request, {*graph_fd}); !sent.ok()) {
     result.status = Crashed(*worker, job.id);
     Retire(std::move(worker));
@@ -517,6 +526,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     }
     if (received.ok() && event.has_artifact()) {
       absl::StatusOr<Artifact> artifact = worker->ReceiveArtifact(event.artifact(), fds);
+      NoteKept(*worker);
       if (artifact.ok()) {
         if (!hooks.artifact_ready) {
           result.artifacts.push_back(*std::move(artifact));
@@ -570,6 +580,7 @@ absl::StatusOr<SharedMemory> WorkerPool::TakeGraphMemory(size_t size) {
       if (it->size() > 2 * size + kGraphMemorySlack) break;
       SharedMemory taken = std::move(*it);
       kept_graphs_.erase(std::next(it).base());
+      PublishKeptLocked();
       return taken;
     }
   }
@@ -583,12 +594,39 @@ void WorkerPool::ReturnGraphMemory(SharedMemory memory) {
                          [&](const SharedMemory& kept) { return kept.size() < memory.size(); });
   kept_graphs_.insert(at, std::move(memory));
   if (kept_graphs_.size() > static_cast<size_t>(options_.workers)) kept_graphs_.pop_back();
+  PublishKeptLocked();
 }
 
 void WorkerPool::ReleaseKeptMemory() {
   std::lock_guard<std::mutex> lock(mu_);
   kept_graphs_.clear();
-  for (const auto& worker : idle_) worker->ReleaseKept();
+  for (const auto& worker : idle_) {
+    worker->ReleaseKept();
+    kept_by_worker_[worker->pid()] = 0;
+  }
+  PublishKeptLocked();
+}
+
+uint64_t WorkerPool::KeptBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return KeptBytesLocked();
+}
+
+uint64_t WorkerPool::KeptBytesLocked() const {
+  uint64_t total = 0;
+  for (const SharedMemory& upload : kept_graphs_) total += upload.size();
+  for (const auto& [pid, bytes] : kept_by_worker_) total += bytes;
+  return total;
+}
+
+void WorkerPool::NoteKept(const WorkerProcess& worker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  kept_by_worker_[worker.pid()] = worker.kept_bytes();
+  PublishKeptLocked();
+}
+
+void WorkerPool::PublishKeptLocked() {
+  if (options_.metrics) options_.metrics->SetKeptMemory(KeptBytesLocked());
 }
 
 }  // namespace tflconv::server

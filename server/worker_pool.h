@@ -13,6 +13,10 @@
 // are kept from job to job (refilling mapped shared memory costs a tenth
 // of allocating and freeing it: ~0.2 s CPU per 141 MB job) and dropped
 // when the server goes quiet (ReleaseKeptMemory) or their worker ends. A
+// job's reservation does not cover them: they outlive it. The pool counts
+// them (KeptBytes, the gauge tflconv_kept_memory_bytes) so that admission
+// counts them too, and drops those no job uses when a job needs the room
+// (conversion_service.h, Admission). A
 // worker keeps its mapping of its graph memfd, so that the copy (~15 ms
 // for 141 MB) costs no more than the page faults of mapping a memfd anew
 // (~18 ms).
@@ -47,6 +51,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -106,9 +111,14 @@ class WorkerPool {
   // Keeps a graph's upload memfd for a later upload (the largest
   // `workers`); one a worker took (empty) stays that worker's.
   void ReturnGraphMemory(SharedMemory memory);
-  // Drops the memfds kept for later jobs, here and in every idle worker:
-  // the server went quiet, and its memory goes back to what it was.
+  // Drops the memfds kept for later jobs, here and in every idle worker
+  // (busy ones keep theirs): the server went quiet, or a job needs the
+  // room. Blocks on no job: it only tells the idle workers.
   void ReleaseKeptMemory();
+  // The bytes kept for later jobs: the upload memfds, and every worker's
+  // (busy ones' too) graph memfd and artifact memfds as far as the server
+  // has seen them. Memory no job's reservation covers.
+  uint64_t KeptBytes() const;
 
  private:
   explicit WorkerPool(Options options);
@@ -118,15 +128,22 @@ class WorkerPool {
   // Drops a worker that is dead, killed or no longer trusted, and starts
   // its replacement.
   void Retire(std::unique_ptr<WorkerProcess> worker);
+  // Drops what the pool knows of a worker that is gone.
+  void ForgetLocked(pid_t pid);
   // Reaps a worker that died during job `job_id`, logs and counts it; the
   // job's error.
   absl::Status Crashed(WorkerProcess& worker, absl::string_view job_id);
+  // Records what `worker` keeps now (it grows during a job).
+  void NoteKept(const WorkerProcess& worker);
+  uint64_t KeptBytesLocked() const;
+  void PublishKeptLocked();  // to the metrics
 
   const Options options_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
   std::vector<pid_t> pids_;  // idle and busy
   std::vector<SharedMemory> kept_graphs_;  // largest first
+  std::map<pid_t, uint64_t> kept_by_worker_;  // WorkerProcess::kept_bytes, idle and busy
 };
 
 }  // namespace tflconv::server

@@ -124,6 +124,10 @@ TEST_F(IsolationTest, ACrashFailsItsJobOnlyAndIsNotRetryable) {
   EXPECT_EQ(Metric(server_->metrics_port(), "tflconv_worker_crashes_total{signal=\"SIGSEGV\"}"), 1);
   ExpectServing();
   EXPECT_NE(server_->service()->worker_pids().at(0), crashed_pid);  // replaced
+  // What the replacement keeps after its job, and nothing of the crashed one's.
+  const uint64_t kept = server_->service()->stats().kept_bytes;
+  EXPECT_GT(kept, 0u);
+  EXPECT_EQ(Metric(server_->metrics_port(), "tflconv_kept_memory_bytes"), kept);
 }
 
 TEST_F(IsolationTest, TheCliDoesNotCarryACrashToAnotherAttempt) {

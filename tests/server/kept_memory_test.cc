@@ -121,6 +121,12 @@ std::map<int, std::string> ByKind(const std::vector<Artifact>& artifacts) {
   return bytes;
 }
 
+uint64_t TotalBytes(const std::vector<Artifact>& artifacts) {
+  uint64_t total = 0;
+  for (const Artifact& artifact : artifacts) total += artifact.bytes.size();
+  return total;
+}
+
 TEST_F(KeptMemoryTest, TheSecondJobReusesTheMemfdsAndGetsTheSameArtifacts) {
   const std::string graph = SampleGraph(3);
   const std::map<int, std::string> local = ByKind(Convert(graph, bench::SampleConversionOptions()).artifacts);
@@ -205,8 +211,7 @@ TEST_F(KeptMemoryTest, QuietReleasesThem) {
   const std::string graph = SampleGraph(3);
   Job first = Run(graph, bench::SampleConversionOptions());
   ASSERT_TRUE(first.result.status.ok()) << first.result.status;
-  uint64_t artifact_bytes = 0;
-  for (const Artifact& artifact : first.result.artifacts) artifact_bytes += artifact.bytes.size();
+  const uint64_t artifact_bytes = TotalBytes(first.result.artifacts);
   first.result.artifacts.clear();
   const uint64_t busy_size = VirtualBytes(first.pid);
 
@@ -220,6 +225,30 @@ TEST_F(KeptMemoryTest, QuietReleasesThem) {
   for (const auto& [kind, inode] : second.artifact_inodes) {
     EXPECT_NE(inode, first.artifact_inodes[kind]) << "artifact kind " << kind;
   }
+}
+
+// What no job's reservation covers is counted for admission: the worker's
+// graph and artifact memfds, and the upload memfds kept for later uploads.
+TEST_F(KeptMemoryTest, KeptBytesCountsWhatOutlivesTheJobs) {
+  EXPECT_EQ(pool_->KeptBytes(), 0u);
+  const std::string graph = SampleGraph(3);
+  Job first = Run(graph, bench::SampleConversionOptions());
+  ASSERT_TRUE(first.result.status.ok()) << first.result.status;
+  const uint64_t artifact_bytes = TotalBytes(first.result.artifacts);
+  first.result.artifacts.clear();
+  // The upload memfd became the worker's graph memfd.
+  const uint64_t after_first = pool_->KeptBytes();
+  EXPECT_GE(after_first, graph.size() + artifact_bytes);
+  EXPECT_LE(after_first, 2 * (graph.size() + artifact_bytes));
+
+  // The second upload memfd is kept for the next upload.
+  Job second = Run(graph, bench::SampleConversionOptions());
+  ASSERT_TRUE(second.result.status.ok()) << second.result.status;
+  second.result.artifacts.clear();
+  EXPECT_EQ(pool_->KeptBytes(), after_first + graph.size());
+
+  pool_->ReleaseKeptMemory();
+  EXPECT_EQ(pool_->KeptBytes(), 0u);
 }
 
 TEST_F(KeptMemoryTest, AWorkerThatDiesTakesItsMemfdsAlong) {
