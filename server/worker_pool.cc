@@ -3,10 +3,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,24 +13,18 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/metrics.h"
-#include "server/worker_main.h"
+#include "server/worker_process.h"
 #include "tflconv/internal/worker.pb.h"
 
 namespace tflconv::server {
 namespace {
 
-// The worker's end of its channel.
-constexpr int kChannelFd = 3;
-constexpr absl::Duration kStartTimeout = absl::Seconds(10);
 // After its deadline, or once asked to stop, a job has this long to stop
 // at its next stage boundary before its worker is killed.
 constexpr absl::Duration kStopGrace = absl::Seconds(1);
@@ -53,8 +45,6 @@ constexpr uint64_t kAddressSpaceSlack = 64ull << 20;
 // of a 141 MB job's artifacts on loopback, and less than a new worker and
 // new memfds would cost.
 constexpr absl::Duration kLoanWait = absl::Milliseconds(500);
-// What /proc/PID/maps shows of an upload or a worker's graph memfd.
-constexpr char kGraphMemfdName[] = "tflconv-graph";
 // A kept graph memfd serves a graph of at least half its size.
 constexpr size_t kGraphMemorySlack = 1 << 20;
 
@@ -69,14 +59,6 @@ std::string ExitCause(int status) {
   std::string cause = SignalName(WTERMSIG(status));
   if (WTERMSIG(status) == SIGXCPU) absl::StrAppend(&cause, ": its CPU-time limit");
   return cause;
-}
-
-// The process's virtual size (what RLIMIT_AS bounds); 0 when unknown.
-uint64_t AddressSpaceBytes(pid_t pid) {
-  std::ifstream statm(absl::StrCat("/proc/", pid, "/statm"));
-  uint64_t pages = 0;
-  statm >> pages;
-  return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 double CpuSeconds(pid_t pid) {
@@ -112,239 +94,7 @@ void LogEvent(const std::string& fields) {
             << std::flush;
 }
 
-// The artifacts a worker lent the server: built in memfds the worker keeps
-// and can still write, streamed from there, returned when the server drops
-// them (they may outlive the pool).
-class Loans {
- public:
-  void Lend() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++out_;
-  }
-  void Return() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --out_;
-    }
-    returned_.notify_all();
-  }
-  // True once none is out; false when some still is after `limit`.
-  bool WaitReturned(absl::Duration limit) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return returned_.wait_for(lock, absl::ToChronoNanoseconds(limit), [&] { return out_ == 0; });
-  }
-  bool all_returned() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return out_ == 0;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable returned_;
-  int out_ = 0;
-};
-
 }  // namespace
-
-// One worker process and the server's end of its channel; killed and
-// reaped when dropped.
-class WorkerProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<WorkerProcess>> Start(const std::string& binary);
-  ~WorkerProcess() { Kill(); }
-
-  pid_t pid() const { return pid_; }
-  int channel() const { return channel_.get(); }
-  uint64_t first_idle_size() const { return first_idle_size_; }
-  bool reaped() const { return reaped_; }
-  Loans& loans() { return *loans_; }
-
-  // Puts the graph of a job, the first `size` bytes of the memfd `upload`
-  // it was uploaded into, in this worker's graph memfd; that memfd's fd, to
-  // pass on with the job. When the worker has none that holds it and
-  // `upload` holds nothing else (older graphs' bytes past `size`), the
-  // upload memfd itself becomes the worker's (taken from the job, sealed):
-  // no copy, and nothing allocated. Otherwise the graph is copied into the
-  // worker's (a new one when it is too small; a small graph takes a larger
-  // one, so that the next large one finds its pages there). Only this
-  // worker ever sees its graph memfd (worker_pool.h).
-  absl::StatusOr<int> TakeGraph(SharedMemory& upload, size_t size);
-
-  // The artifact the worker announced, mapped from the memfd passed with
-  // it; lent (see Loans) when the worker keeps that memfd.
-  absl::StatusOr<Artifact> ReceiveArtifact(const internal::WorkerArtifact& header,
-                                           std::vector<UniqueFd>& fds);
-  // The size of the memfds the worker keeps mapped (its graph's and its
-  // artifacts', as far as the server has seen them).
-  uint64_t kept_bytes() const;
-  // Tells the worker to drop them, and drops them here.
-  void ReleaseKept();
-
-  // The wait status once the worker has ended (its channel said so); one
-  // that lingers is killed after a moment.
-  int Reap();
-  void Kill();
-  // True when the worker ended while idle (reaped then).
-  bool Ended();
-
- private:
-  pid_t pid_ = -1;
-  UniqueFd channel_;
-  uint64_t first_idle_size_ = 0;
-  bool reaped_ = false;
-  int status_ = 0;
-  std::shared_ptr<Loans> loans_ = std::make_shared<Loans>();
-  // The memfd this worker receives its graphs in, mapped read-write here.
-  std::optional<SharedMemory> graph_;
-  // The server's mappings of the memfds the worker keeps, by inode.
-  std::map<ino_t, std::shared_ptr<SharedMemory>> kept_;
-};
-
-absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(const std::string& binary) {
-  auto sockets = WorkerSocketPair();
-  if (!sockets.ok()) return sockets.status();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, sockets->second.get(), kChannelFd);
-  // The server's stdout carries its one startup line: workers write to stderr.
-  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-  std::string fd_flag = absl::StrCat(kWorkerFdFlag, kChannelFd);
-  std::string name = "tflconv-worker";
-  char* argv[] = {name.data(), fd_flag.data(), nullptr};
-  // Nothing of the server's environment (its token, say) but the test hooks.
-  std::string hooks_env;
-  std::vector<char*> envp;
-  if (const char* hooks = std::getenv(kWorkerTestHooksEnv)) {
-    hooks_env = absl::StrCat(kWorkerTestHooksEnv, "=", hooks);
-    envp.push_back(hooks_env.data());
-  }
-  envp.push_back(nullptr);
-  auto worker = std::unique_ptr<WorkerProcess>(new WorkerProcess());
-  const int spawned =
-      posix_spawn(&worker->pid_, binary.c_str(), &actions, nullptr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  sockets->second.Reset();
-  if (spawned != 0) {
-    worker->reaped_ = true;
-    return absl::InternalError(
-        absl::StrCat("cannot start a conversion worker from ", binary, ": ", strerror(spawned)));
-  }
-  worker->channel_ = std::move(sockets->first);
-  pollfd ready{worker->channel(), POLLIN, 0};
-  internal::FromWorker hello;
-  std::vector<UniqueFd> fds;
-  if (poll(&ready, 1, static_cast<int>(absl::ToInt64Milliseconds(kStartTimeout))) != 1 ||
-      !ReceiveMessage(worker->channel(), &hello, &fds).ok() || !hello.has_ready()) {
-    return absl::InternalError(absl::StrCat(
-        "the conversion worker ", binary, " did not start (see its message above on stderr)"));
-  }
-  worker->first_idle_size_ = AddressSpaceBytes(worker->pid_);
-  return worker;
-}
-
-int WorkerProcess::Reap() {
-  const absl::Time limit = absl::Now() + absl::Seconds(2);
-  while (!reaped_) {
-    const pid_t done = waitpid(pid_, &status_, WNOHANG);
-    if (done == pid_ || (done < 0 && errno != EINTR)) {
-      reaped_ = true;
-    } else if (absl::Now() >= limit) {
-      Kill();
-    } else {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-  }
-  return status_;
-}
-
-void WorkerProcess::Kill() {
-  channel_.Reset();
-  if (reaped_ || pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-  }
-  reaped_ = true;
-}
-
-bool WorkerProcess::Ended() {
-  if (!reaped_ && waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
-  return reaped_;
-}
-
-absl::StatusOr<int> WorkerProcess::TakeGraph(SharedMemory& upload, size_t size) {
-  const bool holds = graph_ && graph_->size() >= size;
-  if (!holds && upload.size() == size) {
-    if (absl::Status sealed = upload.SealForReaders(); !sealed.ok()) return sealed;
-    graph_ = std::move(upload);
-    return graph_->fd();
-  }
-  if (!holds) {
-    graph_.reset();
-    auto memory = SharedMemory::Create(kGraphMemfdName, size);
-    if (!memory.ok()) return memory.status();
-    if (absl::Status sealed = memory->SealForReaders(); !sealed.ok()) return sealed;
-    memory->PopulateForWriting(0, size);
-    graph_ = *std::move(memory);
-  }
-  memcpy(graph_->data(), upload.data(), size);
-  return graph_->fd();
-}
-
-absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerArtifact& header,
-                                                        std::vector<UniqueFd>& fds) {
-  if (fds.size() != 1) return absl::InternalError("an artifact without its memfd");
-  struct stat st;
-  if (fstat(fds[0].get(), &st) != 0) return absl::InternalError("an artifact's memfd is gone");
-  const bool frozen = IsFrozen(fds[0].get());
-  // A kept memfd keeps its mapping here too: mapping 211 MB of artifacts
-  // anew costs ~25 ms of page faults per 141 MB job.
-  std::shared_ptr<SharedMemory> mapped;
-  if (auto it = kept_.find(st.st_ino); !frozen && it != kept_.end() &&
-                                       it->second->size() == static_cast<size_t>(st.st_size)) {
-    mapped = it->second;
-  } else {
-    auto mapping = SharedMemory::MapReadOnly(std::move(fds[0]));
-    if (!mapping.ok()) return mapping.status();
-    mapped = std::make_shared<SharedMemory>(*std::move(mapping));
-  }
-  if (header.size() == 0 || header.offset() > mapped->size() ||
-      header.size() > mapped->size() - header.offset()) {
-    return absl::InternalError("an artifact outside its memfd");
-  }
-  const absl::string_view bytes = mapped->view().substr(header.offset(), header.size());
-  if (frozen) return Artifact{header.kind(), header.file_name(), bytes, mapped};
-  kept_[st.st_ino] = mapped;
-  if (kept_.size() > kMaxKeptArtifacts) {
-    return absl::InternalError("more kept artifact memfds than a worker may keep");
-  }
-  if (bytes.size() < kLentArtifactBytes) {
-    // Copied out now (~50 us for 0.5 MB) rather than lent: the worker is
-    // free for the next job at once.
-    auto copy = std::make_shared<const std::string>(bytes);
-    return Artifact{header.kind(), header.file_name(), *copy, std::move(copy)};
-  }
-  loans_->Lend();
-  auto* lent = new std::shared_ptr<SharedMemory>(mapped);
-  std::shared_ptr<const void> storage(lent, [loans = loans_](std::shared_ptr<SharedMemory>* held) {
-    delete held;
-    loans->Return();
-  });
-  return Artifact{header.kind(), header.file_name(), bytes, std::move(storage)};
-}
-
-uint64_t WorkerProcess::kept_bytes() const {
-  uint64_t total = graph_ ? graph_->size() : 0;
-  for (const auto& [inode, mapping] : kept_) total += mapping->size();
-  return total;
-}
-
-void WorkerProcess::ReleaseKept() {
-  internal::ToWorker release;
-  release.mutable_release();
-  (void)SendMessage(channel(), release);  // a worker that is gone dropped them
-  kept_.clear();
-  graph_.reset();
-}
 
 // ---------------------------------------------------------------- pool
 
