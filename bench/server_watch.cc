@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
 namespace tflconv::soak {
@@ -150,6 +151,12 @@ std::string ServerWatch::Check() {
 double ServerWatch::RssMiB() const {
   const double kb = pid_ != 0 ? StatusKb(pid_, "VmRSS:") : -1;
   return kb < 0 ? -1 : kb / 1024;
+}
+
+std::string ServerWatch::RssParts() const {
+  auto mib = [&](const char* key) { return pid_ != 0 ? StatusKb(pid_, key) / 1024 : -1; };
+  return absl::StrFormat("anon %.1f, file %.1f, shmem %.1f MiB", mib("RssAnon:"), mib("RssFile:"),
+                         mib("RssShmem:"));
 }
 
 double ServerWatch::WorkersRssMiB() const {

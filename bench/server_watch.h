@@ -41,6 +41,9 @@ class ServerWatch {
   // children (the worker processes) together.
   double RssMiB() const;
   double WorkersRssMiB() const;
+  // The server's RSS split as the kernel counts it, for telling a heap that
+  // grows from code pages faulted in late: "anon A, file F, shmem S MiB".
+  std::string RssParts() const;
   // SIGTERM to a server started here, then its exit code.
   int Stop();
 

@@ -230,6 +230,7 @@ void RunLoad(const Plan& plan, absl::Duration seconds, std::atomic<int64_t>& iss
 struct RssSamples {
   std::mutex mu;
   double fresh = -1, start = -1, max = -1, end = -1, workers_max = -1;
+  std::string start_parts, end_parts;
 };
 
 std::string Row(const char* name, const Tally& t) {
@@ -373,9 +374,11 @@ int Main() {
             absl::GetFlag(FLAGS_seed));
   }
   rss.start = settled_rss();
+  rss.start_parts = watch->RssParts();
   RunLoad(plan, absl::Seconds(absl::GetFlag(FLAGS_duration)), issued, totals,
           absl::GetFlag(FLAGS_seed) + 1);
   rss.end = settled_rss();
+  rss.end_parts = watch->RssParts();
   done = true;
   monitor.join();
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - started);
@@ -401,6 +404,8 @@ int Main() {
               rss.fresh, rss.start, rss.max, rss.end, 100 * growth,
               100 * absl::GetFlag(FLAGS_max_rss_growth), rss_ok ? "within" : "OVER",
               rss.workers_max);
+  std::printf("  idle RSS after warm-up: %s; at the end: %s\n", rss.start_parts.c_str(),
+              rss.end_parts.c_str());
   // The server's own count of graphs refused as invalid must be the
   // hostile graphs answered so: a call cancelled or past its deadline
   // before its start message is no invalid argument.

@@ -419,6 +419,8 @@ void ConversionService::ReturnReservationLocked(Job* job) {
   if (job->returned_) return;
   job->returned_ = true;
   reserved_bytes_ -= job->reserved_bytes_;
+  // What it used of the memfds its worker keeps is now kept for later jobs.
+  if (pool_) pool_->PublishKept();
   --in_flight_;
   idle_cv_.notify_all();
   UpdateGaugesLocked();

@@ -162,7 +162,7 @@ void WorkerPool::Return(std::unique_ptr<WorkerProcess> worker) {
   if (std::find(pids_.begin(), pids_.end(), worker->pid()) == pids_.end()) {
     pids_.push_back(worker->pid());
   }
-  kept_by_worker_[worker->pid()] = worker->kept_bytes();
+  kept_by_worker_[worker->pid()] = {worker->kept_bytes(), 0, worker->shared_loans()};
   PublishKeptLocked();
   idle_.push_back(std::move(worker));
 }
@@ -229,7 +229,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     Return(std::move(worker));
     return result;
   }
-  NoteKept(*worker);
+  NoteKept(*worker, job.graph_size);
   if (absl::Status sent = SendMessage(worker->channel(), request, {*graph_fd}); !sent.ok()) {
     result.status = Crashed(*worker, job.id);
     Retire(std::move(worker));
@@ -276,7 +276,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     }
     if (received.ok() && event.has_artifact()) {
       absl::StatusOr<Artifact> artifact = worker->ReceiveArtifact(event.artifact(), fds);
-      NoteKept(*worker);
+      NoteKept(*worker, job.graph_size);
       if (artifact.ok()) {
         if (!hooks.artifact_ready) {
           result.artifacts.push_back(*std::move(artifact));
@@ -352,7 +352,7 @@ void WorkerPool::ReleaseKeptMemory() {
   kept_graphs_.clear();
   for (const auto& worker : idle_) {
     worker->ReleaseKept();
-    kept_by_worker_[worker->pid()] = 0;
+    kept_by_worker_[worker->pid()].bytes = 0;
   }
   PublishKeptLocked();
 }
@@ -365,13 +365,21 @@ uint64_t WorkerPool::KeptBytes() const {
 uint64_t WorkerPool::KeptBytesLocked() const {
   uint64_t total = 0;
   for (const SharedMemory& upload : kept_graphs_) total += upload.size();
-  for (const auto& [pid, bytes] : kept_by_worker_) total += bytes;
+  for (const auto& [pid, kept] : kept_by_worker_) {
+    const uint64_t in_use = kept.job_graph + (kept.loans ? kept.loans->bytes_out() : 0);
+    total += kept.bytes - std::min(kept.bytes, in_use);
+  }
   return total;
 }
 
-void WorkerPool::NoteKept(const WorkerProcess& worker) {
+void WorkerPool::NoteKept(const WorkerProcess& worker, uint64_t job_graph) {
   std::lock_guard<std::mutex> lock(mu_);
-  kept_by_worker_[worker.pid()] = worker.kept_bytes();
+  kept_by_worker_[worker.pid()] = {worker.kept_bytes(), job_graph, worker.shared_loans()};
+  PublishKeptLocked();
+}
+
+void WorkerPool::PublishKept() {
+  std::lock_guard<std::mutex> lock(mu_);
   PublishKeptLocked();
 }
 

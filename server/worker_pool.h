@@ -13,10 +13,11 @@
 // are kept from job to job (refilling mapped shared memory costs a tenth
 // of allocating and freeing it: ~0.2 s CPU per 141 MB job) and dropped
 // when the server goes quiet (ReleaseKeptMemory) or their worker ends. A
-// job's reservation does not cover them: they outlive it. The pool counts
-// them (KeptBytes, the gauge tflconv_kept_memory_bytes) so that admission
-// counts them too, and drops those no job uses when a job needs the room
-// (conversion_service.h, Admission). A
+// job's reservation covers its own graph and artifacts in them, not the
+// rest: they outlive it. The pool counts the rest (KeptBytes, the gauge
+// tflconv_kept_memory_bytes) so that admission counts it too, and drops
+// the memfds no job uses when a job needs the room (conversion_service.h,
+// Admission). A
 // worker keeps its mapping of its graph memfd, so that the copy (~15 ms
 // for 141 MB) costs no more than the page faults of mapping a memfd anew
 // (~18 ms).
@@ -65,6 +66,7 @@
 
 namespace tflconv::server {
 
+class Loans;
 class Metrics;
 class WorkerProcess;
 
@@ -115,10 +117,15 @@ class WorkerPool {
   // (busy ones keep theirs): the server went quiet, or a job needs the
   // room. Blocks on no job: it only tells the idle workers.
   void ReleaseKeptMemory();
-  // The bytes kept for later jobs: the upload memfds, and every worker's
-  // (busy ones' too) graph memfd and artifact memfds as far as the server
-  // has seen them. Memory no job's reservation covers.
+  // The bytes kept for later jobs, which no job's reservation covers: the
+  // upload memfds, and every worker's graph memfd and artifact memfds as
+  // far as the server has seen them, less what a job still uses there
+  // (the running job's graph, the artifacts still lent), which that job
+  // reserved.
   uint64_t KeptBytes() const;
+  // Sets the gauge tflconv_kept_memory_bytes to KeptBytes(): lent artifacts
+  // come back without the pool's knowledge.
+  void PublishKept();
 
  private:
   explicit WorkerPool(Options options);
@@ -133,8 +140,9 @@ class WorkerPool {
   // Reaps a worker that died during job `job_id`, logs and counts it; the
   // job's error.
   absl::Status Crashed(WorkerProcess& worker, absl::string_view job_id);
-  // Records what `worker` keeps now (it grows during a job).
-  void NoteKept(const WorkerProcess& worker);
+  // Records what `worker` keeps now (it grows during a job) and how much
+  // of its graph memfd its running job's graph fills (0: none runs).
+  void NoteKept(const WorkerProcess& worker, uint64_t job_graph);
   uint64_t KeptBytesLocked() const;
   void PublishKeptLocked();  // to the metrics
 
@@ -143,7 +151,12 @@ class WorkerPool {
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
   std::vector<pid_t> pids_;  // idle and busy
   std::vector<SharedMemory> kept_graphs_;  // largest first
-  std::map<pid_t, uint64_t> kept_by_worker_;  // WorkerProcess::kept_bytes, idle and busy
+  struct WorkerKept {
+    uint64_t bytes = 0;      // WorkerProcess::kept_bytes
+    uint64_t job_graph = 0;  // the running job's graph, in the worker's graph memfd
+    std::shared_ptr<Loans> loans;
+  };
+  std::map<pid_t, WorkerKept> kept_by_worker_;  // idle and busy
 };
 
 }  // namespace tflconv::server

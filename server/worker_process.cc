@@ -156,12 +156,13 @@ absl::StatusOr<Artifact> WorkerProcess::ReceiveArtifact(const internal::WorkerAr
     auto copy = std::make_shared<const std::string>(bytes);
     return Artifact{header.kind(), header.file_name(), *copy, std::move(copy)};
   }
-  loans_->Lend();
+  loans_->Lend(bytes.size());
   auto* lent = new std::shared_ptr<SharedMemory>(mapped);
-  std::shared_ptr<const void> storage(lent, [loans = loans_](std::shared_ptr<SharedMemory>* held) {
-    delete held;
-    loans->Return();
-  });
+  std::shared_ptr<const void> storage(
+      lent, [loans = loans_, size = bytes.size()](std::shared_ptr<SharedMemory>* held) {
+        delete held;
+        loans->Return(size);
+      });
   return Artifact{header.kind(), header.file_name(), bytes, std::move(storage)};
 }
 

@@ -31,17 +31,20 @@ uint64_t AddressSpaceBytes(pid_t pid);
 
 // The artifacts a worker lent the server: built in memfds the worker keeps
 // and can still write, streamed from there, returned when the server drops
-// them (they may outlive the pool).
+// them (they may outlive the pool). While lent they are their job's, which
+// reserved memory for them.
 class Loans {
  public:
-  void Lend() {
+  void Lend(uint64_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     ++out_;
+    bytes_out_ += bytes;
   }
-  void Return() {
+  void Return(uint64_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       --out_;
+      bytes_out_ -= bytes;
     }
     returned_.notify_all();
   }
@@ -54,11 +57,16 @@ class Loans {
     std::lock_guard<std::mutex> lock(mu_);
     return out_ == 0;
   }
+  uint64_t bytes_out() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bytes_out_;
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable returned_;
   int out_ = 0;
+  uint64_t bytes_out_ = 0;
 };
 
 // One worker process and the server's end of its channel; killed and
@@ -73,6 +81,7 @@ class WorkerProcess {
   uint64_t first_idle_size() const { return first_idle_size_; }
   bool reaped() const { return reaped_; }
   Loans& loans() { return *loans_; }
+  const std::shared_ptr<Loans>& shared_loans() const { return loans_; }
 
   // Puts the graph of a job, the first `size` bytes of the memfd `upload`
   // it was uploaded into, in this worker's graph memfd; that memfd's fd, to

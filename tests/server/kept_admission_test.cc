@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,11 +22,15 @@ using server::ConversionService;
 class FinishedLatch : public server::JobListener {
  public:
   void OnProgress(absl::string_view, double) override {}
-  void OnArtifact(server::ArtifactOut) override {}
+  void OnArtifact(server::ArtifactOut artifact) override {
+    if (hold_artifacts) held.push_back(std::move(artifact));
+  }
   void OnFinished(server::JobOutcome outcome) override {
     status = outcome.status;
     finished.Notify();
   }
+  bool hold_artifacts = false;  // else dropped as they come
+  std::vector<server::ArtifactOut> held;
   absl::Status status;
   Latch finished;
 };
@@ -68,6 +73,12 @@ class KeptAdmissionTest : public ::testing::Test {
     return listener->status;
   }
 
+  void ReleaseHeldJobs() {
+    for (auto& job : listener_jobs_) job->Release();
+    listener_jobs_.clear();
+  }
+
+  std::vector<std::shared_ptr<server::Job>> listener_jobs_;
   std::unique_ptr<ConversionService> service_;
 };
 
@@ -116,8 +127,7 @@ TEST_F(KeptAdmissionTest, WhatABusyWorkerKeepsCountsAgainstTheLimit) {
   ASSERT_GT(kept, 1u << 20);
 
   // Hooked to wait until cancelled: the worker stays busy. Larger than the
-  // first graph (the hook never parses it): the worker's graph memfd grows
-  // once the worker has it, which tells that it is busy.
+  // first graph (the hook never parses it): the worker's graph memfd grows.
   auto listener = std::make_shared<FinishedLatch>();
   const std::string waiting = HookedGraph("wait") + std::string(graph.size(), '\0');
   v1::ConvertStart waiting_start = StartOf(waiting);
@@ -125,7 +135,7 @@ TEST_F(KeptAdmissionTest, WhatABusyWorkerKeepsCountsAgainstTheLimit) {
   auto busy = service_->Admit(waiting_start, listener);
   ASSERT_TRUE(busy.ok()) << busy.status();
   ASSERT_TRUE((*busy)->AddChunk(waiting).ok());
-  ASSERT_TRUE(Eventually([&] { return service_->stats().kept_bytes > kept; }));
+  ASSERT_TRUE(Eventually([&] { return service_->stats().running == 1; }));
 
   bool retryable = false;
   auto refused = service_->Admit(StartOf(graph), std::make_shared<FinishedLatch>(),
@@ -134,6 +144,85 @@ TEST_F(KeptAdmissionTest, WhatABusyWorkerKeepsCountsAgainstTheLimit) {
   EXPECT_TRUE(retryable);
   (*busy)->Cancel(absl::CancelledError("test"));
   ASSERT_TRUE(listener->finished.Wait());
+}
+
+// A running job's graph in its worker's graph memfd is the job's, which
+// reserved memory for it: counted once, not also as kept memory.
+TEST_F(KeptAdmissionTest, ARunningJobsGraphIsNotCountedTwice) {
+  const std::string graph = SampleGraph(3);
+  Start(/*headroom=*/kReservation + (64 << 20));
+  ASSERT_TRUE(RunToEnd(graph).ok());
+  // The upload memfd became the worker's graph memfd; none is kept for
+  // uploads, so the next job's upload memfd is its own.
+  const uint64_t kept = service_->stats().kept_bytes;
+  ASSERT_GT(kept, graph.size());
+
+  // As large as the first graph: it is copied into the same graph memfd.
+  auto listener = std::make_shared<FinishedLatch>();
+  std::string waiting = HookedGraph("wait");
+  waiting.resize(graph.size(), '\0');
+  v1::ConvertStart waiting_start = StartOf(waiting);
+  *waiting_start.mutable_options() = SmallGraphOptions();
+  auto busy = service_->Admit(waiting_start, listener);
+  ASSERT_TRUE(busy.ok()) << busy.status();
+  ASSERT_TRUE((*busy)->AddChunk(waiting).ok());
+  EXPECT_TRUE(Eventually([&] { return service_->stats().kept_bytes == kept - graph.size(); }))
+      << service_->stats().kept_bytes << " kept, " << kept << " before the job";
+
+  (*busy)->Cancel(absl::CancelledError("test"));
+  ASSERT_TRUE(listener->finished.Wait());
+  (*busy)->Release();
+  // Its graph memfd and its upload memfd, kept for the next upload.
+  EXPECT_GE(service_->stats().kept_bytes, kept + graph.size());
+}
+
+// An artifact lent to its job (built in a memfd the worker keeps, streamed
+// from there) is the job's until the job drops it.
+TEST_F(KeptAdmissionTest, ALentArtifactIsNotCountedTwice) {
+  const std::string graph = SampleGraph(3);
+  // Runs a job to its end, keeping its artifacts; the bytes lent.
+  auto run_holding = [&](std::shared_ptr<FinishedLatch> listener) -> uint64_t {
+    listener->hold_artifacts = true;
+    auto job = service_->Admit(StartOf(graph), listener);
+    EXPECT_TRUE(job.ok()) << job.status();
+    if (!job.ok()) return 0;
+    EXPECT_TRUE((*job)->AddChunk(graph).ok());
+    EXPECT_TRUE(listener->finished.Wait());
+    EXPECT_TRUE(listener->status.ok()) << listener->status;
+    listener_jobs_.push_back(*std::move(job));
+    uint64_t lent = 0;
+    for (const server::ArtifactOut& out : listener->held) {
+      const size_t size = out.artifact.bytes.size();
+      if (size >= server::kLentArtifactBytes) lent += size;
+    }
+    return lent;
+  };
+  Start(/*headroom=*/kReservation + (64 << 20));
+  ASSERT_TRUE(RunToEnd(graph).ok());
+  auto holding = std::make_shared<FinishedLatch>();
+  const uint64_t lent = run_holding(holding);
+  ASSERT_GT(lent, 0u) << "no artifact was large enough to be lent";
+  const uint64_t kept_while_lent = service_->stats().kept_bytes;
+  holding->held.clear();
+  ReleaseHeldJobs();
+  const uint64_t kept = service_->stats().kept_bytes;
+  EXPECT_EQ(kept_while_lent, kept - lent);
+
+  // The same again with room for a second job beside the first only when
+  // the lent bytes count once: the kept memory need not be dropped for it.
+  service_.reset();
+  Start(/*headroom=*/kReservation + kept - lent / 2);
+  ASSERT_TRUE(RunToEnd(graph).ok());
+  holding = std::make_shared<FinishedLatch>();
+  ASSERT_EQ(run_holding(holding), lent);
+  ASSERT_EQ(service_->stats().kept_bytes, kept - lent);
+  auto second = service_->Admit(StartOf(graph), std::make_shared<FinishedLatch>());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_GT(service_->stats().kept_bytes, 0u)
+      << "the kept memfds were dropped: the lent artifacts were counted twice";
+  (*second)->Release();
+  holding->held.clear();
+  ReleaseHeldJobs();
 }
 
 }  // namespace
