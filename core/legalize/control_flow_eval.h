@@ -177,6 +177,7 @@ class ControlFlowEvaluator {
     absl::flat_hash_set<int> if_conds;
     absl::flat_hash_map<std::pair<const Graph*, Endpoint>, Endpoint> imported;
     InferStats stats;
+    FoldBudget fold_budget{0};
   };
   Checkpoint Save(const Scope& scope) const;
   void Restore(const Scope& scope, Checkpoint checkpoint);

@@ -30,6 +30,7 @@ ControlFlowEvaluator::Checkpoint ControlFlowEvaluator::Save(const Scope& scope) 
   c.if_conds = if_conds_;
   c.imported = scope.target->imported;
   c.stats = *stats_;
+  c.fold_budget = fold_budget_;
   return c;
 }
 
@@ -50,6 +51,7 @@ void ControlFlowEvaluator::Restore(const Scope& scope, Checkpoint c) {
   if_conds_ = std::move(c.if_conds);
   scope.target->imported = std::move(c.imported);
   *stats_ = c.stats;
+  fold_budget_ = c.fold_budget;
 }
 
 absl::StatusOr<int> ControlFlowEvaluator::Place(Target& target, tensorflow::NodeDef def,

@@ -14,6 +14,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/testing/control_flow_builder.h"
 #include "tests/testing/hostile_graphs.h"
 
 namespace tflconv {
@@ -56,6 +57,44 @@ TEST(FoldBudgetTest, BudgetIsCumulativeOverTheConversion) {
   ASSERT_TRUE(result.status.ok()) << result.status;
   const std::vector<std::string> ops = OperatorNames(ModelOf(result.artifacts[0]));
   EXPECT_EQ(std::count(ops.begin(), ops.end(), "RANGE"), 1);
+}
+
+// An unrolling given up at unroll_limit is taken back whole, the bytes it
+// folded with it: what it folded cannot keep a later fold out.
+TEST(FoldBudgetTest, AnUnrollingGivenUpGivesItsFoldedBytesBack) {
+  using tensorflow::DT_FLOAT;
+  using tensorflow::DT_INT32;
+  GraphBuilder g;
+  g.Placeholder("x", DT_FLOAT, {2});
+  g.Placeholder("y", DT_INT32, {1000});
+  g.ConstInt("fill_dims", {1}, {1000});
+  g.ConstInt("sum_axis", {1}, {0});
+  // Each iteration folds Fill([1000], float(i)): 4000 bytes.
+  const std::string loop = CountedLoop(g, "loop", "x", 50, [](GraphBuilder& g,
+                                                               const FrameTensors& t) {
+    tensorflow::NodeDef& cast = g.Op("Cast", "loop/i_float", {t.vars[0]});
+    AttrType(cast, "SrcT", DT_INT32);
+    AttrType(cast, "DstT", DT_FLOAT);
+    tensorflow::NodeDef& fill = g.Op("Fill", "loop/fill", {"fill_dims", "loop/i_float"});
+    AttrType(fill, "T", DT_FLOAT);
+    AttrType(fill, "index_type", DT_INT32);
+    tensorflow::NodeDef& sum = g.Op("Sum", "loop/sum", {"loop/fill", "sum_axis"});
+    AttrType(sum, "T", DT_FLOAT);
+    AttrType(sum, "Tidx", DT_INT32);
+    return std::vector<std::string>{TypedOp(g, "AddV2", "loop/plus", {t.vars[1], "loop/sum"},
+                                            DT_FLOAT)};
+  });
+  TypedOp(g, "Identity", "out", {loop}, DT_FLOAT);
+  Range(g, "range", 0, 1000, 1);  // 4000 bytes, after the loop
+  TypedOp(g, "AddV2", "out2", {"y", "range"}, DT_INT32);
+  v1::ConversionOptions options = BudgetOptions({"x", "y"}, {"out", "out2"}, 4000);
+  options.set_unroll_limit(20);
+  ConversionResult result = ConvertGraph(g, options);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  const v1::ControlFlowRegion* region = FindRegion(result.report, "while loop", "loop");
+  ASSERT_NE(region, nullptr);
+  EXPECT_THAT(region->disposition(), HasSubstr("more than unroll_limit=20"));
+  EXPECT_THAT(OperatorNames(ModelOf(result.artifacts[0])), Not(Contains("RANGE")));
 }
 
 TEST(FoldBudgetTest, ConstExpandedOverTheBudgetIsResourceExhausted) {
