@@ -104,8 +104,10 @@ class KeptAdmissionTest : public ::testing::Test {
     listener_jobs_.clear();
   }
 
-  std::vector<std::shared_ptr<server::Job>> listener_jobs_;
   std::unique_ptr<ConversionService> service_;
+  // After service_: a job a failed assertion left here is released (by
+  // its destructor) before the service goes.
+  std::vector<std::shared_ptr<server::Job>> listener_jobs_;
 };
 
 TEST_F(KeptAdmissionTest, KeptMemoryIsDroppedToAdmitAJobItWouldKeepOut) {
