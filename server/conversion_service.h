@@ -152,8 +152,9 @@ class ConversionService {
       // outlive their jobs, worker_pool.h). When the kept memory is all
       // that keeps a job out, the pool first drops what no running job
       // uses (the upload memfds and the idle workers' memfds); a busy
-      // worker's stay counted until its job ends, less its job's graph and
-      // artifacts in them, which that job's reservation covers.
+      // worker's stay counted until its job ends, less what that job
+      // reserved in them: its lent artifacts, and its graph when its upload
+      // memfd became the worker's graph memfd (not a copy made there).
       uint64_t max_memory_bytes = 4ull << 30;
       uint64_t max_graph_bytes = 512ull << 20;      // per graph
       // A job reserves graph_size * memory_factor bytes: the upload buffer

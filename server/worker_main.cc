@@ -186,8 +186,8 @@ class GraphMapping {
 };
 
 // The test hooks (worker_main.h): acts on the first marker in the graph.
-absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& cancelled,
-                         ArtifactMemfds& memfds, const std::shared_ptr<SharedMemory>& graph_memfd) {
+absl::Status RunTestHook(absl::string_view graph, const ConvertHooks& hooks, ArtifactMemfds& memfds,
+                         const std::shared_ptr<SharedMemory>& graph_memfd) {
   const size_t at = graph.find(kTestHookMarker);
   if (at == absl::string_view::npos) return absl::OkStatus();
   const absl::string_view hook = graph.substr(at + strlen(kTestHookMarker));
@@ -204,7 +204,8 @@ absl::Status RunTestHook(absl::string_view graph, const std::function<bool()>& c
     for (int i = 0; i < 256; ++i) blocks.emplace_back(new char[64 << 20]);
     return absl::InternalError("16 GiB allocated: the memory limit did not stop the job");
   } else if (absl::StartsWith(hook, "wait")) {
-    while (!cancelled()) absl::SleepFor(absl::Milliseconds(5));
+    hooks.progress("wait", 0);
+    while (!hooks.cancelled()) absl::SleepFor(absl::Milliseconds(5));
     return absl::CancelledError("the job was cancelled while it waited (test hook)");
   } else if (absl::StartsWith(hook, "sandbox")) {
     return absl::PermissionDeniedError(ProbeSandbox());
@@ -263,7 +264,7 @@ bool RunJob(int channel, const internal::WorkerJob& job, UniqueFd graph_fd,
   bool exiting = false;
   try {
     const absl::string_view bytes = (*graph)->view().substr(0, job.graph_size());
-    if (test_hooks) result.status = RunTestHook(bytes, hooks.cancelled, memfds, *graph);
+    if (test_hooks) result.status = RunTestHook(bytes, hooks, memfds, *graph);
     if (result.status.ok()) result = Convert(bytes, job.options(), hooks);
   } catch (const std::bad_alloc&) {
     result.status = absl::ResourceExhaustedError(absl::StrCat(

@@ -10,7 +10,8 @@
 // "tflconv-test-hook:segv", ":spin", ":alloc", ":wait", ":sandbox",
 // ":scribble" or ":spy" makes the worker raise SIGSEGV, loop forever,
 // allocate until its memory limit stops it, wait until the job is
-// cancelled (or past its deadline), fail the job with what the sandbox
+// cancelled (or past its deadline; first a progress of stage "wait" tells
+// that the worker has the job), fail the job with what the sandbox
 // answered to open, socket and fork, overwrite the memfds it keeps for
 // artifacts before converting, or keep a mapping of every graph memfd it
 // is given and fail the job saying whether any holds the bytes

@@ -229,7 +229,11 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     Return(std::move(worker));
     return result;
   }
-  NoteKept(*worker, job.graph_size);
+  // The job's graph in the worker's graph memfd is what its reservation
+  // covers when its upload memfd became that memfd. A copy there is not:
+  // the job holds its upload memfd until it ends.
+  const uint64_t job_graph = job.graph->size() == 0 ? job.graph_size : 0;
+  NoteKept(*worker, job_graph);
   if (absl::Status sent = SendMessage(worker->channel(), request, {*graph_fd}); !sent.ok()) {
     result.status = Crashed(*worker, job.id);
     Retire(std::move(worker));
@@ -276,7 +280,7 @@ ConversionResult WorkerPool::Convert(const Conversion& job, const ConvertHooks& 
     }
     if (received.ok() && event.has_artifact()) {
       absl::StatusOr<Artifact> artifact = worker->ReceiveArtifact(event.artifact(), fds);
-      NoteKept(*worker, job.graph_size);
+      NoteKept(*worker, job_graph);
       if (artifact.ok()) {
         if (!hooks.artifact_ready) {
           result.artifacts.push_back(*std::move(artifact));

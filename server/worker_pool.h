@@ -13,8 +13,10 @@
 // are kept from job to job (refilling mapped shared memory costs a tenth
 // of allocating and freeing it: ~0.2 s CPU per 141 MB job) and dropped
 // when the server goes quiet (ReleaseKeptMemory) or their worker ends. A
-// job's reservation covers its own graph and artifacts in them, not the
-// rest: they outlive it. The pool counts the rest (KeptBytes, the gauge
+// job's reservation covers its own lent artifacts in them, and its graph
+// when its upload memfd became the worker's (a copy is beside the upload
+// memfd, which the job holds), not the rest: they outlive it. The pool
+// counts the rest (KeptBytes, the gauge
 // tflconv_kept_memory_bytes) so that admission counts it too, and drops
 // the memfds no job uses when a job needs the room (conversion_service.h,
 // Admission). A
@@ -120,8 +122,9 @@ class WorkerPool {
   // The bytes kept for later jobs, which no job's reservation covers: the
   // upload memfds, and every worker's graph memfd and artifact memfds as
   // far as the server has seen them, less what a job still uses there
-  // (the running job's graph, the artifacts still lent), which that job
-  // reserved.
+  // and reserved: the running job's graph when its upload memfd became
+  // the worker's graph memfd (a copy is beside the upload memfd, which the
+  // job holds and reserved), the artifacts still lent.
   uint64_t KeptBytes() const;
   // Sets the gauge tflconv_kept_memory_bytes to KeptBytes(): lent artifacts
   // come back without the pool's knowledge.
@@ -141,7 +144,8 @@ class WorkerPool {
   // job's error.
   absl::Status Crashed(WorkerProcess& worker, absl::string_view job_id);
   // Records what `worker` keeps now (it grows during a job) and how much
-  // of its graph memfd its running job's graph fills (0: none runs).
+  // of its graph memfd is its running job's graph, which that job's
+  // reservation covers (0: none runs, or the graph was copied there).
   void NoteKept(const WorkerProcess& worker, uint64_t job_graph);
   uint64_t KeptBytesLocked() const;
   void PublishKeptLocked();  // to the metrics
@@ -153,7 +157,8 @@ class WorkerPool {
   std::vector<SharedMemory> kept_graphs_;  // largest first
   struct WorkerKept {
     uint64_t bytes = 0;      // WorkerProcess::kept_bytes
-    uint64_t job_graph = 0;  // the running job's graph, in the worker's graph memfd
+    // The running job's graph when its upload memfd is the graph memfd.
+    uint64_t job_graph = 0;
     std::shared_ptr<Loans> loans;
   };
   std::map<pid_t, WorkerKept> kept_by_worker_;  // idle and busy

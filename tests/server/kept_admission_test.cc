@@ -21,7 +21,9 @@ using server::ConversionService;
 
 class FinishedLatch : public server::JobListener {
  public:
-  void OnProgress(absl::string_view, double) override {}
+  void OnProgress(absl::string_view stage, double) override {
+    if (stage == "wait") waiting.Notify();
+  }
   void OnArtifact(server::ArtifactOut artifact) override {
     if (hold_artifacts) held.push_back(std::move(artifact));
   }
@@ -32,6 +34,7 @@ class FinishedLatch : public server::JobListener {
   bool hold_artifacts = false;  // else dropped as they come
   std::vector<server::ArtifactOut> held;
   absl::Status status;
+  Latch waiting;  // the worker has the job and waits in the test hook
   Latch finished;
 };
 
@@ -73,13 +76,38 @@ class KeptAdmissionTest : public ::testing::Test {
     return listener->status;
   }
 
+  // Starts the service with `headroom` and converts `graph` to the end:
+  // its worker then keeps a graph memfd and artifact memfds. What is kept.
+  uint64_t KeptAfterConverting(const std::string& graph, uint64_t headroom) {
+    Start(headroom);
+    EXPECT_TRUE(RunToEnd(graph).ok());
+    return service_->stats().kept_bytes;
+  }
+
+  // Admits `waiting`, a graph hooked to wait until cancelled, and returns
+  // once its worker has it (a worker is idle, and what it keeps may be
+  // dropped, until then: the job's being dequeued is not enough).
+  std::shared_ptr<server::Job> StartWaiting(const std::string& waiting,
+                                            const std::shared_ptr<FinishedLatch>& listener) {
+    v1::ConvertStart start = StartOf(waiting);
+    *start.mutable_options() = SmallGraphOptions();
+    auto job = service_->Admit(start, listener);
+    EXPECT_TRUE(job.ok()) << job.status();
+    if (!job.ok()) return nullptr;
+    EXPECT_TRUE((*job)->AddChunk(waiting).ok());
+    EXPECT_TRUE(listener->waiting.Wait());
+    return *std::move(job);
+  }
+
   void ReleaseHeldJobs() {
     for (auto& job : listener_jobs_) job->Release();
     listener_jobs_.clear();
   }
 
-  std::vector<std::shared_ptr<server::Job>> listener_jobs_;
   std::unique_ptr<ConversionService> service_;
+  // After service_: a job a failed assertion left here is released (by
+  // its destructor) before the service goes.
+  std::vector<std::shared_ptr<server::Job>> listener_jobs_;
 };
 
 TEST_F(KeptAdmissionTest, KeptMemoryIsDroppedToAdmitAJobItWouldKeepOut) {
@@ -126,54 +154,66 @@ TEST_F(KeptAdmissionTest, WhatABusyWorkerKeepsCountsAgainstTheLimit) {
   const uint64_t kept = service_->stats().kept_bytes;
   ASSERT_GT(kept, 1u << 20);
 
-  // Hooked to wait until cancelled: the worker stays busy. Larger than the
-  // first graph (the hook never parses it): the worker's graph memfd grows.
   auto listener = std::make_shared<FinishedLatch>();
-  const std::string waiting = HookedGraph("wait") + std::string(graph.size(), '\0');
-  v1::ConvertStart waiting_start = StartOf(waiting);
-  *waiting_start.mutable_options() = SmallGraphOptions();
-  auto busy = service_->Admit(waiting_start, listener);
-  ASSERT_TRUE(busy.ok()) << busy.status();
-  ASSERT_TRUE((*busy)->AddChunk(waiting).ok());
-  ASSERT_TRUE(Eventually([&] { return service_->stats().running == 1; }));
+  std::shared_ptr<server::Job> busy = StartWaiting(HookedGraph("wait"), listener);
+  ASSERT_NE(busy, nullptr);
 
   bool retryable = false;
   auto refused = service_->Admit(StartOf(graph), std::make_shared<FinishedLatch>(),
                                  absl::InfiniteFuture(), &retryable);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
   EXPECT_TRUE(retryable);
-  (*busy)->Cancel(absl::CancelledError("test"));
+  busy->Cancel(absl::CancelledError("test"));
   ASSERT_TRUE(listener->finished.Wait());
 }
 
 // A running job's graph in its worker's graph memfd is the job's, which
-// reserved memory for it: counted once, not also as kept memory.
+// reserved memory for it, when its upload memfd became that memfd:
+// counted once, not also as kept memory.
 TEST_F(KeptAdmissionTest, ARunningJobsGraphIsNotCountedTwice) {
   const std::string graph = SampleGraph(3);
-  Start(/*headroom=*/kReservation + (64 << 20));
-  ASSERT_TRUE(RunToEnd(graph).ok());
   // The upload memfd became the worker's graph memfd; none is kept for
   // uploads, so the next job's upload memfd is its own.
-  const uint64_t kept = service_->stats().kept_bytes;
+  const uint64_t kept = KeptAfterConverting(graph, kReservation + (64 << 20));
+  ASSERT_GT(kept, graph.size());
+
+  // Larger than the first graph: the worker's graph memfd cannot hold it,
+  // and its upload memfd takes that one's place.
+  auto listener = std::make_shared<FinishedLatch>();
+  const std::string waiting = HookedGraph("wait") + std::string(graph.size(), '\0');
+  std::shared_ptr<server::Job> busy = StartWaiting(waiting, listener);
+  ASSERT_NE(busy, nullptr);
+  EXPECT_EQ(service_->stats().kept_bytes, kept - graph.size())
+      << kept << " kept before the job";
+
+  busy->Cancel(absl::CancelledError("test"));
+  ASSERT_TRUE(listener->finished.Wait());
+  busy->Release();
+  EXPECT_EQ(service_->stats().kept_bytes, kept - graph.size() + waiting.size());
+}
+
+// A graph copied into the worker's graph memfd is a second copy: the job
+// still holds its upload memfd (until it ends), which is what its
+// reservation covers. The worker's graph memfd stays kept memory.
+TEST_F(KeptAdmissionTest, AGraphCopiedIntoTheWorkersGraphMemfdStaysCounted) {
+  const std::string graph = SampleGraph(3);
+  const uint64_t kept = KeptAfterConverting(graph, kReservation + (64 << 20));
   ASSERT_GT(kept, graph.size());
 
   // As large as the first graph: it is copied into the same graph memfd.
   auto listener = std::make_shared<FinishedLatch>();
   std::string waiting = HookedGraph("wait");
   waiting.resize(graph.size(), '\0');
-  v1::ConvertStart waiting_start = StartOf(waiting);
-  *waiting_start.mutable_options() = SmallGraphOptions();
-  auto busy = service_->Admit(waiting_start, listener);
-  ASSERT_TRUE(busy.ok()) << busy.status();
-  ASSERT_TRUE((*busy)->AddChunk(waiting).ok());
-  EXPECT_TRUE(Eventually([&] { return service_->stats().kept_bytes == kept - graph.size(); }))
-      << service_->stats().kept_bytes << " kept, " << kept << " before the job";
+  std::shared_ptr<server::Job> busy = StartWaiting(waiting, listener);
+  ASSERT_NE(busy, nullptr);
+  EXPECT_EQ(service_->stats().kept_bytes, kept)
+      << "the copy in the worker's graph memfd was taken for the job's upload memfd";
 
-  (*busy)->Cancel(absl::CancelledError("test"));
+  busy->Cancel(absl::CancelledError("test"));
   ASSERT_TRUE(listener->finished.Wait());
-  (*busy)->Release();
+  busy->Release();
   // Its graph memfd and its upload memfd, kept for the next upload.
-  EXPECT_GE(service_->stats().kept_bytes, kept + graph.size());
+  EXPECT_EQ(service_->stats().kept_bytes, kept + graph.size());
 }
 
 // An artifact lent to its job (built in a memfd the worker keeps, streamed
