@@ -171,6 +171,8 @@ ActivationFunctionType* FusedActivationSlot(LiteOperator& op) {
       return &o.AsConv2DOptions()->fused_activation_function;
     case tfl::BuiltinOptions_DepthwiseConv2DOptions:
       return &o.AsDepthwiseConv2DOptions()->fused_activation_function;
+    case tfl::BuiltinOptions_Conv3DOptions:  // CONV_3D and CONV_3D_TRANSPOSE
+      return &o.AsConv3DOptions()->fused_activation_function;
     case tfl::BuiltinOptions_TransposeConvOptions:
       return &o.AsTransposeConvOptions()->fused_activation_function;
     case tfl::BuiltinOptions_FullyConnectedOptions:

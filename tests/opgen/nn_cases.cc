@@ -65,6 +65,11 @@ void AddComputedFilterConvolutions(Cases& cases) {
   }
 }
 
+// The activations conv3d.cc and conv3d_transpose.cc apply when fused (the
+// optimizer fuses them), each on one grid point of the 3-D convolutions,
+// with values wide enough to reach both clamps; "" is none.
+const char* const kConv3DActivations[] = {"", "Relu", "Relu6"};
+
 // Conv3D (NDHWC, filter [d, h, w, in, out]) over padding, strides (the
 // same on every axis, or a different one per axis), dilations and two
 // shapes; and a filter fed at run time.
@@ -93,23 +98,33 @@ void AddConvolutions3D(Cases& cases) {
                      (g.filter[i] - 1) * step.dilations[1 + i] + 1 > g.input[1 + i];
           }
           if (empty) continue;
-          OpCase c;
-          c.name = absl::StrCat("conv3d/Conv3D_", padding, "_s", step.strides[1],
-                                step.strides[2], step.strides[3], "_d", step.dilations[1],
-                                step.dilations[2], step.dilations[3], "_", ShapeName(g.input),
-                                "_k", ShapeName(g.filter), fed_filter ? "_fed_filter" : "");
-          AddInput(c, "x", DT_FLOAT, g.input);
-          if (fed_filter) {
-            AddInput(c, "w", DT_FLOAT, g.filter);
-          } else {
-            AddWeights(c, "w", g.filter, static_cast<int>(cases.size()));
+          for (const std::string activation : kConv3DActivations) {
+            if (!activation.empty() && (std::string(padding) != "SAME" || &step != steps ||
+                                        &g != geometries || fed_filter)) {
+              continue;
+            }
+            OpCase c;
+            c.name = absl::StrCat("conv3d/Conv3D_", padding, "_s", step.strides[1],
+                                  step.strides[2], step.strides[3], "_d", step.dilations[1],
+                                  step.dilations[2], step.dilations[3], "_", ShapeName(g.input),
+                                  "_k", ShapeName(g.filter), fed_filter ? "_fed_filter" : "",
+                                  activation.empty() ? "" : "_", activation);
+            const float range = activation.empty() ? 1 : 3;
+            AddInput(c, "x", DT_FLOAT, g.input, -range, range);
+            if (fed_filter) {
+              AddInput(c, "w", DT_FLOAT, g.filter);
+            } else {
+              AddWeights(c, "w", g.filter, static_cast<int>(cases.size()));
+            }
+            auto& conv = AddTyped(c, "Conv3D", activation.empty() ? "y" : "conv", {"x", "w"},
+                                  DT_FLOAT);
+            AttrInts(conv, "strides", step.strides);
+            AttrInts(conv, "dilations", step.dilations);
+            AttrString(conv, "padding", padding);
+            if (!activation.empty()) AddTyped(c, activation, "y", {"conv"}, DT_FLOAT);
+            c.outputs = {"y"};
+            cases.push_back(std::move(c));
           }
-          auto& conv = AddTyped(c, "Conv3D", "y", {"x", "w"}, DT_FLOAT);
-          AttrInts(conv, "strides", step.strides);
-          AttrInts(conv, "dilations", step.dilations);
-          AttrString(conv, "padding", padding);
-          c.outputs = {"y"};
-          cases.push_back(std::move(c));
         }
       }
     }
@@ -120,7 +135,7 @@ void AddConvolutions3D(Cases& cases) {
 // tf_kernels.conv3d_backprop_input) into an output of [1, 5, 6, 7, 2] from a
 // filter [2, 3, 3, 2, 3], over padding, strides and dilation; and sizes
 // computed at run time (fed zeros added to them), which the kernel applies
-// only in Eval.
+// only in Eval; a fused Relu or Relu6 is clamped in numpy.
 void AddConvolution3DBackpropInputs(Cases& cases) {
   const std::vector<int64_t> sizes = {1, 5, 6, 7, 2};
   const std::vector<int64_t> filter = {2, 3, 3, 2, 3};
@@ -141,33 +156,44 @@ void AddConvolution3DBackpropInputs(Cases& cases) {
                             : (sizes[1 + i] - effective + step.stride) / step.stride);
       }
       grad.push_back(filter[4]);
-      OpCase c;
-      c.name = absl::StrCat("conv3d/Conv3DBackpropInputV2_", padding, "_s", step.stride, "_d",
-                            step.dilations[0], step.dilations[1], step.dilations[2],
-                            step.computed_sizes ? "_computed_sizes" : "");
-      const int seed = static_cast<int>(cases.size());
-      AddWeights(c, "w", filter, seed);
-      AddInput(c, "dy", DT_FLOAT, grad);
-      const std::vector<int32_t> sizes32(sizes.begin(), sizes.end());
-      if (step.computed_sizes) {
-        c.graph.ConstInt("base_sizes", {5}, sizes32);
-        AddInput(c, "zeros", DT_INT32, {5}, 0, 0);
-        AddTyped(c, "AddV2", "sizes", {"base_sizes", "zeros"}, DT_INT32);
-        c.runtime_sized_outputs = true;
-      } else {
-        c.graph.ConstInt("sizes", {5}, sizes32);
+      for (const std::string activation : kConv3DActivations) {
+        if (!activation.empty() && (!same || step.stride != 2 || step.computed_sizes)) continue;
+        OpCase c;
+        c.name = absl::StrCat("conv3d/Conv3DBackpropInputV2_", padding, "_s", step.stride, "_d",
+                              step.dilations[0], step.dilations[1], step.dilations[2],
+                              step.computed_sizes ? "_computed_sizes" : "",
+                              activation.empty() ? "" : "_", activation);
+        const int seed = static_cast<int>(cases.size());
+        AddWeights(c, "w", filter, seed);
+        const float range = activation.empty() ? 1 : 4;
+        AddInput(c, "dy", DT_FLOAT, grad, -range, range);
+        const std::vector<int32_t> sizes32(sizes.begin(), sizes.end());
+        if (step.computed_sizes) {
+          c.graph.ConstInt("base_sizes", {5}, sizes32);
+          AddInput(c, "zeros", DT_INT32, {5}, 0, 0);
+          AddTyped(c, "AddV2", "sizes", {"base_sizes", "zeros"}, DT_INT32);
+          c.runtime_sized_outputs = true;
+        } else {
+          c.graph.ConstInt("sizes", {5}, sizes32);
+        }
+        auto& conv = AddTyped(c, "Conv3DBackpropInputV2", activation.empty() ? "y" : "conv",
+                              {"sizes", "w", "dy"}, DT_FLOAT);
+        AttrInts(conv, "strides", {1, step.stride, step.stride, step.stride, 1});
+        AttrInts(conv, "dilations",
+                 {1, step.dilations[0], step.dilations[1], step.dilations[2], 1});
+        AttrString(conv, "padding", padding);
+        if (!activation.empty()) AddTyped(c, activation, "y", {"conv"}, DT_FLOAT);
+        c.outputs = {"y"};
+        const std::string gradient = absl::StrCat(
+            "tf_kernels.conv3d_backprop_input([1, 5, 6, 7, 2], ",
+            NumpyFloat32(WeightValues(filter, seed), filter), ", dy, [", step.stride, ", ",
+            step.stride, ", ", step.stride, "], '", padding, "', [", step.dilations[0], ", ",
+            step.dilations[1], ", ", step.dilations[2], "])");
+        c.numpy = activation == "Relu"    ? absl::StrCat("np.maximum(", gradient, ", 0)")
+                  : activation == "Relu6" ? absl::StrCat("np.clip(", gradient, ", 0, 6)")
+                                          : gradient;
+        cases.push_back(std::move(c));
       }
-      auto& conv = AddTyped(c, "Conv3DBackpropInputV2", "y", {"sizes", "w", "dy"}, DT_FLOAT);
-      AttrInts(conv, "strides", {1, step.stride, step.stride, step.stride, 1});
-      AttrInts(conv, "dilations", {1, step.dilations[0], step.dilations[1], step.dilations[2], 1});
-      AttrString(conv, "padding", padding);
-      c.outputs = {"y"};
-      c.numpy = absl::StrCat("tf_kernels.conv3d_backprop_input([1, 5, 6, 7, 2], ",
-                             NumpyFloat32(WeightValues(filter, seed), filter), ", dy, [",
-                             step.stride, ", ", step.stride, ", ", step.stride, "], '", padding,
-                             "', [", step.dilations[0], ", ", step.dilations[1], ", ",
-                             step.dilations[2], "])");
-      cases.push_back(std::move(c));
     }
   }
 }

@@ -29,7 +29,9 @@ std::vector<BuiltinSpec> NnBuiltins() {
         {7, {In(kI8), In(1, kI4), Out(kI8)}}, {2, {If(Flag::kDilated)}}},
        {"1.5.0", "1.12.0", "1.14.0", "2.2.0", "2.3.0", "2.3.0", "2.11.0"}},
       // conv3d.cc: float32 only, 5-D input and filter [d, h, w, in, out], an
-      // optional float32 bias; its fused activation clamps.
+      // optional float32 bias. Its fused activation is the clamp
+      // CalculateActivationRange gives (RELU, RELU6, RELU_N1_TO_1); any other
+      // (TANH, SIGN_BIT) would be left unapplied. Version 1 with or without.
       {tfl::BuiltinOperator_CONV_3D,
        KernelContract{"conv3d.cc",
                       {OneOf({kF32}, 5, 5), OneOf({kF32}, 5, 5), OneOf({kF32}, 1, 1)},
@@ -37,7 +39,8 @@ std::vector<BuiltinSpec> NnBuiltins() {
        {},
        {"2.5.0"}},
       // conv3d_transpose.cc: the output shape as 5 int32 values, float32
-      // filter [d, h, w, out, in] and input, an optional float32 bias.
+      // filter [d, h, w, out, in] and input, an optional float32 bias; its
+      // fused activation clamps as CONV_3D's does.
       {tfl::BuiltinOperator_CONV_3D_TRANSPOSE,
        KernelContract{"conv3d_transpose.cc",
                       {OneOf({kI32}, 1, 1), OneOf({kF32}, 5, 5), OneOf({kF32}, 5, 5),

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/testing/graph_builder.h"
@@ -163,6 +164,61 @@ TEST(Conv3DRulesTest, OutBackpropThatNoConv3DGivesIsRejected) {
   EXPECT_THAT(result.status.message(),
               HasSubstr("input_sizes [1,5,6,7,2], filter of shape [2,3,3,2,3] and out_backprop "
                         "of shape [1,4,6,7,3] do not fit"));
+}
+
+// `tf_op` ("Relu", ...) named "act" reading the graph's "out".
+void AddActivation(GraphBuilder& g, const std::string& tf_op) {
+  AttrType(g.Op(tf_op, "act", {"out"}), "T", tensorflow::DT_FLOAT);
+}
+
+// The name of `op`'s fused activation ("RELU", ...), "" without Conv3DOptions.
+std::string FusedActivationOf(const tflite::Operator* op) {
+  const auto* options = op->builtin_options_as_Conv3DOptions();
+  return options != nullptr
+             ? tflite::EnumNameActivationFunctionType(options->fused_activation_function())
+             : "";
+}
+
+// conv3d.cc and conv3d_transpose.cc clamp their outputs with the fused
+// activation's range, so the optimizer fuses a following Relu or Relu6.
+TEST(Conv3DRulesTest, ReluAndRelu6FuseIntoConv3D) {
+  const std::pair<std::string, std::string> activations[] = {{"Relu", "RELU"},
+                                                             {"Relu6", "RELU6"}};
+  for (const auto& [tf_op, fused] : activations) {
+    GraphBuilder g = Conv3D({1, 1, 1, 1, 1}, {});
+    AddActivation(g, tf_op);
+    ConversionResult result;
+    const tflite::Model* model = ConvertOk(g, {"x"}, {"act"}, result);
+    ASSERT_NE(model, nullptr) << tf_op;
+    EXPECT_THAT(OperatorNames(model), ElementsAre("CONV_3D")) << tf_op;
+    EXPECT_EQ(FusedActivationOf(OperatorAt(model, 0)), fused) << tf_op;
+    EXPECT_EQ(TensorAt(model, OperatorAt(model, 0)->outputs()->Get(0))->name()->str(), "act");
+  }
+}
+
+TEST(Conv3DRulesTest, ReluFusesIntoConv3DTranspose) {
+  GraphBuilder g = Conv3DBackpropInput({1, 3, 6, 7, 3});
+  AddActivation(g, "Relu");
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"dy"}, {"act"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("CONV_3D_TRANSPOSE"));
+  EXPECT_EQ(FusedActivationOf(OperatorAt(model, 0)), "RELU");
+  // op_version.cc gives both 3-D convolutions version 1, activation or not.
+  const tflite::Operator* op = OperatorAt(model, 0);
+  EXPECT_EQ(model->operator_codes()->Get(op->opcode_index())->version(), 1);
+}
+
+// Tanh is no clamp: the kernels would leave it unapplied, so it stays its
+// own operator.
+TEST(Conv3DRulesTest, TanhAfterConv3DStaysItsOwnOperator) {
+  GraphBuilder g = Conv3D({1, 1, 1, 1, 1}, {});
+  AddActivation(g, "Tanh");
+  ConversionResult result;
+  const tflite::Model* model = ConvertOk(g, {"x"}, {"act"}, result);
+  ASSERT_NE(model, nullptr);
+  EXPECT_THAT(OperatorNames(model), ElementsAre("CONV_3D", "TANH"));
+  EXPECT_EQ(FusedActivationOf(OperatorAt(model, 0)), "NONE");
 }
 
 }  // namespace

@@ -101,6 +101,36 @@ TEST(KernelContractTest, ActivationFusedIntoConcatenationIsRefused) {
                                          HasSubstr("does not apply")));
 }
 
+// conv3d.cc and conv3d_transpose.cc clamp with CalculateActivationRange's
+// bounds: RELU6 and RELU_N1_TO_1 are applied, TANH and SIGN_BIT would be
+// ignored, so a model fusing them into either is refused.
+TEST(KernelContractTest, Conv3DKernelsApplyOnlyClampingActivations) {
+  ModelBuilder b;
+  const int x = b.Tensor({1, 2, 2, 2, 1}, tflite::TensorType_FLOAT32, "x");
+  const int filter = b.Tensor({1, 1, 1, 1, 1}, tflite::TensorType_FLOAT32, "filter");
+  const int sizes = b.Tensor({5}, tflite::TensorType_INT32, "sizes");
+  const int y = b.Tensor({1, 2, 2, 2, 1}, tflite::TensorType_FLOAT32, "y");
+  const int z = b.Tensor({1, 2, 2, 2, 1}, tflite::TensorType_FLOAT32, "z");
+  tflite::Conv3DOptionsT options;
+  options.fused_activation_function = tflite::ActivationFunctionType_TANH;
+  b.Op(tflite::BuiltinOperator_CONV_3D, {x, filter}, {y}, MakeOptions(options));
+  EXPECT_THAT(b.Check().message(), AllOf(HasSubstr("CONV_3D"), HasSubstr("fused activation TANH"),
+                                         HasSubstr("does not apply")));
+  tflite::ActivationFunctionType* slot = FusedActivationSlot(b.model().operators[0]);
+  ASSERT_NE(slot, nullptr);
+  *slot = tflite::ActivationFunctionType_RELU6;
+  EXPECT_TRUE(b.Check().ok()) << b.Check();
+
+  options.fused_activation_function = tflite::ActivationFunctionType_SIGN_BIT;
+  b.Op(tflite::BuiltinOperator_CONV_3D_TRANSPOSE, {sizes, filter, y}, {z}, MakeOptions(options));
+  EXPECT_THAT(b.Check().message(), AllOf(HasSubstr("CONV_3D_TRANSPOSE"),
+                                         HasSubstr("fused activation SIGN_BIT")));
+  slot = FusedActivationSlot(b.model().operators[1]);
+  ASSERT_NE(slot, nullptr);
+  *slot = tflite::ActivationFunctionType_RELU_N1_TO_1;
+  EXPECT_TRUE(b.Check().ok()) << b.Check();
+}
+
 TEST(KernelContractTest, RankAndSameTypeRules) {
   ModelBuilder b;
   const int x = b.Tensor({1, 1, 1, 1, 1, 1, 1, 2, 3}, tflite::TensorType_FLOAT32, "x");
