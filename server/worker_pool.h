@@ -16,13 +16,11 @@
 // job's reservation covers its own lent artifacts in them, and its graph
 // when its upload memfd became the worker's (a copy is beside the upload
 // memfd, which the job holds), not the rest: they outlive it. The pool
-// counts the rest (KeptBytes, the gauge
-// tflconv_kept_memory_bytes) so that admission counts it too, and drops
-// the memfds no job uses when a job needs the room (conversion_service.h,
-// Admission). A
-// worker keeps its mapping of its graph memfd, so that the copy (~15 ms
-// for 141 MB) costs no more than the page faults of mapping a memfd anew
-// (~18 ms).
+// counts the rest (KeptBytes, the gauge tflconv_kept_memory_bytes) so that
+// admission counts it too, and drops the memfds no job uses when a job
+// needs the room (conversion_service.h, Admission). A worker keeps its
+// mapping of its graph memfd, so that the copy (~15 ms for 141 MB) costs
+// no more than the page faults of mapping a memfd anew (~18 ms).
 //
 // Threat model: a worker runs hostile graphs, so it may be taken over; it
 // must then neither change nor read the graphs and artifacts of jobs that
