@@ -103,18 +103,6 @@ long KeptAfterThreadsAndTrim() {
   return RssAnonKiB() - before;
 }
 
-class FinishedLatch : public JobListener {
- public:
-  void OnProgress(absl::string_view, double) override {}
-  void OnArtifact(ArtifactOut) override {}
-  void OnFinished(JobOutcome outcome) override {
-    status = outcome.status;
-    finished.Notify();
-  }
-  absl::Status status;
-  testing::Latch finished;
-};
-
 // The default trim also drops the memfds the workers keep for later jobs.
 TEST(HeapTrimmerTest, QuietReleasesTheWorkersMemfds) {
   ConversionService::Options options;
@@ -127,7 +115,7 @@ TEST(HeapTrimmerTest, QuietReleasesTheWorkersMemfds) {
   v1::ConvertStart start;
   *start.mutable_options() = bench::SampleConversionOptions();
   start.set_graph_size(graph.size());
-  auto listener = std::make_shared<FinishedLatch>();
+  auto listener = std::make_shared<testing::FinishedLatch>();
   auto job = (*service)->Admit(start, listener);
   ASSERT_TRUE(job.ok()) << job.status();
   ASSERT_TRUE((*job)->AddChunk(graph).ok());

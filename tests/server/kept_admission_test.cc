@@ -19,25 +19,6 @@ namespace {
 
 using server::ConversionService;
 
-class FinishedLatch : public server::JobListener {
- public:
-  void OnProgress(absl::string_view stage, double) override {
-    if (stage == "wait") waiting.Notify();
-  }
-  void OnArtifact(server::ArtifactOut artifact) override {
-    if (hold_artifacts) held.push_back(std::move(artifact));
-  }
-  void OnFinished(server::JobOutcome outcome) override {
-    status = outcome.status;
-    finished.Notify();
-  }
-  bool hold_artifacts = false;  // else dropped as they come
-  std::vector<server::ArtifactOut> held;
-  absl::Status status;
-  Latch waiting;  // the worker has the job and waits in the test hook
-  Latch finished;
-};
-
 class KeptAdmissionTest : public ::testing::Test {
  protected:
   static constexpr uint64_t kReservation = 64ull << 20;  // the least a job reserves

@@ -19,6 +19,7 @@
 #include "core/convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "server/conversion_service.h"
 #include "server/server.h"
 #include "tflconv/v1/converter.grpc.pb.h"
 
@@ -51,6 +52,29 @@ class Latch {
   std::mutex mu_;
   std::condition_variable cv_;
   bool notified_ = false;
+};
+
+// A job's listener for tests that drive ConversionService directly: it
+// keeps the outcome's status, notifies `finished`, notifies `waiting` when
+// the worker test hook :wait has the job, and drops the artifacts as they
+// come unless told to hold them.
+class FinishedLatch : public server::JobListener {
+ public:
+  void OnProgress(absl::string_view stage, double) override {
+    if (stage == "wait") waiting.Notify();
+  }
+  void OnArtifact(server::ArtifactOut artifact) override {
+    if (hold_artifacts) held.push_back(std::move(artifact));
+  }
+  void OnFinished(server::JobOutcome outcome) override {
+    status = outcome.status;
+    finished.Notify();
+  }
+  bool hold_artifacts = false;
+  std::vector<server::ArtifactOut> held;
+  absl::Status status;
+  Latch waiting;
+  Latch finished;
 };
 
 // An artifact holding a copy of `bytes` ("model_fp32.tflite" or
