@@ -434,13 +434,15 @@ double Median(std::vector<double> values) {
   return values.empty() ? 0 : values[values.size() / 2];
 }
 
-// "median M (p10..p90: A..B)" of `values` scaled by `scale`, in `format`.
+// "median M (p10..p90 A..B, min..max C..D)" of `values` scaled by `scale`,
+// each in `format`.
 std::string Spread(std::vector<double> values, double scale, const char* format) {
   if (values.empty()) return "none";
   std::sort(values.begin(), values.end());
   auto at = [&](double q) {
     char text[32];
-    std::snprintf(text, sizeof(text), format, scale * values[static_cast<size_t>(q * (values.size() - 1) + 0.5)]);
+    const size_t index = static_cast<size_t>(q * (values.size() - 1) + 0.5);
+    std::snprintf(text, sizeof(text), format, scale * values[index]);
     return std::string(text);
   };
   return absl::StrCat("median ", at(0.5), " (p10..p90 ", at(0.1), "..", at(0.9), ", min..max ",
