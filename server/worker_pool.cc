@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
     }
     // One that lent nothing still streamed, if any.
     auto chosen = std::find_if(idle_.begin(), idle_.end(),
-                               [](const auto& idle) { return idle->loans().all_returned(); });
+                               [](const auto& idle) { return idle->loans()->all_returned(); });
     if (chosen == idle_.end() && !idle_.empty()) chosen = idle_.begin();
     if (chosen != idle_.end()) {
       worker = std::move(*chosen);
@@ -143,7 +143,7 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerPool::Acquire() {
     }
   }
   if (worker != nullptr) {
-    if (worker->loans().WaitReturned(kLoanWait)) return worker;
+    if (worker->loans()->WaitReturned(kLoanWait)) return worker;
     // It can still write artifacts being streamed: it gets no other job.
     std::lock_guard<std::mutex> lock(mu_);
     ForgetLocked(worker->pid());
@@ -162,7 +162,7 @@ void WorkerPool::Return(std::unique_ptr<WorkerProcess> worker) {
   if (std::find(pids_.begin(), pids_.end(), worker->pid()) == pids_.end()) {
     pids_.push_back(worker->pid());
   }
-  kept_by_worker_[worker->pid()] = {worker->kept_bytes(), 0, worker->shared_loans()};
+  kept_by_worker_[worker->pid()] = {worker->kept_bytes(), 0, worker->loans()};
   PublishKeptLocked();
   idle_.push_back(std::move(worker));
 }
@@ -378,7 +378,7 @@ uint64_t WorkerPool::KeptBytesLocked() const {
 
 void WorkerPool::NoteKept(const WorkerProcess& worker, uint64_t job_graph) {
   std::lock_guard<std::mutex> lock(mu_);
-  kept_by_worker_[worker.pid()] = {worker.kept_bytes(), job_graph, worker.shared_loans()};
+  kept_by_worker_[worker.pid()] = {worker.kept_bytes(), job_graph, worker.loans()};
   PublishKeptLocked();
 }
 

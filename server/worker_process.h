@@ -80,8 +80,7 @@ class WorkerProcess {
   int channel() const { return channel_.get(); }
   uint64_t first_idle_size() const { return first_idle_size_; }
   bool reaped() const { return reaped_; }
-  Loans& loans() { return *loans_; }
-  const std::shared_ptr<Loans>& shared_loans() const { return loans_; }
+  const std::shared_ptr<Loans>& loans() const { return loans_; }
 
   // Puts the graph of a job, the first `size` bytes of the memfd `upload`
   // it was uploaded into, in this worker's graph memfd; that memfd's fd, to
